@@ -1,0 +1,1 @@
+"""The terminal layer: thin Typer commands over the core library."""

@@ -1,0 +1,108 @@
+"""The root command. Subcommands are imported only when run, so `--help` stays fast.
+
+To add a command: create `custinfo/cli/cmd_<name>.py` defining `app = typer.Typer()` with
+its command(s), and list it in COMMANDS with a one-line summary (shown by `custinfo --help`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from custinfo import __version__
+from custinfo.cli._click import click
+
+#: name -> (module, one-line help). Order is the order in `custinfo --help`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("custinfo.cli.cmd_init", "Create a new encrypted customer database."),
+    "add": ("custinfo.cli.cmd_add", "Add a customer; prints the new id."),
+    "show": ("custinfo.cli.cmd_show", "Show everything about one customer."),
+    "edit": ("custinfo.cli.cmd_edit", "Change fields of a customer."),
+    "note": ("custinfo.cli.cmd_note", "Append a note to a customer's interaction log."),
+    "demo": ("custinfo.cli.cmd_demo", "Walk through custinfo on a throwaway demo database."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, summary = entry
+        if getattr(ctx, "_custinfo_listing", False):
+            # Listing commands in the root help: a stub avoids importing every module.
+            return TyperCommand(cmd_name, help=summary, short_help=summary)
+        module = importlib.import_module(module_name)
+        command = typer.main.get_command(module.app)
+        command.name = cmd_name
+        return command
+
+    def format_help(self, ctx: click.Context, formatter: Any) -> None:
+        ctx._custinfo_listing = True  # type: ignore[attr-defined]
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            ctx._custinfo_listing = False  # type: ignore[attr-defined]
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name is not None and name not in COMMANDS and not name.startswith("-"):
+            close = [c for c in COMMANDS if c.startswith(name[:2])]
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise click.exceptions.UsageError(f"No such command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"custinfo {__version__}")
+        raise typer.Exit()
+
+
+def _root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Database file (else $CUSTINFO_DB, else the user data dir)."),
+    ] = None,
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option("--passphrase-file", help="Read the passphrase from this file's first line."),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """custinfo: customer information in a local encrypted database.
+
+    Data goes to stdout, messages to stderr.
+
+    Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 11 locked,
+    12 passphrase, 13 integrity check failed, 130 interrupted.
+    """
+    from custinfo.cli import context
+
+    context.set_defaults(db=db, passphrase_file=passphrase_file)
+
+
+def build() -> click.Command:
+    app = typer.Typer(
+        cls=LazyGroup,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        add_completion=False,
+    )
+    app.callback()(_root)
+    return typer.main.get_command(app)

@@ -1,0 +1,33 @@
+"""custinfo show."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from custinfo.cli import context
+
+app = typer.Typer()
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def show(
+    customer_id: Annotated[int, typer.Argument(metavar="ID", help="Customer id.")],
+    format: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        ShowFormat.table
+    ),
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Show everything about one customer."""
+    from custinfo.cli.output import Format, Output
+
+    store = context.open_store(db, passphrase_file)
+    Output().customer_detail(store.get(customer_id), Format(format.value))

@@ -1,0 +1,55 @@
+"""The one place that turns exceptions into a one-line message and an exit code.
+
+Exit codes: 0 ok; 1 runtime failure (I/O, disk full); 2 usage error or invalid input;
+3 not found; 11 database locked; 12 wrong or missing passphrase, or not a custinfo database;
+13 integrity check failed; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+
+OK = 0
+FAILURE = 1
+USAGE = 2
+NOT_FOUND = 3
+LOCKED = 11
+PASSPHRASE = 12
+INTEGRITY = 13
+INTERRUPTED = 130
+
+
+def describe(exc: BaseException) -> tuple[int, str]:
+    """(exit code, one-line message) for any exception; never a traceback or locals."""
+    from custinfo.errors import CustinfoError
+
+    if isinstance(exc, CustinfoError):
+        return exc.exit_code, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return INTERRUPTED, "interrupted; nothing half-saved"
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return FAILURE, "disk is full: nothing was saved"
+        where = f": {exc.filename}" if exc.filename else ""
+        return FAILURE, f"{exc.strerror or exc.__class__.__name__}{where}"
+    if type(exc).__module__.startswith("sqlcipher3"):
+        from custinfo.store.db import classify
+
+        error = classify(exc)
+        return error.exit_code, str(error)
+    if isinstance(exc, UnicodeError):
+        return USAGE, f"text encoding problem: {exc.reason if hasattr(exc, 'reason') else exc}"
+    return FAILURE, f"internal error ({type(exc).__name__}); set CUSTINFO_DEBUG=1 for details"
+
+
+def report(exc: BaseException) -> int:
+    """Print the message for `exc` on stderr and return its exit code."""
+    code, message = describe(exc)
+    if os.environ.get("CUSTINFO_DEBUG") and code == FAILURE:
+        import traceback
+
+        traceback.print_exception(exc)
+    print(f"custinfo: error: {message}", file=sys.stderr)
+    return code

@@ -1,0 +1,56 @@
+"""Entry point: the single exit point of every custinfo process."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit with a documented code; exceptions never escape as tracebacks."""
+    os.umask(0o077)  # every file custinfo creates (db, WAL, exports, backups) is private
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    import typer
+
+    from custinfo.cli import errors
+    from custinfo.cli._click import click
+    from custinfo.cli.app import build
+
+    command = build()
+    try:
+        result = command.main(args=argv, prog_name="custinfo", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except typer.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            return errors.report(KeyboardInterrupt())
+        print("custinfo: aborted; nothing changed", file=sys.stderr)
+        return errors.FAILURE
+    except BrokenPipeError:
+        # The reader went away (e.g. `custinfo find | head`): not an error worth a message.
+        _silence_stdout()
+        return errors.OK
+    except BaseException as exc:
+        if isinstance(exc, SystemExit):
+            return exc.code if isinstance(exc.code, int) else errors.FAILURE
+        return errors.report(exc)
+    finally:
+        from custinfo.cli import context
+
+        context.close()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    return result if isinstance(result, int) else errors.OK
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

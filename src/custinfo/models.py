@@ -1,0 +1,106 @@
+"""Plain data objects passed between the core and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Field order of a customer in JSON, NDJSON and CSV output.
+CUSTOMER_FIELDS = (
+    "id",
+    "name",
+    "phones",
+    "emails",
+    "company",
+    "address",
+    "city",
+    "birthday",
+    "tags",
+    "notes",
+    "source",
+    "created_at",
+    "updated_at",
+)
+#: Single-valued text fields that `edit` can set or clear.
+SCALAR_FIELDS = ("company", "address", "city", "birthday")
+
+
+@dataclass(slots=True)
+class Note:
+    at: str
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"at": self.at, "text": self.text}
+
+
+@dataclass(slots=True)
+class Customer:
+    id: int
+    name: str
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    company: str | None = None
+    address: str | None = None
+    city: str | None = None
+    birthday: str | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    source: str = "manual"
+    created_at: str = ""
+    updated_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `show --format json` (keys in CUSTOMER_FIELDS order)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "phones": list(self.phones),
+            "emails": list(self.emails),
+            "company": self.company,
+            "address": self.address,
+            "city": self.city,
+            "birthday": self.birthday,
+            "tags": list(self.tags),
+            "notes": [n.to_dict() for n in self.notes],
+            "source": self.source,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(slots=True)
+class Phone:
+    """A validated phone: E.164 number plus an optional extension."""
+
+    e164: str
+    ext: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.e164} ext. {self.ext}" if self.ext else self.e164
+
+
+@dataclass(slots=True)
+class Email:
+    """A validated email: normalised display form and its case-folded matching key."""
+
+    address: str
+    key: str
+
+    def __str__(self) -> str:
+        return self.address
+
+
+@dataclass(slots=True)
+class CustomerInput:
+    """Validated values for a new customer (see `validation.customer_input`)."""
+
+    name: str
+    phones: list[Phone] = field(default_factory=list)
+    emails: list[Email] = field(default_factory=list)
+    company: str | None = None
+    address: str | None = None
+    city: str | None = None
+    birthday: str | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,216 @@
+"""The validation layer: every value passes through here before it is saved.
+
+Phones become E.164 (extension kept apart), emails their normalised form plus a case-folded
+matching key, text is normalised (see `custinfo.text`). Failures raise `ValidationError`
+naming the field, the value and the reason. Heavy libraries are imported on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterable
+
+from custinfo.errors import ValidationError
+from custinfo.models import CustomerInput, Email, Phone
+from custinfo.text import fold, normalize_multiline, normalize_text
+
+_EXTENSION_WORDS = re.compile(r"\s*(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,7})\s*$", re.I)
+_TAG_FORBIDDEN = re.compile(r"[,\x00-\x1f\x7f-\x9f]")
+MAX_TEXT = 10_000
+
+
+def check_region(region: str) -> str:
+    """Return the upper-cased ISO 3166 region code, or raise if phonenumbers does not know it."""
+    import phonenumbers
+
+    code = region.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"unknown region {region!r}: use a two-letter country code like CN")
+    return code
+
+
+def normalize_phone(raw: str, region: str) -> Phone:
+    """Parse a phone as typed (any spacing, full-width digits, 0086, extensions) into E.164."""
+    import phonenumbers
+    from phonenumbers import NumberParseException, ValidationResult
+
+    text = normalize_text(raw)
+    if not text:
+        raise ValidationError("phone is empty", "phone")
+    ext = None
+    match = _EXTENSION_WORDS.search(text)
+    if match and len(re.sub(r"\D", "", text[: match.start()])) >= 5:
+        ext, text = match.group(1), text[: match.start()]
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        raise ValidationError(f"phone {raw!r}: {_parse_reason(exc)}", "phone") from None
+    if not phonenumbers.is_valid_number(number):
+        reason = phonenumbers.is_possible_number_with_reason(number)
+        why = {
+            ValidationResult.TOO_SHORT: "too short",
+            ValidationResult.TOO_LONG: "too long",
+            ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+            ValidationResult.INVALID_LENGTH: "wrong length",
+        }.get(reason, "not a valid number")
+        where = phonenumbers.region_code_for_number(number) or region
+        raise ValidationError(f"phone {raw!r}: {why} for region {where}", "phone")
+    ext = ext or number.extension or None
+    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ext)
+
+
+def _parse_reason(exc: Exception) -> str:
+    from phonenumbers import NumberParseException
+
+    assert isinstance(exc, NumberParseException)
+    return {
+        NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
+        NumberParseException.NOT_A_NUMBER: "not a phone number",
+        NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+        NumberParseException.TOO_SHORT_NSN: "too short",
+        NumberParseException.TOO_LONG: "too long",
+    }.get(exc.error_type, "not a phone number")
+
+
+def parse_stored_phone(value: str) -> Phone:
+    """Split a stored display form ("+861012345678 ext. 23") back into a Phone."""
+    number, _, ext = value.partition(" ext. ")
+    return Phone(number, ext or None)
+
+
+def normalize_email(raw: str) -> Email:
+    """Validate syntax (no network) and return the normalised address and its matching key."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = normalize_text(raw)
+    if not text:
+        raise ValidationError("email is empty", "email")
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(f"email {raw!r}: {exc}", "email") from None
+    return Email(result.normalized, email_key(result.normalized))
+
+
+def email_key(normalized: str) -> str:
+    """Case-folded form used for matching and duplicate detection."""
+    return normalized.casefold()
+
+
+def normalize_name(raw: str) -> str:
+    name = normalize_text(raw)
+    if not name:
+        raise ValidationError("name must not be empty", "name")
+    _check_length(name, "name")
+    return name
+
+
+def normalize_optional(raw: str | None, field: str, multiline: bool = False) -> str | None:
+    """Normalise an optional text field; empty means 'no value' (None)."""
+    if raw is None:
+        return None
+    value = normalize_multiline(raw) if multiline else normalize_text(raw)
+    _check_length(value, field)
+    return value or None
+
+
+def normalize_birthday(raw: str | None) -> str | None:
+    """Accept YYYY-MM-DD (a real date, not in the future); empty means none."""
+    if raw is None or not raw.strip():
+        return None
+    text = normalize_text(raw)
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        day = _dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            f"birthday {raw!r}: expected a date as YYYY-MM-DD", "birthday"
+        ) from None
+    if day > _dt.date.today():
+        raise ValidationError(f"birthday {raw!r}: is in the future", "birthday")
+    return text
+
+
+def normalize_tag(raw: str) -> str:
+    """Tags: any Unicode text without commas or control characters; case kept as given."""
+    if _TAG_FORBIDDEN.search(raw):
+        raise ValidationError(f"tag {raw!r}: must not contain commas or control characters", "tag")
+    tag = normalize_text(raw)
+    if not tag:
+        raise ValidationError("tag must not be empty", "tag")
+    if len(tag) > 100:
+        raise ValidationError(f"tag {tag[:20]!r}…: longer than 100 characters", "tag")
+    return tag
+
+
+def tag_key(tag: str) -> str:
+    """Case-insensitive matching key of a tag."""
+    return fold(tag)
+
+
+def normalize_note(raw: str) -> str:
+    note = normalize_multiline(raw)
+    if not note:
+        raise ValidationError("note must not be empty", "note")
+    _check_length(note, "note")
+    return note
+
+
+def _check_length(value: str, field: str) -> None:
+    if len(value) > MAX_TEXT:
+        raise ValidationError(f"{field} is longer than {MAX_TEXT} characters", field)
+
+
+def unique_phones(raws: Iterable[str], region: str) -> list[Phone]:
+    """Normalise phones, dropping repeats of the same number and extension."""
+    seen: dict[tuple[str, str | None], Phone] = {}
+    for raw in raws:
+        phone = normalize_phone(raw, region)
+        seen.setdefault((phone.e164, phone.ext), phone)
+    return list(seen.values())
+
+
+def unique_emails(raws: Iterable[str]) -> list[Email]:
+    """Normalise emails, dropping repeats that differ only in case."""
+    seen: dict[str, Email] = {}
+    for raw in raws:
+        email = normalize_email(raw)
+        seen.setdefault(email.key, email)
+    return list(seen.values())
+
+
+def unique_tags(raws: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for raw in raws:
+        tag = normalize_tag(raw)
+        seen.setdefault(tag_key(tag), tag)
+    return list(seen.values())
+
+
+def customer_input(
+    *,
+    name: str,
+    region: str,
+    phones: Iterable[str] = (),
+    emails: Iterable[str] = (),
+    company: str | None = None,
+    address: str | None = None,
+    city: str | None = None,
+    birthday: str | None = None,
+    tags: Iterable[str] = (),
+    notes: Iterable[str] = (),
+) -> CustomerInput:
+    """Validate and normalise every field of a new customer (raises on the first bad value)."""
+    return CustomerInput(
+        name=normalize_name(name),
+        phones=unique_phones(phones, region),
+        emails=unique_emails(emails),
+        company=normalize_optional(company, "company"),
+        address=normalize_optional(address, "address"),
+        city=normalize_optional(city, "city"),
+        birthday=normalize_birthday(birthday),
+        tags=unique_tags(tags),
+        notes=[normalize_note(n) for n in notes if n and n.strip()],
+    )
