@@ -313,7 +313,6 @@ _CN_HOMOPHONES: dict[str, str] = {
     "王": "汪",
     "李": "黎",
     "刘": "柳",
-    "林": "琳",
 }
 _PINYIN_OVERRIDES = {"曾": "zeng", "万": "wan", "阳": "yang"}
 
@@ -801,8 +800,10 @@ class _Gen:
         if name_from is not None:
             # a namesake must not coincide with the earlier person on anything else
             old = name_from.rec
-            while address is not None and address == old.address:
-                address = r.choice(self.p.streets.get(locale, ["x"])) + f" {r.randrange(99)}"
+            for _ in range(5):
+                if address is None or address != old.address:
+                    break
+                address, city = self.address(locale, cn_based)
             while birthday is not None and birthday == old.birthday:
                 birthday = r.choice(self.p.dates)
         rec = SynthCustomer(
@@ -887,7 +888,7 @@ class _Gen:
             out += [("email_case", 8), ("drop_email", 6)]
         if d.company:
             out.append(("drop_company", 4))
-            if _company_variant(d.company, 0) is not None:
+            if _company_variants(d.company):
                 out.append(("company_suffix", 5))
         if d.address:
             out += [("drop_address", 4), ("moved_address", 4)]
@@ -1081,20 +1082,21 @@ def _c_abbrev(g: _Gen, per: _Person, d: SynthCustomer) -> bool:
     return True
 
 
-def _company_variant(company: str, start: int) -> str | None:
-    for old, new in _COMPANY_SUFFIX[start:]:
+def _company_variants(company: str) -> list[str]:
+    out = []
+    for old, new in _COMPANY_SUFFIX:
         if old in company:
-            return company.replace(old, new, 1).strip() or None
-    return None
+            v = company.replace(old, new, 1).strip()
+            if v and v != company:
+                out.append(v)
+    return out
 
 
 def _c_company(g: _Gen, per: _Person, d: SynthCustomer) -> bool:
-    new = _company_variant(d.company or "", 0)
-    if new is None:
+    vs = _company_variants(d.company or "")
+    if not vs:
         return False
-    if new.endswith("公司") is False and (d.company or "").endswith("有限公司"):
-        new = new if g.r.random() < 0.6 else (d.company or "").replace("有限公司", "公司")
-    d.company = new
+    d.company = g.r.choice(vs)
     return True
 
 

@@ -10,13 +10,13 @@ import json
 import os
 import sys
 from collections.abc import Iterable
-from enum import Enum
+from enum import StrEnum
 from typing import Any, TextIO
 
 from custinfo.models import CUSTOMER_FIELDS, Customer
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
