@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Full-width ASCII (U+FF01..U+FF5E) folds to half-width; the ideographic space to a space.
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-_FULLWIDTH[0x3000] = 0x20
+# Full-width letters and digits fold to ASCII, the ideographic space to a space. Full-width
+# punctuation (，。（）：) is correct Chinese typography and is kept in text; phones and emails
+# fold every full-width ASCII character (`fold_symbols=True`).
+_ALNUM = [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in _ALNUM} | {0x3000: 0x20}
+_FULLWIDTH_ALL = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # C0/C1 control characters other than tab and newline, plus DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
@@ -15,17 +18,18 @@ _INLINE_SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
 
-def _base(value: str) -> str:
-    value = unicodedata.normalize("NFC", value).translate(_FULLWIDTH)
+def _base(value: str, fold_symbols: bool = False) -> str:
+    table = _FULLWIDTH_ALL if fold_symbols else _FULLWIDTH
+    value = unicodedata.normalize("NFC", value).translate(table)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = _CONTROL.sub("", value)
     # Folding can produce sequences NFC would compose differently; normalise again.
     return unicodedata.normalize("NFC", value)
 
 
-def normalize_text(value: str) -> str:
-    """One-line text: NFC, full-width ASCII folded, controls dropped, whitespace collapsed."""
-    return _SPACES.sub(" ", _base(value)).strip()
+def normalize_text(value: str, *, fold_symbols: bool = False) -> str:
+    """One-line text: NFC, full-width letters/digits folded, controls dropped, spaces collapsed."""
+    return _SPACES.sub(" ", _base(value, fold_symbols)).strip()
 
 
 def normalize_multiline(value: str) -> str:

@@ -35,7 +35,7 @@ def normalize_phone(raw: str, region: str) -> Phone:
     import phonenumbers
     from phonenumbers import NumberParseException, ValidationResult
 
-    text = normalize_text(raw)
+    text = normalize_text(raw, fold_symbols=True)
     if not text:
         raise ValidationError("phone is empty", "phone")
     ext = None
@@ -83,7 +83,7 @@ def normalize_email(raw: str) -> Email:
     """Validate syntax (no network) and return the normalised address and its matching key."""
     from email_validator import EmailNotValidError, validate_email
 
-    text = normalize_text(raw)
+    text = normalize_text(raw, fold_symbols=True)
     if not text:
         raise ValidationError("email is empty", "email")
     try:

@@ -7,6 +7,8 @@ its command(s), and list it in COMMANDS with a one-line summary (shown by `custi
 from __future__ import annotations
 
 import importlib
+from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,19 +25,36 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("custinfo.cli.cmd_show", "Show everything about one customer."),
     "edit": ("custinfo.cli.cmd_edit", "Change fields of a customer."),
     "note": ("custinfo.cli.cmd_note", "Append a note to a customer's interaction log."),
+    "find": ("custinfo.cli.cmd_find", "Find customers by any scrap: name, phone, email, text."),
+    "tag": ("custinfo.cli.cmd_tag", "Add, remove, list and rename tags."),
+    "import": ("custinfo.cli.cmd_import", "Import customers from CSV, TSV, JSON or NDJSON."),
+    "export": ("custinfo.cli.cmd_export", "Export customers as CSV, JSON, NDJSON or vCard."),
+    "dedupe": ("custinfo.cli.cmd_dedupe", "Find likely duplicate customers; review or merge them."),
+    "merge": ("custinfo.cli.cmd_merge", "Merge customers into one, losing nothing."),
+    "unmerge": ("custinfo.cli.cmd_unmerge", "Undo the last merge into a customer."),
+    "purge": ("custinfo.cli.cmd_purge", "Erase customers completely (right to erasure)."),
+    "suppress": ("custinfo.cli.cmd_suppress", "Inspect the suppression list of erased contacts."),
+    "backup": ("custinfo.cli.cmd_backup", "Create, list, verify and restore encrypted backups."),
+    "check": ("custinfo.cli.cmd_check", "Check the integrity of the database."),
     "demo": ("custinfo.cli.cmd_demo", "Walk through custinfo on a throwaway demo database."),
 }
+
+
+@cache
+def available() -> tuple[str, ...]:
+    """Registered commands whose module is installed (features land one by one)."""
+    return tuple(name for name, (module, _) in COMMANDS.items() if find_spec(module) is not None)
 
 
 class LazyGroup(TyperGroup):
     """A group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return list(available())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
-        if entry is None:
+        if entry is None or cmd_name not in available():
             return None
         module_name, summary = entry
         if getattr(ctx, "_custinfo_listing", False):
@@ -55,8 +74,8 @@ class LazyGroup(TyperGroup):
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0] if args else None
-        if name is not None and name not in COMMANDS and not name.startswith("-"):
-            close = [c for c in COMMANDS if c.startswith(name[:2])]
+        if name is not None and name not in available() and not name.startswith("-"):
+            close = [c for c in available() if c.startswith(name[:2])]
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise click.exceptions.UsageError(f"No such command '{name}'.{hint}", ctx)
         return super().resolve_command(ctx, args)

@@ -15,6 +15,7 @@ from typing import Any
 from custinfo import audit, validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
 from custinfo.models import SCALAR_FIELDS, Customer, CustomerInput, Email, Note, Phone
+from custinfo.store import hooks
 from custinfo.store.db import Database, create_database, open_database, utc_now
 
 _CHUNK = 500  # ids per IN (...) query
@@ -214,6 +215,7 @@ class Store:
             ):
                 raise conflict
             new_id = self.insert(conn, customer, source=source)
+            hooks.changed(conn, [new_id])
             audit.record(conn, command, [new_id], _filled_fields(customer))
         return new_id
 
@@ -277,6 +279,7 @@ class Store:
             conn.execute(
                 f"UPDATE customers SET {columns} WHERE id = ?", [*assignments.values(), customer_id]
             )
+            hooks.changed(conn, [customer_id])
             audit.record(conn, "edit", [customer_id], fields)
 
     def add_note(self, customer_id: int, text: str, *, at: str | None = None) -> None:
@@ -292,6 +295,7 @@ class Store:
             conn.execute(
                 "UPDATE customers SET updated_at = ? WHERE id = ?", (utc_now(), customer_id)
             )
+            hooks.changed(conn, [customer_id])
             audit.record(conn, "note", [customer_id], ["notes"])
 
     # -- helpers shared by writers ----------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Benchmarks: reproducible from one command each, with same-run baselines."""
