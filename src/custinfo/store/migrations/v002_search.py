@@ -1,0 +1,3 @@
+"""Placeholder for the search migration (owned by the find/tag work; dropped at merge)."""
+
+STATEMENTS: list[str] = []
