@@ -1,0 +1,177 @@
+"""Matching forms of customer fields and blocking keys (pure functions, no I/O).
+
+Names become sorted lower-case Latin tokens: Chinese characters through pinyin (family name
+first, the given name as one token, as people romanise it: 张小明 → "xiaoming zhang"), Latin
+letters case-folded and stripped of accents. So 张伟, "Zhang Wei", "WEI Zhang" and "Zhang, Wei"
+share one key. Addresses, companies and cities get folded comparison forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from functools import lru_cache
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUNS = re.compile(rf"[{_CJK}]+|[^\W\d_{_CJK}]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+_NON_WORD = re.compile(r"[\W_]+")
+#: Surnames whose reading differs from the character's most common one.
+SURNAME_READINGS = {
+    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "查": "zha",
+    "区": "ou", "乐": "yue", "尉": "yu", "万": "wan", "阳": "yang", "盖": "ge", "缪": "miao",
+    "翟": "zhai", "覃": "qin", "黑": "he", "秘": "bi", "长孙": "zhangsun",
+}  # fmt: skip
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 令狐 慕容 司徒 尉迟 公孙 长孙 夏侯 宇文 轩辕 端木 独孤".split()
+)
+_ADDRESS_WORDS = {
+    "st": "street", "ave": "avenue", "rd": "road", "dr": "drive", "ln": "lane",
+    "blvd": "boulevard", "ct": "court", "apt": "apartment", "no": "", "rm": "room",
+}  # fmt: skip
+_COMPANY_SUFFIXES = re.compile(
+    r"(有限责任公司|股份有限公司|有限公司|公司|\b(?:limited|ltd|inc|incorporated|llc|l\.l\.c"
+    r"|co|corp|corporation|gmbh|ag|sa|sarl|plc)\b\.?)",
+    re.I,
+)
+
+
+@lru_cache(maxsize=65536)
+def _char_pinyin(ch: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    py = lazy_pinyin(ch, style=Style.NORMAL)[0]
+    return py.replace("v", "u") if py.isascii() and py.isalpha() else ch
+
+
+def _ascii(word: str) -> str:
+    word = word.replace("ß", "ss").replace("ø", "o").replace("æ", "ae").replace("œ", "oe")
+    decomposed = unicodedata.normalize("NFKD", word)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return folded
+
+
+@lru_cache(maxsize=262144)
+def name_tokens(name: str) -> tuple[str, ...]:
+    """Lower-case Latin tokens of a name, in typed order (pinyin for Chinese)."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    tokens: list[str] = []
+    for run in _RUNS.findall(text):
+        if _IS_CJK.match(run):
+            tokens.extend(_cjk_tokens(run))
+        else:
+            tokens.append(_ascii(run))
+    return tuple(t for t in tokens if t)
+
+
+def _cjk_tokens(run: str) -> list[str]:
+    """张小明 → ["zhang", "xiaoming"]; a lone character → its pinyin."""
+    if len(run) == 1:
+        return [SURNAME_READINGS.get(run) or _char_pinyin(run)]
+    n = 2 if run[:2] in COMPOUND_SURNAMES and len(run) > 2 else 1
+    family = SURNAME_READINGS.get(run[:n]) or "".join(_char_pinyin(c) for c in run[:n])
+    given = "".join(_char_pinyin(c) for c in run[n:])
+    return [family, given]
+
+
+def has_cjk(text: str) -> bool:
+    return _IS_CJK.search(text) is not None
+
+
+@lru_cache(maxsize=262144)
+def name_key(name: str) -> str:
+    """Order-free matching form of a name: sorted tokens joined by spaces."""
+    return " ".join(sorted(name_tokens(name)))
+
+
+@lru_cache(maxsize=262144)
+def phonetic_key(name: str) -> str:
+    """Sorted metaphone codes of a Latin name's tokens ("" for CJK or one-token names)."""
+    import jellyfish
+
+    if has_cjk(name):
+        return ""
+    tokens = name_tokens(name)
+    if len(tokens) < 2:
+        return ""
+    return " ".join(sorted(jellyfish.metaphone(t) or t for t in tokens))
+
+
+def fold_text(value: str | None) -> str:
+    """Case-folded, NFKC, punctuation-free text with single spaces ("" for None)."""
+    if not value:
+        return ""
+    text = unicodedata.normalize("NFKC", value).casefold()
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def city_key(city: str | None) -> str:
+    """Cities compare through pinyin too: 杭州 and Hangzhou meet."""
+    if not city:
+        return ""
+    text = fold_text(city)
+    if has_cjk(text):
+        text = "".join(_char_pinyin(c) if _IS_CJK.match(c) else c for c in text)
+    return text.replace(" ", "")
+
+
+def address_key(address: str | None, city: str | None = None) -> str:
+    """Folded address, common abbreviations expanded, a leading "<city>市" dropped."""
+    text = fold_text(address)
+    if not text:
+        return ""
+    if city:
+        c = fold_text(city)
+        for prefix in (c + "市", c):
+            if c and text.startswith(prefix) and has_cjk(prefix):
+                text = text[len(prefix) :].lstrip()
+                break
+    words = [_ADDRESS_WORDS.get(w, w) for w in text.split()]
+    return " ".join(w for w in words if w)
+
+
+def company_key(company: str | None) -> str:
+    if not company:
+        return ""
+    return fold_text(_COMPANY_SUFFIXES.sub(" ", unicodedata.normalize("NFKC", company)))
+
+
+def email_local(key: str) -> str:
+    """The local part of a case-folded email key (what people keep across providers)."""
+    return key.rpartition("@")[0]
+
+
+def stable_hash(text: str) -> int:
+    """A signed 64-bit hash that is the same in every process (for stored keys)."""
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def blocking_keys(
+    name: str, birthday: str | None, emails: list[str] | tuple[str, ...] = ()
+) -> set[str]:
+    """Blocking keys stored for a customer (phones and emails use their own indexes).
+
+    - `n|tokens`: the order-free name (pinyin for Chinese);
+    - `m|codes`: metaphone codes of a Latin name (catches most typos);
+    - `b|birthday|token`: birthday with each name token (a typo in the other token, or a
+      romanisation, still meets);
+    - `u|local`: the local part of each email (same person, another provider).
+    """
+    keys: set[str] = set()
+    nk = name_key(name)
+    if nk:
+        keys.add("n|" + nk)
+    pk = phonetic_key(name)
+    if pk and pk != nk:
+        keys.add("m|" + pk)
+    if birthday:
+        for token in name_tokens(name):
+            if len(token) >= 2:
+                keys.add(f"b|{birthday}|{token}")
+    for email in emails:
+        local = email_local(email)
+        if len(local) >= 4:
+            keys.add("u|" + local)
+    return keys
