@@ -24,10 +24,11 @@ def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
             f"SELECT customer_id, key FROM emails WHERE customer_id IN ({marks})", chunk
         ):
             emails.setdefault(cid, []).append(key)
-        for cid, name, birthday in conn.execute(
-            f"SELECT id, name, birthday FROM customers WHERE id IN ({marks})", chunk
+        for cid, name, birthday, address, city in conn.execute(
+            f"SELECT id, name, birthday, address, city FROM customers WHERE id IN ({marks})",
+            chunk,
         ):
-            for key in blocking_keys(name, birthday, emails.get(cid, ())):
+            for key in blocking_keys(name, birthday, emails.get(cid, ()), address, city):
                 yield stable_hash(key), cid
 
 

@@ -102,7 +102,13 @@ def likely_duplicates(
         ids.update(store.ids_by_phone(phone.e164))
     for email in customer.emails:
         ids.update(store.ids_by_email(email.key))
-    keys = nz.blocking_keys(customer.name, customer.birthday, [e.key for e in customer.emails])
+    keys = nz.blocking_keys(
+        customer.name,
+        customer.birthday,
+        [e.key for e in customer.emails],
+        customer.address,
+        customer.city,
+    )
     for key in keys:
         rows = conn.execute(
             "SELECT customer_id FROM dedupe_keys WHERE key = ? LIMIT ?",

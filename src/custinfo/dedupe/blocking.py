@@ -88,7 +88,11 @@ def computed_keys(table: Table) -> tuple[np.ndarray, np.ndarray]:
     keys, pos = [], []
     for p in range(len(table)):
         for key in nz.blocking_keys(
-            table.names[p], table.birthdays[p], table.email_keys.get(p)
+            table.names[p],
+            table.birthdays[p],
+            table.email_keys.get(p),
+            table.addresses[p],
+            table.cities[p],
         ):
             keys.append(nz.stable_hash(key))
             pos.append(p)

@@ -56,13 +56,22 @@ def _ascii(word: str) -> str:
 def name_tokens(name: str) -> tuple[str, ...]:
     """Lower-case Latin tokens of a name, in typed order (pinyin for Chinese)."""
     text = unicodedata.normalize("NFKC", name).casefold()
+    runs = _RUNS.findall(text)
+    if len(runs) > 1 and all(_IS_CJK.match(r) for r in runs):
+        # "夏 晓俊" is typed family, space, given: the same person as "夏晓俊".
+        family = _cjk_tokens(runs[0]) if len(runs[0]) == 1 else [_pinyin(runs[0])]
+        return (family[0], "".join(_pinyin(r) for r in runs[1:]))
     tokens: list[str] = []
-    for run in _RUNS.findall(text):
+    for run in runs:
         if _IS_CJK.match(run):
             tokens.extend(_cjk_tokens(run))
         else:
             tokens.append(_ascii(run))
     return tuple(t for t in tokens if t)
+
+
+def _pinyin(run: str) -> str:
+    return SURNAME_READINGS.get(run) or "".join(_char_pinyin(c) for c in run)
 
 
 def _cjk_tokens(run: str) -> list[str]:
@@ -148,8 +157,25 @@ def stable_hash(text: str) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def address_digits(address: str | None, city: str | None) -> str:
+    """City plus the numbers of an address: survives abbreviations and spelling."""
+    if not address:
+        return ""
+    digits = _DIGITS.findall(unicodedata.normalize("NFKC", address))
+    if len("".join(digits)) < 3:
+        return ""
+    return f"{city_key(city)}|{' '.join(digits)}"
+
+
 def blocking_keys(
-    name: str, birthday: str | None, emails: list[str] | tuple[str, ...] = ()
+    name: str,
+    birthday: str | None,
+    emails: list[str] | tuple[str, ...] = (),
+    address: str | None = None,
+    city: str | None = None,
 ) -> set[str]:
     """Blocking keys stored for a customer (phones and emails use their own indexes).
 
@@ -157,7 +183,8 @@ def blocking_keys(
     - `m|codes`: metaphone codes of a Latin name (catches most typos);
     - `b|birthday|token`: birthday with each name token (a typo in the other token, or a
       romanisation, still meets);
-    - `u|local`: the local part of each email (same person, another provider).
+    - `u|local`: the local part of each email (same person, another provider);
+    - `d|city|numbers`: the city and the numbers of the address.
     """
     keys: set[str] = set()
     nk = name_key(name)
@@ -174,4 +201,7 @@ def blocking_keys(
         local = email_local(email)
         if len(local) >= 4:
             keys.add("u|" + local)
+    digits = address_digits(address, city)
+    if digits:
+        keys.add("d|" + digits)
     return keys

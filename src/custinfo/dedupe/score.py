@@ -16,7 +16,7 @@ from custinfo.dedupe import normalize as nz
 from custinfo.dedupe.table import Table
 
 # -- weights (log-odds) ----------------------------------------------------------------------
-PRIOR = -3.0
+PRIOR = -4.5
 NAME_EXACT, NAME_CLOSE, NAME_NEAR, NAME_WEAK, NAME_DIFFERENT = 3.0, 2.0, 0.5, -3.0, -7.0
 PHONE_SAME, PHONE_DIFFERENT = 8.0, -2.5
 EMAIL_SAME, EMAIL_LOCAL_SAME, EMAIL_DIFFERENT = 8.0, 3.0, -1.5
@@ -71,6 +71,63 @@ def _similarity(
     return out
 
 
+def _unique_pairs(ids_a: np.ndarray, ids_b: np.ndarray, m: int):  # type: ignore[no-untyped-def]
+    x, y = ids_a.astype(np.int64), ids_b.astype(np.int64)
+    codes = np.minimum(x, y) * m + np.maximum(x, y)
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    return uniq // m, uniq % m, inverse.ravel()
+
+
+def _name_similarity(t: Table, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Name similarity in [0, 1]; nan when it cannot be judged.
+
+    Sorted tokens are compared token by token (Jaro-Winkler; the weakest token counts), so
+    "Christy Winters" / "Christy Keith" is not a near match. Two names written in Chinese
+    characters that differ in pinyin are different names (homophone typos give the same
+    pinyin). Characters against Latin letters that do not match by pinyin may be another
+    romanisation (Japanese, Cantonese): nan, neither for nor against.
+    """
+    from rapidfuzz.distance import JaroWinkler
+    from rapidfuzz.process import cpdist
+
+    ids_a, ids_b = t.name_id[a], t.name_id[b]
+    out = np.zeros(len(a), dtype=np.float32)
+    valid = (ids_a >= 0) & (ids_b >= 0)
+    if not valid.any():
+        return out
+    ua, ub, inverse = _unique_pairs(ids_a[valid], ids_b[valid], max(len(t.name_strings), 1))
+    sims = np.ones(len(ua), dtype=np.float32)
+    differ = np.flatnonzero(ua != ub)
+    if len(differ):
+        x, y = ua[differ], ub[differ]
+        keys = t.name_array
+        jw = JaroWinkler.normalized_similarity
+        full = cpdist(keys[x], keys[y], scorer=jw, workers=-1, dtype=np.float32)
+        first = cpdist(t.name_first[x], t.name_first[y], scorer=jw, workers=-1, dtype=np.float32)
+        last = cpdist(t.name_last[x], t.name_last[y], scorer=jw, workers=-1, dtype=np.float32)
+        same_count = t.name_ntok[x] == t.name_ntok[y]
+        sim = np.where(same_count & (t.name_ntok[x] >= 2), np.minimum(first, last), full)
+        cjk_x, cjk_y = t.name_cjk[x], t.name_cjk[y]
+        sim = np.where(cjk_x & cjk_y, np.minimum(sim, 0.7), sim)
+        mixed = np.flatnonzero((cjk_x != cjk_y) & (keys[x] != keys[y]))
+        for i in mixed.tolist():
+            c, latin = (x[i], y[i]) if cjk_x[i] else (y[i], x[i])
+            # Pinyin-compatible Latin (shares the family name): judge it like characters.
+            family_seen = t.name_family[c] in keys[latin].split()
+            sim[i] = min(sim[i], 0.7) if family_seen else np.nan
+        sims[differ] = sim
+    out[valid] = sims[inverse]
+    return out
+
+
+def _address_similarity(t: Table, a: np.ndarray, b: np.ndarray, scorers: tuple) -> np.ndarray:
+    """Address similarity; capped at 0.5 when both have house numbers and they differ."""
+    sim = _similarity(t.addr_id[a], t.addr_id[b], t.addr_strings, scorers)
+    da, db = t.addr_digits[a], t.addr_digits[b]
+    differ = (da >= 0) & (db >= 0) & (da != db)
+    return np.where(differ, np.minimum(sim, 0.5), sim)
+
+
 def features(
     t: Table,
     a: np.ndarray,
@@ -85,8 +142,7 @@ def features(
     jw = (JaroWinkler.normalized_similarity, 1.0)
     tsr = (fuzz.token_set_ratio, 100.0)
     ratio = (fuzz.ratio, 100.0)
-    name = _similarity(t.name_id[a], t.name_id[b], t.name_strings, (jw, tsr))
-    name = np.nan_to_num(name, nan=0.0)
+    name = _name_similarity(t, a, b)
     ba, bb = t.bday_id[a], t.bday_id[b]
     bday = np.where((ba < 0) | (bb < 0), 0, np.where(ba == bb, 1, -1)).astype(np.int8)
     ca, cb = t.city_id[a], t.city_id[b]
@@ -99,7 +155,7 @@ def features(
         local_same=shared_local,
         email_both=t.has_email[a] & t.has_email[b],
         bday=bday,
-        address=_similarity(t.addr_id[a], t.addr_id[b], t.addr_strings, (ratio, tsr)),
+        address=_address_similarity(t, a, b, (ratio, tsr)),
         company=_similarity(t.comp_id[a], t.comp_id[b], t.comp_strings, (ratio, tsr)),
         city=city,
     )
@@ -109,8 +165,8 @@ def log_odds(f: Features) -> np.ndarray:
     w = np.full(len(f.name), PRIOR, dtype=np.float32)
     n = f.name
     w += np.select(
-        [n >= 0.995, n >= 0.93, n >= 0.85, n >= NAME_FLOOR],
-        [NAME_EXACT, NAME_CLOSE, NAME_NEAR, NAME_WEAK],
+        [np.isnan(n), n >= 0.995, n >= 0.93, n >= 0.85, n >= NAME_FLOOR],
+        [0.0, NAME_EXACT, NAME_CLOSE, NAME_NEAR, NAME_WEAK],
         NAME_DIFFERENT,
     )
     w += np.where(f.phone_same, PHONE_SAME, np.where(f.phone_both, PHONE_DIFFERENT, 0.0))
@@ -122,7 +178,9 @@ def log_odds(f: Features) -> np.ndarray:
     w += np.select([f.bday == 1, f.bday == -1], [BIRTHDAY_SAME, BIRTHDAY_DIFFERENT], 0.0)
     addr = f.address
     w += np.select(
-        [addr >= 0.9, addr >= 0.75, addr < 0.5], [ADDRESS_SAME, ADDRESS_CLOSE, ADDRESS_DIFFERENT], 0.0
+        [addr >= 0.9, addr >= 0.75, addr < 0.5],
+        [ADDRESS_SAME, ADDRESS_CLOSE, ADDRESS_DIFFERENT],
+        0.0,
     )
     comp = f.company
     w += np.select([comp >= 0.9, comp < 0.5], [COMPANY_SAME, COMPANY_DIFFERENT], 0.0)
@@ -137,7 +195,7 @@ def scores(f: Features) -> np.ndarray:
 
 def conflicts(f: Features) -> np.ndarray:
     """Strong negative evidence: the pair must never end up in one group."""
-    return (f.bday == -1) | (f.name < NAME_FLOOR)
+    return (f.bday == -1) | (np.nan_to_num(f.name, nan=1.0) < NAME_FLOOR)
 
 
 def score_pairs(t: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,11 +226,9 @@ def reasons(t: Table, x: int, y: int) -> list[str]:
     na, nb = t.names[x], t.names[y]
     if na == nb:
         out.append(f"same name {na}")
-    elif t.name_id[x] == t.name_id[y]:
+    elif t.name_strings[t.name_id[x]] == t.name_strings[t.name_id[y]]:
         how = (
-            "by pinyin"
-            if nz.has_cjk(na) != nz.has_cjk(nb)
-            else "ignoring case, spacing and order"
+            "by pinyin" if nz.has_cjk(na) != nz.has_cjk(nb) else "ignoring case, spacing and order"
         )
         out.append(f"names {na} / {nb} match {how}")
     else:

@@ -38,7 +38,9 @@ class Multi:
         order = np.argsort(self.pos, kind="stable")
         self.pos = self.pos[order]
         self.values = [self.values[i] for i in order]
-        self.starts = np.searchsorted(self.pos, np.arange(0, 1 + (self.pos.max() + 1 if len(self.pos) else 0)))
+        self.starts = np.searchsorted(
+            self.pos, np.arange(0, 1 + (self.pos.max() + 1 if len(self.pos) else 0))
+        )
 
     def get(self, p: int) -> list[str]:
         if p + 1 >= len(self.starts):
@@ -64,6 +66,13 @@ class Table:
     email_keys: Multi  # case-folded keys, same order as emails
     name_id: np.ndarray = field(init=False)
     name_strings: list[str] = field(init=False)
+    name_array: np.ndarray = field(init=False)  # object array of name_strings
+    name_first: np.ndarray = field(init=False)  # first / last sorted token per name id
+    name_last: np.ndarray = field(init=False)
+    name_ntok: np.ndarray = field(init=False)
+    name_family: np.ndarray = field(init=False)  # family name token as typed first
+    name_cjk: np.ndarray = field(init=False)  # the name was written in Chinese characters
+    addr_digits: np.ndarray = field(init=False)  # id of the address's numbers, -1 if none
     bday_id: np.ndarray = field(init=False)
     addr_id: np.ndarray = field(init=False)
     addr_strings: list[str] = field(init=False)
@@ -75,11 +84,30 @@ class Table:
 
     def __post_init__(self) -> None:
         n = len(self.ids)
-        self.name_id, self.name_strings = factorize([nz.name_key(x) for x in self.names])
+        # Names that fold to the same key but differ in script are kept apart (the key is
+        # prefixed), so each name id has one script.
+        self.name_id, self.name_strings = factorize(
+            [("\x01" if nz.has_cjk(x) else "") + nz.name_key(x) for x in self.names]
+        )
+        self.name_cjk = np.array([s.startswith("\x01") for s in self.name_strings], dtype=bool)
+        self.name_strings = [s.lstrip("\x01") for s in self.name_strings]
+        self.name_array = np.array(self.name_strings, dtype=object)
+        tokens = [s.split() or [""] for s in self.name_strings]
+        self.name_first = np.array([tk[0] for tk in tokens], dtype=object)
+        self.name_last = np.array([tk[-1] for tk in tokens], dtype=object)
+        family = {}
+        for name, nid in zip(self.names, self.name_id.tolist(), strict=True):
+            if nid >= 0 and nid not in family:
+                family[nid] = (nz.name_tokens(name) or ("",))[0]
+        self.name_family = np.array(
+            [family.get(i, "") for i in range(len(self.name_strings))], dtype=object
+        )
+        self.name_ntok = np.array([len(tk) for tk in tokens], dtype=np.int16)
         self.bday_id, _ = factorize([b or "" for b in self.birthdays])
         self.addr_id, self.addr_strings = factorize(
             [nz.address_key(a, c) for a, c in zip(self.addresses, self.cities, strict=True)]
         )
+        self.addr_digits, _ = factorize([nz.address_digits(a, "") for a in self.addresses])
         self.comp_id, self.comp_strings = factorize([nz.company_key(c) for c in self.companies])
         self.city_id, _ = factorize([nz.city_key(c) for c in self.cities])
         self.has_phone = self.phones.present(n)
@@ -109,8 +137,7 @@ def load(conn: Any, only: Iterable[int] | None = None) -> Table:
         ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == cids)
         keep = np.flatnonzero(ok)
         return [
-            Multi(pos[keep].astype(np.int64), [got[i][c + 1] for i in keep])
-            for c in range(columns)
+            Multi(pos[keep].astype(np.int64), [got[i][c + 1] for i in keep]) for c in range(columns)
         ]
 
     (phones,) = multi(
