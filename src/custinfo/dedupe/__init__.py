@@ -83,7 +83,12 @@ def _groups(t, conn, min_score, stats, with_reasons, blocking, group, score):  #
 
 
 def likely_duplicates(
-    store: Any, customer: Any, *, min_score: float = WARN_MIN_SCORE, limit: int = 200
+    store: Any,
+    customer: Any,
+    *,
+    min_score: float = WARN_MIN_SCORE,
+    limit: int = 200,
+    exclude: int | None = None,
 ) -> list[tuple[int, float, list[str]]]:
     """Existing customers that look like `customer` (a CustomerInput), best first.
 
@@ -115,6 +120,7 @@ def likely_duplicates(
             (nz.stable_hash(key), limit),
         )
         ids.update(r[0] for r in rows)
+    ids.discard(exclude)  # type: ignore[arg-type]
     if not ids:
         return []
     existing = store.get_many(sorted(ids)[: limit * 4])

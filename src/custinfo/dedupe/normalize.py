@@ -24,7 +24,7 @@ SURNAME_READINGS = {
     "翟": "zhai", "覃": "qin", "黑": "he", "秘": "bi", "长孙": "zhangsun",
 }  # fmt: skip
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 令狐 慕容 司徒 尉迟 公孙 长孙 夏侯 宇文 轩辕 端木 独孤".split()
+    "欧阳 司马 诸葛 上官 东方 皇甫 令狐 慕容 司徒 尉迟 公孙 长孙 夏侯 宇文 轩辕 端木 独孤".split()  # noqa: SIM905
 )
 _ADDRESS_WORDS = {
     "st": "street", "ave": "avenue", "rd": "road", "dr": "drive", "ln": "lane",

@@ -137,9 +137,7 @@ def features(
     shared_local: np.ndarray,
 ) -> Features:
     from rapidfuzz import fuzz
-    from rapidfuzz.distance import JaroWinkler
 
-    jw = (JaroWinkler.normalized_similarity, 1.0)
     tsr = (fuzz.token_set_ratio, 100.0)
     ratio = (fuzz.ratio, 100.0)
     name = _name_similarity(t, a, b)
