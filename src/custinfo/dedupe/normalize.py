@@ -17,6 +17,7 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_CJK}]+|[^\W\d_{_CJK}]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _NON_WORD = re.compile(r"[\W_]+")
+_ASCII_WORDS = re.compile(r"[a-z]+")
 #: Surnames whose reading differs from the character's most common one.
 SURNAME_READINGS = {
     "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "查": "zha",
@@ -37,12 +38,35 @@ _COMPANY_SUFFIXES = re.compile(
 )
 
 
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict[int, str]:
+    """pypinyin's single-character readings, without importing its phrase dictionary.
+
+    `import pypinyin` loads a 2.5 MB phrase dictionary (~0.4 s); names need only the
+    per-character table (~0.1 s), which this reads from pypinyin's own data file.
+    """
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("pypinyin")
+    assert spec is not None and spec.submodule_search_locations
+    path = os.path.join(next(iter(spec.submodule_search_locations)), "pinyin_dict.py")
+    loader_spec = importlib.util.spec_from_file_location("_custinfo_pinyin_dict", path)
+    assert loader_spec is not None and loader_spec.loader is not None
+    module = importlib.util.module_from_spec(loader_spec)
+    loader_spec.loader.exec_module(module)
+    return module.pinyin_dict
+
+
 @lru_cache(maxsize=65536)
 def _char_pinyin(ch: str) -> str:
-    from pypinyin import Style, lazy_pinyin
-
-    py = lazy_pinyin(ch, style=Style.NORMAL)[0]
-    return py.replace("v", "u") if py.isascii() and py.isalpha() else ch
+    """Toneless pinyin of the character's first (most common) reading; ü as u."""
+    readings = _pinyin_table().get(ord(ch))
+    if not readings:
+        return ch
+    first = readings.split(",")[0]
+    plain = "".join(c for c in unicodedata.normalize("NFKD", first) if not unicodedata.combining(c))
+    return plain if plain.isascii() and plain.isalpha() else ch
 
 
 def _ascii(word: str) -> str:
@@ -55,6 +79,8 @@ def _ascii(word: str) -> str:
 @lru_cache(maxsize=262144)
 def name_tokens(name: str) -> tuple[str, ...]:
     """Lower-case Latin tokens of a name, in typed order (pinyin for Chinese)."""
+    if name.isascii():
+        return tuple(_ASCII_WORDS.findall(name.lower()))
     text = unicodedata.normalize("NFKC", name).casefold()
     runs = _RUNS.findall(text)
     if len(runs) > 1 and all(_IS_CJK.match(r) for r in runs):
@@ -115,6 +141,7 @@ def fold_text(value: str | None) -> str:
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
+@lru_cache(maxsize=65536)
 def city_key(city: str | None) -> str:
     """Cities compare through pinyin too: 杭州 and Hangzhou meet."""
     if not city:
@@ -131,13 +158,18 @@ def address_key(address: str | None, city: str | None = None) -> str:
     if not text:
         return ""
     if city:
-        c = fold_text(city)
+        c = _fold_cached(city)
         for prefix in (c + "市", c):
             if c and text.startswith(prefix) and has_cjk(prefix):
                 text = text[len(prefix) :].lstrip()
                 break
     words = [_ADDRESS_WORDS.get(w, w) for w in text.split()]
     return " ".join(w for w in words if w)
+
+
+@lru_cache(maxsize=65536)
+def _fold_cached(value: str) -> str:
+    return fold_text(value)
 
 
 def company_key(company: str | None) -> str:

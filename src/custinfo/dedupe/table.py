@@ -26,6 +26,14 @@ def factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
     return ids, list(index)
 
 
+def derive(values: list[Any], fn: Any) -> tuple[np.ndarray, list[str]]:
+    """Like factorize(fn(v) for v in values), calling fn once per distinct value."""
+    raw_ids, distinct = factorize([v or "" for v in values])
+    derived_ids, strings = factorize([fn(v) for v in distinct])
+    lookup = np.append(derived_ids, -1).astype(np.int32)  # raw -1 (empty) stays -1
+    return lookup[raw_ids], strings
+
+
 @dataclass
 class Multi:
     """Several values per position (phones, emails) in compressed-row form."""
@@ -86,8 +94,8 @@ class Table:
         n = len(self.ids)
         # Names that fold to the same key but differ in script are kept apart (the key is
         # prefixed), so each name id has one script.
-        self.name_id, self.name_strings = factorize(
-            [("\x01" if nz.has_cjk(x) else "") + nz.name_key(x) for x in self.names]
+        self.name_id, self.name_strings = derive(
+            self.names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x)
         )
         self.name_cjk = np.array([s.startswith("\x01") for s in self.name_strings], dtype=bool)
         self.name_strings = [s.lstrip("\x01") for s in self.name_strings]
@@ -107,9 +115,9 @@ class Table:
         self.addr_id, self.addr_strings = factorize(
             [nz.address_key(a, c) for a, c in zip(self.addresses, self.cities, strict=True)]
         )
-        self.addr_digits, _ = factorize([nz.address_digits(a, "") for a in self.addresses])
-        self.comp_id, self.comp_strings = factorize([nz.company_key(c) for c in self.companies])
-        self.city_id, _ = factorize([nz.city_key(c) for c in self.cities])
+        self.addr_digits, _ = derive(self.addresses, lambda a: nz.address_digits(a, ""))
+        self.comp_id, self.comp_strings = derive(self.companies, nz.company_key)
+        self.city_id, _ = derive(self.cities, nz.city_key)
         self.has_phone = self.phones.present(n)
         self.has_email = self.emails.present(n)
 
