@@ -68,6 +68,8 @@ def run_child(path: Path, thresholds: list[float]) -> None:
     groups = dedupe.find_groups(store.conn, min_score=low, stats=stats, with_reasons=False)
     elapsed = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu = time.process_time()
+    lookup_ms = _lookup_times(store)
     extra = {}
     for th in thresholds:
         if th != low:
@@ -78,6 +80,8 @@ def run_child(path: Path, thresholds: list[float]) -> None:
         json.dumps(
             {
                 "seconds": elapsed,
+                "cpu_seconds": cpu,
+                "lookup_ms": lookup_ms,
                 "peak_rss_mib": rss,
                 "customers": stats.customers,
                 "candidate_pairs": stats.candidate_pairs,
@@ -85,6 +89,26 @@ def run_child(path: Path, thresholds: list[float]) -> None:
             }
         )
     )
+
+
+def _lookup_times(store: object, samples: int = 200) -> dict[str, float]:
+    """`likely_duplicates` for new records typed like existing ones (the `add` check)."""
+    from custinfo import validation
+    from custinfo.dedupe import likely_duplicates
+    from custinfo.errors import ValidationError
+    from custinfo.synth import generate, to_fields
+
+    times = []
+    for rec in generate(samples, seed=991, dup_share=0.0):
+        try:
+            customer = validation.customer_input(region="CN", **to_fields(rec))
+        except ValidationError:
+            continue
+        start = time.perf_counter()
+        likely_duplicates(store, customer)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {"median": times[len(times) // 2], "p95": times[int(len(times) * 0.95)]}
 
 
 def metrics(groups: list[list[int]], truth: dict[int, int]) -> dict[str, float]:
@@ -164,8 +188,11 @@ def main() -> None:
             print(f"\n== {label}: n={n} seed={args.seed}")
             print(
                 f"customers {result['customers']}  candidate pairs {result['candidate_pairs']}  "
-                f"time {result['seconds']:.2f} s  peak RSS {result['peak_rss_mib']:.0f} MiB"
+                f"time {result['seconds']:.2f} s (CPU {result['cpu_seconds']:.2f} s)  "
+                f"peak RSS {result['peak_rss_mib']:.0f} MiB"
             )
+            lk = result["lookup_ms"]
+            print(f"one-customer check (add): median {lk['median']:.1f} ms, p95 {lk['p95']:.1f} ms")
             for th, q in result["quality"].items():
                 print(
                     f"  threshold {th}: pairwise P {q['pair_precision']:.4f} "
