@@ -46,8 +46,22 @@ def available() -> tuple[str, ...]:
     return tuple(name for name, (module, _) in COMMANDS.items() if find_spec(module) is not None)
 
 
+class Escaped(Exception):
+    """Carries a KeyboardInterrupt or BrokenPipeError past Typer's `main()` to `cli/main.py`.
+
+    Typer's `main()` turns Ctrl-C into a silent exit 130 and a broken pipe into exit 1 (after
+    replacing sys.stdout); `cli/main.py` unwraps `__cause__` and reports it like any error.
+    """
+
+
 class LazyGroup(TyperGroup):
     """A group whose subcommands are imported on first use."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, BrokenPipeError) as exc:
+            raise Escaped() from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(available())
