@@ -40,6 +40,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+_COMPLETION_PARAMS = ("install_completion", "show_completion")
+
+
 @cache
 def available() -> tuple[str, ...]:
     """Registered commands whose module is installed (features land one by one)."""
@@ -77,6 +80,8 @@ class LazyGroup(TyperGroup):
         module = importlib.import_module(module_name)
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        # Each module's own Typer() would add --install-completion/--show-completion here.
+        command.params = [p for p in command.params if p.name not in _COMPLETION_PARAMS]
         return command
 
     def format_help(self, ctx: click.Context, formatter: Any) -> None:
