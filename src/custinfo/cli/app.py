@@ -40,14 +40,31 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+_COMPLETION_PARAMS = ("install_completion", "show_completion")
+
+
 @cache
 def available() -> tuple[str, ...]:
     """Registered commands whose module is installed (features land one by one)."""
     return tuple(name for name, (module, _) in COMMANDS.items() if find_spec(module) is not None)
 
 
+class Escaped(Exception):
+    """Carries a KeyboardInterrupt or BrokenPipeError past Typer's `main()` to `cli/main.py`.
+
+    Typer's `main()` turns Ctrl-C into a silent exit 130 and a broken pipe into exit 1 (after
+    replacing sys.stdout); `cli/main.py` unwraps `__cause__` and reports it like any error.
+    """
+
+
 class LazyGroup(TyperGroup):
     """A group whose subcommands are imported on first use."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, BrokenPipeError) as exc:
+            raise Escaped() from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(available())
@@ -63,6 +80,8 @@ class LazyGroup(TyperGroup):
         module = importlib.import_module(module_name)
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        # Each module's own Typer() would add --install-completion/--show-completion here.
+        command.params = [p for p in command.params if p.name not in _COMPLETION_PARAMS]
         return command
 
     def format_help(self, ctx: click.Context, formatter: Any) -> None:

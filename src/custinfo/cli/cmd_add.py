@@ -28,7 +28,10 @@ def add(
     note: Annotated[str | None, typer.Option(help="A first note for the interaction log.")] = None,
     allow_duplicate: Annotated[
         bool,
-        typer.Option(help="Add even if a phone or email already belongs to another customer."),
+        typer.Option(
+            "--allow-duplicate",
+            help="Add even if a phone or email already belongs to another customer.",
+        ),
     ] = False,
     region: context.RegionOption = None,
     db: context.DbOption = None,
