@@ -163,6 +163,8 @@ def address_key(address: str | None, city: str | None = None) -> str:
             if c and text.startswith(prefix) and has_cjk(prefix):
                 text = text[len(prefix) :].lstrip()
                 break
+    if " " not in text:  # Chinese addresses: one run, no abbreviations to expand
+        return text
     words = [_ADDRESS_WORDS.get(w, w) for w in text.split()]
     return " ".join(w for w in words if w)
 
