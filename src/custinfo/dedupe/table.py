@@ -16,14 +16,12 @@ from custinfo.dedupe import normalize as nz
 
 
 def factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Integer ids for strings ("" → -1) and the list of distinct strings."""
-    index: dict[str, int] = {}
-    ids = np.fromiter(
-        (index.setdefault(v, len(index)) if v else -1 for v in values),
-        dtype=np.int32,
-        count=len(values),
-    )
-    return ids, list(index)
+    """Integer ids for strings ("" or None → -1) and the list of distinct strings."""
+    distinct = [v for v in dict.fromkeys(values) if v]
+    lookup: dict[str | None, int] = {v: i for i, v in enumerate(distinct)}
+    lookup[""] = lookup[None] = -1
+    ids = np.fromiter(map(lookup.__getitem__, values), dtype=np.int32, count=len(values))
+    return ids, distinct
 
 
 def derive(values: list[Any], fn: Any) -> tuple[np.ndarray, list[str]]:
