@@ -203,7 +203,37 @@ def _fmt_phone(pat: _PhonePattern, nsn: str, style: int) -> str:
     return f"+{cc}-{_group(nsn, pat.groups, '-')}"
 
 
-_CN_MOBILE_PREFIXES = ["138", "139", "135", "136", "137", "150", "151", "152", "158", "159", "186", "187", "188", "130", "131", "132", "133", "153", "180", "181", "189", "177", "199", "166", "147", "182", "183", "185", "173"]
+_CN_MOBILE_PREFIXES = [
+    "138",
+    "139",
+    "135",
+    "136",
+    "137",
+    "150",
+    "151",
+    "152",
+    "158",
+    "159",
+    "186",
+    "187",
+    "188",
+    "130",
+    "131",
+    "132",
+    "133",
+    "153",
+    "180",
+    "181",
+    "189",
+    "177",
+    "199",
+    "166",
+    "147",
+    "182",
+    "183",
+    "185",
+    "173",
+]
 _US_AREAS = ["212", "646", "917", "718", "415", "650", "310", "213", "312", "206", "617", "713"]
 
 
@@ -243,8 +273,16 @@ def _build_phone_patterns() -> dict[str, _PhonePattern]:
 
 # (pinyin city, area code without trunk 0, districts) ; weights below
 _CN_CITIES: dict[str, tuple[str, str, list[str]]] = {
-    "上海": ("Shanghai", "21", ["浦东新区", "徐汇区", "静安区", "黄浦区", "长宁区", "普陀区", "闵行区", "杨浦区"]),
-    "北京": ("Beijing", "10", ["朝阳区", "海淀区", "东城区", "西城区", "丰台区", "昌平区", "通州区"]),
+    "上海": (
+        "Shanghai",
+        "21",
+        ["浦东新区", "徐汇区", "静安区", "黄浦区", "长宁区", "普陀区", "闵行区", "杨浦区"],
+    ),
+    "北京": (
+        "Beijing",
+        "10",
+        ["朝阳区", "海淀区", "东城区", "西城区", "丰台区", "昌平区", "通州区"],
+    ),
     "广州": ("Guangzhou", "20", ["天河区", "越秀区", "海珠区", "白云区", "番禺区"]),
     "深圳": ("Shenzhen", "755", ["南山区", "福田区", "罗湖区", "宝安区", "龙岗区"]),
     "杭州": ("Hangzhou", "571", ["西湖区", "上城区", "拱墅区", "滨江区", "余杭区"]),
@@ -257,7 +295,38 @@ _CN_CITIES: dict[str, tuple[str, str, list[str]]] = {
     "苏州": ("Suzhou", "512", ["姑苏区", "吴中区", "相城区"]),
 }
 _CN_CITY_WEIGHTS = [30, 15, 9, 10, 9, 6, 5, 4, 3, 3, 3, 3]
-_CN_ROADS = ["中山路", "人民路", "解放路", "建设路", "南京路", "淮海路", "长安街", "张杨路", "世纪大道", "科技园路", "文三路", "天府大道", "建国路", "和平路", "新华路", "光明路", "胜利路", "花园路", "学院路", "东风路", "延安路", "深南大道", "华山路", "青年路", "滨江大道", "环城路", "朝阳路", "长江路", "黄河路", "漕宝路"]
+_CN_ROADS = [
+    "中山路",
+    "人民路",
+    "解放路",
+    "建设路",
+    "南京路",
+    "淮海路",
+    "长安街",
+    "张杨路",
+    "世纪大道",
+    "科技园路",
+    "文三路",
+    "天府大道",
+    "建国路",
+    "和平路",
+    "新华路",
+    "光明路",
+    "胜利路",
+    "花园路",
+    "学院路",
+    "东风路",
+    "延安路",
+    "深南大道",
+    "华山路",
+    "青年路",
+    "滨江大道",
+    "环城路",
+    "朝阳路",
+    "长江路",
+    "黄河路",
+    "漕宝路",
+]
 
 # Chinese family names, weight ~ per-mille share (common ones dominate).
 _CN_SURNAMES = (
@@ -317,7 +386,16 @@ _CN_HOMOPHONES: dict[str, str] = {
 _PINYIN_OVERRIDES = {"曾": "zeng", "万": "wan", "阳": "yang"}
 
 _LATIN_CITIES: dict[str, list[str]] = {
-    "en_US": ["New York", "San Francisco", "Los Angeles", "Chicago", "Seattle", "Boston", "Houston", "Palo Alto"],
+    "en_US": [
+        "New York",
+        "San Francisco",
+        "Los Angeles",
+        "Chicago",
+        "Seattle",
+        "Boston",
+        "Houston",
+        "Palo Alto",
+    ],
     "en_GB": ["London", "Manchester", "Birmingham", "Edinburgh", "Bristol", "Leeds"],
     "de_DE": ["Berlin", "München", "Hamburg", "Frankfurt am Main", "Köln", "Stuttgart"],
     "fr_FR": ["Paris", "Lyon", "Marseille", "Toulouse", "Nice", "Bordeaux"],
