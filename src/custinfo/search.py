@@ -197,10 +197,10 @@ class _Plan:
         elif self.words:
             phrase = " ".join(self.words)
             order = (
-                "CASE WHEN d.name = ? THEN 0 WHEN substr(d.name, 1, ?) = ? THEN 1 "
-                "WHEN instr(d.name, ?) THEN 2 ELSE 3 END, d.name, c.id"
+                "CASE WHEN d.name = ? THEN 0 WHEN substr(d.name, 1, ?) = ? "
+                "OR instr(d.name, ?) THEN 1 WHEN instr(d.name, ?) THEN 2 ELSE 3 END, d.name, c.id"
             )
-            params += [phrase, len(phrase), phrase, phrase]
+            params += [phrase, len(phrase), phrase, " " + phrase, phrase]
         else:
             order = "c.id"
         sql = f"SELECT c.id {sql} ORDER BY {order}"

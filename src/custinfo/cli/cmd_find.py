@@ -63,7 +63,10 @@ def find(
     if paged and len(ids) > PAGE:
         more = search.count(store, q, where) - PAGE
         ids = ids[:PAGE]
-    shown = out.customers(_load(store, ids), fmt)
+    if not ids and fmt is Format.table:
+        shown = 0  # an empty table would only be noise; the message below says it
+    else:
+        shown = out.customers(_load(store, ids), fmt)
     if more:
         out.info(
             f"{more} more matched (showing the first {PAGE}); "
