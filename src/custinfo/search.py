@@ -189,7 +189,7 @@ class _Plan:
     def select(self, sort: str, limit: int | None) -> tuple[str, list[Any]]:
         sql, params = self._from()
         if sort == "name":
-            order = "c.name, c.id"
+            order = "d.name, c.id"  # case-folded
         elif sort == "created":
             order = "c.created_at DESC, c.id DESC"
         elif sort == "updated":
@@ -317,7 +317,7 @@ def _plan(conn: Any, q: Query, region: str) -> _Plan | None:
     params = [p for s in sources for p in s.params]
     plan.where = conditions + plan.where
     plan.params = params + plan.params
-    if plan.words:
+    if plan.words or q.sort == "name":
         plan.docs = True
     return plan
 
