@@ -139,7 +139,9 @@ NAMES = st.text(
 ).filter(lambda s: s.strip())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(name=NAMES, data=st.data())
 def test_any_substring_of_a_stored_name_finds_it(store, name, data):
     """Any substring (without spaces) of a stored name, in any case, finds that customer."""
@@ -155,7 +157,9 @@ def test_any_substring_of_a_stored_name_finds_it(store, name, data):
     assert cid in ids(store, text=fragment)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(word=st.text(alphabet="abcxyz张伟", min_size=3, max_size=6))
 def test_found_customers_really_contain_the_word(store, word):
     """No false positives from the trigram pre-filter: every hit contains the word."""

@@ -63,10 +63,8 @@ def find(
     if paged and len(ids) > PAGE:
         more = search.count(store, q, where) - PAGE
         ids = ids[:PAGE]
-    if not ids and fmt is Format.table:
-        shown = 0  # an empty table would only be noise; the message below says it
-    else:
-        shown = out.customers(_load(store, ids), fmt)
+    # No match on a terminal: no empty table, just the message below.
+    shown = 0 if not ids and fmt is Format.table else out.customers(_load(store, ids), fmt)
     if more:
         out.info(
             f"{more} more matched (showing the first {PAGE}); "
