@@ -262,9 +262,12 @@ def _plan(conn: Any, q: Query, region: str) -> _Plan | None:
     if None in all_ids:
         return None
     for tag_id in dict.fromkeys(all_ids):
+        rank = 3
+        if fts and _small_tag(conn, tag_id):
+            rank = 1  # a rare tag narrows faster than a common word
         sources.append(
             _Source(
-                3,
+                rank,
                 "SELECT customer_id AS id FROM customer_tags WHERE tag_id = ?",
                 "EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id "
                 "AND ct.tag_id = ?)",
@@ -366,6 +369,14 @@ def _email_source(email: str) -> _Source:
         "AND se.rev >= ? AND se.rev < ?)",
         [low, low + _TOP],
     )
+
+
+def _small_tag(conn: Any, tag_id: int, limit: int = 5000) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM customer_tags WHERE tag_id = ? LIMIT ?)",
+        (tag_id, limit),
+    ).fetchone()
+    return row[0] < limit
 
 
 def _tag_ids(conn: Any, tags: list[str]) -> list[int | None]:
