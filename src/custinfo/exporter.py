@@ -35,14 +35,9 @@ def _escaped(expr: str) -> str:
     return f"replace(replace({expr}, '\\', '\\\\'), ';', '\\;')"
 
 
-#: One row per customer, cells already joined and escaped as in `tabular.flat_row`.
-_CSV_SELECT = f"""
-SELECT c.id, c.name,
-  coalesce((SELECT group_concat(p.e164 || CASE WHEN p.ext != '' THEN ' ext. ' || p.ext ELSE ''
-            END, ';' ORDER BY p.id) FROM phones p WHERE p.customer_id = c.id), ''),
-  coalesce((SELECT group_concat(e.address, ';' ORDER BY e.id)
-            FROM emails e WHERE e.customer_id = c.id), ''),
-  coalesce(c.company, ''), coalesce(c.address, ''), coalesce(c.city, ''),
+#: Customers with their tags and notes cells, joined and escaped as in `tabular.flat_row`.
+_CUSTOMERS = f"""
+SELECT c.id, c.name, coalesce(c.company, ''), coalesce(c.address, ''), coalesce(c.city, ''),
   coalesce(c.birthday, ''),
   coalesce((SELECT group_concat({_escaped("t.name")}, ';' ORDER BY t.key)
             FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id
@@ -52,17 +47,39 @@ SELECT c.id, c.name,
   c.source, c.created_at, c.updated_at
 FROM customers c
 """
+# Phones and emails per batch in one grouped pass each (a per-customer ORDER BY id would
+# cost a sorter per row). E.164 numbers, extensions and normalised emails contain no ";".
+_PHONES = """SELECT customer_id, group_concat(e164 || CASE WHEN ext != '' THEN ' ext. ' || ext
+  ELSE '' END, ';' ORDER BY id) FROM phones WHERE {where} GROUP BY customer_id"""
+_EMAILS = """SELECT customer_id, group_concat(address, ';' ORDER BY id) FROM emails
+  WHERE {where} GROUP BY customer_id"""
+
+
+def _assemble(conn: Any, rows: list[tuple], where: str, params: list[int]) -> list[tuple]:
+    phones = dict(conn.execute(_PHONES.format(where=where), params).fetchall())
+    emails = dict(conn.execute(_EMAILS.format(where=where), params).fetchall())
+    return [(r[0], r[1], phones.get(r[0], ""), emails.get(r[0], ""), *r[2:]) for r in rows]
 
 
 def csv_rows(conn: Any, ids: Iterable[int] | None = None) -> Iterator[tuple]:
-    """Flat rows in CUSTOMER_FIELDS order (the id is an int, every other cell a str)."""
+    """Flat rows in CUSTOMER_FIELDS order (the id is an int, every other cell a str), read
+    in batches of consecutive ids so memory stays flat."""
     if ids is None:
-        yield from conn.execute(_CSV_SELECT + " ORDER BY c.id")
-        return
+        last = 0
+        while True:
+            rows = conn.execute(
+                _CUSTOMERS + " WHERE c.id > ? ORDER BY c.id LIMIT ?", (last, BATCH)
+            ).fetchall()
+            if not rows:
+                return
+            span = [rows[0][0], rows[-1][0]]
+            yield from _assemble(conn, rows, "customer_id BETWEEN ? AND ?", span)
+            last = rows[-1][0]
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        rows = {r[0]: r for r in conn.execute(_CSV_SELECT + f" WHERE c.id IN ({marks})", chunk)}
-        yield from (rows[i] for i in chunk if i in rows)
+        found = conn.execute(_CUSTOMERS + f" WHERE c.id IN ({marks})", chunk).fetchall()
+        by_id = {r[0]: r for r in _assemble(conn, found, f"customer_id IN ({marks})", chunk)}
+        yield from (by_id[i] for i in chunk if i in by_id)
 
 
 def customers(store: Any, ids: Iterable[int] | None = None) -> Iterator[Customer]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +42,8 @@ def output_text(path: Path | None, *, force: bool = False) -> Iterator[TextIO]:
         raise UsageError(f"{path} already exists; use --force to overwrite it") from None
     except IsADirectoryError:
         raise UsageError(f"{path} is a directory") from None
-    os.fchmod(fd, 0o600)
+    if stat.S_ISREG(os.fstat(fd).st_mode):  # never chmod /dev/null or a terminal
+        os.fchmod(fd, 0o600)
     handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
     try:
         yield handle

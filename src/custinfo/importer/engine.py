@@ -24,6 +24,7 @@ from custinfo.importer.rows import Converter, Invalid, Valid
 from custinfo.importer.source import Source, csv_records, json_records, ndjson_records, open_source
 from custinfo.store import hooks
 from custinfo.store.db import utc_now
+from custinfo.store.repo import BulkCustomer, insert_bulk
 
 CHUNK = 1000
 MAX_REPORTED = 50
@@ -223,7 +224,7 @@ def _validated(
 
 # -- loading ---------------------------------------------------------------------------------
 class _Loader:
-    """Applies validated rows: duplicate policy, insert or merge, rejects, bookkeeping."""
+    """Applies validated rows: duplicate policy, buffered bulk insert or merge, rejects."""
 
     def __init__(self, store: Any, options: ImportOptions, summary: Summary) -> None:
         self.store = store
@@ -235,6 +236,9 @@ class _Loader:
         self.merged_ids: set[int] = set()
         self.fields: set[str] = set()
         self.failed = False
+        self.pending: list[BulkCustomer] = []
+        self.pending_keys: set[tuple[str, str]] = set()
+        self.tag_ids: dict[str, int] = {}
 
     def reject(self, record: Any, result: Invalid) -> None:
         self.summary.rejected += 1
@@ -247,16 +251,26 @@ class _Loader:
                 self.options.rejects.write(record, result.message)
         else:
             self.failed = True
+            self.pending.clear()
 
     def load(self, conn: Any, row: Valid) -> None:
         if self.failed:
             return  # all-or-nothing already lost: keep validating, stop writing
         policy = self.options.on_duplicate
-        existing = None if policy == "add" else _existing(conn, row.customer)
+        existing = None
+        if policy != "add":
+            keys = _keys(row)
+            if not self.pending_keys.isdisjoint(keys):
+                self.flush(conn)  # a duplicate of a row not yet written: write it first
+            existing = _existing(conn, row)
         if existing is None:
-            self.inserted.append(insert(conn, self.store, row, self.source, self.now))
+            self.pending.append(self._bulk(row))
+            if policy != "add":
+                self.pending_keys.update(keys)
             self.summary.imported += 1
             self._note_fields(row)
+            if len(self.pending) >= CHUNK:
+                self.flush(conn)
         elif policy == "merge":
             merge_into(conn, self.store, existing, row, self.now)
             self.merged_ids.add(existing)
@@ -265,17 +279,34 @@ class _Loader:
         else:
             self.summary.skipped += 1
 
+    def _bulk(self, row: Valid) -> BulkCustomer:
+        now = self.now
+        created = row.created_at or now
+        return BulkCustomer(
+            row.name, row.company, row.address, row.city, row.birthday, created,
+            row.updated_at or created, row.phones, row.emails, row.tags,
+            tuple((at or now, text) for at, text in row.notes),
+        )  # fmt: skip
+
+    def flush(self, conn: Any) -> None:
+        if self.pending:
+            ids = insert_bulk(self.store, conn, self.pending, source=self.source,
+                              tag_ids=self.tag_ids)  # fmt: skip
+            self.inserted.extend(ids)
+            self.pending.clear()
+            self.pending_keys.clear()
+
     def _note_fields(self, row: Valid) -> None:
-        c = row.customer
-        self.fields.add("name")
-        for name in ("phones", "emails", "tags", "company", "address", "city", "birthday"):
-            if getattr(c, name):
-                self.fields.add(name)
-        if row.notes:
-            self.fields.add("notes")
+        fields = self.fields
+        fields.add("name")
+        for name in ("phones", "emails", "tags", "notes", "company", "address", "city",
+                     "birthday"):  # fmt: skip
+            if getattr(row, name):
+                fields.add(name)
 
     def finish(self, conn: Any) -> None:
         """One hooks call and one audit entry for the whole import (no values)."""
+        self.flush(conn)
         ids = list(self.inserted)
         ids.extend(sorted(self.merged_ids))
         hooks.bulk_end(conn, ids)
@@ -291,57 +322,46 @@ class _Loader:
         conn.execute("UPDATE audit SET count = ? WHERE id = ?", (len(set(ids)), audit_id))
 
 
-def _existing(conn: Any, customer: Any) -> int | None:
+def _keys(row: Valid) -> set[tuple[str, str]]:
+    keys = {("p", f"{e164}\x00{ext}") for e164, ext in row.phones}
+    keys.update(("e", key) for _, key in row.emails)
+    return keys
+
+
+def _existing(conn: Any, row: Valid) -> int | None:
     """The lowest id of a customer (in the db, or imported earlier in this run) sharing a
     normalised phone (number and extension) or email."""
     found: list[int] = []
-    for phone in customer.phones:
-        row = conn.execute(
-            "SELECT min(customer_id) FROM phones WHERE e164 = ? AND ext = ?",
-            (phone.e164, phone.ext or ""),
-        ).fetchone()
-        if row[0] is not None:
-            found.append(row[0])
-    for email in customer.emails:
-        row = conn.execute(
-            "SELECT min(customer_id) FROM emails WHERE key = ?", (email.key,)
-        ).fetchone()
-        if row[0] is not None:
-            found.append(row[0])
+    for e164, ext in row.phones:
+        hit = conn.execute(
+            "SELECT min(customer_id) FROM phones WHERE e164 = ? AND ext = ?", (e164, ext)
+        ).fetchone()[0]
+        if hit is not None:
+            found.append(hit)
+    for _, key in row.emails:
+        hit = conn.execute("SELECT min(customer_id) FROM emails WHERE key = ?", (key,)).fetchone()[
+            0
+        ]
+        if hit is not None:
+            found.append(hit)
     return min(found) if found else None
-
-
-def insert(conn: Any, store: Any, row: Valid, source: str, now: str) -> int:
-    """The one insert path of the import (through `Store.insert`, so store-level checks
-    such as suppression apply), plus the row's own note times and updated_at."""
-    created = row.created_at or now
-    new_id = store.insert(conn, row.customer, source=source, at=created)
-    if (row.updated_at or created) != created:
-        conn.execute("UPDATE customers SET updated_at = ? WHERE id = ?", (row.updated_at, new_id))
-    if row.notes:
-        conn.executemany(
-            "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
-            ((new_id, at or now, text) for at, text in row.notes),
-        )
-    return new_id
 
 
 def merge_into(conn: Any, store: Any, customer_id: int, row: Valid, now: str) -> None:
     """Add new phones, emails, tags and notes; fill empty scalar fields; keep the name."""
-    c = row.customer
     conn.executemany(
         "INSERT OR IGNORE INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
-        ((customer_id, p.e164, p.ext or "") for p in c.phones),
+        ((customer_id, e164, ext) for e164, ext in row.phones),
     )
     conn.executemany(
         "INSERT OR IGNORE INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
-        ((customer_id, e.address, e.key) for e in c.emails),
+        ((customer_id, address, key) for address, key in row.emails),
     )
-    store.add_tags(conn, customer_id, c.tags)
+    store.add_tags(conn, customer_id, row.tags)
     conn.execute(
         "UPDATE customers SET company = coalesce(company, ?), address = coalesce(address, ?),"
         " city = coalesce(city, ?), birthday = coalesce(birthday, ?), updated_at = ? WHERE id = ?",
-        (c.company, c.address, c.city, c.birthday, now, customer_id),
+        (row.company, row.address, row.city, row.birthday, now, customer_id),
     )
     conn.executemany(
         "INSERT INTO notes(customer_id, at, text) SELECT ?, ?, ? WHERE NOT EXISTS "

@@ -13,6 +13,7 @@ import contextlib
 import csv
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,7 +34,8 @@ class RejectsWriter:
             raise UsageError(
                 f"rejects file {path} already exists; use --force to overwrite it"
             ) from None
-        os.fchmod(fd, 0o600)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.fchmod(fd, 0o600)
         self._file: TextIO = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
 
     def start_csv(self, header: list[str], delimiter: str) -> None:

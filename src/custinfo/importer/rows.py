@@ -12,10 +12,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from custinfo import validation
 from custinfo.errors import ValidationError
+from custinfo.importer import fastpath
 from custinfo.importer.mapping import IGNORED, field_for
 from custinfo.models import CustomerInput, Email, Phone
 from custinfo.tabular import parse_notes, split_values, unneutralize
@@ -24,15 +25,22 @@ _MULTI_SPLIT = re.compile(r"\s*(?:[;；,，、|\n]|\s/\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-@dataclass(slots=True)
-class Valid:
-    """A validated row: the customer, its notes with their times (None = now), timestamps."""
+class Valid(NamedTuple):
+    """A validated row (plain tuples: cheap to send between processes). Times that are None
+    mean "the import's time"."""
 
     line: int
-    customer: CustomerInput
-    notes: list[tuple[str | None, str]]
-    created_at: str | None = None
-    updated_at: str | None = None
+    name: str
+    company: str | None
+    address: str | None
+    city: str | None
+    birthday: str | None
+    created_at: str | None
+    updated_at: str | None
+    phones: tuple[tuple[str, str], ...]  # (e164, ext or "")
+    emails: tuple[tuple[str, str], ...]  # (address, key)
+    tags: tuple[str, ...]
+    notes: tuple[tuple[str | None, str], ...]  # (at, text)
 
 
 @dataclass(slots=True)
@@ -114,7 +122,7 @@ class Converter:
                         phones.setdefault((phone.e164, phone.ext), phone)
                 elif name == "email":
                     for raw in _multi(value):
-                        email = validation.normalize_email(raw)
+                        email = fastpath.email(raw)
                         emails.setdefault(email.key, email)
                 elif name == "tags":
                     for raw in _tags(value):
@@ -135,10 +143,13 @@ class Converter:
         updated = self._time(parts, "updated_at", problems)
         if problems or customer is None:
             return Invalid(line, problems)
-        customer.phones = list(phones.values())
-        customer.emails = list(emails.values())
-        customer.tags = list(tags.values())
-        return Valid(line, customer, notes, created, updated or created)
+        c = customer
+        return Valid(
+            line, c.name, c.company, c.address, c.city, c.birthday, created, updated or created,
+            tuple((p.e164, p.ext or "") for p in phones.values()),
+            tuple((e.address, e.key) for e in emails.values()),
+            tuple(tags.values()), tuple(notes),
+        )  # fmt: skip
 
     def _customer(
         self, parts: dict[str, tuple[str, Any]], problems: list[tuple[str, str]]
