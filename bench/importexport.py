@@ -4,7 +4,8 @@
    case emails, a Chinese/English mix) with the header name,phone,email,company,address,
    city,birthday,tags,notes.
 2. IMPORT: `custinfo import FILE` in a subprocess into a fresh database (full validation,
-   default duplicate policy `skip`, `--rejects` for the few invalid synthetic phones), timed; its peak RSS (largest process) measured.
+   default duplicate policy `skip`, `--rejects` for the few invalid synthetic phones),
+   timed; its peak RSS (largest process) measured.
 3. BASELINE: the customers the import stored are read back (untimed), then inserted with
    raw sqlcipher3 `executemany` into a fresh database with the same schema, timed.
 4. EXPORT: `exporter.export` CSV in-process over the imported database vs a bare
