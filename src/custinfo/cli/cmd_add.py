@@ -54,4 +54,10 @@ def add(
         tags=tag or (),
         notes=[note] if note else (),
     )
-    Output().data(str(store.add(new, allow_duplicate=allow_duplicate)))
+    out = Output()
+    new_id = store.add(new, allow_duplicate=allow_duplicate)
+    out.data(str(new_id))
+    from custinfo.dedupe import likely_duplicates
+
+    for other_id, _score, reasons in likely_duplicates(store, new, exclude=new_id)[:3]:
+        out.warn(f"possible duplicate of customer {other_id}: {'; '.join(reasons)}")
