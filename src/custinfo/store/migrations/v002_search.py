@@ -1,0 +1,3 @@
+"""Placeholder (owned by another feature branch; dropped at merge)."""
+
+STATEMENTS: list[str] = []
