@@ -30,6 +30,10 @@ def add(
         bool,
         typer.Option(help="Add even if a phone or email already belongs to another customer."),
     ] = False,
+    allow_suppressed: Annotated[
+        bool,
+        typer.Option(help="Add even if a phone or email belongs to an erased (purged) person."),
+    ] = False,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -51,4 +55,6 @@ def add(
         tags=tag or (),
         notes=[note] if note else (),
     )
-    Output().data(str(store.add(new, allow_duplicate=allow_duplicate)))
+    Output().data(
+        str(store.add(new, allow_duplicate=allow_duplicate, allow_suppressed=allow_suppressed))
+    )
