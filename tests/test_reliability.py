@@ -298,3 +298,42 @@ def test_read_only_target_fails_cleanly(tmp_path: Path, template: Path) -> None:
     assert "cannot write to backup folder" in message and "Read-only" in message
     assert "untouched" in message
     _assert_untouched(db, before)
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from custinfo import validation
+from custinfo.store import Store
+store = Store.open(Path(sys.argv[1]), sys.argv[2].encode())
+i = 0
+while True:
+    store.add(validation.customer_input(region="CN", name=f"writer {i}"), command="test")
+    i += 1
+"""
+
+
+def test_create_while_another_process_writes(tmp_path: Path, template: Path) -> None:
+    db = tmp_path / "customers.db"
+    shutil.copy(template, db)
+    folder = tmp_path / "backups"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db), PASSPHRASE], env=_env(db),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        time.sleep(1.0)
+        for _ in range(3):
+            proc = _start(db, "backup", "create", "--to", str(folder))
+            _out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            assert err == b""
+        assert writer.poll() is None, writer.stderr.read() if writer.stderr else ""
+    finally:
+        os.killpg(writer.pid, signal.SIGKILL)
+        writer.communicate(timeout=60)
+    good, bad = backup.verify(folder, KEY)
+    assert bad == {} and len(good) == 3
+    counts = [e["counts"]["customers"] for e in backup.list_backups(folder)]
+    assert counts == sorted(counts) and counts[-1] > N_CUSTOMERS  # writes went on meanwhile
+    assert _check_db(db)[0] >= counts[-1]
