@@ -234,3 +234,18 @@ def test_check_ok_and_damaged(cli, db: Path) -> None:
 def test_keep_rules_reject_negative(cli, db: Path, bad: str) -> None:
     code = cli("backup", "create", "--keep-last", bad).code
     assert code == (0 if bad == "0" else 2)
+
+
+def test_next_create_tidies_after_a_crash(cli, db: Path) -> None:
+    first = Path(cli.ok("backup", "create").strip())
+    folder = first.parent
+    backup.write_manifest(folder, {})  # as if killed between rename and manifest write
+    (folder / f"{backup.TMP_PREFIX}deadbeef.db").write_bytes(b"half a backup")
+    assert json.loads(cli.ok("backup", "list", "--format", "json"))[0]["status"] == "unlisted"
+    second = Path(cli.ok("backup", "create").strip())
+    assert set(backup.read_manifest(folder)) == {first.name, second.name}
+    assert [p for p in folder.iterdir() if p.name.startswith(backup.TMP_PREFIX)] == []
+    assert cli("backup", "verify").code == 0
+    second.unlink()  # removed by hand: the next run forgets it and says so on stderr
+    result = cli("backup", "create")
+    assert result.code == 0 and "missing" in result.stderr
