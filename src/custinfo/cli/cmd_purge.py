@@ -13,9 +13,7 @@ app = typer.Typer()
 
 @app.command()
 def purge(
-    ids: Annotated[
-        list[int] | None, typer.Argument(metavar="ID", help="Customer ids.")
-    ] = None,
+    ids: Annotated[list[int] | None, typer.Argument(metavar="ID", help="Customer ids.")] = None,
     older_than: Annotated[
         str | None,
         typer.Option(
