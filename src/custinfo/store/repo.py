@@ -216,10 +216,15 @@ class Store:
         *,
         source: str = "manual",
         allow_duplicate: bool = False,
+        allow_suppressed: bool = False,
         command: str = "add",
     ) -> int:
         """Insert one validated customer; returns its new id."""
         with self.db.transaction() as conn:
+            if not allow_suppressed:  # contacts of erased people (see custinfo.suppression)
+                from custinfo import suppression
+
+                suppression.check(conn, customer.phones, customer.emails)
             if not allow_duplicate and (
                 conflict := self.find_conflict(customer.phones, customer.emails)
             ):
