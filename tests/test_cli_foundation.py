@@ -509,3 +509,28 @@ def test_help_imports_no_command_or_database_module() -> None:
     done = subprocess.run([sys.executable, "-c", code], env=process_env(), capture_output=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode().splitlines()[-1] == "[]"
+
+
+def test_output_tables_have_no_escape_codes_without_colour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from custinfo.cli.output import Format, Output
+    from tests.conftest import TtyStringIO
+
+    monkeypatch.setenv("TERM", "xterm-256color")
+    rows = [["1", "张伟", "+8613800138000"]]
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = TtyStringIO()
+    Output(stdout=out).table(["id", "name", "phones"], rows, title="t")
+    assert "张伟" in out.getvalue() and not ANSI.search(out.getvalue())
+    monkeypatch.delenv("NO_COLOR")
+    out = TtyStringIO()
+    Output(stdout=out).table(["id", "name", "phones"], rows)
+    assert ANSI.search(out.getvalue())  # header in bold on a colour terminal
+    pipe = TtyStringIO()
+    pipe.isatty = lambda: False  # type: ignore[method-assign]
+    output = Output(stdout=pipe)
+    output.table(["id", "name", "phones"], rows)
+    assert pipe.getvalue() == "id\tname\tphones\n1\t张伟\t+8613800138000\n"
+    assert output.choose(None, tty=Format.table, pipe=Format.csv) is Format.csv
+    assert output.choose("json", tty=Format.table, pipe=Format.csv) is Format.json
