@@ -328,10 +328,23 @@ def test_python_dash_m_and_version() -> None:
     assert not ANSI.search(done.stdout.decode())
 
 
-def test_unknown_command_and_option(cli: CliRunner) -> None:
+def test_usage_errors_are_one_line(cli: CliRunner) -> None:
     result = cli("shwo", "1")
-    assert result.code == 2 and "No such command 'shwo'. Did you mean show?" in result.stderr
-    assert cli("show", "1", "--no-such-option").code == 2
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "custinfo: error: No such command 'shwo'. Did you mean show? (see 'custinfo --help')\n"
+    )
+    result = cli("show", "1", "--no-such-option")
+    assert result.code == 2
+    assert result.stderr == (
+        "custinfo: error: No such option: --no-such-option (see 'custinfo show --help')\n"
+    )
+    result = cli("add")
+    assert result.code == 2
+    assert result.stderr.startswith("custinfo: error: Missing option '--name'")
+    assert result.stderr.count("\n") == 1
+    bare = cli()
+    assert bare.code == 2 and "Usage: custinfo" in bare.stdout + bare.stderr
 
 
 def test_subcommand_help_has_no_completion_options(cli: CliRunner) -> None:
