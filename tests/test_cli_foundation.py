@@ -547,3 +547,26 @@ def test_output_tables_have_no_escape_codes_without_colour(
     assert pipe.getvalue() == "id\tname\tphones\n1\t张伟\t+8613800138000\n"
     assert output.choose(None, tty=Format.table, pipe=Format.csv) is Format.csv
     assert output.choose("json", tty=Format.table, pipe=Format.csv) is Format.json
+
+
+def test_ctrl_c_in_a_real_process(customer: str, cli: CliRunner) -> None:
+    import signal
+
+    env = process_env(CUSTINFO_DB=str(cli.db), CUSTINFO_PASSPHRASE=PASSPHRASE)
+    # `note ID -` opens the database, then blocks reading stdin: interrupt it there.
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    argv = [sys.executable, "-m", "custinfo", "note", customer, "-"]
+    proc = subprocess.Popen(argv, env=env, **pipes)  # type: ignore[call-overload]
+    try:
+        deadline = time.monotonic() + 30
+        while not Path(f"{cli.db}-shm").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert (proc.returncode, out) == (130, b"")
+    assert err.decode().splitlines()[-1] == "custinfo: error: interrupted; nothing half-saved"
+    assert "Traceback" not in err.decode()
+    assert len(show_json(cli, customer)["notes"]) == 1  # type: ignore[arg-type]
