@@ -141,10 +141,13 @@ def _check_date(value: str, option: str) -> str:
 def _fts_terms(word: str) -> list[str]:
     """FTS5 terms that every document containing `word` (folded) must contain."""
     terms = []
-    for run in runs(word):
+    parts = runs(word)
+    if any(len(run) > 1 for run in parts):
+        parts = [run for run in parts if len(run) > 1]  # "x"* alone would match too much
+    for run in parts:
         if len(run) >= 3:
             terms += [_quote(run[i : i + 3]) for i in range(len(run) - 2)]
-        elif len(run) == 2:
+        else:
             terms.append(_quote(run) + "*")
     return terms
 
@@ -178,10 +181,13 @@ class _Plan:
     docs: bool = False  # needs search_docs (d)
     customers: bool = False  # needs customers columns (c)
     words: list[str] = field(default_factory=list)  # folded text words (for ranking)
+    fts_exact: bool = False  # the FTS match alone is exact for the words (no d-filters)
+    word_where: list[str] = field(default_factory=list)  # instr checks of the words
+    word_params: list[Any] = field(default_factory=list)
 
     def _from(self, need_c: bool) -> tuple[str, str, list[Any]]:
         """(FROM … WHERE … clause, id expression, params)."""
-        drv, where = self.driver, list(self.where)
+        drv, where = self.driver, [*self.where, *self.word_where]
         params: list[Any] = []
         joined_d = joined_c = False
         if drv is not None and drv.kind == "flat":
@@ -205,7 +211,7 @@ class _Plan:
             sql += f" CROSS JOIN customers c ON c.id = {idx}"
         if where:
             sql += " WHERE " + " AND ".join(w.replace("{id}", idx) for w in where)
-        return sql, idx, params + self.params
+        return sql, idx, params + self.params + self.word_params
 
     def select(self, sort: str, limit: int | None) -> tuple[str, list[Any]]:
         sql, idx, params = self._from(need_c=sort in ("created", "updated"))
@@ -231,6 +237,16 @@ class _Plan:
         return sql, params
 
     def count(self) -> tuple[str, list[Any]]:
+        drv = self.driver
+        if self.fts_exact and drv is not None and drv.kind == "fts":
+            # Every word is a 1-3 character run: the FTS match is exact, so counting needs
+            # neither search_docs nor verification (fast for very common words).
+            sql = "FROM search_fts f"
+            if self.customers:
+                sql += " CROSS JOIN customers c ON c.id = f.rowid"
+            where = ["search_fts MATCH ?", *(w.replace("{id}", "f.rowid") for w in self.where)]
+            params = drv.params + self.params
+            return f"SELECT count(*) {sql} WHERE {' AND '.join(where)}", params
         sql, _, params = self._from(need_c=False)
         return f"SELECT count(*) {sql}", params
 
@@ -260,17 +276,22 @@ def _plan(conn: Any, q: Query, region: str) -> _Plan | None:
     for word in fold(text).split() if text else []:
         plan.words.append(word)
         fts += _fts_terms(word)
-        plan.where.append(
+        plan.word_where.append(
             "(instr(d.name, ?) OR instr(d.company, ?) OR instr(d.city, ?) OR instr(d.other, ?))"
         )
-        plan.params += [word] * 4
+        plan.word_params += [word] * 4
     for column, value in (("city", q.city), ("company", q.company)):
         folded = fold(value or "")
         if folded:
             fts += _fts_terms(folded)
             plan.where.append(f"instr(d.{column}, ?)")
             plan.params.append(folded)
-    plan.docs = bool(plan.where) or q.sort == "name"
+    plan.fts_exact = (
+        bool(plan.words)
+        and not plan.where  # no --city/--company verification
+        and all(runs(w) == [w] and len(w) <= 3 for w in plan.words)
+    )
+    plan.docs = bool(plan.where) or bool(plan.words) or q.sort == "name"
     if fts:
         sources.append(
             _Source(2, _FTS_IDS, f"{{id}} IN ({_FTS_IDS})", [" AND ".join(fts)], kind="fts")
