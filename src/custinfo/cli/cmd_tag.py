@@ -9,7 +9,9 @@ import typer
 
 from custinfo.cli import context
 
-app = typer.Typer(no_args_is_help=True, help="Add, remove, list and rename tags.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Add, remove, list and rename tags."
+)
 
 IdsArgument = Annotated[
     list[str] | None,
