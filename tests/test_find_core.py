@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from custinfo import search_index, validation
 from custinfo.search import Query, count, email_match, find_ids, is_phone_shaped, phone_match
 from custinfo.store import Store, hooks
-from tests.conftest import PASSPHRASE
 
 
 def add(store, name: str, **fields) -> int:  # type: ignore[no-untyped-def]
@@ -110,21 +109,17 @@ def test_note_and_bulk_end_keep_index_in_step(store):
 def test_old_database_is_indexed_by_the_migration(env):
     """A v1 database (no search tables) becomes searchable when first opened."""
     from custinfo.store.db import open_database
+    from tests.test_migrations import KEY, database_at, insert_sample
 
-    store = Store.create(env, PASSPHRASE.encode(), region="CN")
-    add(store, "迁移前的客户", phones=["13912345678"], emails=["old@example.com"])
-    conn = store.conn
-    with store.db.transaction():
-        for table in ("search_fts", "search_docs", "search_phones", "search_emails"):
-            conn.execute(f"DROP TABLE {table}")
-        conn.execute("PRAGMA user_version = 1")
-    store.close()
-    store = Store(open_database(env, PASSPHRASE.encode()))
+    old = database_at(env, 1)
+    insert_sample(old)  # customer 7: 张伟, +8613800138000, Z@example.com
+    old.close()
+    store = Store(open_database(env, KEY))
     try:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] >= 2
-        assert ids(store, text="迁移") == [1]
-        assert ids(store, phone="5678") == [1]
-        assert ids(store, email="@example.com") == [1]
+        assert ids(store, text="张伟") == [7]
+        assert ids(store, phone="8000") == [7]
+        assert ids(store, email="@example.com") == [7]
     finally:
         store.close()
 

@@ -14,7 +14,7 @@ app = typer.Typer()
 def demo(
     count: Annotated[int, typer.Option(help="How many synthetic customers to create.")] = 300,
     keep: Annotated[
-        bool, typer.Option(help="Keep the demo database instead of deleting it.")
+        bool, typer.Option("--keep", help="Keep the demo database instead of deleting it.")
     ] = False,
 ) -> None:
     """Create a throwaway encrypted database, fill it, and walk through add, find and show.

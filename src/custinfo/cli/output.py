@@ -119,9 +119,10 @@ class Output:
     def console(self) -> Any:
         from rich.console import Console
 
+        # color_system=None: no escape codes at all (not even bold) without colour.
         return Console(
             file=self.stdout, no_color=not self.color, highlight=False, emoji=False,
-            soft_wrap=False,
+            soft_wrap=False, color_system="auto" if self.color else None,
         )  # fmt: skip
 
     def customer_detail(self, customer: Customer, fmt: Format) -> None:

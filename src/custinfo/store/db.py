@@ -44,9 +44,13 @@ def secure_create(path: Path, mode: int = 0o600) -> None:
 
 def ensure_private_dir(path: Path) -> None:
     """Create a directory (and parents) 0700 if missing; existing directories are left alone."""
-    if not path.exists():
-        path.mkdir(parents=True, mode=0o700)
-        path.chmod(0o700)
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):  # parents too: mkdir(parents=True) ignores `mode`
+        directory.mkdir(mode=0o700)
+        directory.chmod(0o700)
 
 
 class Database:
@@ -179,12 +183,16 @@ def open_database(path: Path, key: bytes, *, migrate: bool = True) -> Database:
         conn.close()
         raise PassphraseError(WRONG_KEY)
     db = Database(conn, path)
-    with translate_errors():
-        _configure(conn)
-        if migrate:
-            from custinfo.store.migrations import migrate as run_migrations
+    try:
+        with translate_errors():
+            _configure(conn)
+            if migrate:
+                from custinfo.store.migrations import migrate as run_migrations
 
-            run_migrations(db)
+                run_migrations(db)
+    except BaseException:
+        db.close()
+        raise
     return db
 
 

@@ -7,10 +7,10 @@ statements, not one per customer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from custinfo import audit, validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
@@ -47,6 +47,8 @@ class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn = db.conn
+        #: Called with (old id, kept id) when an id of a merged customer is resolved.
+        self.on_redirect: Callable[[int, int], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
@@ -76,10 +78,18 @@ class Store:
         return self.conn.execute("SELECT count(*) FROM customers").fetchone()[0]
 
     def resolve_id(self, customer_id: int) -> int:
-        """The live id for `customer_id`; raises NotFoundError if there is none."""
+        """The live id for `customer_id` (a merged id gives the customer it was merged
+        into, reported through `on_redirect`); raises NotFoundError if there is none."""
         row = self.conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no customer with id {customer_id}")
+            from custinfo.dedupe.merge import merged_into
+
+            keep = merged_into(self.conn, customer_id)
+            if keep is None:
+                raise NotFoundError(f"no customer with id {customer_id}")
+            if self.on_redirect is not None:
+                self.on_redirect(customer_id, keep)
+            return keep
         return customer_id
 
     def missing_ids(self, ids: Iterable[int]) -> list[int]:
@@ -206,10 +216,15 @@ class Store:
         *,
         source: str = "manual",
         allow_duplicate: bool = False,
+        allow_suppressed: bool = False,
         command: str = "add",
     ) -> int:
         """Insert one validated customer; returns its new id."""
         with self.db.transaction() as conn:
+            if not allow_suppressed:  # contacts of erased people (see custinfo.suppression)
+                from custinfo import suppression
+
+                suppression.check(conn, customer.phones, customer.emails)
             if not allow_duplicate and (
                 conflict := self.find_conflict(customer.phones, customer.emails)
             ):
@@ -251,7 +266,7 @@ class Store:
             if name not in SCALAR_FIELDS:
                 raise ValidationError(f"unknown field {name!r}", name)
         with self.db.transaction() as conn:
-            self.resolve_id(customer_id)
+            customer_id = self.resolve_id(customer_id)
             if not allow_duplicate and (
                 conflict := self.find_conflict(change.add_phones, change.add_emails, customer_id)
             ):
@@ -286,7 +301,7 @@ class Store:
         """Append to the interaction log (a note counts as activity: updated_at moves)."""
         note = validation.normalize_note(text)
         with self.db.transaction() as conn:
-            self.resolve_id(customer_id)
+            customer_id = self.resolve_id(customer_id)
             now = at or utc_now()
             conn.execute(
                 "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
@@ -343,3 +358,63 @@ def _filled_fields(customer: CustomerInput) -> list[str]:
 def _chunks(items: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
+
+
+class BulkCustomer(NamedTuple):
+    """One validated customer for `Store.insert_bulk` (plain tuples: cheap to pickle)."""
+
+    name: str
+    company: str | None
+    address: str | None
+    city: str | None
+    birthday: str | None
+    created_at: str
+    updated_at: str
+    phones: tuple[tuple[str, str], ...]  # (e164, ext or "")
+    emails: tuple[tuple[str, str], ...]  # (address, key)
+    tags: tuple[str, ...]
+    notes: tuple[tuple[str, str], ...]  # (at, text)
+
+
+def insert_bulk(
+    store: Store, conn: Any, rows: Sequence[BulkCustomer], *, source: str,
+    tag_ids: dict[str, int] | None = None,
+) -> range:  # fmt: skip
+    """Insert many validated customers inside the caller's write transaction (the import's
+    one insert path; the same rows as `Store.insert` would write, in a few `executemany`
+    calls). Ids are assigned consecutively after the highest id ever used; returns them."""
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'customers'").fetchone()
+    top = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0
+    first = max(top, row[0] if row else 0) + 1
+    ids = range(first, first + len(rows))
+    conn.executemany(
+        "INSERT INTO customers(id, name, company, address, city, birthday, source, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((i, r.name, r.company, r.address, r.city, r.birthday, source, r.created_at,
+          r.updated_at) for i, r in zip(ids, rows, strict=True)),
+    )  # fmt: skip
+    conn.executemany(
+        "INSERT OR IGNORE INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
+        ((i, e164, ext) for i, r in zip(ids, rows, strict=True) for e164, ext in r.phones),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
+        ((i, a, k) for i, r in zip(ids, rows, strict=True) for a, k in r.emails),
+    )
+    cache = tag_ids if tag_ids is not None else {}
+
+    def tag(name: str) -> int:
+        key = validation.tag_key(name)
+        if key not in cache:
+            cache[key] = store.tag_id(conn, name)  # type: ignore[assignment]
+        return cache[key]
+
+    conn.executemany(
+        "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
+        [(i, tag(t)) for i, r in zip(ids, rows, strict=True) for t in r.tags],
+    )
+    conn.executemany(
+        "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
+        ((i, at, text) for i, r in zip(ids, rows, strict=True) for at, text in r.notes),
+    )
+    return ids

@@ -1,0 +1,170 @@
+"""Export customers as CSV, JSON, NDJSON or vCard 4.0, streaming with flat memory.
+
+CSV comes straight from one SQL query whose correlated subqueries join and escape the
+multi-valued cells (`custinfo.tabular` format) inside SQLite, so Python only moves rows to
+`csv.writer`. JSON, NDJSON and vCard load customers in batches with `Store.get_many`, so
+their records are exactly those of `show --format json`.
+
+`ids` selects customers (in the order given, repeats dropped); None exports everyone in id
+order. The CLI (and later the find filters) decide the ids; this module only writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+from typing import Any, TextIO
+
+from custinfo.models import CUSTOMER_FIELDS, Customer
+from custinfo.tabular import neutralize
+
+BATCH = 2000
+_CHUNK = 500
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+    ndjson = "ndjson"
+    vcard = "vcard"
+
+
+def _escaped(expr: str) -> str:
+    return f"replace(replace({expr}, '\\', '\\\\'), ';', '\\;')"
+
+
+#: Customers with their tags and notes cells, joined and escaped as in `tabular.flat_row`.
+_CUSTOMERS = f"""
+SELECT c.id, c.name, coalesce(c.company, ''), coalesce(c.address, ''), coalesce(c.city, ''),
+  coalesce(c.birthday, ''),
+  coalesce((SELECT group_concat({_escaped("t.name")}, ';' ORDER BY t.key)
+            FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id
+            WHERE ct.customer_id = c.id), ''),
+  coalesce((SELECT group_concat(n.at || ' ' || {_escaped("n.text")}, ';' ORDER BY n.at, n.id)
+            FROM notes n WHERE n.customer_id = c.id), ''),
+  c.source, c.created_at, c.updated_at
+FROM customers c
+"""
+# Phones and emails per batch in one grouped pass each (a per-customer ORDER BY id would
+# cost a sorter per row). E.164 numbers, extensions and normalised emails contain no ";".
+_PHONES = """SELECT customer_id, group_concat(e164 || CASE WHEN ext != '' THEN ' ext. ' || ext
+  ELSE '' END, ';' ORDER BY id) FROM phones WHERE {where} GROUP BY customer_id"""
+_EMAILS = """SELECT customer_id, group_concat(address, ';' ORDER BY id) FROM emails
+  WHERE {where} GROUP BY customer_id"""
+
+
+def _assemble(conn: Any, rows: list[tuple], where: str, params: list[int]) -> list[tuple]:
+    phones = dict(conn.execute(_PHONES.format(where=where), params).fetchall())
+    emails = dict(conn.execute(_EMAILS.format(where=where), params).fetchall())
+    return [(r[0], r[1], phones.get(r[0], ""), emails.get(r[0], ""), *r[2:]) for r in rows]
+
+
+def csv_rows(conn: Any, ids: Iterable[int] | None = None) -> Iterator[tuple]:
+    """Flat rows in CUSTOMER_FIELDS order (the id is an int, every other cell a str), read
+    in batches of consecutive ids so memory stays flat."""
+    if ids is None:
+        last = 0
+        while True:
+            rows = conn.execute(
+                _CUSTOMERS + " WHERE c.id > ? ORDER BY c.id LIMIT ?", (last, BATCH)
+            ).fetchall()
+            if not rows:
+                return
+            span = [rows[0][0], rows[-1][0]]
+            yield from _assemble(conn, rows, "customer_id BETWEEN ? AND ?", span)
+            last = rows[-1][0]
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        found = conn.execute(_CUSTOMERS + f" WHERE c.id IN ({marks})", chunk).fetchall()
+        by_id = {r[0]: r for r in _assemble(conn, found, f"customer_id IN ({marks})", chunk)}
+        yield from (by_id[i] for i in chunk if i in by_id)
+
+
+def customers(store: Any, ids: Iterable[int] | None = None) -> Iterator[Customer]:
+    """Full customer records in batches (memory stays flat)."""
+    if ids is None:
+        yield from store.iter_all(batch=BATCH)
+        return
+    for chunk in _chunks(ids, BATCH):
+        yield from store.get_many(chunk)
+
+
+def export(
+    store: Any,
+    out: TextIO,
+    fmt: ExportFormat | str = ExportFormat.csv,
+    *,
+    ids: Iterable[int] | None = None,
+    excel: bool = False,
+) -> int:
+    """Write customers to `out` in `fmt`; returns how many were written."""
+    fmt = ExportFormat(fmt)
+    if fmt is ExportFormat.csv:
+        return write_csv(store.conn, out, ids, excel=excel)
+    records = customers(store, ids)
+    if fmt is ExportFormat.vcard:
+        from custinfo.vcard import write_vcards
+
+        return write_vcards(out, records)
+    return write_json(out, records, lines=fmt is ExportFormat.ndjson)
+
+
+def write_csv(conn: Any, out: TextIO, ids: Iterable[int] | None, *, excel: bool = False) -> int:
+    """CSV with the CUSTOMER_FIELDS header; `excel` adds a BOM, CRLF and formula guards."""
+    if excel:
+        out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
+    writer.writerow(CUSTOMER_FIELDS)
+    count = 0
+    rows: Iterable[tuple] = csv_rows(conn, ids)
+    if excel:
+        rows = ((r[0], *(neutralize(cell) for cell in r[1:])) for r in rows)
+    for batch in _batched(rows, BATCH):
+        writer.writerows(batch)
+        count += len(batch)
+    return count
+
+
+def write_json(out: TextIO, records: Iterable[Customer], *, lines: bool) -> int:
+    """NDJSON (one object a line) or a JSON array with one object a line."""
+    count = 0
+    if not lines:
+        out.write("[")
+    for customer in records:
+        text = json.dumps(customer.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        if lines:
+            out.write(text + "\n")
+        else:
+            out.write(("," if count else "") + "\n  " + text)
+        count += 1
+    if not lines:
+        out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _chunks(ids: Iterable[int], size: int = _CHUNK) -> Iterator[list[int]]:
+    seen: set[int] = set()
+    chunk: list[int] = []
+    for i in ids:
+        if i in seen:
+            continue
+        seen.add(i)
+        chunk.append(i)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _batched(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,370 @@
+"""The import run: read, validate (in worker processes for large inputs), dedupe, insert.
+
+Everything happens inside ONE transaction. All-or-nothing (the default): the first invalid
+row stops inserting, the remaining rows are still validated so every problem is reported,
+and the transaction is rolled back. With a rejects file, invalid rows go there and the
+valid ones are committed. A dry run does the whole import and then rolls it back. No
+personal data is ever written to a temporary file: rows travel to the validating workers
+through pipes, and back.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from custinfo import audit
+from custinfo.importer.mapping import parse_maps, plan
+from custinfo.importer.rejects import RejectsWriter
+from custinfo.importer.rows import Converter, Invalid, Valid
+from custinfo.importer.source import Source, csv_records, json_records, ndjson_records, open_source
+from custinfo.store import hooks
+from custinfo.store.db import utc_now
+from custinfo.store.repo import BulkCustomer, insert_bulk
+
+CHUNK = 1000
+MAX_REPORTED = 50
+POLICIES = ("skip", "merge", "add")
+
+
+@dataclass
+class ImportOptions:
+    fmt: str | None = None  # csv | tsv | json | ndjson; None = detect
+    encoding: str | None = None
+    maps: list[str] = field(default_factory=list)
+    on_duplicate: str = "skip"
+    rejects: RejectsWriter | None = None
+    dry_run: bool = False
+    region: str = "CN"
+    source_name: str = "stdin"
+    workers: int | None = None  # validating processes; None = one per core
+
+
+@dataclass
+class Summary:
+    read: int = 0
+    imported: int = 0
+    merged: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    committed: bool = False
+    dry_run: bool = False
+    encoding: str = ""
+    delimiter: str = ""
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # first MAX_REPORTED
+
+    def line(self) -> str:
+        if not self.committed and not self.dry_run and self.rejected:
+            return f"read {self.read}, rejected {self.rejected}: nothing imported"
+        text = (
+            f"read {self.read}, imported {self.imported}, merged {self.merged}, "
+            f"skipped {self.skipped}, rejected {self.rejected}"
+        )
+        return text + (" (dry run: nothing written)" if self.dry_run else "")
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo it (dry run, all-or-nothing failure)."""
+
+
+Progress = Callable[[int, int], None]  # (rows read, input bytes consumed)
+
+
+def run_import(
+    store: Any,
+    stream: BinaryIO,
+    options: ImportOptions,
+    *,
+    warn: Callable[[str], None] = lambda message: None,
+    progress: Progress | None = None,
+) -> Summary:
+    """Import customers from a byte stream; see the module docstring for the semantics."""
+    if options.on_duplicate not in POLICIES:
+        from custinfo.errors import UsageError
+
+        raise UsageError(f"--on-duplicate must be one of {', '.join(POLICIES)}")
+    overrides = parse_maps(options.maps)
+    source = open_source(stream, options.fmt, options.encoding)
+    records, converter = _prepare(source, overrides, options, warn)
+    summary = Summary(dry_run=options.dry_run, encoding=source.encoding)
+    summary.delimiter = source.delimiter if source.fmt in ("csv", "tsv") else ""
+    loader = _Loader(store, options, summary)
+    try:
+        with store.db.transaction() as conn:
+            for record, result in _validated(records, converter, options.workers):
+                summary.read += 1
+                if isinstance(result, Invalid):
+                    loader.reject(record, result)
+                else:
+                    loader.load(conn, result)
+                if progress is not None and summary.read % CHUNK == 0:
+                    progress(summary.read, source.raw.consumed)
+            if loader.failed or options.dry_run:
+                raise _Rollback
+            loader.finish(conn)
+            summary.committed = True
+    except _Rollback:
+        pass
+    if progress is not None:
+        progress(summary.read, source.raw.consumed)
+    return summary
+
+
+def _prepare(
+    source: Source, overrides: dict[str, str], options: ImportOptions, warn: Callable[[str], None]
+) -> tuple[Iterator[tuple[int, Any]], Converter]:
+    from custinfo.tabular import CUSTOMER_FIELDS
+
+    if source.fmt in ("json", "ndjson"):
+        records = (json_records if source.fmt == "json" else ndjson_records)(source)
+        converter = Converter([], [], overrides, options.region)
+        if options.rejects is not None:
+            options.rejects.start_json()
+        return records, converter
+    records = csv_records(source)
+    first = next(records, None)
+    header = source.header
+    fields = plan(header, overrides)
+    unknown = [h for h, f in zip(header, fields, strict=True) if f is None]
+    if unknown:
+        warn(
+            f"unknown columns kept as a note per customer: {', '.join(map(repr, unknown))} "
+            "(map them with --map COLUMN=FIELD, or COLUMN=ignore)"
+        )
+    excel = source.bom and source.encoding == "utf-8-sig" and tuple(header) == CUSTOMER_FIELDS
+    converter = Converter(header, fields, overrides, options.region, excel=excel)
+    if options.rejects is not None:
+        options.rejects.start_csv(header, source.delimiter)
+
+    def chained() -> Iterator[tuple[int, Any]]:
+        if first is not None:
+            yield first
+            yield from records
+
+    return chained(), converter
+
+
+# -- validation, in parallel for large inputs ----------------------------------------------
+_worker_converter: Converter | None = None
+
+
+def _init_worker(converter: Converter) -> None:
+    global _worker_converter
+    _worker_converter = converter
+
+
+def _validate_chunk(chunk: list[tuple[int, Any]]) -> list[Valid | Invalid]:
+    assert _worker_converter is not None
+    return [_worker_converter(line, record) for line, record in chunk]
+
+
+def _chunks(records: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for item in records:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _validated(
+    records: Iterable[tuple[int, Any]], converter: Converter, workers: int | None
+) -> Iterator[tuple[Any, Valid | Invalid]]:
+    """(record, result) in input order. Small inputs are validated in this process; larger
+    ones by a pool, at most a few chunks in flight so memory stays flat."""
+    chunks = _chunks(records)
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if second is None or count < 1:
+        for chunk in (first, second) if second is not None else (first,):
+            for line, record in chunk:
+                yield record, converter(line, record)
+        for chunk in chunks:
+            for line, record in chunk:
+                yield record, converter(line, record)
+        return
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = context.Pool(count, initializer=_init_worker, initargs=(converter,))
+    try:
+        pending: deque[tuple[list[tuple[int, Any]], Any]] = deque()
+        source = iter([first, second])
+        limit = 2 * count + 2
+
+        def feed() -> bool:
+            chunk = next(source, None) or next(chunks, None)
+            if chunk is None:
+                return False
+            pending.append((chunk, pool.apply_async(_validate_chunk, (chunk,))))
+            return True
+
+        while len(pending) < limit and feed():
+            pass
+        while pending:
+            chunk, result = pending.popleft()
+            feed()
+            for (_, record), outcome in zip(chunk, result.get(), strict=True):
+                yield record, outcome
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+# -- loading ---------------------------------------------------------------------------------
+class _Loader:
+    """Applies validated rows: duplicate policy, buffered bulk insert or merge, rejects."""
+
+    def __init__(self, store: Any, options: ImportOptions, summary: Summary) -> None:
+        self.store = store
+        self.options = options
+        self.summary = summary
+        self.source = f"import:{options.source_name}"
+        self.now = utc_now()
+        self.inserted = array("q")
+        self.merged_ids: set[int] = set()
+        self.fields: set[str] = set()
+        self.failed = False
+        self.pending: list[BulkCustomer] = []
+        self.pending_keys: set[tuple[str, str]] = set()
+        self.tag_ids: dict[str, int] = {}
+
+    def reject(self, record: Any, result: Invalid) -> None:
+        self.summary.rejected += 1
+        problems = self.summary.problems
+        if len(problems) < MAX_REPORTED:
+            for column, reason in result.problems:
+                problems.append((result.line, column, reason))
+        if self.options.rejects is not None:
+            if not self.options.dry_run:
+                self.options.rejects.write(record, result.message)
+        else:
+            self.failed = True
+            self.pending.clear()
+
+    def load(self, conn: Any, row: Valid) -> None:
+        if self.failed:
+            return  # all-or-nothing already lost: keep validating, stop writing
+        policy = self.options.on_duplicate
+        existing = None
+        if policy != "add":
+            keys = _keys(row)
+            if not self.pending_keys.isdisjoint(keys):
+                self.flush(conn)  # a duplicate of a row not yet written: write it first
+            existing = _existing(conn, row)
+        if existing is None:
+            self.pending.append(self._bulk(row))
+            if policy != "add":
+                self.pending_keys.update(keys)
+            self.summary.imported += 1
+            self._note_fields(row)
+            if len(self.pending) >= CHUNK:
+                self.flush(conn)
+        elif policy == "merge":
+            merge_into(conn, self.store, existing, row, self.now)
+            self.merged_ids.add(existing)
+            self.summary.merged += 1
+            self._note_fields(row)
+        else:
+            self.summary.skipped += 1
+
+    def _bulk(self, row: Valid) -> BulkCustomer:
+        now = self.now
+        created = row.created_at or now
+        return BulkCustomer(
+            row.name, row.company, row.address, row.city, row.birthday, created,
+            row.updated_at or created, row.phones, row.emails, row.tags,
+            tuple((at or now, text) for at, text in row.notes),
+        )  # fmt: skip
+
+    def flush(self, conn: Any) -> None:
+        if self.pending:
+            ids = insert_bulk(self.store, conn, self.pending, source=self.source,
+                              tag_ids=self.tag_ids)  # fmt: skip
+            self.inserted.extend(ids)
+            self.pending.clear()
+            self.pending_keys.clear()
+
+    def _note_fields(self, row: Valid) -> None:
+        fields = self.fields
+        fields.add("name")
+        for name in ("phones", "emails", "tags", "notes", "company", "address", "city",
+                     "birthday"):  # fmt: skip
+            if getattr(row, name):
+                fields.add(name)
+
+    def finish(self, conn: Any) -> None:
+        """One hooks call and one audit entry for the whole import (no values)."""
+        self.flush(conn)
+        ids = list(self.inserted)
+        ids.extend(sorted(self.merged_ids))
+        hooks.bulk_end(conn, ids)
+        s = self.summary
+        detail = (
+            f"imported {s.imported}, merged {s.merged}, skipped {s.skipped}, rejected {s.rejected}"
+        )
+        audit_id = audit.record(conn, "import", (), sorted(self.fields), detail)
+        conn.executemany(
+            "INSERT OR IGNORE INTO audit_customers(audit_id, customer_id) VALUES (?, ?)",
+            ((audit_id, cid) for cid in ids),
+        )
+        conn.execute("UPDATE audit SET count = ? WHERE id = ?", (len(set(ids)), audit_id))
+
+
+def _keys(row: Valid) -> set[tuple[str, str]]:
+    keys = {("p", f"{e164}\x00{ext}") for e164, ext in row.phones}
+    keys.update(("e", key) for _, key in row.emails)
+    return keys
+
+
+def _existing(conn: Any, row: Valid) -> int | None:
+    """The lowest id of a customer (in the db, or imported earlier in this run) sharing a
+    normalised phone (number and extension) or email."""
+    found: list[int] = []
+    for e164, ext in row.phones:
+        hit = conn.execute(
+            "SELECT min(customer_id) FROM phones WHERE e164 = ? AND ext = ?", (e164, ext)
+        ).fetchone()[0]
+        if hit is not None:
+            found.append(hit)
+    for _, key in row.emails:
+        hit = conn.execute("SELECT min(customer_id) FROM emails WHERE key = ?", (key,)).fetchone()[
+            0
+        ]
+        if hit is not None:
+            found.append(hit)
+    return min(found) if found else None
+
+
+def merge_into(conn: Any, store: Any, customer_id: int, row: Valid, now: str) -> None:
+    """Add new phones, emails, tags and notes; fill empty scalar fields; keep the name."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
+        ((customer_id, e164, ext) for e164, ext in row.phones),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
+        ((customer_id, address, key) for address, key in row.emails),
+    )
+    store.add_tags(conn, customer_id, row.tags)
+    conn.execute(
+        "UPDATE customers SET company = coalesce(company, ?), address = coalesce(address, ?),"
+        " city = coalesce(city, ?), birthday = coalesce(birthday, ?), updated_at = ? WHERE id = ?",
+        (row.company, row.address, row.city, row.birthday, now, customer_id),
+    )
+    conn.executemany(
+        "INSERT INTO notes(customer_id, at, text) SELECT ?, ?, ? WHERE NOT EXISTS "
+        "(SELECT 1 FROM notes WHERE customer_id = ? AND at = ? AND text = ?)",
+        ((customer_id, at or now, text, customer_id, at or now, text) for at, text in row.notes),
+    )
