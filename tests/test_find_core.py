@@ -42,7 +42,7 @@ def test_classification_helpers():
 
 def test_tokens_cover_two_char_runs_and_trigrams():
     doc = search_index.tokens_of("张伟明", "ab", "x", "smith")
-    assert doc.split() == ["张伟明", "伟明", "ab", "smi", "mit", "ith", "th"]
+    assert doc.split() == ["张伟明", "伟明", "明", "ab", "b", "x", "smi", "mit", "ith", "th", "h"]
 
 
 def test_find_and_count_agree_with_limit(store):
@@ -53,7 +53,7 @@ def test_find_and_count_agree_with_limit(store):
     assert ids(store, text="li lei", limit=3) == ids(store, text="li lei")[:3]
 
 
-def test_single_character_query_scans(store):
+def test_single_character_queries(store):
     a = add(store, "王五")
     add(store, "赵六")
     assert ids(store, text="五") == [a]
@@ -173,3 +173,23 @@ def test_sorts_return_the_same_set(store, sort):
     assert sorted(got) == [1, 2, 3]
     if sort == "name":
         assert got == [2, 1, 3]  # alice, Bob, Carol: case-insensitive
+
+
+def test_count_matches_find_for_exact_and_verified_words(store):
+    from custinfo import tags
+
+    a = add(store, "上海人", city="上海")
+    b = add(store, "Shanghai Li", address="上海市 路")
+    add(store, "北京人", city="北京", notes=["去过上海"])
+    tags.add(store, "skip", [b])
+    for query in (
+        Query(text="上海"),
+        Query(text="上海", tags_not=["skip"]),
+        Query(text="上海", added_since="2000-01-01"),
+        Query(text="上海 人"),
+        Query(text="shang"),
+        Query(text="上海", city="上海"),
+    ):
+        assert count(store, query, "CN") == len(find_ids(store, query, "CN")), query
+    assert count(store, Query(text="上海", tags_not=["skip"]), "CN") == 2
+    assert ids(store, text="上海", city="上海") == [a]

@@ -141,10 +141,13 @@ def _check_date(value: str, option: str) -> str:
 def _fts_terms(word: str) -> list[str]:
     """FTS5 terms that every document containing `word` (folded) must contain."""
     terms = []
-    for run in runs(word):
+    parts = runs(word)
+    if any(len(run) > 1 for run in parts):
+        parts = [run for run in parts if len(run) > 1]  # "x"* alone would match too much
+    for run in parts:
         if len(run) >= 3:
             terms += [_quote(run[i : i + 3]) for i in range(len(run) - 2)]
-        elif len(run) == 2:
+        else:
             terms.append(_quote(run) + "*")
     return terms
 
@@ -154,67 +157,98 @@ def _quote(token: str) -> str:
 
 
 # -- planning -------------------------------------------------------------------------------
+# SQL fragments use "{id}" for the candidate's customer id and "c." for customers columns
+# (the customers table is joined only when such a column is needed).
+_FTS_IDS = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+
+
 @dataclass
 class _Source:
-    """A filter that can produce candidates (`driver`) or check one (`condition`)."""
+    """A filter that can produce candidate ids (`ids`) or check one (`condition`)."""
 
     rank: int  # lower = more selective: chosen first as the driver
-    driver: str
+    ids: str  # SQL selecting candidate customer ids (one column)
     condition: str
     params: list[Any]
+    kind: str = "in"  # in: `{id} IN (ids)`; flat: ids in index order; fts: the FTS index
 
 
 @dataclass
 class _Plan:
-    driver: str = ""  # SQL producing column `id` (candidates), or "" for a full scan
-    driver_params: list[Any] = field(default_factory=list)
+    driver: _Source | None = None
     where: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
-    docs: bool = False  # join search_docs as d
+    docs: bool = False  # needs search_docs (d)
+    customers: bool = False  # needs customers columns (c)
     words: list[str] = field(default_factory=list)  # folded text words (for ranking)
+    fts_exact: bool = False  # the FTS match alone is exact for the words (no d-filters)
+    word_where: list[str] = field(default_factory=list)  # instr checks of the words
+    word_params: list[Any] = field(default_factory=list)
 
-    def _from(self) -> tuple[str, list[Any]]:
-        if self.driver:
-            sql = f"FROM ({self.driver}) AS drv CROSS JOIN customers c ON c.id = drv.id"
-            if self.docs:
-                sql += " CROSS JOIN search_docs d ON d.customer_id = c.id"
+    def _from(self, need_c: bool) -> tuple[str, str, list[Any]]:
+        """(FROM … WHERE … clause, id expression, params)."""
+        drv, where = self.driver, [*self.where, *self.word_where]
+        params: list[Any] = []
+        joined_d = joined_c = False
+        if drv is not None and drv.kind == "flat":
+            sql, idx = f"FROM ({drv.ids}) AS drv", "drv.id"
+            params += drv.params
+        elif drv is not None and drv.kind == "fts":
+            sql, idx, joined_d = "FROM search_docs d", "d.customer_id", True
+            where.insert(0, f"d.customer_id IN ({drv.ids})")
+            params += drv.params
+        elif drv is not None:
+            sql, idx, joined_c = "FROM customers c", "c.id", True
+            where.insert(0, f"c.id IN ({drv.ids})")
+            params += drv.params
         elif self.docs:
-            sql = "FROM search_docs d CROSS JOIN customers c ON c.id = d.customer_id"
+            sql, idx, joined_d = "FROM search_docs d", "d.customer_id", True
         else:
-            sql = "FROM customers c"
-        if self.where:
-            sql += " WHERE " + " AND ".join(self.where)
-        return sql, [*self.driver_params, *self.params]
+            sql, idx, joined_c = "FROM customers c", "c.id", True
+        if self.docs and not joined_d:
+            sql += f" CROSS JOIN search_docs d ON d.customer_id = {idx}"
+        if (need_c or self.customers) and not joined_c:
+            sql += f" CROSS JOIN customers c ON c.id = {idx}"
+        if where:
+            sql += " WHERE " + " AND ".join(w.replace("{id}", idx) for w in where)
+        return sql, idx, params + self.params + self.word_params
 
     def select(self, sort: str, limit: int | None) -> tuple[str, list[Any]]:
-        sql, params = self._from()
+        sql, idx, params = self._from(need_c=sort in ("created", "updated"))
         if sort == "name":
-            order = "d.name, c.id"  # case-folded
+            order = f"d.name, {idx}"  # case-folded
         elif sort == "created":
-            order = "c.created_at DESC, c.id DESC"
+            order = f"c.created_at DESC, {idx} DESC"
         elif sort == "updated":
-            order = "c.updated_at DESC, c.id DESC"
+            order = f"c.updated_at DESC, {idx} DESC"
         elif self.words:
             phrase = " ".join(self.words)
             order = (
                 "CASE WHEN d.name = ? THEN 0 WHEN substr(d.name, 1, ?) = ? "
-                "OR instr(d.name, ?) THEN 1 WHEN instr(d.name, ?) THEN 2 ELSE 3 END, d.name, c.id"
+                f"OR instr(d.name, ?) THEN 1 WHEN instr(d.name, ?) THEN 2 ELSE 3 END, d.name, {idx}"
             )
             params += [phrase, len(phrase), phrase, " " + phrase, phrase]
         else:
-            order = "c.id"
-        sql = f"SELECT c.id {sql} ORDER BY {order}"
+            order = idx  # the drivers deliver ids in order: no sort, LIMIT stops early
+        sql = f"SELECT {idx} {sql} ORDER BY {order}"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
         return sql, params
 
     def count(self) -> tuple[str, list[Any]]:
-        sql, params = self._from()
+        drv = self.driver
+        if self.fts_exact and drv is not None and drv.kind == "fts":
+            # Every word is a 1-3 character run: the FTS match is exact, so counting needs
+            # neither search_docs nor verification (fast for very common words).
+            sql = "FROM search_fts f"
+            if self.customers:
+                sql += " CROSS JOIN customers c ON c.id = f.rowid"
+            where = ["search_fts MATCH ?", *(w.replace("{id}", "f.rowid") for w in self.where)]
+            params = drv.params + self.params
+            return f"SELECT count(*) {sql} WHERE {' AND '.join(where)}", params
+        sql, _, params = self._from(need_c=False)
         return f"SELECT count(*) {sql}", params
-
-
-_FTS_DRIVER = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?"
 
 
 def _plan(conn: Any, q: Query, region: str) -> _Plan | None:
@@ -242,36 +276,41 @@ def _plan(conn: Any, q: Query, region: str) -> _Plan | None:
     for word in fold(text).split() if text else []:
         plan.words.append(word)
         fts += _fts_terms(word)
-        plan.where.append(
+        plan.word_where.append(
             "(instr(d.name, ?) OR instr(d.company, ?) OR instr(d.city, ?) OR instr(d.other, ?))"
         )
-        plan.params += [word] * 4
+        plan.word_params += [word] * 4
     for column, value in (("city", q.city), ("company", q.company)):
         folded = fold(value or "")
         if folded:
             fts += _fts_terms(folded)
             plan.where.append(f"instr(d.{column}, ?)")
             plan.params.append(folded)
-    plan.docs = bool(plan.where)
+    plan.fts_exact = (
+        bool(plan.words)
+        and not plan.where  # no --city/--company verification
+        and all(runs(w) == [w] and len(w) <= 3 for w in plan.words)
+    )
+    plan.docs = bool(plan.where) or bool(plan.words) or q.sort == "name"
     if fts:
-        match = " AND ".join(fts)
-        sources.append(_Source(2, _FTS_DRIVER, f"c.id IN ({_FTS_DRIVER})", [match]))
+        sources.append(
+            _Source(2, _FTS_IDS, f"{{id}} IN ({_FTS_IDS})", [" AND ".join(fts)], kind="fts")
+        )
 
     # Tags: an unknown tag in --tag, or only unknown tags in --any-tag, matches nothing.
     all_ids = _tag_ids(conn, q.tags_all)
     if None in all_ids:
         return None
     for tag_id in dict.fromkeys(all_ids):
-        rank = 3
-        if fts and _small_tag(conn, tag_id):
-            rank = 1  # a rare tag narrows faster than a common word
+        rank = 1 if fts and _small_tag(conn, tag_id) else 3  # a rare tag beats a common word
         sources.append(
             _Source(
                 rank,
                 "SELECT customer_id AS id FROM customer_tags WHERE tag_id = ?",
-                "EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id "
+                "EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = {id} "
                 "AND ct.tag_id = ?)",
                 [tag_id],
+                kind="flat",
             )
         )
     if q.tags_any:
@@ -282,8 +321,8 @@ def _plan(conn: Any, q: Query, region: str) -> _Plan | None:
         sources.append(
             _Source(
                 4,
-                f"SELECT DISTINCT customer_id AS id FROM customer_tags WHERE tag_id IN ({marks})",
-                "EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id "
+                f"SELECT customer_id FROM customer_tags WHERE tag_id IN ({marks})",
+                "EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = {id} "
                 f"AND ct.tag_id IN ({marks}))",
                 any_ids,
             )
@@ -292,7 +331,7 @@ def _plan(conn: Any, q: Query, region: str) -> _Plan | None:
     if not_ids:
         marks = ",".join("?" * len(not_ids))
         plan.where.append(
-            "NOT EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id "
+            "NOT EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = {id} "
             f"AND ct.tag_id IN ({marks}))"
         )
         plan.params += not_ids
@@ -309,18 +348,16 @@ def _plan(conn: Any, q: Query, region: str) -> _Plan | None:
             )
 
     # The most selective source drives; the others are checked per candidate. After a
-    # phone or email lookup (a handful of rows) the FTS index is not needed: instr verifies.
+    # phone, email or rare-tag lookup (few rows) the FTS index is not needed: instr verifies.
     sources.sort(key=lambda s: s.rank)
     if sources:
-        first = sources.pop(0)
-        plan.driver, plan.driver_params = first.driver, list(first.params)
-        if first.rank < 2:
-            sources = [s for s in sources if s.driver != _FTS_DRIVER]
-    conditions = [s.condition for s in sources]
-    params = [p for s in sources for p in s.params]
-    plan.where = conditions + plan.where
-    plan.params = params + plan.params
-    if plan.words or q.sort == "name":
+        plan.driver = sources.pop(0)
+        if plan.driver.rank < 2:
+            sources = [s for s in sources if s.kind != "fts"]
+    plan.where = [s.condition for s in sources] + plan.where
+    plan.params = [p for s in sources for p in s.params] + plan.params
+    plan.customers = any(re.search(r"\bc\.", s.condition) for s in sources)
+    if plan.words:
         plan.docs = True
     return plan
 
@@ -330,15 +367,15 @@ def _phone_source(phone: str, region: str) -> _Source:
     if kind == "exact":
         return _Source(
             0,
-            "SELECT DISTINCT customer_id AS id FROM phones WHERE e164 = ?",
-            "EXISTS (SELECT 1 FROM phones p WHERE p.customer_id = c.id AND p.e164 = ?)",
+            "SELECT customer_id FROM phones WHERE e164 = ?",
+            "EXISTS (SELECT 1 FROM phones p WHERE p.customer_id = {id} AND p.e164 = ?)",
             [value],
         )
     low = phone_rev(value)
     return _Source(
         1,
-        "SELECT DISTINCT customer_id AS id FROM search_phones WHERE rev >= ? AND rev < ?",
-        "EXISTS (SELECT 1 FROM search_phones sp WHERE sp.customer_id = c.id "
+        "SELECT customer_id FROM search_phones WHERE rev >= ? AND rev < ?",
+        "EXISTS (SELECT 1 FROM search_phones sp WHERE sp.customer_id = {id} "
         "AND sp.rev >= ? AND sp.rev < ?)",
         [low, low + _TOP],
     )
@@ -349,23 +386,23 @@ def _email_source(email: str) -> _Source:
     if kind == "exact":
         return _Source(
             0,
-            "SELECT DISTINCT customer_id AS id FROM emails WHERE key = ?",
-            "EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = c.id AND e.key = ?)",
+            "SELECT customer_id FROM emails WHERE key = ?",
+            "EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = {id} AND e.key = ?)",
             [key],
         )
     if kind == "prefix":
         return _Source(
             1,
-            "SELECT DISTINCT customer_id AS id FROM emails WHERE key >= ? AND key < ?",
-            "EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = c.id "
+            "SELECT customer_id FROM emails WHERE key >= ? AND key < ?",
+            "EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = {id} "
             "AND e.key >= ? AND e.key < ?)",
             [key, key + _TOP],
         )
     low = email_rev(key)
     return _Source(
         1,
-        "SELECT DISTINCT customer_id AS id FROM search_emails WHERE rev >= ? AND rev < ?",
-        "EXISTS (SELECT 1 FROM search_emails se WHERE se.customer_id = c.id "
+        "SELECT customer_id FROM search_emails WHERE rev >= ? AND rev < ?",
+        "EXISTS (SELECT 1 FROM search_emails se WHERE se.customer_id = {id} "
         "AND se.rev >= ? AND se.rev < ?)",
         [low, low + _TOP],
     )

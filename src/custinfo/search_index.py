@@ -4,10 +4,11 @@
   (address and notes). Used to verify candidate matches and to rank them.
 - `search_fts`: a contentless FTS5 table (detail=none, no column sizes, secure-delete on)
   over tokens we cut ourselves from each run of letters and digits: every 3-character
-  substring (trigram) and the last 2 characters of the run (a 2-character run is its own
-  token). Any substring of 3+ characters is found through its trigrams, a 2-character one
-  (张伟, 上海) with a prefix query `"xy"*`, which matches the trigrams starting with it and
-  the run-final bigrams. Candidates are then verified with `instr` on `search_docs`.
+  substring (trigram), the last 2 characters and the last character of the run. Any
+  substring of 3+ characters is found through its trigrams; a 1- or 2-character one
+  (王, 张伟, 上海) with a prefix query `"x"*` / `"xy"*`, which matches the trigrams starting
+  with it and the run-final bigram/character, so every occurrence is found. Candidates
+  are then verified with `instr` on `search_docs`.
 - `search_phones` / `search_emails`: reversed phone digits and reversed email keys, so a
   phone suffix or an email domain becomes an indexed prefix range.
 
@@ -44,11 +45,11 @@ def tokens_of(*fields: str) -> str:
     for value in fields:
         for run in _RUN.findall(value):
             n = len(run)
-            if n < 2:
-                continue
             for i in range(n - 2):
                 seen[run[i : i + 3]] = None
-            seen[run[n - 2 :]] = None
+            if n >= 2:
+                seen[run[n - 2 :]] = None
+            seen[run[n - 1]] = None
     return " ".join(seen)
 
 

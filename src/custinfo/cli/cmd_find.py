@@ -9,7 +9,7 @@ import typer
 from custinfo.cli import context, filters
 from custinfo.cli.output import Format
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)
 
 #: Rows a terminal shows when no --limit is given (a pipe gets every match).
 PAGE = 50

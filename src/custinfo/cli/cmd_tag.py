@@ -9,7 +9,9 @@ import typer
 
 from custinfo.cli import context
 
-app = typer.Typer(no_args_is_help=True, help="Add, remove, list and rename tags.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Add, remove, list and rename tags."
+)
 
 IdsArgument = Annotated[
     list[str] | None,
@@ -107,19 +109,21 @@ def _read_ids(args: list[str] | None) -> list[int]:
     from custinfo.errors import UsageError
 
     values = list(args or [])
-    lines: list[tuple[str, str]] = [(v, "argument") for v in values if v != "-"]
+    lines: list[tuple[str, str]] = [(v.strip(), "argument") for v in values if v != "-"]
     if not values or "-" in values:
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("give customer ids, or pipe them in one per line")
-        for number, line in enumerate(sys.stdin, start=1):
-            if line.strip():
-                lines.append((line.strip(), f"stdin line {number}"))
+        text = sys.stdin.read()
+        lines += [
+            (line.strip(), f"stdin line {number}")
+            for number, line in enumerate(text.splitlines(), start=1)
+            if line.strip()
+        ]
     ids = []
-    for text, where in lines:
-        try:
-            ids.append(int(text))
-        except ValueError:
-            raise UsageError(f"{where}: {text[:40]!r} is not a customer id") from None
+    for value, where in lines:
+        if not value.isascii() or not value.isdigit():
+            raise UsageError(f"{where}: {value[:40]!r} is not a customer id")
+        ids.append(int(value))
     if not ids:
         raise UsageError("no customer ids given")
     return ids
