@@ -95,13 +95,10 @@ def run_import(
     loader = _Loader(store, options, summary)
     try:
         with store.db.transaction() as conn:
-            for record, result in _validated(records, converter, options.workers):
-                summary.read += 1
-                if isinstance(result, Invalid):
-                    loader.reject(record, result)
-                else:
-                    loader.load(conn, result)
-                if progress is not None and summary.read % CHUNK == 0:
+            for pairs in _validated(records, converter, options.workers):
+                summary.read += len(pairs)
+                loader.load_chunk(conn, pairs)
+                if progress is not None:
                     progress(summary.read, source.raw.consumed)
             if loader.failed or options.dry_run:
                 raise _Rollback
@@ -175,9 +172,9 @@ def _chunks(records: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]
 
 def _validated(
     records: Iterable[tuple[int, Any]], converter: Converter, workers: int | None
-) -> Iterator[tuple[Any, Valid | Invalid]]:
-    """(record, result) in input order. Small inputs are validated in this process; larger
-    ones by a pool, at most a few chunks in flight so memory stays flat."""
+) -> Iterator[list[tuple[Any, Valid | Invalid]]]:
+    """Chunks of (record, result) in input order. Small inputs are validated in this
+    process; larger ones by a pool, at most a few chunks in flight so memory stays flat."""
     chunks = _chunks(records)
     first = next(chunks, None)
     if first is None:
@@ -186,11 +183,9 @@ def _validated(
     count = workers if workers is not None else (os.cpu_count() or 1)
     if second is None or count < 1:
         for chunk in (first, second) if second is not None else (first,):
-            for line, record in chunk:
-                yield record, converter(line, record)
+            yield [(record, converter(line, record)) for line, record in chunk]
         for chunk in chunks:
-            for line, record in chunk:
-                yield record, converter(line, record)
+            yield [(record, converter(line, record)) for line, record in chunk]
         return
     import multiprocessing
 
@@ -214,8 +209,7 @@ def _validated(
         while pending:
             chunk, result = pending.popleft()
             feed()
-            for (_, record), outcome in zip(chunk, result.get(), strict=True):
-                yield record, outcome
+            yield [(r, outcome) for (_, r), outcome in zip(chunk, result.get(), strict=True)]
         pool.close()
     finally:
         pool.terminate()
@@ -238,6 +232,8 @@ class _Loader:
         self.failed = False
         self.pending: list[BulkCustomer] = []
         self.pending_keys: set[tuple[str, str]] = set()
+        self.pending_rows: list[set[tuple[str, str]]] = []  # keys per pending row
+        self.hits: dict[tuple[str, str], int] = {}  # key -> lowest customer id, this chunk
         self.tag_ids: dict[str, int] = {}
 
     def reject(self, record: Any, result: Invalid) -> None:
@@ -253,26 +249,50 @@ class _Loader:
             self.failed = True
             self.pending.clear()
 
+    def load_chunk(self, conn: Any, pairs: list[tuple[Any, Valid | Invalid]]) -> None:
+        """Apply one chunk: duplicates are looked up for the whole chunk in a few queries,
+        and the chunk's new customers are written before the next chunk is looked up."""
+        if self.options.on_duplicate != "add" and not self.failed:
+            valid = [r for _, r in pairs if not isinstance(r, Invalid)]
+            self.hits = _prefetch(conn, valid)
+        for record, result in pairs:
+            if isinstance(result, Invalid):
+                self.reject(record, result)
+            else:
+                self.load(conn, result)
+        if not self.failed:
+            self.flush(conn)
+
+    def _match(self, keys: set[tuple[str, str]]) -> int | None:
+        hits = self.hits
+        return min((hits[k] for k in keys if k in hits), default=None)
+
     def load(self, conn: Any, row: Valid) -> None:
         if self.failed:
             return  # all-or-nothing already lost: keep validating, stop writing
         policy = self.options.on_duplicate
         existing = None
+        keys: set[tuple[str, str]] = set()
         if policy != "add":
             keys = _keys(row)
-            if not self.pending_keys.isdisjoint(keys):
-                self.flush(conn)  # a duplicate of a row not yet written: write it first
-            existing = _existing(conn, row)
+            existing = self._match(keys)
+            if existing is None and not self.pending_keys.isdisjoint(keys):
+                if policy == "skip":  # a duplicate of a row of this chunk not yet written
+                    self.summary.skipped += 1
+                    return
+                self.flush(conn)  # merge needs its id: write it first
+                existing = self._match(keys)
         if existing is None:
             self.pending.append(self._bulk(row))
             if policy != "add":
                 self.pending_keys.update(keys)
+                self.pending_rows.append(keys)
             self.summary.imported += 1
             self._note_fields(row)
-            if len(self.pending) >= CHUNK:
-                self.flush(conn)
         elif policy == "merge":
             merge_into(conn, self.store, existing, row, self.now)
+            for key in keys:  # later rows with these phones/emails now match `existing`
+                self.hits[key] = min(self.hits.get(key, existing), existing)
             self.merged_ids.add(existing)
             self.summary.merged += 1
             self._note_fields(row)
@@ -293,16 +313,17 @@ class _Loader:
             ids = insert_bulk(self.store, conn, self.pending, source=self.source,
                               tag_ids=self.tag_ids)  # fmt: skip
             self.inserted.extend(ids)
+            for new_id, keys in zip(ids, self.pending_rows, strict=False):
+                for key in keys:
+                    self.hits[key] = min(self.hits.get(key, new_id), new_id)
             self.pending.clear()
             self.pending_keys.clear()
+            self.pending_rows.clear()
 
     def _note_fields(self, row: Valid) -> None:
-        fields = self.fields
-        fields.add("name")
-        for name in ("phones", "emails", "tags", "notes", "company", "address", "city",
-                     "birthday"):  # fmt: skip
-            if getattr(row, name):
-                fields.add(name)
+        if len(self.fields) < 9:  # every field name seen: nothing left to learn
+            pairs = zip(_FIELD_NAMES, row, strict=True)
+            self.fields.update(name for name, value in pairs if name and value)
 
     def finish(self, conn: Any) -> None:
         """One hooks call and one audit entry for the whole import (no values)."""
@@ -322,29 +343,36 @@ class _Loader:
         conn.execute("UPDATE audit SET count = ? WHERE id = ?", (len(set(ids)), audit_id))
 
 
+#: Audit field names, aligned with `Valid`'s fields (line → None).
+_FIELD_NAMES = (None, "name", "company", "address", "city", "birthday", None, None, "phones",
+                "emails", "tags", "notes")  # fmt: skip
+
+
 def _keys(row: Valid) -> set[tuple[str, str]]:
     keys = {("p", f"{e164}\x00{ext}") for e164, ext in row.phones}
     keys.update(("e", key) for _, key in row.emails)
     return keys
 
 
-def _existing(conn: Any, row: Valid) -> int | None:
-    """The lowest id of a customer (in the db, or imported earlier in this run) sharing a
-    normalised phone (number and extension) or email."""
-    found: list[int] = []
-    for e164, ext in row.phones:
-        hit = conn.execute(
-            "SELECT min(customer_id) FROM phones WHERE e164 = ? AND ext = ?", (e164, ext)
-        ).fetchone()[0]
-        if hit is not None:
-            found.append(hit)
-    for _, key in row.emails:
-        hit = conn.execute("SELECT min(customer_id) FROM emails WHERE key = ?", (key,)).fetchone()[
-            0
-        ]
-        if hit is not None:
-            found.append(hit)
-    return min(found) if found else None
+def _prefetch(conn: Any, rows: list[Valid]) -> dict[tuple[str, str], int]:
+    """Lowest customer id per phone (number and extension) and email key of `rows` that is
+    already in the database (including customers imported earlier in this run)."""
+    hits: dict[tuple[str, str], int] = {}
+    numbers = sorted({e164 for r in rows for e164, _ in r.phones})
+    for start in range(0, len(numbers), 500):
+        part = numbers[start : start + 500]
+        marks = ",".join("?" * len(part))
+        sql = f"SELECT e164, ext, min(customer_id) FROM phones WHERE e164 IN ({marks})"
+        for e164, ext, cid in conn.execute(sql + " GROUP BY e164, ext", part):
+            hits[("p", f"{e164}\x00{ext}")] = cid
+    emails = sorted({key for r in rows for _, key in r.emails})
+    for start in range(0, len(emails), 500):
+        part = emails[start : start + 500]
+        marks = ",".join("?" * len(part))
+        sql = f"SELECT key, min(customer_id) FROM emails WHERE key IN ({marks}) GROUP BY key"
+        for key, cid in conn.execute(sql, part):
+            hits[("e", key)] = cid
+    return hits
 
 
 def merge_into(conn: Any, store: Any, customer_id: int, row: Valid, now: str) -> None:

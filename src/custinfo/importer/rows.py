@@ -118,7 +118,7 @@ class Converter:
                     continue
                 elif name == "phone":
                     for raw in _multi(value):
-                        phone = validation.normalize_phone(raw, self.region)
+                        phone = fastpath.phone(raw, self.region)
                         phones.setdefault((phone.e164, phone.ext), phone)
                 elif name == "email":
                     for raw in _multi(value):

@@ -389,10 +389,9 @@ def insert_bulk(
     cache = tag_ids if tag_ids is not None else {}
 
     def tag(name: str) -> int:
-        key = validation.tag_key(name)
-        if key not in cache:
-            cache[key] = store.tag_id(conn, name)  # type: ignore[assignment]
-        return cache[key]
+        if name not in cache:  # cached per spelling; tag_id matches case-insensitively
+            cache[name] = store.tag_id(conn, name)  # type: ignore[assignment]
+        return cache[name]
 
     conn.executemany(
         "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
