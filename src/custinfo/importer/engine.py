@@ -10,6 +10,7 @@ through pipes, and back.
 
 from __future__ import annotations
 
+import bisect
 import os
 from array import array
 from collections import deque
@@ -328,8 +329,10 @@ class _Loader:
     def finish(self, conn: Any) -> None:
         """One hooks call and one audit entry for the whole import (no values)."""
         self.flush(conn)
-        ids = list(self.inserted)
-        ids.extend(sorted(self.merged_ids))
+        inserted = self.inserted  # ascending: ids are assigned in order
+        merged_only = [i for i in sorted(self.merged_ids) if not _contains_sorted(inserted, i)]
+        ids = array("q", inserted)  # compact: 8 bytes an id, also at 1M rows
+        ids.extend(merged_only)
         hooks.bulk_end(conn, ids)
         s = self.summary
         detail = (
@@ -340,12 +343,17 @@ class _Loader:
             "INSERT OR IGNORE INTO audit_customers(audit_id, customer_id) VALUES (?, ?)",
             ((audit_id, cid) for cid in ids),
         )
-        conn.execute("UPDATE audit SET count = ? WHERE id = ?", (len(set(ids)), audit_id))
+        conn.execute("UPDATE audit SET count = ? WHERE id = ?", (len(ids), audit_id))
 
 
 #: Audit field names, aligned with `Valid`'s fields (line → None).
 _FIELD_NAMES = (None, "name", "company", "address", "city", "birthday", None, None, "phones",
                 "emails", "tags", "notes")  # fmt: skip
+
+
+def _contains_sorted(values: array, value: int) -> bool:
+    index = bisect.bisect_left(values, value)
+    return index < len(values) and values[index] == value
 
 
 def _keys(row: Valid) -> set[tuple[str, str]]:
