@@ -11,7 +11,6 @@ import datetime as _dt
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from custinfo import validation
@@ -77,10 +76,12 @@ class Converter:
         self.overrides = overrides
         self.region = region
         self.excel = excel
-        self._field = lru_cache(maxsize=1024)(self._json_field)
+        self._fields: dict[str, str | None] = {}  # JSON key -> field (picklable cache)
 
-    def _json_field(self, key: str) -> str | None:
-        return field_for(key, self.overrides)
+    def _field(self, key: str) -> str | None:
+        if key not in self._fields:
+            self._fields[key] = field_for(key, self.overrides)
+        return self._fields[key]
 
     def __call__(self, line: int, record: Any) -> Valid | Invalid:
         if isinstance(record, list):
