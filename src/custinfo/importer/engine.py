@@ -11,15 +11,14 @@ through pipes, and back.
 from __future__ import annotations
 
 import bisect
-import os
 from array import array
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from custinfo import audit
 from custinfo.importer.mapping import parse_maps, plan
+from custinfo.importer.parallel import validated
 from custinfo.importer.rejects import RejectsWriter
 from custinfo.importer.rows import Converter, Invalid, Valid
 from custinfo.importer.source import Source, csv_records, json_records, ndjson_records, open_source
@@ -27,7 +26,6 @@ from custinfo.store import hooks
 from custinfo.store.db import utc_now
 from custinfo.store.repo import BulkCustomer, insert_bulk
 
-CHUNK = 1000
 MAX_REPORTED = 50
 POLICIES = ("skip", "merge", "add")
 
@@ -96,7 +94,7 @@ def run_import(
     loader = _Loader(store, options, summary)
     try:
         with store.db.transaction() as conn:
-            for pairs in _validated(records, converter, options.workers):
+            for pairs in validated(records, converter, options.workers):
                 summary.read += len(pairs)
                 loader.load_chunk(conn, pairs)
                 if progress is not None:
@@ -144,77 +142,6 @@ def _prepare(
             yield from records
 
     return chained(), converter
-
-
-# -- validation, in parallel for large inputs ----------------------------------------------
-_worker_converter: Converter | None = None
-
-
-def _init_worker(converter: Converter) -> None:
-    global _worker_converter
-    _worker_converter = converter
-
-
-def _validate_chunk(chunk: list[tuple[int, Any]]) -> list[Valid | Invalid]:
-    assert _worker_converter is not None
-    return [_worker_converter(line, record) for line, record in chunk]
-
-
-def _chunks(records: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
-    chunk: list[tuple[int, Any]] = []
-    for item in records:
-        chunk.append(item)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _validated(
-    records: Iterable[tuple[int, Any]], converter: Converter, workers: int | None
-) -> Iterator[list[tuple[Any, Valid | Invalid]]]:
-    """Chunks of (record, result) in input order. Small inputs are validated in this
-    process; larger ones by a pool, at most a few chunks in flight so memory stays flat."""
-    chunks = _chunks(records)
-    first = next(chunks, None)
-    if first is None:
-        return
-    second = next(chunks, None)
-    count = workers if workers is not None else (os.cpu_count() or 1)
-    if second is None or count < 1:
-        for chunk in (first, second) if second is not None else (first,):
-            yield [(record, converter(line, record)) for line, record in chunk]
-        for chunk in chunks:
-            yield [(record, converter(line, record)) for line, record in chunk]
-        return
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = context.Pool(count, initializer=_init_worker, initargs=(converter,))
-    try:
-        pending: deque[tuple[list[tuple[int, Any]], Any]] = deque()
-        source = iter([first, second])
-        limit = 2 * count + 2
-
-        def feed() -> bool:
-            chunk = next(source, None) or next(chunks, None)
-            if chunk is None:
-                return False
-            pending.append((chunk, pool.apply_async(_validate_chunk, (chunk,))))
-            return True
-
-        while len(pending) < limit and feed():
-            pass
-        while pending:
-            chunk, result = pending.popleft()
-            feed()
-            yield [(r, outcome) for (_, r), outcome in zip(chunk, result.get(), strict=True)]
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
 
 
 # -- loading ---------------------------------------------------------------------------------
