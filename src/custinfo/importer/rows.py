@@ -25,8 +25,9 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class Valid(NamedTuple):
-    """A validated row (plain tuples: cheap to send between processes). Times that are None
-    mean "the import's time"."""
+    """A validated row, ready for `store.repo.insert_bulk` (same field names as
+    `BulkCustomer`; plain tuples are cheap to send between processes). Missing times are
+    the import's start time."""
 
     line: int
     name: str
@@ -34,12 +35,13 @@ class Valid(NamedTuple):
     address: str | None
     city: str | None
     birthday: str | None
-    created_at: str | None
-    updated_at: str | None
+    created_at: str
+    updated_at: str
     phones: tuple[tuple[str, str], ...]  # (e164, ext or "")
     emails: tuple[tuple[str, str], ...]  # (address, key)
     tags: tuple[str, ...]
-    notes: tuple[tuple[str | None, str], ...]  # (at, text)
+    notes: tuple[tuple[str, str], ...]  # (at, text)
+    keys: frozenset[str]  # duplicate keys: "p" + e164 + " " + ext, "e" + email key
 
 
 @dataclass(slots=True)
@@ -69,13 +71,14 @@ class Converter:
 
     def __init__(
         self, header: list[str], fields: list[str | None], overrides: dict[str, str],
-        region: str, excel: bool = False,
+        region: str, excel: bool = False, now: str = "",
     ) -> None:  # fmt: skip
         self.header = header
         self.fields = fields
         self.overrides = overrides
         self.region = region
         self.excel = excel
+        self.now = now
         self._fields: dict[str, str | None] = {}  # JSON key -> field (picklable cache)
 
     def _field(self, key: str) -> str | None:
@@ -144,12 +147,17 @@ class Converter:
         updated = self._time(parts, "updated_at", problems)
         if problems or customer is None:
             return Invalid(line, problems)
-        c = customer
+        c, now = customer, self.now
+        created = created or now
+        phone_pairs = tuple((p.e164, p.ext or "") for p in phones.values())
+        email_pairs = tuple((e.address, e.key) for e in emails.values())
+        keys = frozenset(
+            [f"p{e164} {ext}" for e164, ext in phone_pairs] + [f"e{k}" for _, k in email_pairs]
+        )
         return Valid(
             line, c.name, c.company, c.address, c.city, c.birthday, created, updated or created,
-            tuple((p.e164, p.ext or "") for p in phones.values()),
-            tuple((e.address, e.key) for e in emails.values()),
-            tuple(tags.values()), tuple(notes),
+            phone_pairs, email_pairs, tuple(tags.values()),
+            tuple((at or now, text) for at, text in notes), keys,
         )  # fmt: skip
 
     def _customer(

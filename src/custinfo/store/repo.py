@@ -362,12 +362,13 @@ class BulkCustomer(NamedTuple):
 
 
 def insert_bulk(
-    store: Store, conn: Any, rows: Sequence[BulkCustomer], *, source: str,
+    store: Store, conn: Any, rows: Sequence[Any], *, source: str,
     tag_ids: dict[str, int] | None = None,
 ) -> range:  # fmt: skip
     """Insert many validated customers inside the caller's write transaction (the import's
     one insert path; the same rows as `Store.insert` would write, in a few `executemany`
-    calls). Ids are assigned consecutively after the highest id ever used; returns them."""
+    calls). `rows` are `BulkCustomer`s or records with the same attribute names. Ids are
+    assigned consecutively after the highest id ever used; returns them."""
     row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'customers'").fetchone()
     top = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0
     first = max(top, row[0] if row else 0) + 1
