@@ -15,6 +15,8 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, TextIO
 
 from custinfo.models import CUSTOMER_FIELDS, Customer
@@ -36,33 +38,34 @@ def _escaped(expr: str) -> str:
     return f"replace(replace({expr}, '\\', '\\\\'), ';', '\\;')"
 
 
-#: Customers, then their multi-valued cells per batch of ids: one grouped pass per table
-#: (a correlated subquery per customer would cost a sorter per row). Cells are joined and
-#: escaped as in `tabular.flat_row`; E.164 numbers, extensions and normalised emails
-#: contain no ";" or "\\", tags and note texts are escaped here.
+#: Customers, then their multi-valued cells per batch of ids: one ordered pass per table,
+#: grouped in Python (a group_concat(... ORDER BY) costs a sorter per customer). Cells are
+#: joined and escaped as in `tabular.flat_row`; E.164 numbers, extensions and normalised
+#: emails contain no ";" or "\\", tag names and note texts are escaped here.
 _CUSTOMERS = """SELECT id, name, coalesce(company, ''), coalesce(address, ''),
   coalesce(city, ''), coalesce(birthday, ''), source, created_at, updated_at
   FROM customers"""
-_CELLS = {
-    "phones": """SELECT customer_id, group_concat(e164 || CASE WHEN ext != '' THEN ' ext. '
-        || ext ELSE '' END, ';' ORDER BY id) FROM phones WHERE {where} GROUP BY customer_id""",
-    "emails": """SELECT customer_id, group_concat(address, ';' ORDER BY id) FROM emails
-        WHERE {where} GROUP BY customer_id""",
-    "tags": f"""SELECT ct.customer_id, group_concat({_escaped("t.name")}, ';' ORDER BY t.key)
-        FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE {{where}}
-        GROUP BY ct.customer_id""",
-    "notes": f"""SELECT customer_id, group_concat(at || ' ' || {_escaped("text")}, ';'
-        ORDER BY at, id) FROM notes WHERE {{where}} GROUP BY customer_id""",
-}
+_CELLS = (
+    """SELECT customer_id, e164 || CASE WHEN ext != '' THEN ' ext. ' || ext ELSE '' END
+       FROM phones WHERE customer_id {where} ORDER BY customer_id, id""",
+    """SELECT customer_id, address FROM emails WHERE customer_id {where}
+       ORDER BY customer_id, id""",
+    f"""SELECT ct.customer_id, {_escaped("t.name")} FROM customer_tags ct
+        JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id {{where}}
+        ORDER BY ct.customer_id, t.key""",
+    f"""SELECT customer_id, at || ' ' || {_escaped("text")} FROM notes
+        WHERE customer_id {{where}} ORDER BY customer_id, at, id""",
+)
+_FIRST = itemgetter(0)
+
+
+def _cells(conn: Any, sql: str, params: list[int]) -> dict[int, str]:
+    rows = conn.execute(sql, params).fetchall()
+    return {key: ";".join(v for _, v in group) for key, group in groupby(rows, _FIRST)}
 
 
 def _assemble(conn: Any, rows: list[tuple], where: str, params: list[int]) -> list[tuple]:
-    cells = {
-        name: dict(conn.execute(sql.format(where=where.replace("customer_id", column)), params))
-        for name, sql in _CELLS.items()
-        for column in ("ct.customer_id" if name == "tags" else "customer_id",)
-    }
-    phones, emails, tags, notes = (cells[n] for n in ("phones", "emails", "tags", "notes"))
+    phones, emails, tags, notes = (_cells(conn, q.format(where=where), params) for q in _CELLS)
     return [
         (i, name, phones.get(i, ""), emails.get(i, ""), company, address, city, birthday,
          tags.get(i, ""), notes.get(i, ""), source, created, updated)
@@ -82,12 +85,12 @@ def csv_rows(conn: Any, ids: Iterable[int] | None = None) -> Iterator[tuple]:
             if not rows:
                 return
             span = [rows[0][0], rows[-1][0]]
-            yield from _assemble(conn, rows, "customer_id BETWEEN ? AND ?", span)
+            yield from _assemble(conn, rows, "BETWEEN ? AND ?", span)
             last = rows[-1][0]
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         found = conn.execute(_CUSTOMERS + f" WHERE id IN ({marks})", chunk).fetchall()
-        by_id = {r[0]: r for r in _assemble(conn, found, f"customer_id IN ({marks})", chunk)}
+        by_id = {r[0]: r for r in _assemble(conn, found, f"IN ({marks})", chunk)}
         yield from (by_id[i] for i in chunk if i in by_id)
 
 
