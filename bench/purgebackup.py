@@ -7,8 +7,8 @@ them inactive since 2020, then measures in the same run:
 
 - `cp` of the database file, and a bare `Connection.backup()` to a new encrypted file
   (the baseline);
-- `backup.create` (snapshot + fsync + full verification + SHA-256 + manifest): target
-  at most 2x the bare backup;
+- `backup.create` (snapshot + fsync + verification + SHA-256 + manifest): target at most
+  2x the bare backup; and the same with `--full-check` (integrity_check) for reference;
 - `custinfo purge --older-than 3y --yes` as a real process on a copy (10% of N): target
   at most 30 s for 100k of 1M.
 """
@@ -111,6 +111,10 @@ def main() -> None:
                 "backup create (verified, hashed, manifest)",
                 lambda: backup.create(store, KEY, folder),
             )
+            full = timed(
+                "backup create --full-check (integrity_check)",
+                lambda: backup.create(store, KEY, folder, full_check=True),
+            )
         purge_db = work / "purge.db"
         shutil.copyfile(db, purge_db)
         env = dict(os.environ, CUSTINFO_DB=str(purge_db), CUSTINFO_PASSPHRASE=PASSPHRASE)
@@ -128,6 +132,7 @@ def main() -> None:
         took = timed(f"custinfo purge --older-than 3y ({args.n // 10:,} customers)", purge)
         print(f"  {result[0]}")
         print(f"backup create / bare backup: {create / base:.2f}x (target <= 2x)")
+        print(f"create --full-check / bare:  {full / base:.2f}x")
         print(f"cp / bare backup:            {cp / base:.2f}x")
         print(f"purge of {args.n // 10:,}: {took:.1f} s (target <= 30 s at 100k of 1M)")
     finally:

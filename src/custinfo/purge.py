@@ -17,11 +17,12 @@ purge that did not happen, which a restore then carries out (erring towards eras
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from custinfo.store.db import utc_now
 from custinfo.store.repo import Store
 
 JOURNAL_SUFFIX = ".purge-journal"
+PURGE_CACHE_KIB = 1 << 20  # at most 1 GiB of page cache during a purge
 _DURATION = re.compile(r"^\s*(\d+)\s*([ymd])\s*$", re.IGNORECASE)
 
 
@@ -181,9 +183,9 @@ def _erase(
     hooks.removed(conn, ids)  # search index, dedupe keys: before the rows go
     conn.execute("DELETE FROM audit_customers WHERE customer_id IN (SELECT id FROM temp.purge_ids)")
     conn.execute("DELETE FROM customers WHERE id IN (SELECT id FROM temp.purge_ids)")
-    conn.executemany(
+    conn.executemany(  # sorted: appends in key order instead of random b-tree inserts
         "INSERT OR IGNORE INTO suppressed(hmac, kind, purge_uid) VALUES (?, ?, ?)",
-        ((h, kind, uid) for h, kind in hmacs),
+        ((h, kind, uid) for h, kind in sorted(hmacs)),
     )
     conn.execute(
         "INSERT OR IGNORE INTO purge_log(uid, at, count, reason) VALUES (?, ?, ?, ?)",
@@ -201,7 +203,7 @@ def purge(store: Store, ids: Sequence[int], *, reason: str, suppress: bool = Tru
     uid = secrets.token_hex(8)
     at = utc_now()
     db_uid = store.db.meta("db_uid") or ""
-    with store.db.transaction() as conn:
+    with _big_cache(store), store.db.transaction() as conn:
         n = _load_ids(conn, ids)
         live = [r[0] for r in conn.execute("SELECT id FROM temp.purge_ids ORDER BY id")]
         hmacs = _contact_hmacs(conn) if suppress else []
@@ -217,6 +219,25 @@ def purge(store: Store, ids: Sequence[int], *, reason: str, suppress: bool = Tru
     if n:
         checkpoint(store.conn)
     return PurgeResult(uid=uid if n else "", customers=n, rows=rows, suppressed=len(hmacs))
+
+
+@contextlib.contextmanager
+def _big_cache(store: Store) -> Iterator[None]:
+    """A page cache that holds the whole file for the purge: a sweep touches most pages, and
+    with the default 64 MiB they are spilled and decrypted again (~3x slower at 1M)."""
+    conn = store.conn
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    try:
+        kib = store.db.path.stat().st_size // 1024 + 16384
+    except OSError:
+        kib = 0
+    wanted = min(kib, PURGE_CACHE_KIB)
+    if before < 0 and wanted > -before:
+        conn.execute(f"PRAGMA cache_size = -{wanted}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {before}")
 
 
 def checkpoint(conn: Any) -> None:
@@ -268,7 +289,7 @@ def reapply(store: Store, entries: list[dict[str, Any]]) -> list[PurgeResult]:
     db_uid = store.db.meta("db_uid") or ""
     seen = {r[0] for r in store.conn.execute("SELECT uid FROM purge_log")}
     done = []
-    with store.db.transaction() as conn:
+    with _big_cache(store), store.db.transaction() as conn:
         for entry in entries:
             if entry["uid"] in seen or entry.get("db_uid", db_uid) != db_uid:
                 continue

@@ -54,6 +54,13 @@ def create(
     keep_monthly: Annotated[
         int, typer.Option(min=0, metavar="N", help="Keep the newest of each of N months.")
     ] = 0,
+    full_check: Annotated[
+        bool,
+        typer.Option(
+            "--full-check",
+            help="Verify with the full integrity_check (index cross-check; ~3x slower).",
+        ),
+    ] = False,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
@@ -66,7 +73,7 @@ def create(
     try:
         folder = backup.default_dir(store.db.path, to)
         rules = backup.KeepRules(keep_last, keep_daily, keep_weekly, keep_monthly)
-        result = backup.create(store, key, folder, rules)
+        result = backup.create(store, key, folder, rules, full_check=full_check)
     finally:
         store.close()
     for warning in result.warnings:
