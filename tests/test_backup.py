@@ -249,3 +249,10 @@ def test_next_create_tidies_after_a_crash(cli, db: Path) -> None:
     second.unlink()  # removed by hand: the next run forgets it and says so on stderr
     result = cli("backup", "create")
     assert result.code == 0 and "missing" in result.stderr
+
+
+def test_full_check_option(cli, db: Path) -> None:
+    _fill(db, 10)
+    path = Path(cli.ok("backup", "create", "--full-check").strip())
+    assert backup.check_file(path, PASSPHRASE.encode(), full=False) == []
+    assert backup.check_file(path, PASSPHRASE.encode(), full=True) == []
