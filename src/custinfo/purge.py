@@ -43,12 +43,9 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([ymd])\s*$", re.IGNORECASE)
 class PurgeResult:
     uid: str
     customers: int
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # per table (plan only)
     suppressed: int = 0
-
-    @property
-    def total_rows(self) -> int:
-        return sum(self.rows.values())
+    total: int = 0  # rows deleted in all tables, cascades included
 
 
 # -- selection -------------------------------------------------------------------------------
@@ -148,7 +145,7 @@ def plan(store: Store, ids: Sequence[int]) -> PurgeResult:
         n = _load_ids(conn, ids)
         rows = _count_rows(conn, n)
         conn.execute("DELETE FROM temp.purge_ids")
-    return PurgeResult(uid="", customers=n, rows=rows)
+    return PurgeResult(uid="", customers=n, rows=rows, total=sum(rows.values()))
 
 
 def _contact_hmacs(conn: Any) -> list[tuple[bytes, str]]:
@@ -176,13 +173,15 @@ def _erase(
     reason: str,
     hmacs: list[tuple[bytes, str]],
     command: str = "purge",
-) -> dict[str, int]:
-    """Delete everyone in temp.purge_ids (inside the caller's transaction)."""
+) -> int:
+    """Delete everyone in temp.purge_ids (inside the caller's transaction); returns the
+    number of rows deleted, cascades included (total_changes counts foreign-key actions)."""
     ids = [r[0] for r in conn.execute("SELECT id FROM temp.purge_ids ORDER BY id")]
-    rows = _count_rows(conn, len(ids))
     hooks.removed(conn, ids)  # search index, dedupe keys: before the rows go
+    before = conn.total_changes
     conn.execute("DELETE FROM audit_customers WHERE customer_id IN (SELECT id FROM temp.purge_ids)")
     conn.execute("DELETE FROM customers WHERE id IN (SELECT id FROM temp.purge_ids)")
+    total = conn.total_changes - before
     conn.executemany(  # sorted: appends in key order instead of random b-tree inserts
         "INSERT OR IGNORE INTO suppressed(hmac, kind, purge_uid) VALUES (?, ?, ?)",
         ((h, kind, uid) for h, kind in sorted(hmacs)),
@@ -195,7 +194,7 @@ def _erase(
     audit_id = audit.record(conn, command, (), (), detail=detail)
     conn.execute("UPDATE audit SET count = ? WHERE id = ?", (len(ids), audit_id))
     conn.execute("DELETE FROM temp.purge_ids")
-    return rows
+    return total
 
 
 def purge(store: Store, ids: Sequence[int], *, reason: str, suppress: bool = True) -> PurgeResult:
@@ -213,12 +212,12 @@ def purge(store: Store, ids: Sequence[int], *, reason: str, suppress: bool = Tru
                 {"v": 1, "uid": uid, "at": at, "db_uid": db_uid, "reason": reason,
                  "ids": live, "hmacs": [[h.hex(), kind] for h, kind in hmacs]},
             )  # fmt: skip
-            rows = _erase(conn, uid=uid, at=at, reason=reason, hmacs=hmacs)
+            total = _erase(conn, uid=uid, at=at, reason=reason, hmacs=hmacs)
         else:
-            rows = _count_rows(conn, 0)
+            total = 0
     if n:
         checkpoint(store.conn)
-    return PurgeResult(uid=uid if n else "", customers=n, rows=rows, suppressed=len(hmacs))
+    return PurgeResult(uid=uid if n else "", customers=n, suppressed=len(hmacs), total=total)
 
 
 @contextlib.contextmanager
@@ -295,11 +294,11 @@ def reapply(store: Store, entries: list[dict[str, Any]]) -> list[PurgeResult]:
                 continue
             n = _load_ids(conn, entry.get("ids", []))
             hmacs = [(bytes.fromhex(h), kind) for h, kind in entry.get("hmacs", [])]
-            rows = _erase(
+            total = _erase(
                 conn, uid=entry["uid"], at=entry["at"], reason=entry.get("reason", ""),
                 hmacs=hmacs, command="purge-reapply",
             )  # fmt: skip
             seen.add(entry["uid"])
-            done.append(PurgeResult(entry["uid"], n, rows, len(hmacs)))
+            done.append(PurgeResult(entry["uid"], n, suppressed=len(hmacs), total=total))
     checkpoint(store.conn)
     return done

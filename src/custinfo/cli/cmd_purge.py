@@ -72,7 +72,8 @@ def purge(
             )
         )
     result = core.purge(store, selected, reason=reason, suppress=suppress)
-    out.data(f"purged {_describe(result.customers, result.rows)}; purge id {result.uid}")
+    noun = "customer" if result.customers == 1 else "customers"
+    out.data(f"purged {result.customers} {noun} ({result.total} rows); purge id {result.uid}")
 
 
 def _describe(customers: int, rows: dict[str, int]) -> str:
