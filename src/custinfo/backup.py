@@ -71,6 +71,7 @@ class RestoreResult:
     pre_restore: Path | None
     reapplied: int
     erased: int
+    foreign: int = 0  # journal entries of another database, not applied
 
 
 def default_dir(db_path: Path, to: Path | None = None, environ: Any = None) -> Path:
@@ -501,9 +502,15 @@ def restore(db_path: Path, backup_file: Path, key: bytes) -> RestoreResult:
             shutil.copyfileobj(src, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
+        old_schema = _user_version(tmp, key) < 4  # made before backups existed (v4)
         store = Store.open(tmp, key)  # migrates an older backup to the current schema
         try:
-            done = purge.reapply(store, purge.read_journal(purge.journal_path(db_path)))
+            journal = purge.read_journal(purge.journal_path(db_path))
+            if old_schema and journal:  # its db_uid is new: adopt this database's lineage
+                with store.db.transaction():
+                    store.db.set_meta("db_uid", journal[-1]["db_uid"])
+            foreign = purge.foreign_entries(store, journal)
+            done = purge.reapply(store, journal)
             problems = store.db.integrity_errors()
             if problems:
                 raise IntegrityCheckError(f"restored copy failed its check: {problems[0]}")
@@ -522,7 +529,15 @@ def restore(db_path: Path, backup_file: Path, key: bytes) -> RestoreResult:
             with contextlib.suppress(OSError):
                 os.unlink(f"{tmp}{suffix}")
         raise
-    return RestoreResult(pre, len(done), sum(r.customers for r in done))
+    return RestoreResult(pre, len(done), sum(r.customers for r in done), foreign)
+
+
+def _user_version(path: Path, key: bytes) -> int:
+    conn = _open_readonly(path, key)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def _set_aside(db_path: Path, key: bytes) -> Path | None:

@@ -283,8 +283,14 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
     return entries
 
 
+def foreign_entries(store: Store, entries: list[dict[str, Any]]) -> int:
+    """How many journal entries belong to another database (they are never applied)."""
+    db_uid = store.db.meta("db_uid") or ""
+    return sum(1 for e in entries if e.get("db_uid", db_uid) != db_uid)
+
+
 def reapply(store: Store, entries: list[dict[str, Any]]) -> list[PurgeResult]:
-    """Re-apply journalled purges this database has not seen (after a restore)."""
+    """Re-apply journalled purges of this database that it has not seen (after a restore)."""
     db_uid = store.db.meta("db_uid") or ""
     seen = {r[0] for r in store.conn.execute("SELECT uid FROM purge_log")}
     done = []

@@ -177,4 +177,9 @@ def restore(
         out.info(
             f"re-applied {result.reapplied} later purge(s): {result.erased} customer(s) erased"
         )
+    if result.foreign:
+        out.warn(
+            f"{result.foreign} purge(s) in the journal belong to another database and were "
+            "not re-applied: was this backup made from a different database?"
+        )
     out.info(f"restored {file} into {path}")
