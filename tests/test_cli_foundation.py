@@ -378,11 +378,13 @@ def test_locked_database_is_exit_11(db: Path) -> None:
     assert count(db) == 0
 
 
-def test_busy_timeout_is_read_from_the_environment() -> None:
-    code = "import custinfo.store.db as d; print(d.BUSY_TIMEOUT_MS)"
-    env = process_env(CUSTINFO_BUSY_TIMEOUT_MS="1234")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
-    assert out.stdout == b"1234\n"
+def test_busy_timeout_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from custinfo.store.db import busy_timeout_ms
+
+    monkeypatch.setenv("CUSTINFO_BUSY_TIMEOUT_MS", "1234")
+    assert busy_timeout_ms() == 1234
+    monkeypatch.delenv("CUSTINFO_BUSY_TIMEOUT_MS")
+    assert busy_timeout_ms() == 5000
 
 
 def test_interrupt_is_exit_130_and_saves_nothing(
@@ -570,3 +572,12 @@ def test_ctrl_c_in_a_real_process(customer: str, cli: CliRunner) -> None:
     assert err.decode().splitlines()[-1] == "custinfo: error: interrupted; nothing half-saved"
     assert "Traceback" not in err.decode()
     assert len(show_json(cli, customer)["notes"]) == 1  # type: ignore[arg-type]
+
+
+def test_bad_busy_timeout_is_a_usage_error(
+    cli: CliRunner, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CUSTINFO_BUSY_TIMEOUT_MS", "soon")
+    result = cli("show", "1")
+    assert result.code == 2
+    assert "CUSTINFO_BUSY_TIMEOUT_MS must be a number" in result.stderr
