@@ -132,19 +132,19 @@ def test_add_warns_about_likely_duplicate(cli, db):
     assert clean.code == 0 and "possible duplicate" not in clean.stderr
 
 
-def test_migration_computes_keys_for_old_database(cli, db):
+def test_migration_computes_keys_for_old_database(env):
+    """A v2 database (no dedupe tables) gets blocking keys for its customers when opened."""
     from custinfo.store import Store
-    from tests.conftest import PASSPHRASE
+    from custinfo.store.db import open_database
+    from tests.test_migrations import KEY, database_at, insert_sample
 
-    _add(cli, "--name", "张伟", "--birthday", "1980-02-03")
-    with Store.open(db, PASSPHRASE.encode()) as store:
-        conn = store.conn
-        for table in ("merged_ids", "merges", "dedupe_keys"):
-            conn.execute(f"DROP TABLE {table}")
-        conn.execute("PRAGMA user_version = 2")
-    with Store.open(db, PASSPHRASE.encode()) as store:
+    old = database_at(env, 2)
+    insert_sample(old)  # customer 7: 张伟 with a phone and an email
+    old.close()
+    with Store(open_database(env, KEY)) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] >= 3
-        assert store.conn.execute("SELECT count(*) FROM dedupe_keys").fetchone()[0] > 0
+        rows = store.conn.execute("SELECT count(*) FROM dedupe_keys WHERE customer_id = 7")
+        assert rows.fetchone()[0] > 0
 
 
 def test_likely_duplicates_core(store):

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "suppress": ("custinfo.cli.cmd_suppress", "Inspect the suppression list of erased contacts."),
     "backup": ("custinfo.cli.cmd_backup", "Create, list, verify and restore encrypted backups."),
     "check": ("custinfo.cli.cmd_check", "Check the integrity of the database."),
+    "subject": ("custinfo.cli.cmd_subject", "Data-subject access report: all held on a person."),
     "demo": ("custinfo.cli.cmd_demo", "Walk through custinfo on a throwaway demo database."),
 }
 

@@ -33,6 +33,13 @@ def add(
             help="Add even if a phone or email already belongs to another customer.",
         ),
     ] = False,
+    allow_suppressed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-suppressed",
+            help="Add even if a phone or email belongs to an erased (purged) person.",
+        ),
+    ] = False,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -55,7 +62,7 @@ def add(
         notes=[note] if note else (),
     )
     out = Output()
-    new_id = store.add(new, allow_duplicate=allow_duplicate)
+    new_id = store.add(new, allow_duplicate=allow_duplicate, allow_suppressed=allow_suppressed)
     out.data(str(new_id))
     from custinfo.dedupe import likely_duplicates
 

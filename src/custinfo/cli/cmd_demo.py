@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated
 
 import typer
@@ -21,10 +22,10 @@ def demo(
     Needs no passphrase input: the demo database gets a random one for this run.
     """
     import contextlib
-    import io
     import os
     import secrets
     import shutil
+    import sys
     import tempfile
     from pathlib import Path
 
@@ -46,7 +47,8 @@ def demo(
     def step(title: str, *argv: str) -> str:
         typer.echo(f"\n# {title}")
         typer.echo("$ custinfo " + " ".join(_quote(a) for a in argv))
-        captured = io.StringIO()
+        # On a terminal the steps show what a terminal user sees (tables), not CSV.
+        captured = _TtyStringIO() if sys.stdout.isatty() else io.StringIO()
         with contextlib.redirect_stdout(captured):
             code = run(list(argv))
         typer.echo(captured.getvalue(), nl=False)
@@ -77,6 +79,13 @@ def demo(
         else:
             shutil.rmtree(workdir, ignore_errors=True)
             typer.echo(f"\nDone; removed {workdir}.")
+
+
+class _TtyStringIO(io.StringIO):
+    """Captured output that claims to be a terminal (so commands print tables)."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def _quote(arg: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from custinfo import audit, validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
@@ -216,10 +216,15 @@ class Store:
         *,
         source: str = "manual",
         allow_duplicate: bool = False,
+        allow_suppressed: bool = False,
         command: str = "add",
     ) -> int:
         """Insert one validated customer; returns its new id."""
         with self.db.transaction() as conn:
+            if not allow_suppressed:  # contacts of erased people (see custinfo.suppression)
+                from custinfo import suppression
+
+                suppression.check(conn, customer.phones, customer.emails)
             if not allow_duplicate and (
                 conflict := self.find_conflict(customer.phones, customer.emails)
             ):
@@ -353,3 +358,63 @@ def _filled_fields(customer: CustomerInput) -> list[str]:
 def _chunks(items: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
+
+
+class BulkCustomer(NamedTuple):
+    """One validated customer for `Store.insert_bulk` (plain tuples: cheap to pickle)."""
+
+    name: str
+    company: str | None
+    address: str | None
+    city: str | None
+    birthday: str | None
+    created_at: str
+    updated_at: str
+    phones: tuple[tuple[str, str], ...]  # (e164, ext or "")
+    emails: tuple[tuple[str, str], ...]  # (address, key)
+    tags: tuple[str, ...]
+    notes: tuple[tuple[str, str], ...]  # (at, text)
+
+
+def insert_bulk(
+    store: Store, conn: Any, rows: Sequence[Any], *, source: str,
+    tag_ids: dict[str, int] | None = None,
+) -> range:  # fmt: skip
+    """Insert many validated customers inside the caller's write transaction (the import's
+    one insert path; the same rows as `Store.insert` would write, in a few `executemany`
+    calls). `rows` are `BulkCustomer`s or records with the same attribute names. Ids are
+    assigned consecutively after the highest id ever used; returns them."""
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'customers'").fetchone()
+    top = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0
+    first = max(top, row[0] if row else 0) + 1
+    ids = range(first, first + len(rows))
+    conn.executemany(
+        "INSERT INTO customers(id, name, company, address, city, birthday, source, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((i, r.name, r.company, r.address, r.city, r.birthday, source, r.created_at,
+          r.updated_at) for i, r in zip(ids, rows, strict=True)),
+    )  # fmt: skip
+    conn.executemany(
+        "INSERT OR IGNORE INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
+        ((i, e164, ext) for i, r in zip(ids, rows, strict=True) for e164, ext in r.phones),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
+        ((i, a, k) for i, r in zip(ids, rows, strict=True) for a, k in r.emails),
+    )
+    cache = tag_ids if tag_ids is not None else {}
+
+    def tag(name: str) -> int:
+        if name not in cache:  # cached per spelling; tag_id matches case-insensitively
+            cache[name] = store.tag_id(conn, name)  # type: ignore[assignment]
+        return cache[name]
+
+    conn.executemany(
+        "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
+        [(i, tag(t)) for i, r in zip(ids, rows, strict=True) for t in r.tags],
+    )
+    conn.executemany(
+        "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
+        ((i, at, text) for i, r in zip(ids, rows, strict=True) for at, text in r.notes),
+    )
+    return ids

@@ -1,0 +1,207 @@
+"""Import/export benchmark: `python -m bench.importexport --n 1000000`.
+
+1. Writes an N-row CSV from `custinfo.synth` (seed 4), as people type it (raw phones, mixed
+   case emails, a Chinese/English mix) with the header name,phone,email,company,address,
+   city,birthday,tags,notes.
+2. IMPORT: `custinfo import FILE` in a subprocess into a fresh database (full validation,
+   default duplicate policy `skip`, `--rejects` for the few invalid synthetic phones),
+   timed; its peak RSS (largest process) measured.
+3. BASELINE: the customers the import stored are read back (untimed), then inserted with
+   raw sqlcipher3 `executemany` into a fresh database with the same schema, timed.
+4. EXPORT: `exporter.export` CSV in-process over the imported database vs a bare
+   `SELECT` + `csv.writer` loop over the same file; and `custinfo export` in a subprocess for
+   its wall time and peak RSS.
+
+Ratios compare rows per second measured in this same run (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PASSPHRASE = "bench-passphrase"
+HEADER = ["name", "phone", "email", "company", "address", "city", "birthday", "tags", "notes"]
+RSS_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(done.returncode, rss, file=sys.stderr)\n"
+)
+
+
+class _Null:
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def write_csv(path: Path, n: int) -> None:
+    from custinfo.synth import generate, to_fields
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for record in generate(n, seed=4):
+            f = to_fields(record)
+            writer.writerow([
+                f["name"], "; ".join(f["phones"]), "; ".join(f["emails"]), f["company"] or "",
+                f["address"] or "", f["city"] or "", f["birthday"] or "", ", ".join(f["tags"]),
+                "\n".join(f["notes"]),
+            ])  # fmt: skip
+
+
+def create_db(path: Path) -> None:
+    from custinfo.store import Store
+
+    Store.create(path, PASSPHRASE.encode(), region="CN").close()
+
+
+def run_measured(args: list[str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS in MiB of the largest process) of `python -m custinfo ARGS`."""
+    env = {**os.environ, "CUSTINFO_PASSPHRASE": PASSPHRASE}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", RSS_WRAPPER, sys.executable, "-m", "custinfo", *args],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    wall = time.perf_counter() - start
+    code, rss = done.stderr.strip().splitlines()[-1].split()
+    if code != "0":
+        raise SystemExit(f"custinfo {args[2]} failed: {done.stderr}")
+    return wall, int(rss) // 1024
+
+
+def read_back(path: Path) -> dict[str, list[tuple]]:
+    """Every stored row of the imported database, per table (the normalised data)."""
+    from custinfo.store import Store
+
+    tables = {
+        "customers": "SELECT id, name, company, address, city, birthday, source, created_at,"
+        " updated_at FROM customers",
+        "phones": "SELECT customer_id, e164, ext FROM phones",
+        "emails": "SELECT customer_id, address, key FROM emails",
+        "tags": "SELECT id, name, key FROM tags",
+        "customer_tags": "SELECT customer_id, tag_id FROM customer_tags",
+        "notes": "SELECT customer_id, at, text FROM notes",
+    }
+    with Store.open(path, PASSPHRASE.encode()) as store:
+        return {name: store.conn.execute(sql).fetchall() for name, sql in tables.items()}
+
+
+def baseline_insert(path: Path, data: dict[str, list[tuple]]) -> float:
+    from custinfo.store import Store
+
+    inserts = {
+        "customers": "INSERT INTO customers(id, name, company, address, city, birthday, source,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "phones": "INSERT INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
+        "emails": "INSERT INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
+        "tags": "INSERT INTO tags(id, name, key) VALUES (?, ?, ?)",
+        "customer_tags": "INSERT INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
+        "notes": "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
+    }
+    with Store.open(path, PASSPHRASE.encode()) as store:
+        conn = store.conn
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        for name, sql in inserts.items():
+            conn.executemany(sql, data[name])
+        conn.execute("COMMIT")
+        return time.perf_counter() - start
+
+
+#: A second, stricter-to-explain baseline: one plain SELECT of the same cells (correlated
+#: subqueries, no escaping) + csv.writer.
+NAIVE = """SELECT c.id, c.name,
+ (SELECT group_concat(e164, ';') FROM phones WHERE customer_id = c.id),
+ (SELECT group_concat(address, ';') FROM emails WHERE customer_id = c.id),
+ c.company, c.address, c.city, c.birthday,
+ (SELECT group_concat(t.name, ';') FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id
+  WHERE ct.customer_id = c.id),
+ (SELECT group_concat(at || ' ' || text, ';') FROM notes WHERE customer_id = c.id),
+ c.source, c.created_at, c.updated_at FROM customers c"""
+
+
+def _bare(conn, sql: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    writer = csv.writer(_Null(), lineterminator="\n")
+    rows = 0
+    for row in conn.execute(sql):
+        writer.writerow(row)
+        rows += 1
+    return time.perf_counter() - start, rows
+
+
+def export_ratio(path: Path) -> tuple[float, float, float, int]:
+    """(bare SELECT+csv.writer s, naive full SELECT s, exporter s, rows) over one file."""
+    from custinfo.exporter import export
+    from custinfo.store import Store
+
+    with Store.open(path, PASSPHRASE.encode()) as store:
+        store.conn.execute("PRAGMA cache_size = -4096")  # as the exporter does
+        for _ in range(2):  # the second round is measured: same warm OS cache for all
+            bare, rows = _bare(
+                store.conn,
+                "SELECT id, name, company, address, city, birthday, source, created_at, "
+                "updated_at FROM customers",
+            )
+            naive, _ = _bare(store.conn, NAIVE)
+            start = time.perf_counter()
+            export(store, _Null(), "csv")  # type: ignore[arg-type]
+            ours = time.perf_counter() - start
+    return bare, naive, ours, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    os.umask(0o077)
+    with tempfile.TemporaryDirectory(prefix="bench-ie-", dir=args.workdir) as tmp:
+        work = Path(tmp)
+        source = work / "customers.csv"
+        write_csv(source, args.n)
+        size = source.stat().st_size / 2**20
+        print(f"input: {args.n} rows, {size:.1f} MiB CSV")
+
+        imported_db = work / "imported.db"
+        create_db(imported_db)
+        wall, import_rss = run_measured(
+            ["--db", str(imported_db), "import", str(source), "--rejects", str(work / "rej.csv")]
+        )
+        import_rate = args.n / wall
+        print(f"import (CLI, full validation): {wall:.1f} s, {import_rate:,.0f} rows/s, "
+              f"peak RSS {import_rss} MiB")  # fmt: skip
+
+        data = read_back(imported_db)
+        stored = len(data["customers"])
+        raw_db = work / "raw.db"
+        create_db(raw_db)
+        raw = baseline_insert(raw_db, data)
+        raw_rate = stored / raw
+        del data
+        print(f"baseline raw executemany of the {stored} stored customers: {raw:.1f} s, "
+              f"{raw_rate:,.0f} rows/s")  # fmt: skip
+        print(f"IMPORT RATIO (input rows/s vs raw rows/s): {import_rate / raw_rate:.2f} "
+              "(target >= 0.25)")  # fmt: skip
+
+        bare, naive, ours, rows = export_ratio(imported_db)
+        print(f"export in-process: bare SELECT (customers table)+csv.writer {rows / bare:,.0f} "
+              f"rows/s; naive SELECT of every cell+csv.writer {rows / naive:,.0f} rows/s; "
+              f"custinfo exporter {rows / ours:,.0f} rows/s")  # fmt: skip
+        print(f"EXPORT RATIO vs bare customers SELECT: {bare / ours:.2f} (target >= 0.75); "
+              f"vs naive full SELECT: {naive / ours:.2f}")  # fmt: skip
+        wall, export_rss = run_measured(["--db", str(imported_db), "export"])
+        print(f"export (CLI to /dev/null): {wall:.1f} s, {rows / wall:,.0f} rows/s, "
+              f"peak RSS {export_rss} MiB (target <= 50)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Header mapping: which input column feeds which customer field.
+
+Headers are compared in a folded form (case-folded, NFC, full-width folded, without spaces,
+underscores, hyphens, dots, colons and a trailing number), so "E-mail", "email_2" and
+"ＥＭＡＩＬ" all mean email. `--map COLUMN=FIELD` overrides (COLUMN as written in the header,
+or its folded form); FIELD `ignore` drops a column on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from custinfo.errors import UsageError
+from custinfo.text import fold
+
+#: Fields an input column can map to.
+FIELDS = (
+    "name", "first_name", "last_name", "phone", "email", "company", "address", "city",
+    "birthday", "tags", "notes", "created_at", "updated_at", "id", "source", "ignore",
+)  # fmt: skip
+#: Single-valued fields: a second column mapped to one of these is an error.
+SINGLE = ("name", "first_name", "last_name", "company", "address", "city", "birthday",
+          "created_at", "updated_at", "id", "source")  # fmt: skip
+#: Fields whose column is read but not stored (documented: ids are new, source is the import).
+IGNORED = ("id", "source", "ignore")
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "full name", "fullname", "customer", "customer name", "contact",
+             "contact name", "display name", "姓名", "客户名称", "客户姓名", "客户", "名称",
+             "联系人", "联系人姓名", "名字"),
+    "first_name": ("first name", "firstname", "given name", "forename", "名"),
+    "last_name": ("last name", "lastname", "surname", "family name", "姓"),
+    "phone": ("phone", "phones", "mobile", "mobile phone", "mobile number", "cell", "cellphone",
+              "cell phone", "tel", "telephone", "phone number", "work phone", "home phone",
+              "business phone", "电话", "手机", "手机号", "手机号码", "电话号码", "联系电话",
+              "座机", "移动电话", "联系方式", "办公电话"),
+    "email": ("email", "emails", "e-mail", "email address", "e-mail address", "mail",
+              "邮箱", "电子邮件", "电子邮箱", "邮件", "邮箱地址"),
+    "company": ("company", "company name", "organization", "organisation", "org", "employer",
+                "business", "公司", "单位", "公司名称", "工作单位", "单位名称", "企业"),
+    "address": ("address", "street", "street address", "mailing address", "地址", "联系地址",
+                "住址", "详细地址", "通讯地址"),
+    "city": ("city", "town", "城市", "所在城市", "市"),
+    "birthday": ("birthday", "birth date", "birthdate", "date of birth", "dob", "生日",
+                 "出生日期"),
+    "tags": ("tags", "tag", "labels", "label", "categories", "category", "groups", "group",
+             "标签", "分组", "分类"),
+    "notes": ("notes", "note", "comment", "comments", "remark", "remarks", "memo",
+              "description", "备注", "说明", "留言", "备注信息"),
+    "created_at": ("created_at", "created", "创建时间"),
+    "updated_at": ("updated_at", "updated", "modified", "更新时间"),
+    "id": ("id",),
+    "source": ("source",),
+    "ignore": ("error",),  # the rejects file's error column
+}  # fmt: skip
+
+_STRIP = re.compile(r"[\s_\-.:：/()（）#]+")
+_TRAILING_NUMBER = re.compile(r"\d+$")
+
+
+def header_key(header: str) -> str:
+    return _STRIP.sub("", fold(header))
+
+
+_LOOKUP = {header_key(alias): field for field, names in ALIASES.items() for alias in names}
+_FIELD_SYNONYMS = {"phones": "phone", "emails": "email", "tag": "tags", "note": "notes",
+                   "firstname": "first_name", "lastname": "last_name", "-": "ignore"}  # fmt: skip
+
+
+def parse_maps(items: list[str]) -> dict[str, str]:
+    """`--map COLUMN=FIELD` options as {folded column: field}."""
+    out: dict[str, str] = {}
+    for item in items:
+        column, sep, field = item.rpartition("=")
+        field = field.strip().lower()
+        field = _FIELD_SYNONYMS.get(field, field)
+        if not sep or not column.strip():
+            raise UsageError(f"--map {item!r}: expected COLUMN=FIELD")
+        if field not in FIELDS:
+            choices = ", ".join(FIELDS)
+            raise UsageError(f"--map {item!r}: unknown field {field!r} (one of {choices})")
+        out[header_key(column)] = field
+    return out
+
+
+def field_for(header: str, overrides: dict[str, str]) -> str | None:
+    """The field a column maps to, or None for an unknown column."""
+    key = header_key(header)
+    if key in overrides:
+        return overrides[key]
+    if key in _LOOKUP:
+        return _LOOKUP[key]
+    base = _TRAILING_NUMBER.sub("", key)
+    if base != key and _LOOKUP.get(base) in ("phone", "email", "tags", "notes"):
+        return _LOOKUP[base]
+    return None
+
+
+def plan(header: list[str], overrides: dict[str, str]) -> list[str | None]:
+    """Field per column; raises if there is no name column or a single field repeats."""
+    fields = [field_for(h, overrides) for h in header]
+    known = set(overrides)
+    for key in known - {header_key(h) for h in header}:
+        raise UsageError(f"--map names a column that is not in the header: {key!r}")
+    for single in SINGLE:
+        where = [header[i] for i, f in enumerate(fields) if f == single]
+        if len(where) > 1:
+            raise UsageError(
+                f"columns {', '.join(map(repr, where))} all map to {single}: "
+                "use --map COLUMN=ignore (or another field) for all but one"
+            )
+    if "name" not in fields and not ({"first_name", "last_name"} & set(fields)):
+        raise UsageError(
+            f"no name column among {', '.join(map(repr, header))}: use --map COLUMN=name"
+        )
+    return fields
