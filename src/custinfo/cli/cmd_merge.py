@@ -64,5 +64,6 @@ def show_side_by_side(out: object, store: object, ids: list[int]) -> None:
             )
         differ = len(set(values)) > 1
         style = "yellow" if differ else None
-        table.add_row(name, *(escape(v) for v in values), style=style)
+        label = f"{name} *" if differ else name  # visible without colour too
+        table.add_row(label, *(escape(v) for v in values), style=style)
     out.console().print(table)  # type: ignore[attr-defined]
