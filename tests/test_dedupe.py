@@ -165,3 +165,16 @@ def test_normalised_name_keys():
     assert name_key("张伟") == name_key("Wei Zhang") == name_key("ZHANG, Wei") == "wei zhang"
     assert name_key("欧阳 方国") == name_key("欧阳方国") == name_key("Ouyang Fangguo")
     assert name_key("夏 晓俊") == name_key("夏晓俊")
+
+
+def test_find_filters_restrict_the_search(cli, db):
+    """Find filters select who is compared: a group is listed when all its members match."""
+    a = _add(cli, "--name", "张伟", "--phone", "13800138000", "--city", "上海", "--tag", "VIP")
+    b = _add(cli, "--name", "Zhang Wei", "--phone", "+86 138-0013-8000", "--city", "上海")
+    c = _add(cli, "--name", "John Smith", "--email", "j@x.com", "--city", "北京")
+    d = _add(cli, "--name", "JOHN SMITH", "--email", "J@X.com", "--city", "北京")
+    assert sorted(g["ids"] for g in _groups(cli)) == [[a, b], [c, d]]
+    assert [g["ids"] for g in _groups(cli, "--city", "上海")] == [[a, b]]
+    assert [g["ids"] for g in _groups(cli, "--email", "@x.com")] == [[c, d]]
+    assert _groups(cli, "--tag", "VIP") == []  # only one member carries the tag
+    assert _groups(cli, "--tag", "no-such-tag") == []

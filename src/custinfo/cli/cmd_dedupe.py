@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, filters
+
+if TYPE_CHECKING:
+    from custinfo.cli.output import Output
+    from custinfo.dedupe import DuplicateGroup
+    from custinfo.store import Store
 
 app = typer.Typer()
 
@@ -20,6 +25,7 @@ class DedupeFormat(StrEnum):
 
 @app.command()
 def dedupe(
+    query: filters.QueryArgument = None,
     min_score: Annotated[
         float | None,
         typer.Option(
@@ -39,10 +45,24 @@ def dedupe(
         bool, typer.Option("--auto", help="Merge every group at or above --min-score.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (with --auto).")] = False,
+    phone: filters.PhoneFilter = None,
+    email: filters.EmailFilter = None,
+    tag: filters.TagFilter = None,
+    any_tag: filters.AnyTagFilter = None,
+    not_tag: filters.NotTagFilter = None,
+    city: filters.CityFilter = None,
+    company: filters.CompanyFilter = None,
+    added_since: filters.AddedSinceFilter = None,
+    updated_since: filters.UpdatedSinceFilter = None,
+    region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
-    """Find likely duplicates: list them (default), --review them, or --auto merge them."""
+    """Find likely duplicates: list them (default), --review them, or --auto merge them.
+
+    Find filters (QUERY, --tag, --city, ...) restrict the search to matching customers: a
+    group is listed when all its members match.
+    """
     from custinfo import dedupe as core
     from custinfo.cli import prompt
     from custinfo.cli.output import Output
@@ -58,7 +78,12 @@ def dedupe(
         min_score = core.AUTO_MIN_SCORE if auto else core.DEFAULT_MIN_SCORE
     out = Output()
     store = context.open_store(db, passphrase_file)
-    groups = core.find_groups(store.conn, min_score=min_score, only=_only())
+    selection = filters.build_query(
+        query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
+        company=company, added_since=added_since, updated_since=updated_since,
+    )  # fmt: skip
+    only = filters.selected_ids(store, selection, region)
+    groups = core.find_groups(store.conn, min_score=min_score, only=only)
     if review:
         _review(out, store, groups)
     elif auto:
@@ -67,15 +92,7 @@ def dedupe(
         _list(out, groups, format)
 
 
-def _only() -> set[int] | None:
-    """Ids to restrict to (find filters are wired here; None means everyone)."""
-    return None
-
-
-def _list(out: object, groups: list, fmt: DedupeFormat | None) -> None:  # type: ignore[type-arg]
-    from custinfo.cli.output import Output
-
-    assert isinstance(out, Output)
+def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -> None:
     chosen = fmt or (DedupeFormat.table if out.is_tty else DedupeFormat.json)
     if chosen is DedupeFormat.json:
         out.json([g.to_dict() for g in groups])
@@ -91,7 +108,7 @@ def _list(out: object, groups: list, fmt: DedupeFormat | None) -> None:  # type:
         out.info("no likely duplicates found")
 
 
-def _review(out: object, store: object, groups: list) -> None:  # type: ignore[type-arg]
+def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
     from custinfo.cli import prompt
     from custinfo.cli.cmd_merge import show_side_by_side
     from custinfo.dedupe.merge import merge
@@ -99,9 +116,9 @@ def _review(out: object, store: object, groups: list) -> None:  # type: ignore[t
     merged = 0
     total = len(groups)
     for number, group in enumerate(groups, start=1):
-        out.info(f"\ngroup {number}/{total}  score {group.score:.3f}")  # type: ignore[attr-defined]
+        out.info(f"\ngroup {number}/{total}  score {group.score:.3f}")
         for reason in group.reasons:
-            out.info(f"  - {reason}")  # type: ignore[attr-defined]
+            out.info(f"  - {reason}")
         show_side_by_side(out, store, group.ids)
         while True:
             answer = prompt.read_key(
@@ -109,7 +126,7 @@ def _review(out: object, store: object, groups: list) -> None:  # type: ignore[t
             ).lower()
             if answer in ("q", "s") or (answer.isdigit() and 1 <= int(answer) <= len(group.ids)):
                 break
-            out.info("please answer with a number, s or q")  # type: ignore[attr-defined]
+            out.info("please answer with a number, s or q")
         if answer == "q":
             break
         if answer == "s":
@@ -118,25 +135,25 @@ def _review(out: object, store: object, groups: list) -> None:  # type: ignore[t
         others = [cid for cid in group.ids if cid != keep]
         merge(store, keep, others)
         merged += 1
-        out.info(f"merged {', '.join(map(str, others))} into {keep}")  # type: ignore[attr-defined]
-    out.info(f"{merged} group(s) merged")  # type: ignore[attr-defined]
+        out.info(f"merged {', '.join(map(str, others))} into {keep}")
+    out.info(f"{merged} group(s) merged")
 
 
-def _auto(out: object, store: object, groups: list, yes: bool) -> None:  # type: ignore[type-arg]
+def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) -> None:
     from custinfo.cli import prompt
     from custinfo.dedupe.merge import merge
     from custinfo.errors import CustinfoError
 
     people = sum(len(g.ids) for g in groups)
     if not groups:
-        out.info("no groups to merge")  # type: ignore[attr-defined]
+        out.info("no groups to merge")
         return
     if not yes and not prompt.confirm(f"merge {len(groups)} groups ({people} customers)?"):
         raise CustinfoError("nothing merged")
     for group in groups:
         keep, *others = sorted(group.ids)
         merge(store, keep, others)
-        out.data(f"{keep}\t{' '.join(map(str, others))}")  # type: ignore[attr-defined]
+        out.data(f"{keep}\t{' '.join(map(str, others))}")
     out.info(
         f"merged {len(groups)} groups ({people} customers); undo one with 'custinfo unmerge ID'"
-    )  # type: ignore[attr-defined]
+    )

@@ -21,6 +21,7 @@ import typer
 
 if TYPE_CHECKING:
     from custinfo.search import Query
+    from custinfo.store import Store
 
 _PANEL = "Filters"
 
@@ -139,3 +140,13 @@ def build_query(
         sort=str(Sort(sort).value),
         limit=limit,
     )
+
+
+def selected_ids(store: Store, query: Query, region: str | None = None) -> list[int] | None:
+    """Ids matching the filters (sorted), or None when no filter was given (everyone)."""
+    if query.is_empty():
+        return None
+    from custinfo.cli import context
+    from custinfo.search import find_ids
+
+    return sorted(find_ids(store, query, context.region(store, region)))

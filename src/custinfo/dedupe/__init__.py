@@ -48,6 +48,10 @@ def find_groups(
     """Groups of likely duplicates among all customers (or those in `only`)."""
     from custinfo.dedupe import blocking, group, score, table
 
+    if only is not None:
+        only = set(only)
+        if len(only) < 2:
+            return []
     t = table.load(conn, only)
     return _groups(t, conn, min_score, stats, with_reasons, blocking, group, score)
 

@@ -133,6 +133,8 @@ def _columns(conn: Any, sql: str, width: int, wanted: set[int] | None) -> list[l
     while rows := cur.fetchmany(50_000):
         if wanted is not None:
             rows = [r for r in rows if r[0] in wanted]
+            if not rows:
+                continue
         for col, values in zip(cols, zip(*rows, strict=True), strict=True):
             col.extend(values)
     return cols
