@@ -249,3 +249,34 @@ def test_next_create_tidies_after_a_crash(cli, db: Path) -> None:
     second.unlink()  # removed by hand: the next run forgets it and says so on stderr
     result = cli("backup", "create")
     assert result.code == 0 and "missing" in result.stderr
+
+
+def test_full_check_option(cli, db: Path) -> None:
+    _fill(db, 10)
+    path = Path(cli.ok("backup", "create", "--full-check").strip())
+    assert backup.check_file(path, PASSPHRASE.encode(), full=False) == []
+    assert backup.check_file(path, PASSPHRASE.encode(), full=True) == []
+
+
+def test_restore_of_a_pre_v4_copy_still_reapplies_purges(cli, db: Path, tmp_path) -> None:
+    import sqlcipher3
+
+    a = cli.ok("add", "--name", "Erased").strip()
+    b = cli.ok("add", "--name", "Kept").strip()
+    snap = Path(cli.ok("backup", "create").strip())
+    old = tmp_path / "old" / "customers-20200101T000000Z.db"
+    old.parent.mkdir()
+    old.write_bytes(snap.read_bytes())
+    conn = sqlcipher3.connect(str(old), isolation_level=None)
+    conn.set_key(PASSPHRASE.encode())
+    conn.execute("DROP TABLE suppressed")
+    conn.execute("DROP TABLE purge_log")
+    conn.execute("DELETE FROM meta WHERE key IN ('suppression_key', 'db_uid')")
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    cli.ok("purge", a, "--yes")
+    result = cli("backup", "restore", str(old), "--yes")
+    assert result.code == 0, result.stderr
+    assert "re-applied 1" in result.stderr
+    assert cli("show", a).code == 3
+    assert "Kept" in cli.ok("show", b)

@@ -328,10 +328,23 @@ def test_python_dash_m_and_version() -> None:
     assert not ANSI.search(done.stdout.decode())
 
 
-def test_unknown_command_and_option(cli: CliRunner) -> None:
+def test_usage_errors_are_one_line(cli: CliRunner) -> None:
     result = cli("shwo", "1")
-    assert result.code == 2 and "No such command 'shwo'. Did you mean show?" in result.stderr
-    assert cli("show", "1", "--no-such-option").code == 2
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "custinfo: error: No such command 'shwo'. Did you mean show? (see 'custinfo --help')\n"
+    )
+    result = cli("show", "1", "--no-such-option")
+    assert result.code == 2
+    assert result.stderr == (
+        "custinfo: error: No such option: --no-such-option (see 'custinfo show --help')\n"
+    )
+    result = cli("add")
+    assert result.code == 2
+    assert result.stderr.startswith("custinfo: error: Missing option '--name'")
+    assert result.stderr.count("\n") == 1
+    bare = cli()
+    assert bare.code == 2 and "Usage: custinfo" in bare.stdout + bare.stderr
 
 
 def test_subcommand_help_has_no_completion_options(cli: CliRunner) -> None:
@@ -509,3 +522,51 @@ def test_help_imports_no_command_or_database_module() -> None:
     done = subprocess.run([sys.executable, "-c", code], env=process_env(), capture_output=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode().splitlines()[-1] == "[]"
+
+
+def test_output_tables_have_no_escape_codes_without_colour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from custinfo.cli.output import Format, Output
+    from tests.conftest import TtyStringIO
+
+    monkeypatch.setenv("TERM", "xterm-256color")
+    rows = [["1", "张伟", "+8613800138000"]]
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = TtyStringIO()
+    Output(stdout=out).table(["id", "name", "phones"], rows, title="t")
+    assert "张伟" in out.getvalue() and not ANSI.search(out.getvalue())
+    monkeypatch.delenv("NO_COLOR")
+    out = TtyStringIO()
+    Output(stdout=out).table(["id", "name", "phones"], rows)
+    assert ANSI.search(out.getvalue())  # header in bold on a colour terminal
+    pipe = TtyStringIO()
+    pipe.isatty = lambda: False  # type: ignore[method-assign]
+    output = Output(stdout=pipe)
+    output.table(["id", "name", "phones"], rows)
+    assert pipe.getvalue() == "id\tname\tphones\n1\t张伟\t+8613800138000\n"
+    assert output.choose(None, tty=Format.table, pipe=Format.csv) is Format.csv
+    assert output.choose("json", tty=Format.table, pipe=Format.csv) is Format.json
+
+
+def test_ctrl_c_in_a_real_process(customer: str, cli: CliRunner) -> None:
+    import signal
+
+    env = process_env(CUSTINFO_DB=str(cli.db), CUSTINFO_PASSPHRASE=PASSPHRASE)
+    # `note ID -` opens the database, then blocks reading stdin: interrupt it there.
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    argv = [sys.executable, "-m", "custinfo", "note", customer, "-"]
+    proc = subprocess.Popen(argv, env=env, **pipes)  # type: ignore[call-overload]
+    try:
+        deadline = time.monotonic() + 30
+        while not Path(f"{cli.db}-shm").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert (proc.returncode, out) == (130, b"")
+    assert err.decode().splitlines()[-1] == "custinfo: error: interrupted; nothing half-saved"
+    assert "Traceback" not in err.decode()
+    assert len(show_json(cli, customer)["notes"]) == 1  # type: ignore[arg-type]

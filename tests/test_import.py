@@ -218,7 +218,7 @@ def test_audit_entry_has_no_values(cli, db, store, tmp_path: Path) -> None:
 def test_parallel_validation_matches_sequential(db, store, tmp_path: Path, workers: int) -> None:
     """Large inputs are validated by worker processes; results and line numbers agree."""
     from custinfo.importer import ImportOptions, run_import
-    from custinfo.importer.engine import CHUNK
+    from custinfo.importer.parallel import CHUNK
 
     lines = ["name,phone"] + [f"P{i},1380013{i % 10000:04d}" for i in range(int(CHUNK * 2.5))]
     lines[CHUNK + 7] = "Broken,12"

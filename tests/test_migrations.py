@@ -133,6 +133,26 @@ def test_a_failing_migration_changes_nothing(
         db.close()
 
 
+def test_two_processes_upgrading_at_once(tmp_path: Path) -> None:
+    """The loser of the race for the write lock finds the work done and skips it."""
+    path = tmp_path / "race.db"
+    first = database_at(path, 0)
+    other = open_database(path, KEY, migrate=False)
+    real = first.transaction
+
+    def racing() -> Any:
+        migrations.migrate(other)  # the other process migrates while this one waits
+        return real()
+
+    first.transaction = racing  # type: ignore[method-assign]
+    try:
+        assert migrations.migrate(first) == LATEST
+        assert first.conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
+    finally:
+        first.close()
+        other.close()
+
+
 def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "newer.db"
     db = create_database(path, PASSPHRASE.encode(), region="CN")

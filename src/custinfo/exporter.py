@@ -15,12 +15,15 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, TextIO
 
 from custinfo.models import CUSTOMER_FIELDS, Customer
 from custinfo.tabular import neutralize
 
 BATCH = 2000
+EXPORT_CACHE_KIB = 4096
 _CHUNK = 500
 
 
@@ -35,30 +38,39 @@ def _escaped(expr: str) -> str:
     return f"replace(replace({expr}, '\\', '\\\\'), ';', '\\;')"
 
 
-#: Customers with their tags and notes cells, joined and escaped as in `tabular.flat_row`.
-_CUSTOMERS = f"""
-SELECT c.id, c.name, coalesce(c.company, ''), coalesce(c.address, ''), coalesce(c.city, ''),
-  coalesce(c.birthday, ''),
-  coalesce((SELECT group_concat({_escaped("t.name")}, ';' ORDER BY t.key)
-            FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id
-            WHERE ct.customer_id = c.id), ''),
-  coalesce((SELECT group_concat(n.at || ' ' || {_escaped("n.text")}, ';' ORDER BY n.at, n.id)
-            FROM notes n WHERE n.customer_id = c.id), ''),
-  c.source, c.created_at, c.updated_at
-FROM customers c
-"""
-# Phones and emails per batch in one grouped pass each (a per-customer ORDER BY id would
-# cost a sorter per row). E.164 numbers, extensions and normalised emails contain no ";".
-_PHONES = """SELECT customer_id, group_concat(e164 || CASE WHEN ext != '' THEN ' ext. ' || ext
-  ELSE '' END, ';' ORDER BY id) FROM phones WHERE {where} GROUP BY customer_id"""
-_EMAILS = """SELECT customer_id, group_concat(address, ';' ORDER BY id) FROM emails
-  WHERE {where} GROUP BY customer_id"""
+#: Customers, then their multi-valued cells per batch of ids: one ordered pass per table,
+#: grouped in Python (a group_concat(... ORDER BY) costs a sorter per customer). Cells are
+#: joined and escaped as in `tabular.flat_row`; E.164 numbers, extensions and normalised
+#: emails contain no ";" or "\\", tag names and note texts are escaped here.
+_CUSTOMERS = """SELECT id, name, coalesce(company, ''), coalesce(address, ''),
+  coalesce(city, ''), coalesce(birthday, ''), source, created_at, updated_at
+  FROM customers"""
+_CELLS = (
+    """SELECT customer_id, e164 || CASE WHEN ext != '' THEN ' ext. ' || ext ELSE '' END
+       FROM phones WHERE customer_id {where} ORDER BY customer_id, id""",
+    """SELECT customer_id, address FROM emails WHERE customer_id {where}
+       ORDER BY customer_id, id""",
+    f"""SELECT ct.customer_id, {_escaped("t.name")} FROM customer_tags ct
+        JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id {{where}}
+        ORDER BY ct.customer_id, t.key""",
+    f"""SELECT customer_id, at || ' ' || {_escaped("text")} FROM notes
+        WHERE customer_id {{where}} ORDER BY customer_id, at, id""",
+)
+_FIRST = itemgetter(0)
+
+
+def _cells(conn: Any, sql: str, params: list[int]) -> dict[int, str]:
+    rows = conn.execute(sql, params).fetchall()
+    return {key: ";".join(v for _, v in group) for key, group in groupby(rows, _FIRST)}
 
 
 def _assemble(conn: Any, rows: list[tuple], where: str, params: list[int]) -> list[tuple]:
-    phones = dict(conn.execute(_PHONES.format(where=where), params).fetchall())
-    emails = dict(conn.execute(_EMAILS.format(where=where), params).fetchall())
-    return [(r[0], r[1], phones.get(r[0], ""), emails.get(r[0], ""), *r[2:]) for r in rows]
+    phones, emails, tags, notes = (_cells(conn, q.format(where=where), params) for q in _CELLS)
+    return [
+        (i, name, phones.get(i, ""), emails.get(i, ""), company, address, city, birthday,
+         tags.get(i, ""), notes.get(i, ""), source, created, updated)
+        for i, name, company, address, city, birthday, source, created, updated in rows
+    ]  # fmt: skip
 
 
 def csv_rows(conn: Any, ids: Iterable[int] | None = None) -> Iterator[tuple]:
@@ -68,17 +80,17 @@ def csv_rows(conn: Any, ids: Iterable[int] | None = None) -> Iterator[tuple]:
         last = 0
         while True:
             rows = conn.execute(
-                _CUSTOMERS + " WHERE c.id > ? ORDER BY c.id LIMIT ?", (last, BATCH)
+                _CUSTOMERS + " WHERE id > ? ORDER BY id LIMIT ?", (last, BATCH)
             ).fetchall()
             if not rows:
                 return
             span = [rows[0][0], rows[-1][0]]
-            yield from _assemble(conn, rows, "customer_id BETWEEN ? AND ?", span)
+            yield from _assemble(conn, rows, "BETWEEN ? AND ?", span)
             last = rows[-1][0]
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        found = conn.execute(_CUSTOMERS + f" WHERE c.id IN ({marks})", chunk).fetchall()
-        by_id = {r[0]: r for r in _assemble(conn, found, f"customer_id IN ({marks})", chunk)}
+        found = conn.execute(_CUSTOMERS + f" WHERE id IN ({marks})", chunk).fetchall()
+        by_id = {r[0]: r for r in _assemble(conn, found, f"IN ({marks})", chunk)}
         yield from (by_id[i] for i in chunk if i in by_id)
 
 
@@ -101,14 +113,21 @@ def export(
 ) -> int:
     """Write customers to `out` in `fmt`; returns how many were written."""
     fmt = ExportFormat(fmt)
-    if fmt is ExportFormat.csv:
-        return write_csv(store.conn, out, ids, excel=excel)
-    records = customers(store, ids)
-    if fmt is ExportFormat.vcard:
-        from custinfo.vcard import write_vcards
+    conn = store.conn
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    # A streaming read gains nothing from the big write cache: keep memory flat.
+    conn.execute(f"PRAGMA cache_size = -{EXPORT_CACHE_KIB}")
+    try:
+        if fmt is ExportFormat.csv:
+            return write_csv(conn, out, ids, excel=excel)
+        records = customers(store, ids)
+        if fmt is ExportFormat.vcard:
+            from custinfo.vcard import write_vcards
 
-        return write_vcards(out, records)
-    return write_json(out, records, lines=fmt is ExportFormat.ndjson)
+            return write_vcards(out, records)
+        return write_json(out, records, lines=fmt is ExportFormat.ndjson)
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 def write_csv(conn: Any, out: TextIO, ids: Iterable[int] | None, *, excel: bool = False) -> int:

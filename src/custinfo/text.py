@@ -12,6 +12,7 @@ _ALNUM = [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in _ALNUM} | {0x3000: 0x20}
 _FULLWIDTH_ALL = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # C0/C1 control characters other than tab and newline, plus DEL.
+_FOLDABLE = re.compile("[\uff01-\uff5e]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 _INLINE_SPACES = re.compile(r"[^\S\n]+")
@@ -29,7 +30,18 @@ def _base(value: str, fold_symbols: bool = False) -> str:
 
 def normalize_text(value: str, *, fold_symbols: bool = False) -> str:
     """One-line text: NFC, full-width letters/digits folded, controls dropped, spaces collapsed."""
+    if _already_plain(value):  # fast path with the same result (bulk import speed)
+        return " ".join(value.split())
     return _SPACES.sub(" ", _base(value, fold_symbols)).strip()
+
+
+def _already_plain(value: str) -> bool:
+    """True if only space-collapsing can change `value`: it is printable (so no controls,
+    line breaks or whitespace other than U+0020), NFC, and has nothing to fold."""
+    return value.isprintable() and (
+        value.isascii()
+        or (unicodedata.is_normalized("NFC", value) and _FOLDABLE.search(value) is None)
+    )
 
 
 def normalize_multiline(value: str) -> str:

@@ -54,6 +54,13 @@ def create(
     keep_monthly: Annotated[
         int, typer.Option(min=0, metavar="N", help="Keep the newest of each of N months.")
     ] = 0,
+    full_check: Annotated[
+        bool,
+        typer.Option(
+            "--full-check",
+            help="Verify with the full integrity_check (index cross-check; ~3x slower).",
+        ),
+    ] = False,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
@@ -66,7 +73,7 @@ def create(
     try:
         folder = backup.default_dir(store.db.path, to)
         rules = backup.KeepRules(keep_last, keep_daily, keep_weekly, keep_monthly)
-        result = backup.create(store, key, folder, rules)
+        result = backup.create(store, key, folder, rules, full_check=full_check)
     finally:
         store.close()
     for warning in result.warnings:
@@ -169,5 +176,10 @@ def restore(
     if result.reapplied:
         out.info(
             f"re-applied {result.reapplied} later purge(s): {result.erased} customer(s) erased"
+        )
+    if result.foreign:
+        out.warn(
+            f"{result.foreign} purge(s) in the journal belong to another database and were "
+            "not re-applied: was this backup made from a different database?"
         )
     out.info(f"restored {file} into {path}")

@@ -53,15 +53,16 @@ def purge(
     out = Output()
     store = context.open_store(db, passphrase_file)
     selected = core.select_ids(store, ids or (), older_than=older_than, tag=tag)
-    plan = core.plan(store, selected)
-    summary = _describe(plan.customers, plan.rows)
-    if plan.customers == 0:
+    if not selected:
         out.info("nothing to purge: no customer matches")
         return
-    if dry_run:
-        out.data(f"would purge {summary}")
-        return
-    confirm(f"Erase {summary} permanently? This cannot be undone", yes=yes, what="purge")
+    if dry_run or not yes:  # counting costs a pass over the rows: only when it is shown
+        plan = core.plan(store, selected)
+        summary = _describe(plan.customers, plan.rows)
+        if dry_run:
+            out.data(f"would purge {summary}")
+            return
+        confirm(f"Erase {summary} permanently? This cannot be undone", yes=yes, what="purge")
     if reason is None:
         reason = (
             "erasure request"
@@ -71,7 +72,8 @@ def purge(
             )
         )
     result = core.purge(store, selected, reason=reason, suppress=suppress)
-    out.data(f"purged {_describe(result.customers, result.rows)}; purge id {result.uid}")
+    noun = "customer" if result.customers == 1 else "customers"
+    out.data(f"purged {result.customers} {noun} ({result.total} rows); purge id {result.uid}")
 
 
 def _describe(customers: int, rows: dict[str, int]) -> str:

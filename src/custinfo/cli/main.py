@@ -28,7 +28,12 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `custinfo`: the help, exit 2
+            exc.show()
+        else:  # one line, like every other error, with a pointer to the help
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            print(f"custinfo: error: {exc.format_message()}{hint}", file=sys.stderr)
         return exc.exit_code
     except typer.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):

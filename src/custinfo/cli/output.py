@@ -35,7 +35,7 @@ class Output:
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
         self.is_tty = _isatty(self.stdout)
-        self.color = self.is_tty and "NO_COLOR" not in os.environ
+        self.color = self.is_tty and not os.environ.get("NO_COLOR")  # set and non-empty: no colour
 
     # -- choosing ---------------------------------------------------------------------------
     def choose(self, requested: Format | str | None, *, tty: Format, pipe: Format) -> Format:

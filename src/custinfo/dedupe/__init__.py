@@ -99,14 +99,15 @@ def likely_duplicates(
 
     from custinfo.dedupe import normalize as nz
     from custinfo.dedupe import score, table
+    from custinfo.dedupe.blocking import BLOCK_CAP, KIND_CAPS
     from custinfo.models import Customer
 
     conn = store.conn
     ids: set[int] = set()
     for phone in customer.phones:
-        ids.update(store.ids_by_phone(phone.e164))
+        ids.update(store.ids_by_phone(phone.e164)[:limit])
     for email in customer.emails:
-        ids.update(store.ids_by_email(email.key))
+        ids.update(store.ids_by_email(email.key)[:limit])
     keys = nz.blocking_keys(
         customer.name,
         customer.birthday,
@@ -115,11 +116,13 @@ def likely_duplicates(
         customer.city,
     )
     for key in keys:
+        hashed = nz.stable_hash(key)
+        cap = KIND_CAPS.get(hashed & 7, BLOCK_CAP)
         rows = conn.execute(
-            "SELECT customer_id FROM dedupe_keys WHERE key = ? LIMIT ?",
-            (nz.stable_hash(key), limit),
-        )
-        ids.update(r[0] for r in rows)
+            "SELECT customer_id FROM dedupe_keys WHERE key = ? LIMIT ?", (hashed, cap + 1)
+        ).fetchall()
+        if len(rows) <= cap:  # a bigger block says nothing (as in the full dedupe)
+            ids.update(r[0] for r in rows)
     ids.discard(exclude)  # type: ignore[arg-type]
     if not ids:
         return []

@@ -16,8 +16,11 @@ import numpy as np
 from custinfo.dedupe import normalize as nz
 from custinfo.dedupe.table import Table, factorize
 
-#: Largest block whose pairs are all compared.
+#: Largest block whose pairs are all compared (phone, email, email local part).
 BLOCK_CAP = 60
+#: Caps of the stored keys by kind (low 3 bits of the hash, see normalize.KEY_KINDS):
+#: a name shared by more than 15 people, or a birthday+token by more than 30, says little.
+KIND_CAPS = {1: 15, 2: 10, 3: 30, 4: 60, 5: 20}
 
 
 @dataclass
@@ -107,7 +110,16 @@ def candidates(table: Table, conn: Any | None = None, cap: int = BLOCK_CAP) -> C
     locals_ = [nz.email_local(k) for k in table.email_keys.values]
     local = block_pairs(*_multi_keys(locals_, table.email_keys.pos), n, cap)
     stored = stored_keys(conn, table) if conn is not None else computed_keys(table)
-    names = block_pairs(*stored, n, cap)
+    kinds = stored[0] & 7
+    names = np.unique(
+        np.concatenate(
+            [np.empty(0, dtype=np.int64)]
+            + [
+                block_pairs(stored[0][kinds == kind], stored[1][kinds == kind], n, min(cap, c))
+                for kind, c in KIND_CAPS.items()
+            ]
+        )
+    )
     codes = np.unique(np.concatenate([phone, email, local, names]))
     return Candidates(
         a=codes // n if n else codes,

@@ -163,6 +163,8 @@ def address_key(address: str | None, city: str | None = None) -> str:
             if c and text.startswith(prefix) and has_cjk(prefix):
                 text = text[len(prefix) :].lstrip()
                 break
+    if " " not in text:  # Chinese addresses: one run, no abbreviations to expand
+        return text
     words = [_ADDRESS_WORDS.get(w, w) for w in text.split()]
     return " ".join(w for w in words if w)
 
@@ -183,10 +185,15 @@ def email_local(key: str) -> str:
     return key.rpartition("@")[0]
 
 
+#: Kind of a stored key, kept in the low 3 bits of its hash (blocks are capped per kind).
+KEY_KINDS = {"n": 1, "m": 2, "b": 3, "u": 4, "d": 5}
+
+
 def stable_hash(text: str) -> int:
-    """A signed 64-bit hash that is the same in every process (for stored keys)."""
+    """A signed 64-bit hash, the same in every process; low 3 bits: the key's kind."""
     digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
+    value = int.from_bytes(digest, "little", signed=True)
+    return (value & ~7) | KEY_KINDS.get(text[:1], 0)
 
 
 _DIGITS = re.compile(r"\d+")

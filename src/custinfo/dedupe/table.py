@@ -128,24 +128,36 @@ class Table:
         return int(np.searchsorted(self.ids, customer_id))
 
 
+def _columns(conn: Any, sql: str, width: int, wanted: set[int] | None) -> list[list[Any]]:
+    """Read a query column by column in batches (no list of row tuples held in memory)."""
+    cols: list[list[Any]] = [[] for _ in range(width)]
+    cur = conn.execute(sql)
+    while rows := cur.fetchmany(50_000):
+        if wanted is not None:
+            rows = [r for r in rows if r[0] in wanted]
+        for col, values in zip(cols, zip(*rows, strict=True), strict=True):
+            col.extend(values)
+    return cols
+
+
 def load(conn: Any, only: Iterable[int] | None = None) -> Table:
     """Read the customers (optionally only these ids) into a Table."""
     wanted = None if only is None else set(only)
-    rows = conn.execute(
-        "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id"
-    ).fetchall()
-    if wanted is not None:
-        rows = [r for r in rows if r[0] in wanted]
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    cid, names, companies, addresses, cities, birthdays = _columns(
+        conn, "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id", 6,
+        wanted,
+    )  # fmt: skip
+    ids = np.array(cid, dtype=np.int64)
+    del cid
 
     def multi(sql: str, columns: int = 1) -> list[Multi]:
-        got = conn.execute(sql).fetchall()
-        cids = np.fromiter((r[0] for r in got), dtype=np.int64, count=len(got))
+        got = _columns(conn, sql, columns + 1, wanted)
+        cids = np.array(got[0], dtype=np.int64)
         pos = np.searchsorted(ids, cids)
         ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == cids)
         keep = np.flatnonzero(ok)
         return [
-            Multi(pos[keep].astype(np.int64), [got[i][c + 1] for i in keep]) for c in range(columns)
+            Multi(pos[keep].astype(np.int64), [got[c + 1][i] for i in keep]) for c in range(columns)
         ]
 
     (phones,) = multi(
@@ -155,11 +167,11 @@ def load(conn: Any, only: Iterable[int] | None = None) -> Table:
     emails, email_keys = multi("SELECT customer_id, address, key FROM emails ORDER BY id", 2)
     return Table(
         ids=ids,
-        names=[r[1] for r in rows],
-        companies=[r[2] for r in rows],
-        addresses=[r[3] for r in rows],
-        cities=[r[4] for r in rows],
-        birthdays=[r[5] for r in rows],
+        names=names,
+        companies=companies,
+        addresses=addresses,
+        cities=cities,
+        birthdays=birthdays,
         phones=phones,
         emails=emails,
         email_keys=email_keys,

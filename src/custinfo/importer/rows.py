@@ -11,7 +11,6 @@ import datetime as _dt
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from custinfo import validation
@@ -26,8 +25,9 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class Valid(NamedTuple):
-    """A validated row (plain tuples: cheap to send between processes). Times that are None
-    mean "the import's time"."""
+    """A validated row, ready for `store.repo.insert_bulk` (same field names as
+    `BulkCustomer`; plain tuples are cheap to send between processes). Missing times are
+    the import's start time."""
 
     line: int
     name: str
@@ -35,12 +35,13 @@ class Valid(NamedTuple):
     address: str | None
     city: str | None
     birthday: str | None
-    created_at: str | None
-    updated_at: str | None
+    created_at: str
+    updated_at: str
     phones: tuple[tuple[str, str], ...]  # (e164, ext or "")
     emails: tuple[tuple[str, str], ...]  # (address, key)
     tags: tuple[str, ...]
-    notes: tuple[tuple[str | None, str], ...]  # (at, text)
+    notes: tuple[tuple[str, str], ...]  # (at, text)
+    keys: frozenset[str]  # duplicate keys: "p" + e164 + " " + ext, "e" + email key
 
 
 @dataclass(slots=True)
@@ -70,17 +71,20 @@ class Converter:
 
     def __init__(
         self, header: list[str], fields: list[str | None], overrides: dict[str, str],
-        region: str, excel: bool = False,
+        region: str, excel: bool = False, now: str = "",
     ) -> None:  # fmt: skip
         self.header = header
         self.fields = fields
         self.overrides = overrides
         self.region = region
         self.excel = excel
-        self._field = lru_cache(maxsize=1024)(self._json_field)
+        self.now = now
+        self._fields: dict[str, str | None] = {}  # JSON key -> field (picklable cache)
 
-    def _json_field(self, key: str) -> str | None:
-        return field_for(key, self.overrides)
+    def _field(self, key: str) -> str | None:
+        if key not in self._fields:
+            self._fields[key] = field_for(key, self.overrides)
+        return self._fields[key]
 
     def __call__(self, line: int, record: Any) -> Valid | Invalid:
         if isinstance(record, list):
@@ -118,7 +122,7 @@ class Converter:
                     continue
                 elif name == "phone":
                     for raw in _multi(value):
-                        phone = validation.normalize_phone(raw, self.region)
+                        phone = fastpath.phone(raw, self.region)
                         phones.setdefault((phone.e164, phone.ext), phone)
                 elif name == "email":
                     for raw in _multi(value):
@@ -143,12 +147,17 @@ class Converter:
         updated = self._time(parts, "updated_at", problems)
         if problems or customer is None:
             return Invalid(line, problems)
-        c = customer
+        c, now = customer, self.now
+        created = created or now
+        phone_pairs = tuple((p.e164, p.ext or "") for p in phones.values())
+        email_pairs = tuple((e.address, e.key) for e in emails.values())
+        keys = frozenset(
+            [f"p{e164} {ext}" for e164, ext in phone_pairs] + [f"e{k}" for _, k in email_pairs]
+        )
         return Valid(
             line, c.name, c.company, c.address, c.city, c.birthday, created, updated or created,
-            tuple((p.e164, p.ext or "") for p in phones.values()),
-            tuple((e.address, e.key) for e in emails.values()),
-            tuple(tags.values()), tuple(notes),
+            phone_pairs, email_pairs, tuple(tags.values()),
+            tuple((at or now, text) for at, text in notes), keys,
         )  # fmt: skip
 
     def _customer(

@@ -377,12 +377,13 @@ class BulkCustomer(NamedTuple):
 
 
 def insert_bulk(
-    store: Store, conn: Any, rows: Sequence[BulkCustomer], *, source: str,
+    store: Store, conn: Any, rows: Sequence[Any], *, source: str,
     tag_ids: dict[str, int] | None = None,
 ) -> range:  # fmt: skip
     """Insert many validated customers inside the caller's write transaction (the import's
     one insert path; the same rows as `Store.insert` would write, in a few `executemany`
-    calls). Ids are assigned consecutively after the highest id ever used; returns them."""
+    calls). `rows` are `BulkCustomer`s or records with the same attribute names. Ids are
+    assigned consecutively after the highest id ever used; returns them."""
     row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'customers'").fetchone()
     top = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0
     first = max(top, row[0] if row else 0) + 1
@@ -404,10 +405,9 @@ def insert_bulk(
     cache = tag_ids if tag_ids is not None else {}
 
     def tag(name: str) -> int:
-        key = validation.tag_key(name)
-        if key not in cache:
-            cache[key] = store.tag_id(conn, name)  # type: ignore[assignment]
-        return cache[key]
+        if name not in cache:  # cached per spelling; tag_id matches case-insensitively
+            cache[name] = store.tag_id(conn, name)  # type: ignore[assignment]
+        return cache[name]
 
     conn.executemany(
         "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
