@@ -56,14 +56,21 @@ def add(store: Store, tag: str, ids: Iterable[int]) -> TagChange:
     wanted = list(dict.fromkeys(ids))
     ids_json = json.dumps(wanted)
     with store.db.transaction() as conn:
-        _check_ids(store, ids_json)
         tag_id = store.tag_id(conn, tag)
         before = conn.total_changes
-        conn.execute(
-            "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) "
-            "SELECT value, ? FROM json_each(?)",
-            (tag_id, ids_json),
-        )
+        try:
+            # The foreign key rejects unknown ids (OR IGNORE does not cover foreign keys);
+            # only then do we look for which ones, and the transaction rolls back.
+            conn.execute(
+                "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) "
+                "SELECT value, ? FROM json_each(?)",
+                (tag_id, ids_json),
+            )
+        except Exception as exc:
+            if "FOREIGN KEY" not in str(exc):
+                raise
+            _check_ids(store, ids_json)
+            raise
         changed = conn.total_changes - before
         name = conn.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0]
         audit.record(conn, "tag add", wanted, ["tags"], detail=f"{changed} tagged")

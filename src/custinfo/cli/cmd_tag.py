@@ -108,22 +108,25 @@ def _read_ids(args: list[str] | None) -> list[int]:
 
     from custinfo.errors import UsageError
 
+    def bad(where: str, value: str) -> UsageError:
+        return UsageError(f"{where}: {value[:40]!r} is not a customer id")
+
     values = list(args or [])
-    lines: list[tuple[str, str]] = [(v.strip(), "argument") for v in values if v != "-"]
+    ids = []
+    for value in values:
+        if value == "-":
+            continue
+        if not (value.strip().isascii() and value.strip().isdigit()):
+            raise bad("argument", value)
+        ids.append(int(value))
     if not values or "-" in values:
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("give customer ids, or pipe them in one per line")
-        text = sys.stdin.read()
-        lines += [
-            (line.strip(), f"stdin line {number}")
-            for number, line in enumerate(text.splitlines(), start=1)
-            if line.strip()
-        ]
-    ids = []
-    for value, where in lines:
-        if not value.isascii() or not value.isdigit():
-            raise UsageError(f"{where}: {value[:40]!r} is not a customer id")
-        ids.append(int(value))
+        lines = [line.strip() for line in sys.stdin.read().splitlines()]
+        for number, value in enumerate(lines, start=1):
+            if value and not (value.isascii() and value.isdigit()):
+                raise bad(f"stdin line {number}", value)
+        ids += [int(value) for value in lines if value]
     if not ids:
         raise UsageError("no customer ids given")
     return ids
