@@ -58,3 +58,11 @@ class IntegrityCheckError(CustinfoError):
     """An integrity or verification check failed (exit 13)."""
 
     exit_code = 13
+
+
+class SuppressedError(ValidationError):
+    """A phone or email belongs to an erased person and is suppressed (exit 2)."""
+
+
+class BackupLockedError(DatabaseLockedError):
+    """Another `backup create` is running on the same backup folder (exit 11)."""

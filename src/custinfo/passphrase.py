@@ -7,9 +7,7 @@ CUSTINFO_PASSPHRASE_COMMAND, CUSTINFO_PASSPHRASE_FILE, CUSTINFO_PASSPHRASE.
 from __future__ import annotations
 
 import os
-import shlex
 import stat
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -49,6 +47,9 @@ def read_passphrase_file(path: Path) -> str:
 
 def run_passphrase_command(command: str) -> str:
     """Run a command without a shell; its first line of stdout is the passphrase."""
+    import shlex
+    import subprocess  # imported here: ~5-10 ms that most runs do not need
+
     try:
         argv = shlex.split(command)
     except ValueError as exc:

@@ -54,7 +54,11 @@ def normalize_phone(raw: str, region: str) -> Phone:
             ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
             ValidationResult.INVALID_LENGTH: "wrong length",
         }.get(reason, "not a valid number")
-        where = phonenumbers.region_code_for_number(number) or region
+        where = phonenumbers.region_code_for_number(number)
+        if not where:  # invalid numbers have no region: name the one their country code implies
+            where = phonenumbers.region_code_for_country_code(number.country_code)
+        if not where or where == phonenumbers.UNKNOWN_REGION:
+            where = region
         raise ValidationError(f"phone {raw!r}: {why} for region {where}", "phone")
     ext = ext or number.extension or None
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ext)
@@ -119,7 +123,7 @@ def normalize_birthday(raw: str | None) -> str | None:
     """Accept YYYY-MM-DD (a real date, not in the future); empty means none."""
     if raw is None or not raw.strip():
         return None
-    text = normalize_text(raw)
+    text = normalize_text(raw, fold_symbols=True)  # full-width digits and dashes too
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             raise ValueError

@@ -36,8 +36,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "suppress": ("custinfo.cli.cmd_suppress", "Inspect the suppression list of erased contacts."),
     "backup": ("custinfo.cli.cmd_backup", "Create, list, verify and restore encrypted backups."),
     "check": ("custinfo.cli.cmd_check", "Check the integrity of the database."),
+    "subject": ("custinfo.cli.cmd_subject", "Data-subject access report: all held on a person."),
     "demo": ("custinfo.cli.cmd_demo", "Walk through custinfo on a throwaway demo database."),
 }
+
+
+_COMPLETION_PARAMS = ("install_completion", "show_completion")
 
 
 @cache
@@ -46,8 +50,22 @@ def available() -> tuple[str, ...]:
     return tuple(name for name, (module, _) in COMMANDS.items() if find_spec(module) is not None)
 
 
+class Escaped(Exception):
+    """Carries a KeyboardInterrupt or BrokenPipeError past Typer's `main()` to `cli/main.py`.
+
+    Typer's `main()` turns Ctrl-C into a silent exit 130 and a broken pipe into exit 1 (after
+    replacing sys.stdout); `cli/main.py` unwraps `__cause__` and reports it like any error.
+    """
+
+
 class LazyGroup(TyperGroup):
     """A group whose subcommands are imported on first use."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, BrokenPipeError) as exc:
+            raise Escaped() from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(available())
@@ -63,6 +81,8 @@ class LazyGroup(TyperGroup):
         module = importlib.import_module(module_name)
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        # Each module's own Typer() would add --install-completion/--show-completion here.
+        command.params = [p for p in command.params if p.name not in _COMPLETION_PARAMS]
         return command
 
     def format_help(self, ctx: click.Context, formatter: Any) -> None:

@@ -28,7 +28,17 @@ def add(
     note: Annotated[str | None, typer.Option(help="A first note for the interaction log.")] = None,
     allow_duplicate: Annotated[
         bool,
-        typer.Option(help="Add even if a phone or email already belongs to another customer."),
+        typer.Option(
+            "--allow-duplicate",
+            help="Add even if a phone or email already belongs to another customer.",
+        ),
+    ] = False,
+    allow_suppressed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-suppressed",
+            help="Add even if a phone or email belongs to an erased (purged) person.",
+        ),
     ] = False,
     region: context.RegionOption = None,
     db: context.DbOption = None,
@@ -51,4 +61,10 @@ def add(
         tags=tag or (),
         notes=[note] if note else (),
     )
-    Output().data(str(store.add(new, allow_duplicate=allow_duplicate)))
+    out = Output()
+    new_id = store.add(new, allow_duplicate=allow_duplicate, allow_suppressed=allow_suppressed)
+    out.data(str(new_id))
+    from custinfo.dedupe import likely_duplicates
+
+    for other_id, _score, reasons in likely_duplicates(store, new, exclude=new_id)[:3]:
+        out.warn(f"possible duplicate of customer {other_id}: {'; '.join(reasons)}")

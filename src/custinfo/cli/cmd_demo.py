@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated
 
 import typer
@@ -13,7 +14,7 @@ app = typer.Typer()
 def demo(
     count: Annotated[int, typer.Option(help="How many synthetic customers to create.")] = 300,
     keep: Annotated[
-        bool, typer.Option(help="Keep the demo database instead of deleting it.")
+        bool, typer.Option("--keep", help="Keep the demo database instead of deleting it.")
     ] = False,
 ) -> None:
     """Create a throwaway encrypted database, fill it, and walk through add, find and show.
@@ -21,10 +22,10 @@ def demo(
     Needs no passphrase input: the demo database gets a random one for this run.
     """
     import contextlib
-    import io
     import os
     import secrets
     import shutil
+    import sys
     import tempfile
     from pathlib import Path
 
@@ -46,7 +47,8 @@ def demo(
     def step(title: str, *argv: str) -> str:
         typer.echo(f"\n# {title}")
         typer.echo("$ custinfo " + " ".join(_quote(a) for a in argv))
-        captured = io.StringIO()
+        # On a terminal the steps show what a terminal user sees (tables), not CSV.
+        captured = _TtyStringIO() if sys.stdout.isatty() else io.StringIO()
         with contextlib.redirect_stdout(captured):
             code = run(list(argv))
         typer.echo(captured.getvalue(), nl=False)
@@ -77,6 +79,13 @@ def demo(
         else:
             shutil.rmtree(workdir, ignore_errors=True)
             typer.echo(f"\nDone; removed {workdir}.")
+
+
+class _TtyStringIO(io.StringIO):
+    """Captured output that claims to be a terminal (so commands print tables)."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def _quote(arg: str) -> str:

@@ -28,7 +28,8 @@ def edit(
     city: Annotated[str | None, typer.Option(help="City ('' clears).")] = None,
     birthday: Annotated[str | None, typer.Option(help="YYYY-MM-DD ('' clears).")] = None,
     allow_duplicate: Annotated[
-        bool, typer.Option(help="Allow a phone or email that another customer has.")
+        bool,
+        typer.Option("--allow-duplicate", help="Allow a phone or email that another customer has."),
     ] = False,
     region: context.RegionOption = None,
     db: context.DbOption = None,

@@ -17,15 +17,23 @@ def run(argv: list[str] | None = None) -> int:
 
     from custinfo.cli import errors
     from custinfo.cli._click import click
-    from custinfo.cli.app import build
+    from custinfo.cli.app import Escaped, build
 
     command = build()
     try:
-        result = command.main(args=argv, prog_name="custinfo", standalone_mode=False)
+        try:
+            result = command.main(args=argv, prog_name="custinfo", standalone_mode=False)
+        except Escaped as wrapped:
+            raise wrapped.__cause__ from None  # type: ignore[misc]
     except typer.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `custinfo`: the help, exit 2
+            exc.show()
+        else:  # one line, like every other error, with a pointer to the help
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            print(f"custinfo: error: {exc.format_message()}{hint}", file=sys.stderr)
         return exc.exit_code
     except typer.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):
@@ -52,5 +60,10 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _silence_stdout() -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    """Point stdout at /dev/null so the final flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (captured in tests)
+        pass

@@ -35,7 +35,7 @@ class Output:
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
         self.is_tty = _isatty(self.stdout)
-        self.color = self.is_tty and "NO_COLOR" not in os.environ
+        self.color = self.is_tty and not os.environ.get("NO_COLOR")  # set and non-empty: no colour
 
     # -- choosing ---------------------------------------------------------------------------
     def choose(self, requested: Format | str | None, *, tty: Format, pipe: Format) -> Format:
@@ -119,9 +119,10 @@ class Output:
     def console(self) -> Any:
         from rich.console import Console
 
+        # color_system=None: no escape codes at all (not even bold) without colour.
         return Console(
             file=self.stdout, no_color=not self.color, highlight=False, emoji=False,
-            soft_wrap=False,
+            soft_wrap=False, color_system="auto" if self.color else None,
         )  # fmt: skip
 
     def customer_detail(self, customer: Customer, fmt: Format) -> None:

@@ -24,7 +24,7 @@ from custinfo.errors import (
 
 #: PRAGMA application_id of a custinfo database ("CINF").
 APPLICATION_ID = 0x43494E46
-BUSY_TIMEOUT_MS = int(os.environ.get("CUSTINFO_BUSY_TIMEOUT_MS", "5000"))
+DEFAULT_BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 65536  # 64 MiB page cache: SQLCipher's default (~8 MiB) makes bulk writes ~3x slower
 WRONG_KEY = "wrong passphrase or not a custinfo database"
 
@@ -44,9 +44,13 @@ def secure_create(path: Path, mode: int = 0o600) -> None:
 
 def ensure_private_dir(path: Path) -> None:
     """Create a directory (and parents) 0700 if missing; existing directories are left alone."""
-    if not path.exists():
-        path.mkdir(parents=True, mode=0o700)
-        path.chmod(0o700)
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):  # parents too: mkdir(parents=True) ignores `mode`
+        directory.mkdir(mode=0o700)
+        directory.chmod(0o700)
 
 
 class Database:
@@ -143,9 +147,19 @@ def _connect(path: Path, key: bytes) -> Any:
     return conn
 
 
+def busy_timeout_ms() -> int:
+    """How long to wait for another process's lock: CUSTINFO_BUSY_TIMEOUT_MS, default 5 s."""
+    raw = os.environ.get("CUSTINFO_BUSY_TIMEOUT_MS", "")
+    if not raw:
+        return DEFAULT_BUSY_TIMEOUT_MS
+    if not raw.isdigit():
+        raise UsageError(f"CUSTINFO_BUSY_TIMEOUT_MS must be a number of milliseconds, not {raw!r}")
+    return int(raw)
+
+
 def _configure(conn: Any) -> None:
     """Per-connection settings, then assert the safety-relevant ones actually hold."""
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA secure_delete = ON")
@@ -179,12 +193,16 @@ def open_database(path: Path, key: bytes, *, migrate: bool = True) -> Database:
         conn.close()
         raise PassphraseError(WRONG_KEY)
     db = Database(conn, path)
-    with translate_errors():
-        _configure(conn)
-        if migrate:
-            from custinfo.store.migrations import migrate as run_migrations
+    try:
+        with translate_errors():
+            _configure(conn)
+            if migrate:
+                from custinfo.store.migrations import migrate as run_migrations
 
-            run_migrations(db)
+                run_migrations(db)
+    except BaseException:
+        db.close()
+        raise
     return db
 
 

@@ -7,7 +7,7 @@ statements, not one per customer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -47,6 +47,8 @@ class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn = db.conn
+        #: Called with (old id, kept id) when an id of a merged customer is resolved.
+        self.on_redirect: Callable[[int, int], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
@@ -76,10 +78,18 @@ class Store:
         return self.conn.execute("SELECT count(*) FROM customers").fetchone()[0]
 
     def resolve_id(self, customer_id: int) -> int:
-        """The live id for `customer_id`; raises NotFoundError if there is none."""
+        """The live id for `customer_id` (a merged id gives the customer it was merged
+        into, reported through `on_redirect`); raises NotFoundError if there is none."""
         row = self.conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no customer with id {customer_id}")
+            from custinfo.dedupe.merge import merged_into
+
+            keep = merged_into(self.conn, customer_id)
+            if keep is None:
+                raise NotFoundError(f"no customer with id {customer_id}")
+            if self.on_redirect is not None:
+                self.on_redirect(customer_id, keep)
+            return keep
         return customer_id
 
     def missing_ids(self, ids: Iterable[int]) -> list[int]:
@@ -206,10 +216,15 @@ class Store:
         *,
         source: str = "manual",
         allow_duplicate: bool = False,
+        allow_suppressed: bool = False,
         command: str = "add",
     ) -> int:
         """Insert one validated customer; returns its new id."""
         with self.db.transaction() as conn:
+            if not allow_suppressed:  # contacts of erased people (see custinfo.suppression)
+                from custinfo import suppression
+
+                suppression.check(conn, customer.phones, customer.emails)
             if not allow_duplicate and (
                 conflict := self.find_conflict(customer.phones, customer.emails)
             ):
@@ -251,7 +266,7 @@ class Store:
             if name not in SCALAR_FIELDS:
                 raise ValidationError(f"unknown field {name!r}", name)
         with self.db.transaction() as conn:
-            self.resolve_id(customer_id)
+            customer_id = self.resolve_id(customer_id)
             if not allow_duplicate and (
                 conflict := self.find_conflict(change.add_phones, change.add_emails, customer_id)
             ):
@@ -286,7 +301,7 @@ class Store:
         """Append to the interaction log (a note counts as activity: updated_at moves)."""
         note = validation.normalize_note(text)
         with self.db.transaction() as conn:
-            self.resolve_id(customer_id)
+            customer_id = self.resolve_id(customer_id)
             now = at or utc_now()
             conn.execute(
                 "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",

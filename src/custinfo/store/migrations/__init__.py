@@ -49,6 +49,10 @@ def migrate(db: Database, target: int | None = None) -> int:
     for version, module in migrations:
         if current < version <= target:
             with db.transaction() as conn:
+                # Another process may have run it while this one waited for the write lock.
+                current = conn.execute("PRAGMA user_version").fetchone()[0]
+                if current >= version:
+                    continue
                 for statement in module.STATEMENTS:
                     conn.execute(statement)
                 upgrade = getattr(module, "upgrade", None)

@@ -1,0 +1,181 @@
+"""Start-up cost: custinfo against minimal Typer baselines measured in the same run.
+
+    python -m bench.startup [--runs 21] [--customers 200]
+
+Four commands run interleaved (in a shuffled order each round, fixed seed), each as a fresh
+process with the same interpreter and environment; the figures are medians of wall time:
+
+- `custinfo --help` vs the `--help` of a minimal one-command Typer app (target ratio <= 1.10);
+- `custinfo show ID` on a small database vs a minimal Typer command that opens the same
+  database with the passphrase (`sqlcipher3.connect` + `set_key` + one lookup by id)
+  (target ratio <= 1.15).
+
+It also runs `python -X importtime` on `custinfo show ID` and lists heavy modules that load
+(phonenumbers and email_validator must not; rich is only for terminal tables).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PASSPHRASE = "bench startup passphrase"
+TARGET_HELP = 1.10
+TARGET_SHOW = 1.15
+HEAVY = ("phonenumbers", "email_validator", "rich", "rapidfuzz", "pypinyin", "faker")
+
+BASELINE_HELP = '''\
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def hello(name: str = typer.Option("world", help="Who to greet.")) -> None:
+    """Say hello."""
+    typer.echo(f"hello {name}")
+
+
+if __name__ == "__main__":
+    app()
+'''
+
+BASELINE_SHOW = '''\
+import os
+
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def show(customer_id: int) -> None:
+    """Open the database with the passphrase and look one customer up by id."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(os.environ["CUSTINFO_DB"])
+    conn.set_key(os.environ["CUSTINFO_PASSPHRASE"].encode())
+    row = conn.execute(
+        "SELECT id, name, city FROM customers WHERE id = ?", (customer_id,)
+    ).fetchone()
+    typer.echo(row)
+
+
+if __name__ == "__main__":
+    app()
+'''
+
+
+def custinfo_argv() -> list[str]:
+    """The installed console script next to this interpreter, else `python -m custinfo`."""
+    script = Path(sys.executable).parent / "custinfo"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("custinfo")
+    return [found] if found else [sys.executable, "-m", "custinfo"]
+
+
+def make_database(path: Path, customers: int) -> int:
+    """A small database with synthetic customers; returns an id to show."""
+    from custinfo.demo import load_synthetic
+    from custinfo.store import Store
+
+    with Store.create(path, PASSPHRASE.encode(), region="CN") as store:
+        load_synthetic(store, customers)
+        return store.conn.execute("SELECT max(id) / 2 FROM customers").fetchone()[0] or 1
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def heavy_imports(argv: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Heavy packages imported by a command, with (largest) cumulative import ms."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=True,
+    )
+    found: dict[str, float] = {}
+    for line in done.stderr.decode().splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.split("|")
+        root = name.strip().split(".")[0]
+        if root in HEAVY:  # the largest cumulative figure of the package or its submodules
+            found[root] = max(found.get(root, 0.0), int(cumulative) / 1000)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=21, help="runs per command (>= 15)")
+    parser.add_argument("--customers", type=int, default=200, help="customers in the db")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the run order")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="custinfo-bench-"))
+    try:
+        db = workdir / "bench.db"
+        customer_id = make_database(db, args.customers)
+        (workdir / "baseline_help.py").write_text(BASELINE_HELP)
+        (workdir / "baseline_show.py").write_text(BASELINE_SHOW)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTINFO_")}
+        env |= {"CUSTINFO_DB": str(db), "CUSTINFO_PASSPHRASE": PASSPHRASE, "NO_COLOR": "1"}
+        cust = custinfo_argv()
+        commands = {
+            "custinfo --help": [*cust, "--help"],
+            "baseline --help": [sys.executable, str(workdir / "baseline_help.py"), "--help"],
+            "custinfo show ID": [*cust, "show", str(customer_id)],
+            "baseline show ID": [sys.executable, str(workdir / "baseline_show.py"),
+                                 str(customer_id)],
+        }  # fmt: skip
+        for argv in commands.values():  # warm the page cache and .pyc files
+            timed(argv, env)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        order = list(commands)
+        rng = random.Random(args.seed)
+        for _ in range(args.runs):
+            rng.shuffle(order)
+            for name in order:
+                times[name].append(timed(commands[name], env))
+        med = {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+        print(f"python {sys.version.split()[0]}, {args.runs} interleaved runs each, medians:")
+        for name in commands:
+            print(f"  {name:18} {med[name]:7.1f} ms")
+        help_ratio = med["custinfo --help"] / med["baseline --help"]
+        show_ratio = med["custinfo show ID"] / med["baseline show ID"]
+        print(f"  --help ratio  {help_ratio:.3f}  (target <= {TARGET_HELP})")
+        print(f"  show ratio    {show_ratio:.3f}  (target <= {TARGET_SHOW})")
+
+        script = ["-m", "custinfo"]
+        heavy = heavy_imports([*script, "show", str(customer_id)], env)
+        listed = ", ".join(f"{k} {v:.1f} ms" for k, v in heavy.items()) or "none"
+        print(f"  heavy imports in 'show' (-X importtime): {listed}")
+        heavy = heavy_imports([*script, "--help"], env)
+        listed = ", ".join(f"{k} {v:.1f} ms" for k, v in heavy.items()) or "none"
+        print(f"  heavy imports in '--help' (-X importtime): {listed}")
+        ok = help_ratio <= TARGET_HELP and show_ratio <= TARGET_SHOW
+        print("  result: " + ("both targets met" if ok else "TARGET MISSED"))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

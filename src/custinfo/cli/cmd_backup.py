@@ -1,0 +1,185 @@
+"""custinfo backup: create, list, verify and restore encrypted backups (made for cron)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from custinfo.cli import context
+
+if TYPE_CHECKING:
+    from custinfo.store import Store
+
+app = typer.Typer()
+
+Keep = Annotated[int, typer.Option(min=0, metavar="N")]
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _open(db: Path | None, passphrase_file: Path | None) -> tuple[Store, bytes]:
+    from custinfo.errors import UsageError
+    from custinfo.store import Store
+
+    path = context.db_path(db)
+    if not path.exists():
+        raise UsageError(f"no database at {path} (create one with 'custinfo init')")
+    key = context.passphrase_key(passphrase_file)
+    return Store.open(path, key), key
+
+
+@app.command()
+def create(
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            metavar="DIR",
+            help="Backup folder (else $CUSTINFO_BACKUP_DIR, else 'backups' beside the database).",
+        ),
+    ] = None,
+    keep_last: Annotated[int, typer.Option(min=0, metavar="N", help="Keep the N newest.")] = 0,
+    keep_daily: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Keep the newest of each of N days.")
+    ] = 0,
+    keep_weekly: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Keep the newest of each of N weeks.")
+    ] = 0,
+    keep_monthly: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Keep the newest of each of N months.")
+    ] = 0,
+    full_check: Annotated[
+        bool,
+        typer.Option(
+            "--full-check",
+            help="Verify with the full integrity_check (index cross-check; ~3x slower).",
+        ),
+    ] = False,
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Snapshot, verify and publish a backup; prune by keep rules. Prints only the path."""
+    from custinfo import backup
+    from custinfo.cli.output import Output
+
+    out = Output()
+    store, key = _open(db, passphrase_file)
+    try:
+        folder = backup.default_dir(store.db.path, to)
+        rules = backup.KeepRules(keep_last, keep_daily, keep_weekly, keep_monthly)
+        result = backup.create(store, key, folder, rules, full_check=full_check)
+    finally:
+        store.close()
+    for warning in result.warnings:
+        out.warn(warning)
+    out.data(str(result.path))
+
+
+@app.command("list")
+def list_(
+    folder: Annotated[
+        Path | None, typer.Argument(metavar="[DIR]", help="Backup folder (default as create).")
+    ] = None,
+    format: Annotated[ListFormat | None, typer.Option("--format", "-f", help="table or json.")] = (
+        None
+    ),
+    db: context.DbOption = None,
+) -> None:
+    """List backups from the folder's manifest (no passphrase needed)."""
+    from custinfo import backup
+    from custinfo.cli.output import Output
+
+    where = folder or backup.default_dir(context.db_path(db))
+    entries = backup.list_backups(where)
+    out = Output()
+    if format is ListFormat.json:
+        out.json(entries)
+        return
+    out.table(
+        ["name", "created_at", "size", "customers", "status"],
+        [
+            [
+                e["name"],
+                e["created_at"],
+                str(e["size"]),
+                str(e["counts"].get("customers", "")),
+                e["status"],
+            ]
+            for e in entries
+        ],
+    )
+
+
+@app.command()
+def verify(
+    target: Annotated[
+        Path | None,
+        typer.Argument(metavar="[FILE|DIR]", help="A backup or a folder (default as create)."),
+    ] = None,
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Re-check hashes against the manifest and open each backup fully; exit 13 if bad."""
+    from custinfo import backup
+    from custinfo.cli.output import Output
+    from custinfo.errors import IntegrityCheckError, NotFoundError
+
+    where = target or backup.default_dir(context.db_path(db))
+    key = context.passphrase_key(passphrase_file)
+    good, bad = backup.verify(where, key)
+    out = Output()
+    for path in good:
+        out.data(f"ok\t{path}")
+    if bad:
+        names = "; ".join(f"{p} ({why})" for p, why in bad.items())
+        raise IntegrityCheckError(f"backup verification failed: {names}")
+    if not good:
+        raise NotFoundError(f"no backups in {where}")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The backup to restore.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Replace the database with a verified backup, then re-apply later purges.
+
+    The current database is kept as <db>.pre-restore-<UTC>. Stop other custinfo processes
+    (and cron jobs) first.
+    """
+    from custinfo import backup
+    from custinfo.cli._confirm import confirm
+    from custinfo.cli.output import Output
+    from custinfo.errors import UsageError
+
+    if not file.is_file():
+        raise UsageError(f"no backup file at {file}")
+    path = context.db_path(db)
+    confirm(
+        f"Replace {path} with the backup {file.name}? (the current one is kept aside)",
+        yes=yes,
+        what="restore",
+    )
+    key = context.passphrase_key(passphrase_file)
+    result = backup.restore(path, file, key)
+    out = Output()
+    if result.pre_restore:
+        out.info(f"previous database kept as {result.pre_restore}")
+    if result.reapplied:
+        out.info(
+            f"re-applied {result.reapplied} later purge(s): {result.erased} customer(s) erased"
+        )
+    if result.foreign:
+        out.warn(
+            f"{result.foreign} purge(s) in the journal belong to another database and were "
+            "not re-applied: was this backup made from a different database?"
+        )
+    out.info(f"restored {file} into {path}")

@@ -1,0 +1,29 @@
+"""custinfo check: integrity check of the live database."""
+
+from __future__ import annotations
+
+import typer
+
+from custinfo.cli import context
+
+app = typer.Typer()
+
+
+@app.command()
+def check(
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Check every page's HMAC, the b-trees and foreign keys; prints "ok" or exits 13."""
+    from custinfo.cli.output import Output
+    from custinfo.errors import IntegrityCheckError
+
+    store = context.open_store(db, passphrase_file)
+    problems = store.db.integrity_errors()
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise IntegrityCheckError(
+            f"database check failed: {problems[0]}{more}; restore the newest good backup: "
+            "'custinfo backup verify', then 'custinfo backup restore FILE'"
+        )
+    Output().data("ok")

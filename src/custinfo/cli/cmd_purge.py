@@ -1,0 +1,85 @@
+"""custinfo purge: erase customers completely (right to erasure, retention sweeps)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from custinfo.cli import context
+
+app = typer.Typer()
+
+
+@app.command()
+def purge(
+    ids: Annotated[list[int] | None, typer.Argument(metavar="ID", help="Customer ids.")] = None,
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than",
+            metavar="DURATION",
+            help="Customers with no activity (update, note, import) in this long: 3y, 18m, 90d.",
+        ),
+    ] = None,
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Customers with this tag.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say how many customers and rows would go.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    suppress: Annotated[
+        bool,
+        typer.Option(
+            "--suppress/--no-suppress",
+            help="Keep keyed HMACs of their phones/emails so they cannot be re-added.",
+        ),
+    ] = True,
+    reason: Annotated[
+        str | None,
+        typer.Option(help="Reason kept in the audit tombstone (no personal data, please)."),
+    ] = None,
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Erase customers and everything about them, leaving only an anonymous tombstone.
+
+    Selected by ids, or by --older-than and/or --tag (both must match). Asks for
+    confirmation on a terminal; without one, refuses unless --yes.
+    """
+    from custinfo import purge as core
+    from custinfo.cli._confirm import confirm
+    from custinfo.cli.output import Output
+
+    out = Output()
+    store = context.open_store(db, passphrase_file)
+    selected = core.select_ids(store, ids or (), older_than=older_than, tag=tag)
+    if not selected:
+        out.info("nothing to purge: no customer matches")
+        return
+    if dry_run or not yes:  # counting costs a pass over the rows: only when it is shown
+        plan = core.plan(store, selected)
+        summary = _describe(plan.customers, plan.rows)
+        if dry_run:
+            out.data(f"would purge {summary}")
+            return
+        confirm(f"Erase {summary} permanently? This cannot be undone", yes=yes, what="purge")
+    if reason is None:
+        reason = (
+            "erasure request"
+            if ids
+            else " and ".join(
+                filter(None, [older_than and f"inactive {older_than}", tag and "tag selection"])
+            )
+        )
+    result = core.purge(store, selected, reason=reason, suppress=suppress)
+    noun = "customer" if result.customers == 1 else "customers"
+    out.data(f"purged {result.customers} {noun} ({result.total} rows); purge id {result.uid}")
+
+
+def _describe(customers: int, rows: dict[str, int]) -> str:
+    parts = ", ".join(
+        f"{rows.get(k, 0)} {k.replace('_', ' ')}"
+        for k in ("phones", "emails", "notes", "tags", "audit_links")
+    )
+    noun = "customer" if customers == 1 else "customers"
+    return f"{customers} {noun} ({sum(rows.values())} rows: {parts})"

@@ -1,0 +1,136 @@
+"""custinfo tag add | remove | list | rename."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from custinfo.cli import context
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Add, remove, list and rename tags."
+)
+
+IdsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[ID]...",
+        help="Customer ids; none or '-' reads ids from stdin, one per line.",
+        show_default=False,
+    ),
+]
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("add")
+def add_tag(
+    tag: Annotated[str, typer.Argument(metavar="TAG", help="The tag (no commas).")],
+    ids: IdsArgument = None,
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Tag customers: `custinfo find --city 上海 --format ids | custinfo tag add shanghai`."""
+    from custinfo import tags
+
+    wanted = _read_ids(ids)
+    store = context.open_store(db, passphrase_file)
+    change = tags.add(store, tag, wanted)
+    _report(f"tagged {change.changed} customers with {change.tag!r}", change.unchanged, "had")
+
+
+@app.command("remove")
+def remove_tag(
+    tag: Annotated[str, typer.Argument(metavar="TAG", help="The tag.")],
+    ids: IdsArgument = None,
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Remove a tag from customers (ids as for `tag add`)."""
+    from custinfo import tags
+
+    wanted = _read_ids(ids)
+    store = context.open_store(db, passphrase_file)
+    change = tags.remove(store, tag, wanted)
+    _report(f"removed {change.tag!r} from {change.changed} customers", change.unchanged, "lacked")
+
+
+@app.command("list")
+def list_tags(
+    format: Annotated[
+        ListFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: table on a terminal, else csv)."
+        ),
+    ] = None,
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Every tag with how many customers have it, sorted by tag."""
+    from custinfo import tags
+    from custinfo.cli.output import Format, Output
+
+    out = Output()
+    fmt = out.choose(format.value if format else None, tty=Format.table, pipe=Format.csv)
+    rows = tags.counts(context.open_store(db, passphrase_file))
+    if fmt is Format.json:
+        out.json([{"tag": name, "count": n} for name, n in rows])
+    elif fmt is Format.csv:
+        out.csv_rows(("tag", "count"), ([name, str(n)] for name, n in rows))
+    else:
+        out.table(("tag", "count"), [[name, str(n)] for name, n in rows])
+
+
+@app.command("rename")
+def rename_tag(
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The tag to rename.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The new name (merges if it exists).")],
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Rename a tag; if NEW already exists the two are merged under NEW's spelling."""
+    from custinfo import tags
+    from custinfo.cli.output import Output
+
+    change = tags.rename(context.open_store(db, passphrase_file), old, new)
+    Output().info(f"renamed to {change.tag!r}: {change.changed + change.unchanged} customers")
+
+
+def _read_ids(args: list[str] | None) -> list[int]:
+    """Ids from the arguments; none or '-' reads one id per line from stdin."""
+    import sys
+
+    from custinfo.errors import UsageError
+
+    values = list(args or [])
+    lines: list[tuple[str, str]] = [(v.strip(), "argument") for v in values if v != "-"]
+    if not values or "-" in values:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("give customer ids, or pipe them in one per line")
+        text = sys.stdin.read()
+        lines += [
+            (line.strip(), f"stdin line {number}")
+            for number, line in enumerate(text.splitlines(), start=1)
+            if line.strip()
+        ]
+    ids = []
+    for value, where in lines:
+        if not value.isascii() or not value.isdigit():
+            raise UsageError(f"{where}: {value[:40]!r} is not a customer id")
+        ids.append(int(value))
+    if not ids:
+        raise UsageError("no customer ids given")
+    return ids
+
+
+def _report(message: str, unchanged: int, verb: str) -> None:
+    from custinfo.cli.output import Output
+
+    extra = f" ({unchanged} already {verb} it)" if unchanged else ""
+    Output().info(message + extra)

@@ -1,0 +1,31 @@
+"""custinfo unmerge."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from custinfo.cli import context
+
+app = typer.Typer()
+
+
+@app.command()
+def unmerge(
+    customer_id: Annotated[
+        int, typer.Argument(metavar="ID", help="A customer that absorbed others.")
+    ],
+    db: context.DbOption = None,
+    passphrase_file: context.PassphraseFileOption = None,
+) -> None:
+    """Undo the last merge into ID: the absorbed customers come back exactly as they were."""
+    from custinfo.cli.output import Output
+    from custinfo.dedupe.merge import unmerge as do_unmerge
+
+    store = context.open_store(db, passphrase_file)
+    restored = do_unmerge(store, customer_id)
+    out = Output()
+    out.info(f"restored {', '.join(map(str, restored))} from {customer_id}")
+    for cid in restored:
+        out.data(str(cid))

@@ -1,0 +1,141 @@
+"""Shared find filters: Typer options as `Annotated` aliases plus `build_query`.
+
+Any command that selects customers (find, export, dedupe, purge) adds the same options to
+its signature and turns them into a `custinfo.search.Query`:
+
+    def export(query: filters.QueryArgument = None, phone: filters.PhoneFilter = None, ...):
+        q = filters.build_query(query, phone=phone, ...)
+
+Names (parameter name → option): `query` → QUERY argument, `phone` → --phone,
+`email` → --email, `tag` → --tag, `any_tag` → --any-tag, `not_tag` → --not-tag,
+`city` → --city, `company` → --company, `added_since` → --added-since,
+`updated_since` → --updated-since, `sort` → --sort, `limit` → --limit.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from custinfo.search import Query
+
+_PANEL = "Filters"
+
+
+class Sort(StrEnum):
+    rank = "rank"
+    name = "name"
+    created = "created"
+    updated = "updated"
+
+
+QueryArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="QUERY",
+        help="Words that must all occur in name, company, address, city or notes; "
+        "an email or a phone finds by email or phone.",
+        show_default=False,
+    ),
+]
+PhoneFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--phone",
+        help="Phone typed any way; 4+ trailing digits match the end of a number.",
+        rich_help_panel=_PANEL,
+    ),
+]
+EmailFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--email",
+        help="Email, case-insensitive; @example.com matches everyone at that domain.",
+        rich_help_panel=_PANEL,
+    ),
+]
+TagFilter = Annotated[
+    list[str] | None,
+    typer.Option("--tag", help="Has this tag (repeatable: all must hold).", rich_help_panel=_PANEL),
+]
+AnyTagFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--any-tag", help="Has this tag (repeatable: any may hold).", rich_help_panel=_PANEL
+    ),
+]
+NotTagFilter = Annotated[
+    list[str] | None,
+    typer.Option("--not-tag", help="Does not have this tag (repeatable).", rich_help_panel=_PANEL),
+]
+CityFilter = Annotated[
+    str | None,
+    typer.Option("--city", help="City contains this text.", rich_help_panel=_PANEL),
+]
+CompanyFilter = Annotated[
+    str | None,
+    typer.Option("--company", help="Company contains this text.", rich_help_panel=_PANEL),
+]
+AddedSinceFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--added-since", metavar="DATE", help="Added on or after YYYY-MM-DD (UTC).",
+        rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
+UpdatedSinceFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--updated-since", metavar="DATE", help="Changed on or after YYYY-MM-DD (UTC).",
+        rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
+SortOption = Annotated[
+    Sort,
+    typer.Option(
+        "--sort",
+        help="rank (best match first; by id without QUERY), name, created or updated "
+        "(newest first).",
+    ),
+]
+LimitOption = Annotated[
+    int | None,
+    typer.Option("--limit", min=1, help="At most N results."),
+]
+
+
+def build_query(
+    query: str | None = None,
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    tag: list[str] | None = None,
+    any_tag: list[str] | None = None,
+    not_tag: list[str] | None = None,
+    city: str | None = None,
+    company: str | None = None,
+    added_since: str | None = None,
+    updated_since: str | None = None,
+    sort: Sort | str = Sort.rank,
+    limit: int | None = None,
+) -> Query:
+    """The core `Query` for these option values."""
+    from custinfo.search import Query
+
+    return Query(
+        text=query,
+        phone=phone,
+        email=email,
+        tags_all=list(tag or ()),
+        tags_any=list(any_tag or ()),
+        tags_not=list(not_tag or ()),
+        city=city,
+        company=company,
+        added_since=added_since,
+        updated_since=updated_since,
+        sort=str(Sort(sort).value),
+        limit=limit,
+    )

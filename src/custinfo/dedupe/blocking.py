@@ -1,0 +1,141 @@
+"""Candidate pairs: customers that share at least one blocking key.
+
+Keys: normalised phone, case-folded email, email local part (computed from the table), plus
+the stored name keys of `dedupe_keys` (order-free pinyin/Latin name, metaphone codes,
+birthday + name token). Blocks larger than a cap are skipped: a key shared by hundreds of
+people (a company switchboard, "Zhang Wei") says nothing, and other keys still meet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from custinfo.dedupe import normalize as nz
+from custinfo.dedupe.table import Table, factorize
+
+#: Largest block whose pairs are all compared (phone, email, email local part).
+BLOCK_CAP = 60
+#: Caps of the stored keys by kind (low 3 bits of the hash, see normalize.KEY_KINDS):
+#: a name shared by more than 15 people, or a birthday+token by more than 30, says little.
+KIND_CAPS = {1: 15, 2: 10, 3: 30, 4: 60, 5: 20}
+
+
+@dataclass
+class Candidates:
+    """Unique candidate pairs (a < b, positions) and which exact keys they share."""
+
+    a: np.ndarray
+    b: np.ndarray
+    shared_phone: np.ndarray
+    shared_email: np.ndarray
+    shared_local: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+
+def block_pairs(keys: np.ndarray, pos: np.ndarray, n: int, cap: int = BLOCK_CAP) -> np.ndarray:
+    """Sorted unique pair codes (lo * n + hi) of positions sharing a key."""
+    if len(keys) == 0:
+        return np.empty(0, dtype=np.int64)
+    order = np.lexsort((pos, keys))
+    k, p = keys[order], pos[order].astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    sizes = np.diff(np.r_[starts, len(k)])
+    out = []
+    for size in np.unique(sizes):
+        if size < 2 or size > cap:
+            continue
+        first = starts[sizes == size]
+        members = p[first[:, None] + np.arange(size)]
+        i, j = np.triu_indices(size, 1)
+        x, y = members[:, i].ravel(), members[:, j].ravel()
+        lo, hi = np.minimum(x, y), np.maximum(x, y)
+        keep = lo != hi
+        out.append(lo[keep] * n + hi[keep])
+    if not out:
+        return np.empty(0, dtype=np.int64)
+    return np.unique(np.concatenate(out))
+
+
+def _multi_keys(values: list[str], pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ids, _ = factorize(values)
+    ok = ids >= 0
+    return ids[ok].astype(np.int64), pos[ok]
+
+
+def stored_keys(conn: Any, table: Table) -> tuple[np.ndarray, np.ndarray]:
+    """(key, position) from the persisted `dedupe_keys` of the table's customers."""
+    keys_out, pos_out = [], []
+    cur = conn.execute("SELECT key, customer_id FROM dedupe_keys")
+    ids = table.ids
+    while True:
+        rows = cur.fetchmany(200_000)
+        if not rows:
+            break
+        arr = np.array(rows, dtype=np.int64)
+        pos = np.searchsorted(ids, arr[:, 1])
+        ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == arr[:, 1])
+        keys_out.append(arr[ok, 0])
+        pos_out.append(pos[ok])
+    if not keys_out:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(keys_out), np.concatenate(pos_out)
+
+
+def computed_keys(table: Table) -> tuple[np.ndarray, np.ndarray]:
+    """(key, position) computed in memory (same keys as stored; for small tables)."""
+    keys, pos = [], []
+    for p in range(len(table)):
+        for key in nz.blocking_keys(
+            table.names[p],
+            table.birthdays[p],
+            table.email_keys.get(p),
+            table.addresses[p],
+            table.cities[p],
+        ):
+            keys.append(nz.stable_hash(key))
+            pos.append(p)
+    return np.array(keys, dtype=np.int64), np.array(pos, dtype=np.int64)
+
+
+def candidates(table: Table, conn: Any | None = None, cap: int = BLOCK_CAP) -> Candidates:
+    """Every pair sharing a key, each pair once."""
+    n = len(table)
+    phone = block_pairs(*_multi_keys(table.phones.values, table.phones.pos), n, cap)
+    email = block_pairs(*_multi_keys(table.email_keys.values, table.email_keys.pos), n, cap)
+    locals_ = [nz.email_local(k) for k in table.email_keys.values]
+    local = block_pairs(*_multi_keys(locals_, table.email_keys.pos), n, cap)
+    stored = stored_keys(conn, table) if conn is not None else computed_keys(table)
+    kinds = stored[0] & 7
+    names = np.unique(
+        np.concatenate(
+            [np.empty(0, dtype=np.int64)]
+            + [
+                block_pairs(stored[0][kinds == kind], stored[1][kinds == kind], n, min(cap, c))
+                for kind, c in KIND_CAPS.items()
+            ]
+        )
+    )
+    codes = np.unique(np.concatenate([phone, email, local, names]))
+    return Candidates(
+        a=codes // n if n else codes,
+        b=codes % n if n else codes,
+        shared_phone=np.isin(codes, phone, assume_unique=True),
+        shared_email=np.isin(codes, email, assume_unique=True),
+        shared_local=np.isin(codes, local, assume_unique=True),
+    )
+
+
+def shared_flags(table: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Shared phone / email / email local part, computed pair by pair (small inputs)."""
+    sp, se, sl = (np.zeros(len(a), dtype=bool) for _ in range(3))
+    for i, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+        sp[i] = bool(set(table.phones.get(x)) & set(table.phones.get(y)))
+        kx, ky = set(table.email_keys.get(x)), set(table.email_keys.get(y))
+        se[i] = bool(kx & ky)
+        sl[i] = bool({nz.email_local(k) for k in kx} & {nz.email_local(k) for k in ky})
+    return sp, se, sl

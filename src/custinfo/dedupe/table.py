@@ -1,0 +1,203 @@
+"""A columnar snapshot of the customers to deduplicate, read straight from the database.
+
+Positions 0..n-1 index every array; strings are factorised to integer ids so that each
+distinct pair of strings is compared once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from custinfo.dedupe import normalize as nz
+
+
+def factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Integer ids for strings ("" → -1) and the list of distinct strings."""
+    index: dict[str, int] = {}
+    ids = np.fromiter(
+        (index.setdefault(v, len(index)) if v else -1 for v in values),
+        dtype=np.int32,
+        count=len(values),
+    )
+    return ids, list(index)
+
+
+def derive(values: list[Any], fn: Any) -> tuple[np.ndarray, list[str]]:
+    """Like factorize(fn(v) for v in values), calling fn once per distinct value."""
+    raw_ids, distinct = factorize([v or "" for v in values])
+    derived_ids, strings = factorize([fn(v) for v in distinct])
+    lookup = np.append(derived_ids, -1).astype(np.int32)  # raw -1 (empty) stays -1
+    return lookup[raw_ids], strings
+
+
+@dataclass
+class Multi:
+    """Several values per position (phones, emails) in compressed-row form."""
+
+    pos: np.ndarray  # sorted positions
+    values: list[str]
+    starts: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        order = np.argsort(self.pos, kind="stable")
+        self.pos = self.pos[order]
+        self.values = [self.values[i] for i in order]
+        self.starts = np.searchsorted(
+            self.pos, np.arange(0, 1 + (self.pos.max() + 1 if len(self.pos) else 0))
+        )
+
+    def get(self, p: int) -> list[str]:
+        if p + 1 >= len(self.starts):
+            return []
+        return self.values[self.starts[p] : self.starts[p + 1]]
+
+    def present(self, n: int) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[self.pos] = True
+        return out
+
+
+@dataclass
+class Table:
+    ids: np.ndarray
+    names: list[str]
+    companies: list[str | None]
+    addresses: list[str | None]
+    cities: list[str | None]
+    birthdays: list[str | None]
+    phones: Multi  # E.164 (with " ext. N")
+    emails: Multi  # display addresses
+    email_keys: Multi  # case-folded keys, same order as emails
+    name_id: np.ndarray = field(init=False)
+    name_strings: list[str] = field(init=False)
+    name_array: np.ndarray = field(init=False)  # object array of name_strings
+    name_first: np.ndarray = field(init=False)  # first / last sorted token per name id
+    name_last: np.ndarray = field(init=False)
+    name_ntok: np.ndarray = field(init=False)
+    name_family: np.ndarray = field(init=False)  # family name token as typed first
+    name_cjk: np.ndarray = field(init=False)  # the name was written in Chinese characters
+    addr_digits: np.ndarray = field(init=False)  # id of the address's numbers, -1 if none
+    bday_id: np.ndarray = field(init=False)
+    addr_id: np.ndarray = field(init=False)
+    addr_strings: list[str] = field(init=False)
+    comp_id: np.ndarray = field(init=False)
+    comp_strings: list[str] = field(init=False)
+    city_id: np.ndarray = field(init=False)
+    has_phone: np.ndarray = field(init=False)
+    has_email: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        # Names that fold to the same key but differ in script are kept apart (the key is
+        # prefixed), so each name id has one script.
+        self.name_id, self.name_strings = derive(
+            self.names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x)
+        )
+        self.name_cjk = np.array([s.startswith("\x01") for s in self.name_strings], dtype=bool)
+        self.name_strings = [s.lstrip("\x01") for s in self.name_strings]
+        self.name_array = np.array(self.name_strings, dtype=object)
+        tokens = [s.split() or [""] for s in self.name_strings]
+        self.name_first = np.array([tk[0] for tk in tokens], dtype=object)
+        self.name_last = np.array([tk[-1] for tk in tokens], dtype=object)
+        family = {}
+        for name, nid in zip(self.names, self.name_id.tolist(), strict=True):
+            if nid >= 0 and nid not in family:
+                family[nid] = (nz.name_tokens(name) or ("",))[0]
+        self.name_family = np.array(
+            [family.get(i, "") for i in range(len(self.name_strings))], dtype=object
+        )
+        self.name_ntok = np.array([len(tk) for tk in tokens], dtype=np.int16)
+        self.bday_id, _ = factorize([b or "" for b in self.birthdays])
+        self.addr_id, self.addr_strings = factorize(
+            [nz.address_key(a, c) for a, c in zip(self.addresses, self.cities, strict=True)]
+        )
+        self.addr_digits, _ = derive(self.addresses, lambda a: nz.address_digits(a, ""))
+        self.comp_id, self.comp_strings = derive(self.companies, nz.company_key)
+        self.city_id, _ = derive(self.cities, nz.city_key)
+        self.has_phone = self.phones.present(n)
+        self.has_email = self.emails.present(n)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def position(self, customer_id: int) -> int:
+        return int(np.searchsorted(self.ids, customer_id))
+
+
+def _columns(conn: Any, sql: str, width: int, wanted: set[int] | None) -> list[list[Any]]:
+    """Read a query column by column in batches (no list of row tuples held in memory)."""
+    cols: list[list[Any]] = [[] for _ in range(width)]
+    cur = conn.execute(sql)
+    while rows := cur.fetchmany(50_000):
+        if wanted is not None:
+            rows = [r for r in rows if r[0] in wanted]
+        for col, values in zip(cols, zip(*rows, strict=True), strict=True):
+            col.extend(values)
+    return cols
+
+
+def load(conn: Any, only: Iterable[int] | None = None) -> Table:
+    """Read the customers (optionally only these ids) into a Table."""
+    wanted = None if only is None else set(only)
+    cid, names, companies, addresses, cities, birthdays = _columns(
+        conn, "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id", 6,
+        wanted,
+    )  # fmt: skip
+    ids = np.array(cid, dtype=np.int64)
+    del cid
+
+    def multi(sql: str, columns: int = 1) -> list[Multi]:
+        got = _columns(conn, sql, columns + 1, wanted)
+        cids = np.array(got[0], dtype=np.int64)
+        pos = np.searchsorted(ids, cids)
+        ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == cids)
+        keep = np.flatnonzero(ok)
+        return [
+            Multi(pos[keep].astype(np.int64), [got[c + 1][i] for i in keep]) for c in range(columns)
+        ]
+
+    (phones,) = multi(
+        "SELECT customer_id, CASE ext WHEN '' THEN e164 ELSE e164 || ' ext. ' || ext END "
+        "FROM phones ORDER BY id"
+    )
+    emails, email_keys = multi("SELECT customer_id, address, key FROM emails ORDER BY id", 2)
+    return Table(
+        ids=ids,
+        names=names,
+        companies=companies,
+        addresses=addresses,
+        cities=cities,
+        birthdays=birthdays,
+        phones=phones,
+        emails=emails,
+        email_keys=email_keys,
+    )
+
+
+def from_customers(customers: list[Any]) -> Table:
+    """A Table from `Customer`-like objects with ids (tests, one-customer checks)."""
+    customers = sorted(customers, key=lambda c: c.id)
+    phone_pos, phone_vals, email_pos, email_vals, key_vals = [], [], [], [], []
+    for p, c in enumerate(customers):
+        for ph in c.phones:
+            phone_pos.append(p)
+            phone_vals.append(str(ph))
+        for em in c.emails:
+            email_pos.append(p)
+            email_vals.append(str(em))
+            key_vals.append(getattr(em, "key", None) or str(em).casefold())
+    return Table(
+        ids=np.array([c.id for c in customers], dtype=np.int64),
+        names=[c.name for c in customers],
+        companies=[c.company for c in customers],
+        addresses=[c.address for c in customers],
+        cities=[c.city for c in customers],
+        birthdays=[c.birthday for c in customers],
+        phones=Multi(np.array(phone_pos, dtype=np.int64), phone_vals),
+        emails=Multi(np.array(email_pos, dtype=np.int64), email_vals),
+        email_keys=Multi(np.array(email_pos, dtype=np.int64), key_vals),
+    )

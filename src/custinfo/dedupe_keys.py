@@ -1,0 +1,65 @@
+"""Derived data hook: keeps the `dedupe_keys` table in step with customer writes.
+
+Called through `custinfo.store.hooks` inside the writing transaction. Keys are the stable
+64-bit hashes of `custinfo.dedupe.normalize.blocking_keys` (phones and emails are matched
+through their own indexed tables).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+_CHUNK = 2000
+
+
+def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """(key hash, customer id) rows for these customers."""
+    from custinfo.dedupe.normalize import blocking_keys, stable_hash
+
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        emails: dict[int, list[str]] = {}
+        for cid, key in conn.execute(
+            f"SELECT customer_id, key FROM emails WHERE customer_id IN ({marks})", chunk
+        ):
+            emails.setdefault(cid, []).append(key)
+        for cid, name, birthday, address, city in conn.execute(
+            f"SELECT id, name, birthday, address, city FROM customers WHERE id IN ({marks})",
+            chunk,
+        ):
+            for key in blocking_keys(name, birthday, emails.get(cid, ()), address, city):
+                yield stable_hash(key), cid
+
+
+def changed(conn: Any, ids: Sequence[int]) -> None:
+    removed(conn, ids)
+    conn.executemany(
+        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)", key_rows(conn, ids)
+    )
+
+
+def removed(conn: Any, ids: Sequence[int]) -> None:
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"DELETE FROM dedupe_keys WHERE customer_id IN ({marks})", chunk)
+
+
+def bulk_end(conn: Any, ids: Sequence[int]) -> None:
+    """Keys for freshly inserted customers (no old rows to delete)."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)", key_rows(conn, ids)
+    )
+
+
+def rebuild(conn: Any) -> None:
+    """Recompute every customer's keys (migration of an older database)."""
+    conn.execute("DELETE FROM dedupe_keys")
+    ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
+    bulk_end(conn, ids)
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    items = list(ids)
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]

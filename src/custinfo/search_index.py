@@ -1,0 +1,170 @@
+"""The search index: derived tables kept in step with customers (see `store/hooks.py`).
+
+- `search_docs`: per customer, the case-folded text of name, company, city and "other"
+  (address and notes). Used to verify candidate matches and to rank them.
+- `search_fts`: a contentless FTS5 table (detail=none, no column sizes, secure-delete on)
+  over tokens we cut ourselves from each run of letters and digits: every 3-character
+  substring (trigram), the last 2 characters and the last character of the run. Any
+  substring of 3+ characters is found through its trigrams; a 1- or 2-character one
+  (王, 张伟, 上海) with a prefix query `"x"*` / `"xy"*`, which matches the trigrams starting
+  with it and the run-final bigram/character, so every occurrence is found. Candidates
+  are then verified with `instr` on `search_docs`.
+- `search_phones` / `search_emails`: reversed phone digits and reversed email keys, so a
+  phone suffix or an email domain becomes an indexed prefix range.
+
+Deleting from the FTS table uses the FTS5 'delete' command with the tokens regenerated
+from `search_docs`; with secure-delete on, a removed customer's tokens leave the index
+segments at once (nothing is left for forensic recovery). The token function must
+therefore never change without a migration that rebuilds the index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from custinfo.text import fold
+
+_CHUNK = 500
+# Runs of letters and digits (str.isalnum) are what FTS5's unicode61 tokenizer keeps too.
+_RUN = re.compile(r"[^\W_]+")
+
+#: Everything the migration creates (also used by `rebuild`).
+TABLES = ("search_docs", "search_phones", "search_emails")
+
+
+def runs(text: str) -> list[str]:
+    """Maximal runs of letters/digits in already-folded text."""
+    return _RUN.findall(text)
+
+
+def tokens_of(*fields: str) -> str:
+    """The FTS document for folded fields: trigrams and run-final bigrams, space-separated."""
+    seen: dict[str, None] = {}
+    for value in fields:
+        for run in _RUN.findall(value):
+            n = len(run)
+            for i in range(n - 2):
+                seen[run[i : i + 3]] = None
+            if n >= 2:
+                seen[run[n - 2 :]] = None
+            seen[run[n - 1]] = None
+    return " ".join(seen)
+
+
+def phone_rev(e164: str) -> str:
+    """Reversed digits of an E.164 number (a suffix becomes a prefix)."""
+    return "".join(ch for ch in reversed(e164) if ch.isdigit())
+
+
+def email_rev(key: str) -> str:
+    return key[::-1]
+
+
+# -- hooks --------------------------------------------------------------------------------
+def changed(conn: Any, ids: Sequence[int]) -> None:
+    """Customers were added or changed: re-index them (inside the caller's transaction)."""
+    for chunk in _chunks(ids):
+        _drop(conn, chunk)
+        _index(conn, chunk)
+
+
+def removed(conn: Any, ids: Sequence[int]) -> None:
+    """Customers are about to be deleted: erase their index entries (secure-delete)."""
+    for chunk in _chunks(ids):
+        _drop(conn, chunk)
+
+
+def bulk_end(conn: Any, ids: Sequence[int]) -> None:
+    """A bulk load inserted `ids`: index them in batches."""
+    changed(conn, ids)
+
+
+def rebuild(conn: Any) -> int:
+    """Index every customer from scratch (migration, repair); returns how many."""
+    conn.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
+    for table in TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    count = 0
+    last = 0
+    while True:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT 5000", (last,)
+            )
+        ]
+        if not ids:
+            return count
+        for chunk in _chunks(ids):
+            _index(conn, chunk)
+        count += len(ids)
+        last = ids[-1]
+
+
+# -- internals ----------------------------------------------------------------------------
+def _drop(conn: Any, ids: list[int]) -> None:
+    marks = ",".join("?" * len(ids))
+    old = conn.execute(
+        f"SELECT customer_id, name, company, city, other FROM search_docs "
+        f"WHERE customer_id IN ({marks})",
+        ids,
+    ).fetchall()
+    conn.executemany(
+        "INSERT INTO search_fts(search_fts, rowid, doc) VALUES('delete', ?, ?)",
+        ((r[0], tokens_of(r[1], r[2], r[3], r[4])) for r in old),
+    )
+    for table in TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE customer_id IN ({marks})", ids)
+
+
+def _index(conn: Any, ids: list[int]) -> None:
+    marks = ",".join("?" * len(ids))
+    notes: dict[int, list[str]] = {}
+    for cid, text in conn.execute(
+        f"SELECT customer_id, text FROM notes WHERE customer_id IN ({marks}) ORDER BY id", ids
+    ):
+        notes.setdefault(cid, []).append(text)
+    docs = []
+    for cid, name, company, address, city in conn.execute(
+        f"SELECT id, name, company, address, city FROM customers WHERE id IN ({marks})", ids
+    ):
+        other = "\n".join([address or "", *notes.get(cid, ())])
+        docs.append((cid, fold(name), fold(company or ""), fold(city or ""), _fold_lines(other)))
+    conn.executemany(
+        "INSERT INTO search_docs(customer_id, name, company, city, other) VALUES (?, ?, ?, ?, ?)",
+        docs,
+    )
+    conn.executemany(
+        "INSERT INTO search_fts(rowid, doc) VALUES (?, ?)",
+        ((d[0], tokens_of(d[1], d[2], d[3], d[4])) for d in docs),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO search_phones(rev, customer_id) VALUES (?, ?)",
+        (
+            (phone_rev(e164), cid)
+            for cid, e164 in conn.execute(
+                f"SELECT customer_id, e164 FROM phones WHERE customer_id IN ({marks})", ids
+            ).fetchall()
+        ),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO search_emails(rev, customer_id) VALUES (?, ?)",
+        (
+            (email_rev(key), cid)
+            for cid, key in conn.execute(
+                f"SELECT customer_id, key FROM emails WHERE customer_id IN ({marks})", ids
+            ).fetchall()
+        ),
+    )
+
+
+def _fold_lines(text: str) -> str:
+    return "\n".join(fold(line) for line in text.split("\n") if line.strip())
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    items = list(dict.fromkeys(ids))
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
