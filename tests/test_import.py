@@ -274,3 +274,23 @@ def test_short_gbk_file_with_english_headers(cli, db, tmp_path: Path) -> None:
     src = write(tmp_path / "g.csv", "name,phone\n张三,13800138000\n李四,13900139000\n", "gbk")
     cli.ok("import", src)
     assert sorted(c["name"] for c in rows(cli)) == ["张三", "李四"]
+
+
+def test_suppressed_contacts_are_refused_unless_allowed(cli, db, tmp_path: Path) -> None:
+    erased = cli.ok("add", "-n", "Erased", "-p", "13800138070", "-e", "gone@example.com").strip()
+    cli.ok("purge", erased, "--yes")
+    text = (
+        "name,phone,email\nBack Again,+86 138 0013 8070,\nOther,13800138071,\n"
+        "Mail,,GONE@example.com\n"
+    )
+    src = write(tmp_path / "s.csv", text)
+    refused = cli("import", src)
+    assert refused.code == 2
+    assert "line 2, column 'phone'" in refused.stderr and "suppressed" in refused.stderr
+    assert "line 4, column 'email'" in refused.stderr
+    rejects = tmp_path / "r.csv"
+    result = cli("import", src, "--rejects", rejects)
+    assert "imported 1" in result.stderr and "rejected 2" in result.stderr
+    assert "suppressed" in rejects.read_text()
+    cli.ok("import", src, "--allow-suppressed", "--on-duplicate", "add")
+    assert len(rows(cli)) == 4
