@@ -131,3 +131,18 @@ def test_export_to_stdout_in_a_real_process(tmp_path: Path) -> None:
     done = run_process("export", "--format", "csv", env=env)
     assert done.returncode == 0
     assert done.stdout.decode("utf-8").splitlines()[1].startswith("1,张三,")
+
+
+def test_find_filters_select_what_is_exported(cli, db) -> None:
+    add_two(cli)
+    cli.ok("add", "-n", "Bob Vip", "-t", "vip", "--city", "Berlin")
+    by_tag = [
+        json.loads(x)["name"] for x in cli.ok("export", "-f", "ndjson", "--tag", "vip").splitlines()
+    ]
+    assert sorted(by_tag) == ["Bob Vip", "王小明"]
+    by_city = cli.ok("export", "-f", "ndjson", "--city", "berlin").splitlines()
+    assert [json.loads(x)["name"] for x in by_city] == ["Bob Vip"]
+    by_text = cli.ok("export", "Anna").splitlines()
+    assert len(by_text) == 2 and by_text[1].split(",")[1] == "Anna Lee"
+    assert cli.ok("export", "--tag", "nobody-has-this").splitlines() == [",".join(CUSTOMER_FIELDS)]
+    assert cli("export", "--id", "1", "--tag", "vip").code == 2

@@ -231,3 +231,66 @@ def test_parallel_validation_matches_sequential(db, store, tmp_path: Path, worke
     assert summary.read == int(CHUNK * 2.5)
     assert [p[0] for p in summary.problems] == [CHUNK + 8]
     assert store.count() == 0
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from custinfo.cli.cmd_import import _progress
+    from custinfo.cli.output import Output
+    from tests.conftest import TtyStringIO
+
+    pipe = Output(stdout=io.StringIO(), stderr=io.StringIO())
+    with _progress(pipe, 100) as update:
+        assert update is None
+    term = Output(stdout=io.StringIO(), stderr=TtyStringIO())
+    with _progress(term, 100) as update:
+        update(10, 50)
+        update(20, 100)
+    assert "importing" in term.stderr.getvalue()
+
+
+def test_real_process_stdin_gbk_round_trip(tmp_path: Path) -> None:
+    from tests.conftest import PASSPHRASE, run_process
+
+    env = {"CUSTINFO_DB": str(tmp_path / "c.db"), "CUSTINFO_PASSPHRASE": PASSPHRASE}
+    assert run_process("init", env=env).returncode == 0
+    data = "姓名,手机,标签\n周八,13600136000,老客户\n".encode("gbk")
+    done = run_process("import", "-", env=env, input=data)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == b""
+    assert "imported 1" in done.stderr.decode()
+    out = run_process("export", "--format", "ndjson", env=env).stdout.decode("utf-8")
+    record = json.loads(out)
+    assert (record["name"], record["tags"], record["source"]) == (
+        "周八",
+        ["老客户"],
+        "import:stdin",
+    )
+
+
+def test_short_gbk_file_with_english_headers(cli, db, tmp_path: Path) -> None:
+    """Tiny GBK samples look Korean to statistical detection; they must still read as GBK."""
+    src = write(tmp_path / "g.csv", "name,phone\n张三,13800138000\n李四,13900139000\n", "gbk")
+    cli.ok("import", src)
+    assert sorted(c["name"] for c in rows(cli)) == ["张三", "李四"]
+
+
+def test_suppressed_contacts_are_refused_unless_allowed(cli, db, tmp_path: Path) -> None:
+    erased = cli.ok("add", "-n", "Erased", "-p", "13800138070", "-e", "gone@example.com").strip()
+    cli.ok("purge", erased, "--yes")
+    text = (
+        "name,phone,email\nBack Again,+86 138 0013 8070,\nOther,13800138071,\n"
+        "Mail,,GONE@example.com\n"
+    )
+    src = write(tmp_path / "s.csv", text)
+    refused = cli("import", src)
+    assert refused.code == 2
+    assert "line 2, column 'phone'" in refused.stderr and "suppressed" in refused.stderr
+    assert "line 4, column 'email'" in refused.stderr
+    rejects = tmp_path / "r.csv"
+    result = cli("import", src, "--rejects", rejects)
+    assert "imported 1" in result.stderr and "rejected 2" in result.stderr
+    assert "suppressed" in rejects.read_text()
+    cli.ok("import", src, "--allow-suppressed", "--on-duplicate", "add")
+    assert len(rows(cli)) == 4

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, filters
 
 app = typer.Typer()
 
@@ -22,6 +22,7 @@ class ExportFormatOption(StrEnum):
 
 @app.command()
 def export(
+    query: filters.QueryArgument = None,
     format: Annotated[
         ExportFormatOption, typer.Option("--format", "-f", help="Output format.")
     ] = ExportFormatOption.csv,
@@ -38,10 +39,26 @@ def export(
         list[int] | None,
         typer.Option("--id", help="Export only this customer (repeatable)."),
     ] = None,
+    phone: filters.PhoneFilter = None,
+    email: filters.EmailFilter = None,
+    tag: filters.TagFilter = None,
+    any_tag: filters.AnyTagFilter = None,
+    not_tag: filters.NotTagFilter = None,
+    city: filters.CityFilter = None,
+    company: filters.CompanyFilter = None,
+    added_since: filters.AddedSinceFilter = None,
+    updated_since: filters.UpdatedSinceFilter = None,
+    sort: filters.SortOption = filters.Sort.rank,
+    limit: filters.LimitOption = None,
+    region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
-    """Export customers as CSV (default), JSON, NDJSON or vCard 4.0, to stdout or a file."""
+    """Export customers as CSV (default), JSON, NDJSON or vCard 4.0, to stdout or a file.
+
+    Everyone by default (in id order), or the customers the find filters select (in their
+    order), or those given with --id.
+    """
     from custinfo.cli.output import Output
     from custinfo.cli.streams import output_text
     from custinfo.errors import NotFoundError, UsageError
@@ -49,10 +66,22 @@ def export(
 
     if excel and format is not ExportFormatOption.csv:
         raise UsageError("--excel applies to --format csv only")
+    q = filters.build_query(
+        query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
+        city=city, company=company, added_since=added_since, updated_since=updated_since,
+        sort=sort, limit=limit,
+    )  # fmt: skip
+    filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
+    if customer_id and filtered:
+        raise UsageError("--id selects customers itself: use it without find filters")
     store = context.open_store(db, passphrase_file)
     ids: list[int] | None = list(customer_id) if customer_id else None
     if ids is not None and (missing := store.missing_ids(ids)):
         raise NotFoundError(f"no customer with id {', '.join(map(str, missing))}")
+    if filtered:
+        from custinfo import search
+
+        ids = search.find_ids(store, q, context.region(store, region))
     with output_text(output, force=force) as out:
         count = run_export(store, out, format.value, ids=ids, excel=excel)
     if output is not None:

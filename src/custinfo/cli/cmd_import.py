@@ -51,6 +51,12 @@ def import_(
         typer.Option(help="Import the valid rows; write the invalid ones to FILE (0600)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing rejects file.")] = False,
+    allow_suppressed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-suppressed", help="Import contacts of erased people (suppressed) anyway."
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and report; write nothing.")
     ] = False,
@@ -81,6 +87,7 @@ def import_(
         dry_run=dry_run,
         region=context.region(store, region),
         source_name=path.name if path is not None else "stdin",
+        allow_suppressed=allow_suppressed,
     )
     if rejects is not None and not dry_run:
         options.rejects = RejectsWriter(rejects, force=force)

@@ -22,6 +22,7 @@ from custinfo.importer.parallel import validated
 from custinfo.importer.rejects import RejectsWriter
 from custinfo.importer.rows import Converter, Invalid, Valid
 from custinfo.importer.source import Source, csv_records, json_records, ndjson_records, open_source
+from custinfo.models import Email, Phone
 from custinfo.store import hooks
 from custinfo.store.db import utc_now
 from custinfo.store.repo import insert_bulk
@@ -44,6 +45,7 @@ class ImportOptions:
     region: str = "CN"
     source_name: str = "stdin"
     workers: int | None = None  # validating processes; None = one per core
+    allow_suppressed: bool = False  # import contacts of erased people anyway
 
 
 @dataclass
@@ -169,6 +171,7 @@ class _Loader:
         self.failed = False
         self.pending: list[Valid] = []
         self.pending_keys: set[str] = set()
+        self.checker: Any = None
         self.hits: dict[str, int] = {}  # duplicate key -> lowest customer id, this chunk
         self.tag_ids: dict[str, int] = {}
 
@@ -192,12 +195,31 @@ class _Loader:
             valid = [r for _, r in pairs if not isinstance(r, Invalid)]
             self.hits = _prefetch(conn, valid)
         for record, result in pairs:
+            if not isinstance(result, Invalid) and (refused := self._suppressed(conn, result)):
+                result = refused
             if isinstance(result, Invalid):
                 self.reject(record, result)
             else:
                 self.load(conn, result)
         if not self.failed:
             self.flush(conn)
+
+    def _suppressed(self, conn: Any, row: Valid) -> Invalid | None:
+        """A row with a phone or email of an erased person is invalid (the same check as
+        `add`, see `custinfo.suppression`), unless allowed."""
+        if self.options.allow_suppressed:
+            return None
+        if self.checker is None:
+            from custinfo.suppression import Checker
+
+            self.checker = Checker(conn)
+        if self.checker.empty:
+            return None
+        error = self.checker.refusal(
+            (Phone(e164, ext or None) for e164, ext in row.phones),
+            (Email(address, key) for address, key in row.emails),
+        )
+        return Invalid(row.line, [(error.field or "row", str(error))]) if error else None
 
     def _match(self, keys: frozenset[str]) -> int | None:
         hits = self.hits

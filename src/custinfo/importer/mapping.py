@@ -67,6 +67,12 @@ _FIELD_SYNONYMS = {"phones": "phone", "emails": "email", "tag": "tags", "note": 
                    "firstname": "first_name", "lastname": "last_name", "-": "ignore"}  # fmt: skip
 
 
+def known_chinese_header(header: str) -> bool:
+    """True for a recognised header written in Chinese (used to recognise GBK input)."""
+    key = header_key(header)
+    return any("\u4e00" <= ch <= "\u9fff" for ch in key) and field_for(header, {}) is not None
+
+
 def parse_maps(items: list[str]) -> dict[str, str]:
     """`--map COLUMN=FIELD` options as {folded column: field}."""
     out: dict[str, str] = {}

@@ -19,6 +19,10 @@ from custinfo.errors import UsageError
 
 SAMPLE = 64 * 1024
 _CHINESE = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030", "cp936": "gb18030"}
+_KOREAN_JAPANESE = {
+    "cp949", "euc_kr", "johab", "iso2022_kr", "shift_jis", "cp932", "euc_jp", "iso2022_jp",
+    "shift_jis_2004", "shift_jisx0213", "euc_jis_2004", "euc_jisx0213",
+}  # fmt: skip
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -81,13 +85,41 @@ def detect_encoding(sample: bytes, at_eof: bool) -> tuple[str, bool]:
     if _looks_utf16(sample):
         little = sample[1::2].count(0) > sample[0::2].count(0)
         return ("utf-16-le" if little else "utf-16-be"), False
+    if _chinese_header(sample):
+        return "gb18030", False
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
-    if best is None:
+    name = codecs.lookup(best.encoding).name.replace("-", "_") if best is not None else ""
+    unlikely = not name or name.startswith(("utf_16", "utf_32")) or name in _KOREAN_JAPANESE
+    if unlikely and _decodes(sample, "gb18030", at_eof):
+        # Short Chinese samples often look Korean, Japanese or even BOM-less UTF-16 to the
+        # statistics; GBK from Excel/WPS in China is far more likely here.
+        return "gb18030", False
+    if not name or name.startswith(("utf_16", "utf_32")):
         raise UsageError("cannot tell the input's encoding; name it with --encoding")
-    name = codecs.lookup(best.encoding).name
     return _CHINESE.get(name, name), False
+
+
+def _decodes(sample: bytes, codec: str, at_eof: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder(codec)().decode(sample, final=at_eof)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _chinese_header(sample: bytes) -> bool:
+    """True if the first line, read as GB18030, has a Chinese header custinfo knows (short
+    Excel/WPS files are too small for statistical detection to tell GBK from Big5 or EUC)."""
+    from custinfo.importer.mapping import known_chinese_header
+
+    try:
+        line = sample.split(b"\n", 1)[0].decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    cells = line.replace("\t", ",").replace(";", ",").split(",")
+    return any(known_chinese_header(cell.strip().strip('"')) for cell in cells)
 
 
 def _looks_utf16(sample: bytes) -> bool:
