@@ -54,6 +54,10 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and report; write nothing.")
     ] = False,
+    allow_suppressed: Annotated[
+        bool,
+        typer.Option(help="Import rows whose phone or email belongs to an erased person."),
+    ] = False,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -79,6 +83,7 @@ def import_(
         maps=list(map_ or []),
         on_duplicate=on_duplicate.value,
         dry_run=dry_run,
+        allow_suppressed=allow_suppressed,
         region=context.region(store, region),
         source_name=path.name if path is not None else "stdin",
     )

@@ -31,6 +31,7 @@ MAX_REPORTED = 50
 # 8 MiB is ~3x slower at 1M rows), small enough to keep the process under 150 MB.
 CACHE_KIB = 40 * 1024
 POLICIES = ("skip", "merge", "add")
+SUPPRESSED_HINT = "use --allow-suppressed to import it anyway"
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ImportOptions:
     region: str = "CN"
     source_name: str = "stdin"
     workers: int | None = None  # validating processes; None = one per core
+    allow_suppressed: bool = False  # import contacts of erased (purged) people anyway
 
 
 @dataclass
@@ -171,6 +173,7 @@ class _Loader:
         self.pending_keys: set[str] = set()
         self.hits: dict[str, int] = {}  # duplicate key -> lowest customer id, this chunk
         self.tag_ids: dict[str, int] = {}
+        self.checker: Any = None  # suppression list (custinfo.suppression), built in the txn
 
     def reject(self, record: Any, result: Invalid) -> None:
         self.summary.rejected += 1
@@ -191,9 +194,20 @@ class _Loader:
         if self.options.on_duplicate != "add" and not self.failed:
             valid = [r for _, r in pairs if not isinstance(r, Invalid)]
             self.hits = _prefetch(conn, valid)
+        if self.checker is None and not self.options.allow_suppressed:
+            from custinfo.suppression import Checker
+
+            self.checker = Checker(conn)
         for record, result in pairs:
             if isinstance(result, Invalid):
                 self.reject(record, result)
+            elif self.checker is not None and (
+                kind := self.checker.refused(
+                    (e for e, _ in result.phones), (k for _, k in result.emails)
+                )
+            ):
+                reason = f"belongs to an erased person and is suppressed ({SUPPRESSED_HINT})"
+                self.reject(record, Invalid(result.line, [(kind, reason)]))
             else:
                 self.load(conn, result)
         if not self.failed:
