@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -216,3 +217,23 @@ def test_subject_report_lists_fields_notes_and_audit(cli, db: Path) -> None:
     assert cli("subject", "999").code == 3
     cli.ok("purge", str(a), "--yes")
     assert cli("subject", str(a)).code == 3
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("custinfo.cli.cmd_import") is None,
+    reason="the import command has not landed on this branch",
+)
+def test_import_refuses_suppressed_contacts(cli, db: Path, tmp_path: Path) -> None:
+    a = _add(cli, "A", "--phone", "13800138000", "--email", "gone@example.com")
+    cli.ok("purge", str(a), "--yes")
+    data = tmp_path / "in.csv"
+    data.write_text("name,phone,email\nB,13900139000,\nA again,,GONE@example.com\n")
+    refused = cli("import", str(data))
+    assert refused.code == 2 and "suppressed" in refused.stderr
+    assert "--allow-suppressed" in refused.stderr
+    assert _ids(db) == []
+    cli.ok("import", str(data), "--rejects", str(tmp_path / "rejects.csv"))
+    assert len(_ids(db)) == 1
+    assert "suppressed" in (tmp_path / "rejects.csv").read_text()
+    cli.ok("import", str(data), "--allow-suppressed", "--on-duplicate", "skip")
+    assert len(_ids(db)) == 2

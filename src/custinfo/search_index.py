@@ -70,10 +70,23 @@ def changed(conn: Any, ids: Sequence[int]) -> None:
         _index(conn, chunk)
 
 
+#: From this many removed customers on (a purge sweep), per-document secure-delete is slower
+#: than deleting plainly and then merging the whole index ('optimize'), which rewrites it
+#: without the deleted entries; the old segments' pages are freed, and zeroed because
+#: PRAGMA secure_delete is on. 20k of 200k: 64 s per document, 4 s in bulk.
+BULK_REMOVE = 1000
+
+
 def removed(conn: Any, ids: Sequence[int]) -> None:
     """Customers are about to be deleted: erase their index entries (secure-delete)."""
+    bulk = len(ids) >= BULK_REMOVE
+    if bulk:
+        conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES('secure-delete', 0)")
     for chunk in _chunks(ids):
         _drop(conn, chunk)
+    if bulk:
+        conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
+        conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES('secure-delete', 1)")
 
 
 def bulk_end(conn: Any, ids: Sequence[int]) -> None:

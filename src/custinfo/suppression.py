@@ -18,6 +18,7 @@ from custinfo.errors import SuppressedError
 from custinfo.models import Email, Phone
 
 ALLOW_HINT = "use --allow-suppressed to add it anyway"
+IN_MEMORY_MAX = 2_000_000
 
 
 def key(conn: Any) -> bytes:
@@ -47,9 +48,17 @@ class Checker:
     def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.hkey = key(conn)
-        self.empty = conn.execute("SELECT 1 FROM suppressed LIMIT 1").fetchone() is None
+        count = conn.execute("SELECT count(*) FROM suppressed").fetchone()[0]
+        self.empty = count == 0
+        # Held in memory (32 bytes each) unless huge: a bulk import then costs one HMAC per
+        # contact and a set lookup, not a query.
+        self.known: set[bytes] | None = None
+        if 0 < count <= IN_MEMORY_MAX:
+            self.known = {r[0] for r in conn.execute("SELECT hmac FROM suppressed")}
 
     def _hit(self, value: bytes) -> bool:
+        if self.known is not None:
+            return value in self.known
         row = self.conn.execute("SELECT 1 FROM suppressed WHERE hmac = ?", (value,)).fetchone()
         return row is not None
 
@@ -69,6 +78,17 @@ class Checker:
                     f"email {email} belongs to an erased person and is suppressed ({ALLOW_HINT})",
                     "email",
                 )
+        return None
+
+    def refused(self, e164s: Iterable[str], email_keys: Iterable[str]) -> str | None:
+        """For bulk loaders with plain values: 'phone' or 'email' if one of these normalised
+        contacts (E.164 numbers, email keys) is suppressed, else None."""
+        if self.empty:
+            return None
+        if any(self._hit(digest(self.hkey, "phone", e164)) for e164 in e164s):
+            return "phone"
+        if any(self._hit(digest(self.hkey, "email", key)) for key in email_keys):
+            return "email"
         return None
 
     def check(self, phones: Iterable[Phone], emails: Iterable[Email]) -> None:
