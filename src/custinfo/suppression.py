@@ -80,17 +80,6 @@ class Checker:
                 )
         return None
 
-    def refused(self, e164s: Iterable[str], email_keys: Iterable[str]) -> str | None:
-        """For bulk loaders with plain values: 'phone' or 'email' if one of these normalised
-        contacts (E.164 numbers, email keys) is suppressed, else None."""
-        if self.empty:
-            return None
-        if any(self._hit(digest(self.hkey, "phone", e164)) for e164 in e164s):
-            return "phone"
-        if any(self._hit(digest(self.hkey, "email", key)) for key in email_keys):
-            return "email"
-        return None
-
     def check(self, phones: Iterable[Phone], emails: Iterable[Email]) -> None:
         """Raise SuppressedError (exit 2) if any contact is suppressed."""
         if error := self.refusal(phones, emails):
