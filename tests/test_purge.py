@@ -237,3 +237,18 @@ def test_import_refuses_suppressed_contacts(cli, db: Path, tmp_path: Path) -> No
     assert "suppressed" in (tmp_path / "rejects.csv").read_text()
     cli.ok("import", str(data), "--allow-suppressed", "--on-duplicate", "skip")
     assert len(_ids(db)) == 2
+
+
+def test_purging_a_merged_customer_erases_the_absorbed_ids_too(cli, db: Path) -> None:
+    keep = _add(cli, "Zhang Wei", "--phone", "13800138000")
+    other = _add(cli, "张伟", "--email", "zw@example.com")
+    cli.ok("merge", str(keep), str(other), "--yes")
+    refused = cli("purge", str(other), "--yes")
+    assert refused.code == 3
+    assert f"customer {other} was merged into {keep}: purge {keep}" in refused.stderr
+    cli.ok("purge", str(keep), "--yes")
+    linked = {r[0] for r in _sql(db, "SELECT customer_id FROM audit_customers")}
+    assert not linked & {keep, other}
+    assert _sql(db, "SELECT count(*) FROM merges") == [(0,)]
+    (entry,) = purge.read_journal(purge.journal_path(db))
+    assert entry["ids"] == sorted([keep, other])  # a pre-merge backup loses both on restore

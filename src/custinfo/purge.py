@@ -91,6 +91,15 @@ def select_ids(
         raise UsageError("say whom to purge: customer ids, --older-than DURATION or --tag T")
     if ids:
         missing = store.missing_ids(ids)
+        for old in missing:
+            row = store.conn.execute(
+                "SELECT keep_id FROM merged_ids WHERE old_id = ?", (old,)
+            ).fetchone()
+            if row:
+                raise NotFoundError(
+                    f"customer {old} was merged into {row[0]}: purge {row[0]} to erase that "
+                    "person (the merge history goes with it)"
+                )
         if missing:
             raise NotFoundError(f"no customer with id {', '.join(map(str, missing))}")
         return sorted(set(ids))
@@ -133,6 +142,20 @@ def _load_ids(conn: Any, ids: Iterable[int]) -> int:
     return conn.execute("SELECT count(*) FROM temp.purge_ids").fetchone()[0]
 
 
+def _absorbed_ids(conn: Any) -> list[int]:
+    """Ids merged (directly or through nested merges) into the customers in temp.purge_ids.
+
+    They are no customers any more, but audit links and pre-merge snapshots name them; the
+    journal lists them so that restoring a backup from before the merge erases them too.
+    """
+    rows = conn.execute(
+        "WITH RECURSIVE gone(id) AS (SELECT id FROM temp.purge_ids UNION "
+        "SELECT m.old_id FROM merged_ids m JOIN gone ON m.keep_id = gone.id) "
+        "SELECT id FROM gone WHERE id NOT IN (SELECT id FROM temp.purge_ids) ORDER BY id"
+    )
+    return [r[0] for r in rows]
+
+
 def _count_rows(conn: Any, customers: int) -> dict[str, int]:
     rows = {"customers": customers}
     rows.update({name: conn.execute(sql).fetchone()[0] for name, sql in _COUNTED.items()})
@@ -173,6 +196,7 @@ def _erase(
     reason: str,
     hmacs: list[tuple[bytes, str]],
     command: str = "purge",
+    absorbed: Sequence[int] = (),
 ) -> int:
     """Delete everyone in temp.purge_ids (inside the caller's transaction); returns the
     number of rows deleted, cascades included (total_changes counts foreign-key actions)."""
@@ -180,6 +204,9 @@ def _erase(
     hooks.removed(conn, ids)  # search index, dedupe keys: before the rows go
     before = conn.total_changes
     conn.execute("DELETE FROM audit_customers WHERE customer_id IN (SELECT id FROM temp.purge_ids)")
+    conn.executemany(  # ids merged into the purged people: their audit links go too
+        "DELETE FROM audit_customers WHERE customer_id = ?", ((i,) for i in absorbed)
+    )
     conn.execute("DELETE FROM customers WHERE id IN (SELECT id FROM temp.purge_ids)")
     total = conn.total_changes - before
     conn.executemany(  # sorted: appends in key order instead of random b-tree inserts
@@ -205,14 +232,15 @@ def purge(store: Store, ids: Sequence[int], *, reason: str, suppress: bool = Tru
     with _big_cache(store), store.db.transaction() as conn:
         n = _load_ids(conn, ids)
         live = [r[0] for r in conn.execute("SELECT id FROM temp.purge_ids ORDER BY id")]
+        absorbed = _absorbed_ids(conn) if n else []
         hmacs = _contact_hmacs(conn) if suppress else []
         if n:
             append_journal(
                 journal_path(store.db.path),
                 {"v": 1, "uid": uid, "at": at, "db_uid": db_uid, "reason": reason,
-                 "ids": live, "hmacs": [[h.hex(), kind] for h, kind in hmacs]},
+                 "ids": sorted(live + absorbed), "hmacs": [[h.hex(), kind] for h, kind in hmacs]},
             )  # fmt: skip
-            total = _erase(conn, uid=uid, at=at, reason=reason, hmacs=hmacs)
+            total = _erase(conn, uid=uid, at=at, reason=reason, hmacs=hmacs, absorbed=absorbed)
         else:
             total = 0
     if n:
@@ -302,7 +330,7 @@ def reapply(store: Store, entries: list[dict[str, Any]]) -> list[PurgeResult]:
             hmacs = [(bytes.fromhex(h), kind) for h, kind in entry.get("hmacs", [])]
             total = _erase(
                 conn, uid=entry["uid"], at=entry["at"], reason=entry.get("reason", ""),
-                hmacs=hmacs, command="purge-reapply",
+                hmacs=hmacs, command="purge-reapply", absorbed=_absorbed_ids(conn),
             )  # fmt: skip
             seen.add(entry["uid"])
             done.append(PurgeResult(entry["uid"], n, suppressed=len(hmacs), total=total))
