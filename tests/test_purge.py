@@ -162,7 +162,10 @@ def test_suppression_refuses_re_adding_unless_allowed(cli, db: Path) -> None:
     assert cli.ok("suppress", "matches") == ""
     new = _add(cli, "A again", "--email", "zhang.wei@example.com", "--allow-suppressed")
     assert cli.ok("suppress", "matches").split() == [str(new)]
-    _add(cli, "Someone else", "--phone", "13900139000")  # unrelated contacts pass
+    other = _add(cli, "Someone else", "--phone", "13900139000")  # unrelated contacts pass
+    refused = cli("edit", str(other), "--add-phone", "138 0013 8000")
+    assert refused.code == 2 and "suppressed" in refused.stderr
+    cli.ok("edit", str(other), "--add-phone", "138 0013 8000", "--allow-suppressed")
 
 
 def test_no_suppress_keeps_nothing(cli, db: Path) -> None:

@@ -31,6 +31,12 @@ def edit(
         bool,
         typer.Option("--allow-duplicate", help="Allow a phone or email that another customer has."),
     ] = False,
+    allow_suppressed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-suppressed", help="Allow a phone or email of an erased (purged) person."
+        ),
+    ] = False,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -55,4 +61,6 @@ def edit(
         remove_emails=v.unique_emails(remove_email or ()),
         scalars=scalars,
     )
-    store.edit(customer_id, change, allow_duplicate=allow_duplicate)
+    store.edit(
+        customer_id, change, allow_duplicate=allow_duplicate, allow_suppressed=allow_suppressed
+    )

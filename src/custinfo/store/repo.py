@@ -256,7 +256,12 @@ class Store:
         return new_id
 
     def edit(
-        self, customer_id: int, change: CustomerEdit, *, allow_duplicate: bool = False
+        self,
+        customer_id: int,
+        change: CustomerEdit,
+        *,
+        allow_duplicate: bool = False,
+        allow_suppressed: bool = False,
     ) -> None:
         """Apply validated changes to one customer in one transaction."""
         fields = change.changed_fields()
@@ -271,6 +276,10 @@ class Store:
                 conflict := self.find_conflict(change.add_phones, change.add_emails, customer_id)
             ):
                 raise conflict
+            if not allow_suppressed and (change.add_phones or change.add_emails):
+                from custinfo import suppression
+
+                suppression.check(conn, change.add_phones, change.add_emails)
             for phone in change.remove_phones:
                 cur = conn.execute(
                     "DELETE FROM phones WHERE customer_id = ? AND e164 = ? AND ext = ?",
