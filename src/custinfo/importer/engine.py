@@ -279,8 +279,10 @@ class _Loader:
         inserted = self.inserted  # ascending: ids are assigned in order
         merged_only = [i for i in sorted(self.merged_ids) if not _contains_sorted(inserted, i)]
         ids = array("q", inserted)  # compact: 8 bytes an id, also at 1M rows
-        ids.extend(merged_only)
         hooks.bulk_end(conn, ids)
+        # Existing customers changed by --on-duplicate merge: their derived data is replaced.
+        hooks.changed(conn, merged_only)
+        ids.extend(merged_only)
         s = self.summary
         detail = (
             f"imported {s.imported}, merged {s.merged}, skipped {s.skipped}, rejected {s.rejected}"
