@@ -52,7 +52,7 @@ def find_groups(
         only = set(only)
         if len(only) < 2:
             return []
-    t = table.load(conn, only)
+    t = table.load(conn, only, defer=True)
     return _groups(t, conn, min_score, stats, with_reasons, blocking, group, score)
 
 
@@ -66,7 +66,11 @@ def groups_in_table(
 
 
 def _groups(t, conn, min_score, stats, with_reasons, blocking, group, score):  # type: ignore[no-untyped-def]
+    import numpy as np
+
     cand = blocking.candidates(t, conn)
+    if not hasattr(t, "name_id"):  # deferred: matching forms only where pairs need them
+        t.prepare(np.unique(np.concatenate([cand.a, cand.b])))
     f = score.features(t, cand.a, cand.b, cand.shared_phone, cand.shared_email, cand.shared_local)
     s, c = score.scores(f), score.conflicts(f)
     found = group.build(t, cand.a, cand.b, s, c, min_score)

@@ -7,7 +7,7 @@ distinct pair of strings is compared once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -87,13 +87,31 @@ class Table:
     city_id: np.ndarray = field(init=False)
     has_phone: np.ndarray = field(init=False)
     has_email: np.ndarray = field(init=False)
+    #: Leave the matching forms to `prepare(needed)` (computed only where pairs need them).
+    defer: InitVar[bool] = False
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, defer: bool = False) -> None:
         n = len(self.ids)
+        self.has_phone = self.phones.present(n)
+        self.has_email = self.emails.present(n)
+        if not defer:
+            self.prepare()
+
+    def prepare(self, needed: np.ndarray | None = None) -> None:
+        """Matching forms of the positions in `needed` (all if None); others count as empty."""
+        names, addresses, companies, cities = self.names, self.addresses, self.companies, self.cities
+        if needed is not None:
+            keep = np.zeros(len(self.ids), dtype=bool)
+            keep[needed] = True
+            mask = keep.tolist()
+            names = [v if k else "" for v, k in zip(names, mask, strict=True)]
+            addresses = [v if k else None for v, k in zip(addresses, mask, strict=True)]
+            companies = [v if k else None for v, k in zip(companies, mask, strict=True)]
+            cities = [v if k else None for v, k in zip(cities, mask, strict=True)]
         # Names that fold to the same key but differ in script are kept apart (the key is
         # prefixed), so each name id has one script.
         self.name_id, self.name_strings = derive(
-            self.names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x)
+            names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x)
         )
         self.name_cjk = np.array([s.startswith("\x01") for s in self.name_strings], dtype=bool)
         self.name_strings = [s.lstrip("\x01") for s in self.name_strings]
@@ -102,7 +120,7 @@ class Table:
         self.name_first = np.array([tk[0] for tk in tokens], dtype=object)
         self.name_last = np.array([tk[-1] for tk in tokens], dtype=object)
         family = {}
-        for name, nid in zip(self.names, self.name_id.tolist(), strict=True):
+        for name, nid in zip(names, self.name_id.tolist(), strict=True):
             if nid >= 0 and nid not in family:
                 family[nid] = (nz.name_tokens(name) or ("",))[0]
         self.name_family = np.array(
@@ -111,13 +129,11 @@ class Table:
         self.name_ntok = np.array([len(tk) for tk in tokens], dtype=np.int16)
         self.bday_id, _ = factorize([b or "" for b in self.birthdays])
         self.addr_id, self.addr_strings = factorize(
-            [nz.address_key(a, c) for a, c in zip(self.addresses, self.cities, strict=True)]
+            [nz.address_key(a, c) for a, c in zip(addresses, cities, strict=True)]
         )
-        self.addr_digits, _ = derive(self.addresses, lambda a: nz.address_digits(a, ""))
-        self.comp_id, self.comp_strings = derive(self.companies, nz.company_key)
-        self.city_id, _ = derive(self.cities, nz.city_key)
-        self.has_phone = self.phones.present(n)
-        self.has_email = self.emails.present(n)
+        self.addr_digits, _ = derive(addresses, lambda a: nz.address_digits(a, ""))
+        self.comp_id, self.comp_strings = derive(companies, nz.company_key)
+        self.city_id, _ = derive(cities, nz.city_key)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -140,8 +156,8 @@ def _columns(conn: Any, sql: str, width: int, wanted: set[int] | None) -> list[l
     return cols
 
 
-def load(conn: Any, only: Iterable[int] | None = None) -> Table:
-    """Read the customers (optionally only these ids) into a Table."""
+def load(conn: Any, only: Iterable[int] | None = None, *, defer: bool = False) -> Table:
+    """Read the customers (optionally only these ids) into a Table (see `Table.prepare`)."""
     wanted = None if only is None else set(only)
     cid, names, companies, addresses, cities, birthdays = _columns(
         conn, "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id", 6,
@@ -175,6 +191,7 @@ def load(conn: Any, only: Iterable[int] | None = None) -> Table:
         phones=phones,
         emails=emails,
         email_keys=email_keys,
+        defer=defer,
     )
 
 
