@@ -6,7 +6,7 @@ distinct pair of strings is compared once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import InitVar, dataclass, field
 from typing import Any
 
@@ -87,22 +87,36 @@ class Table:
     city_id: np.ndarray = field(init=False)
     has_phone: np.ndarray = field(init=False)
     has_email: np.ndarray = field(init=False)
+    #: All customers of the database are in the table (blocking may pre-filter keys in SQL).
+    complete: bool = field(default=False, repr=False)
     #: Leave the matching forms to `prepare(needed)` (computed only where pairs need them).
     defer: InitVar[bool] = False
 
-    def __post_init__(self, defer: bool = False) -> None:
+    def __post_init__(self, defer: bool) -> None:
         n = len(self.ids)
         self.has_phone = self.phones.present(n)
         self.has_email = self.emails.present(n)
         if not defer:
             self.prepare()
 
-    def prepare(self, needed: np.ndarray | None = None) -> None:
-        """Matching forms of the positions in `needed` (all if None); others count as empty."""
-        names, addresses, companies, cities = self.names, self.addresses, self.companies, self.cities
+    def prepare(self, needed: np.ndarray | None = None, places: dict | None = None) -> None:
+        """Matching forms of the positions in `needed` (positions or a boolean mask; all if
+        None); the others count as empty.
+
+        `places`: the result of `place_forms` for all positions, if already computed (by
+        `PlaceWorker` on the other core).
+        """
+        names, addresses, companies, cities = (
+            self.names,
+            self.addresses,
+            self.companies,
+            self.cities,
+        )
         if needed is not None:
-            keep = np.zeros(len(self.ids), dtype=bool)
-            keep[needed] = True
+            keep = needed
+            if keep.dtype != bool:
+                keep = np.zeros(len(self.ids), dtype=bool)
+                keep[needed] = True
             mask = keep.tolist()
             names = [v if k else "" for v, k in zip(names, mask, strict=True)]
             addresses = [v if k else None for v, k in zip(addresses, mask, strict=True)]
@@ -128,18 +142,85 @@ class Table:
         )
         self.name_ntok = np.array([len(tk) for tk in tokens], dtype=np.int16)
         self.bday_id, _ = factorize([b or "" for b in self.birthdays])
-        self.addr_id, self.addr_strings = factorize(
-            [nz.address_key(a, c) for a, c in zip(addresses, cities, strict=True)]
-        )
-        self.addr_digits, _ = derive(addresses, lambda a: nz.address_digits(a, ""))
-        self.comp_id, self.comp_strings = derive(companies, nz.company_key)
-        self.city_id, _ = derive(cities, nz.city_key)
+        if places is None:
+            places = place_forms(addresses, companies, cities)
+        for name, value in places.items():
+            setattr(self, name, value)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def position(self, customer_id: int) -> int:
         return int(np.searchsorted(self.ids, customer_id))
+
+
+def place_forms(
+    addresses: list[str | None], companies: list[str | None], cities: list[str | None]
+) -> dict[str, Any]:
+    """Matching forms of addresses, companies and cities (factorised), by Table attribute."""
+    addr_id, addr_strings = factorize(
+        [nz.address_key(a, c) for a, c in zip(addresses, cities, strict=True)]
+    )
+    addr_digits, _ = derive(addresses, lambda a: nz.address_digits(a, ""))
+    comp_id, comp_strings = derive(companies, nz.company_key)
+    city_id, _ = derive(cities, nz.city_key)
+    return {
+        "addr_id": addr_id,
+        "addr_strings": addr_strings,
+        "addr_digits": addr_digits,
+        "comp_id": comp_id,
+        "comp_strings": comp_strings,
+        "city_id": city_id,
+    }
+
+
+#: Below this many customers the place forms are computed in-process (a worker costs more).
+PARALLEL_MIN = 20_000
+_FORKED: tuple[list[Any], list[Any], list[Any]] | None = None
+
+
+def _forked_place_forms() -> dict[str, Any]:
+    assert _FORKED is not None
+    return place_forms(*_FORKED)
+
+
+class PlaceWorker:
+    """`place_forms` of a Table's columns in a forked process (the second core).
+
+    The columns reach the child through fork (copy-on-write), not through a pipe; only the
+    result is sent back. `result()` returns None if no worker could be used (small table, no
+    fork on this platform, or the worker failed): the caller then computes in-process.
+    """
+
+    def __init__(self, addresses: list[Any], companies: list[Any], cities: list[Any]) -> None:
+        global _FORKED
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = self._future = None
+        if len(addresses) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        _FORKED = (addresses, companies, cities)
+        try:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self._future = self._pool.submit(_forked_place_forms)
+        except (OSError, RuntimeError):
+            self.close()
+        finally:
+            _FORKED = None
+
+    def result(self) -> dict[str, Any] | None:
+        try:
+            return None if self._future is None else self._future.result()
+        except Exception:  # BrokenProcessPool, MemoryError in the child...: do it here
+            return None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = self._future = None
 
 
 def _columns(conn: Any, sql: str, width: int, wanted: set[int] | None) -> list[list[Any]]:
@@ -156,8 +237,18 @@ def _columns(conn: Any, sql: str, width: int, wanted: set[int] | None) -> list[l
     return cols
 
 
-def load(conn: Any, only: Iterable[int] | None = None, *, defer: bool = False) -> Table:
-    """Read the customers (optionally only these ids) into a Table (see `Table.prepare`)."""
+def load(
+    conn: Any,
+    only: Iterable[int] | None = None,
+    *,
+    defer: bool = False,
+    on_read: Callable[[list[Any], list[Any], list[Any]], Any] | None = None,
+) -> Table:
+    """Read the customers (optionally only these ids) into a Table (see `Table.prepare`).
+
+    `on_read(addresses, companies, cities)` is called as soon as the customers are read,
+    before phones and emails (to start a `PlaceWorker`).
+    """
     wanted = None if only is None else set(only)
     cid, names, companies, addresses, cities, birthdays = _columns(
         conn, "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id", 6,
@@ -165,6 +256,8 @@ def load(conn: Any, only: Iterable[int] | None = None, *, defer: bool = False) -
     )  # fmt: skip
     ids = np.array(cid, dtype=np.int64)
     del cid
+    if on_read is not None:
+        on_read(addresses, companies, cities)
 
     def multi(sql: str, columns: int = 1) -> list[Multi]:
         got = _columns(conn, sql, columns + 1, wanted)
@@ -191,6 +284,7 @@ def load(conn: Any, only: Iterable[int] | None = None, *, defer: bool = False) -
         phones=phones,
         emails=emails,
         email_keys=email_keys,
+        complete=wanted is None,
         defer=defer,
     )
 
