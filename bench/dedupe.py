@@ -68,7 +68,7 @@ def run_child(path: Path, thresholds: list[float]) -> None:
     groups = dedupe.find_groups(store.conn, min_score=low, stats=stats, with_reasons=False)
     elapsed = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # PlaceWorker
+    worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # FormsWorker
     worker_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     worker_cpu = worker_cpu.ru_utime + worker_cpu.ru_stime
     cpu = time.process_time()

@@ -52,10 +52,10 @@ def find_groups(
         only = set(only)
         if len(only) < 2:
             return []
-    workers: list[Any] = []  # addresses etc. on the other core while blocking runs here
+    workers: list[Any] = []  # name forms on the other core while blocking runs here
     try:
         t = table.load(
-            conn, only, defer=True, on_read=lambda *cols: workers.append(table.PlaceWorker(*cols))
+            conn, only, defer=True, on_read=lambda names: workers.append(table.FormsWorker(names))
         )
         worker = workers[0] if workers else None
         return _groups(t, conn, min_score, stats, with_reasons, blocking, group, score, worker)

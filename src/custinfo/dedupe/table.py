@@ -99,59 +99,60 @@ class Table:
         if not defer:
             self.prepare()
 
-    def prepare(self, needed: np.ndarray | None = None, places: dict | None = None) -> None:
+    def prepare(self, needed: np.ndarray | None = None, names: dict | None = None) -> None:
         """Matching forms of the positions in `needed` (positions or a boolean mask; all if
         None); the others count as empty.
 
-        `places`: the result of `place_forms` for all positions, if already computed (by
-        `PlaceWorker` on the other core).
+        `names`: the result of `name_forms` for all positions, if already computed (by
+        `FormsWorker` on the other core).
         """
-        names, addresses, companies, cities = (
-            self.names,
-            self.addresses,
-            self.companies,
-            self.cities,
-        )
+        addresses, companies, cities = self.addresses, self.companies, self.cities
         if needed is not None:
             keep = needed
             if keep.dtype != bool:
                 keep = np.zeros(len(self.ids), dtype=bool)
                 keep[needed] = True
             mask = keep.tolist()
-            names = [v if k else "" for v, k in zip(names, mask, strict=True)]
             addresses = [v if k else None for v, k in zip(addresses, mask, strict=True)]
             companies = [v if k else None for v, k in zip(companies, mask, strict=True)]
             cities = [v if k else None for v, k in zip(cities, mask, strict=True)]
-        # Names that fold to the same key but differ in script are kept apart (the key is
-        # prefixed), so each name id has one script.
-        self.name_id, self.name_strings = derive(
-            names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x)
-        )
-        self.name_cjk = np.array([s.startswith("\x01") for s in self.name_strings], dtype=bool)
-        self.name_strings = [s.lstrip("\x01") for s in self.name_strings]
-        self.name_array = np.array(self.name_strings, dtype=object)
-        tokens = [s.split() or [""] for s in self.name_strings]
-        self.name_first = np.array([tk[0] for tk in tokens], dtype=object)
-        self.name_last = np.array([tk[-1] for tk in tokens], dtype=object)
-        family = {}
-        for name, nid in zip(names, self.name_id.tolist(), strict=True):
-            if nid >= 0 and nid not in family:
-                family[nid] = (nz.name_tokens(name) or ("",))[0]
-        self.name_family = np.array(
-            [family.get(i, "") for i in range(len(self.name_strings))], dtype=object
-        )
-        self.name_ntok = np.array([len(tk) for tk in tokens], dtype=np.int16)
+            if names is None:
+                names = name_forms([v if k else "" for v, k in zip(self.names, mask, strict=True)])
+        if names is None:
+            names = name_forms(self.names)
         self.bday_id, _ = factorize([b or "" for b in self.birthdays])
-        if places is None:
-            places = place_forms(addresses, companies, cities)
-        for name, value in places.items():
-            setattr(self, name, value)
+        for attr, value in [*names.items(), *place_forms(addresses, companies, cities).items()]:
+            setattr(self, attr, value)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def position(self, customer_id: int) -> int:
         return int(np.searchsorted(self.ids, customer_id))
+
+
+def name_forms(names: list[str]) -> dict[str, Any]:
+    """Matching forms of names (factorised), by Table attribute."""
+    # Names that fold to the same key but differ in script are kept apart (the key is
+    # prefixed), so each name id has one script.
+    name_id, strings = derive(names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x))
+    name_cjk = np.array([s.startswith("\x01") for s in strings], dtype=bool)
+    strings = [s.lstrip("\x01") for s in strings]
+    tokens = [s.split() or [""] for s in strings]
+    family = {}
+    for name, nid in zip(names, name_id.tolist(), strict=True):
+        if nid >= 0 and nid not in family:
+            family[nid] = (nz.name_tokens(name) or ("",))[0]
+    return {
+        "name_id": name_id,
+        "name_strings": strings,
+        "name_cjk": name_cjk,
+        "name_array": np.array(strings, dtype=object),
+        "name_first": np.array([tk[0] for tk in tokens], dtype=object),
+        "name_last": np.array([tk[-1] for tk in tokens], dtype=object),
+        "name_family": np.array([family.get(i, "") for i in range(len(strings))], dtype=object),
+        "name_ntok": np.array([len(tk) for tk in tokens], dtype=np.int16),
+    }
 
 
 def place_forms(
@@ -174,36 +175,37 @@ def place_forms(
     }
 
 
-#: Below this many customers the place forms are computed in-process (a worker costs more).
+#: Below this many customers the name forms are computed in-process (a worker costs more).
 PARALLEL_MIN = 20_000
-_FORKED: tuple[list[Any], list[Any], list[Any]] | None = None
+_FORKED: list[str] | None = None
 
 
-def _forked_place_forms() -> dict[str, Any]:
+def _forked_name_forms() -> dict[str, Any]:
     assert _FORKED is not None
-    return place_forms(*_FORKED)
+    return name_forms(_FORKED)
 
 
-class PlaceWorker:
-    """`place_forms` of a Table's columns in a forked process (the second core).
+class FormsWorker:
+    """`name_forms` of all customers in a forked process (the second core), while the
+    parent reads phones, emails and keys and builds the candidate pairs.
 
     The columns reach the child through fork (copy-on-write), not through a pipe; only the
     result is sent back. `result()` returns None if no worker could be used (small table, no
     fork on this platform, or the worker failed): the caller then computes in-process.
     """
 
-    def __init__(self, addresses: list[Any], companies: list[Any], cities: list[Any]) -> None:
+    def __init__(self, names: list[str]) -> None:
         global _FORKED
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         self._pool = self._future = None
-        if len(addresses) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        if len(names) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
             return
-        _FORKED = (addresses, companies, cities)
+        _FORKED = names
         try:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self._future = self._pool.submit(_forked_place_forms)
+            self._future = self._pool.submit(_forked_name_forms)
         except (OSError, RuntimeError):
             self.close()
         finally:
@@ -242,12 +244,12 @@ def load(
     only: Iterable[int] | None = None,
     *,
     defer: bool = False,
-    on_read: Callable[[list[Any], list[Any], list[Any]], Any] | None = None,
+    on_read: Callable[[list[str]], Any] | None = None,
 ) -> Table:
     """Read the customers (optionally only these ids) into a Table (see `Table.prepare`).
 
-    `on_read(addresses, companies, cities)` is called as soon as the customers are read,
-    before phones and emails (to start a `PlaceWorker`).
+    `on_read(names)` is called as soon as the customers are read, before phones and emails
+    (to start a `FormsWorker`).
     """
     wanted = None if only is None else set(only)
     cid, names, companies, addresses, cities, birthdays = _columns(
@@ -257,7 +259,7 @@ def load(
     ids = np.array(cid, dtype=np.int64)
     del cid
     if on_read is not None:
-        on_read(addresses, companies, cities)
+        on_read(names)
 
     def multi(sql: str, columns: int = 1) -> list[Multi]:
         got = _columns(conn, sql, columns + 1, wanted)
