@@ -68,6 +68,9 @@ def run_child(path: Path, thresholds: list[float]) -> None:
     groups = dedupe.find_groups(store.conn, min_score=low, stats=stats, with_reasons=False)
     elapsed = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # FormsWorker
+    worker_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_cpu = worker_cpu.ru_utime + worker_cpu.ru_stime
     cpu = time.process_time()
     lookup_ms = _lookup_times(store)
     extra = {}
@@ -83,6 +86,8 @@ def run_child(path: Path, thresholds: list[float]) -> None:
                 "cpu_seconds": cpu,
                 "lookup_ms": lookup_ms,
                 "peak_rss_mib": rss,
+                "worker_rss_mib": worker_rss,
+                "worker_cpu_seconds": worker_cpu,
                 "customers": stats.customers,
                 "candidate_pairs": stats.candidate_pairs,
                 "groups": {str(low): [g.ids for g in groups], **extra},
@@ -188,8 +193,9 @@ def main() -> None:
             print(f"\n== {label}: n={n} seed={args.seed}")
             print(
                 f"customers {result['customers']}  candidate pairs {result['candidate_pairs']}  "
-                f"time {result['seconds']:.2f} s (CPU {result['cpu_seconds']:.2f} s)  "
-                f"peak RSS {result['peak_rss_mib']:.0f} MiB"
+                f"time {result['seconds']:.2f} s (CPU {result['cpu_seconds']:.2f} s + worker "
+                f"{result['worker_cpu_seconds']:.2f} s)  peak RSS {result['peak_rss_mib']:.0f} MiB "
+                f"(+ worker {result['worker_rss_mib']:.0f} MiB)"
             )
             lk = result["lookup_ms"]
             print(f"one-customer check (add): median {lk['median']:.1f} ms, p95 {lk['p95']:.1f} ms")

@@ -178,3 +178,38 @@ def test_find_filters_restrict_the_search(cli, db):
     assert [g["ids"] for g in _groups(cli, "--email", "@x.com")] == [[c, d]]
     assert _groups(cli, "--tag", "VIP") == []  # only one member carries the tag
     assert _groups(cli, "--tag", "no-such-tag") == []
+
+
+def test_forked_worker_gives_the_same_groups(store, monkeypatch):
+    """The name forms computed in the forked worker equal the in-process ones."""
+    from custinfo import dedupe, validation
+    from custinfo.dedupe import table
+
+    people = [
+        ("张伟", ["13800138000"], "1980-02-03"),
+        ("Zhang Wei", ["138-0013-8000"], "1980-02-03"),
+        ("Christy Winters", ["13900139000"], None),
+        ("winters christy", ["+86 139 0013 9000"], None),
+        ("Christy Keith", [], None),
+    ]
+    for name, phones, birthday in people:
+        customer = validation.customer_input(
+            name=name, region="CN", phones=phones, birthday=birthday
+        )
+        store.add(customer, allow_duplicate=True)
+
+    def run() -> list[tuple[list[int], float]]:
+        return [(g.ids, g.score) for g in dedupe.find_groups(store.conn, with_reasons=False)]
+
+    in_process = run()
+    monkeypatch.setattr(table, "PARALLEL_MIN", 0)
+    started = []
+    real = table.FormsWorker.__init__
+
+    def spy(self, names):  # type: ignore[no-untyped-def]
+        real(self, names)
+        started.append(self._future is not None)
+
+    monkeypatch.setattr(table.FormsWorker, "__init__", spy)
+    assert run() == in_process and len(in_process) == 2
+    assert started == [True]

@@ -52,8 +52,16 @@ def find_groups(
         only = set(only)
         if len(only) < 2:
             return []
-    t = table.load(conn, only)
-    return _groups(t, conn, min_score, stats, with_reasons, blocking, group, score)
+    workers: list[Any] = []  # name forms on the other core while blocking runs here
+    try:
+        t = table.load(
+            conn, only, defer=True, on_read=lambda names: workers.append(table.FormsWorker(names))
+        )
+        worker = workers[0] if workers else None
+        return _groups(t, conn, min_score, stats, with_reasons, blocking, group, score, worker)
+    finally:
+        for w in workers:
+            w.close()
 
 
 def groups_in_table(
@@ -65,8 +73,14 @@ def groups_in_table(
     return _groups(t, None, min_score, None, with_reasons, blocking, group, score)
 
 
-def _groups(t, conn, min_score, stats, with_reasons, blocking, group, score):  # type: ignore[no-untyped-def]
+def _groups(t, conn, min_score, stats, with_reasons, blocking, group, score, worker=None):  # type: ignore[no-untyped-def]
+    import numpy as np
+
     cand = blocking.candidates(t, conn)
+    if not hasattr(t, "name_id"):  # deferred: matching forms only where pairs need them
+        needed = np.zeros(len(t), dtype=bool)
+        needed[cand.a] = needed[cand.b] = True
+        t.prepare(needed, worker.result() if worker is not None else None)
     f = score.features(t, cand.a, cand.b, cand.shared_phone, cand.shared_email, cand.shared_local)
     s, c = score.scores(f), score.conflicts(f)
     found = group.build(t, cand.a, cand.b, s, c, min_score)

@@ -6,8 +6,8 @@ distinct pair of strings is compared once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -87,43 +87,142 @@ class Table:
     city_id: np.ndarray = field(init=False)
     has_phone: np.ndarray = field(init=False)
     has_email: np.ndarray = field(init=False)
+    #: All customers of the database are in the table (blocking may pre-filter keys in SQL).
+    complete: bool = field(default=False, repr=False)
+    #: Leave the matching forms to `prepare(needed)` (computed only where pairs need them).
+    defer: InitVar[bool] = False
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, defer: bool) -> None:
         n = len(self.ids)
-        # Names that fold to the same key but differ in script are kept apart (the key is
-        # prefixed), so each name id has one script.
-        self.name_id, self.name_strings = derive(
-            self.names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x)
-        )
-        self.name_cjk = np.array([s.startswith("\x01") for s in self.name_strings], dtype=bool)
-        self.name_strings = [s.lstrip("\x01") for s in self.name_strings]
-        self.name_array = np.array(self.name_strings, dtype=object)
-        tokens = [s.split() or [""] for s in self.name_strings]
-        self.name_first = np.array([tk[0] for tk in tokens], dtype=object)
-        self.name_last = np.array([tk[-1] for tk in tokens], dtype=object)
-        family = {}
-        for name, nid in zip(self.names, self.name_id.tolist(), strict=True):
-            if nid >= 0 and nid not in family:
-                family[nid] = (nz.name_tokens(name) or ("",))[0]
-        self.name_family = np.array(
-            [family.get(i, "") for i in range(len(self.name_strings))], dtype=object
-        )
-        self.name_ntok = np.array([len(tk) for tk in tokens], dtype=np.int16)
-        self.bday_id, _ = factorize([b or "" for b in self.birthdays])
-        self.addr_id, self.addr_strings = factorize(
-            [nz.address_key(a, c) for a, c in zip(self.addresses, self.cities, strict=True)]
-        )
-        self.addr_digits, _ = derive(self.addresses, lambda a: nz.address_digits(a, ""))
-        self.comp_id, self.comp_strings = derive(self.companies, nz.company_key)
-        self.city_id, _ = derive(self.cities, nz.city_key)
         self.has_phone = self.phones.present(n)
         self.has_email = self.emails.present(n)
+        if not defer:
+            self.prepare()
+
+    def prepare(self, needed: np.ndarray | None = None, names: dict | None = None) -> None:
+        """Matching forms of the positions in `needed` (positions or a boolean mask; all if
+        None); the others count as empty.
+
+        `names`: the result of `name_forms` for all positions, if already computed (by
+        `FormsWorker` on the other core).
+        """
+        addresses, companies, cities = self.addresses, self.companies, self.cities
+        if needed is not None:
+            keep = needed
+            if keep.dtype != bool:
+                keep = np.zeros(len(self.ids), dtype=bool)
+                keep[needed] = True
+            mask = keep.tolist()
+            addresses = [v if k else None for v, k in zip(addresses, mask, strict=True)]
+            companies = [v if k else None for v, k in zip(companies, mask, strict=True)]
+            cities = [v if k else None for v, k in zip(cities, mask, strict=True)]
+            if names is None:
+                names = name_forms([v if k else "" for v, k in zip(self.names, mask, strict=True)])
+        if names is None:
+            names = name_forms(self.names)
+        self.bday_id, _ = factorize([b or "" for b in self.birthdays])
+        for attr, value in [*names.items(), *place_forms(addresses, companies, cities).items()]:
+            setattr(self, attr, value)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def position(self, customer_id: int) -> int:
         return int(np.searchsorted(self.ids, customer_id))
+
+
+def name_forms(names: list[str]) -> dict[str, Any]:
+    """Matching forms of names (factorised), by Table attribute."""
+    # Names that fold to the same key but differ in script are kept apart (the key is
+    # prefixed), so each name id has one script.
+    name_id, strings = derive(names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x))
+    name_cjk = np.array([s.startswith("\x01") for s in strings], dtype=bool)
+    strings = [s.lstrip("\x01") for s in strings]
+    tokens = [s.split() or [""] for s in strings]
+    family = {}
+    for name, nid in zip(names, name_id.tolist(), strict=True):
+        if nid >= 0 and nid not in family:
+            family[nid] = (nz.name_tokens(name) or ("",))[0]
+    return {
+        "name_id": name_id,
+        "name_strings": strings,
+        "name_cjk": name_cjk,
+        "name_array": np.array(strings, dtype=object),
+        "name_first": np.array([tk[0] for tk in tokens], dtype=object),
+        "name_last": np.array([tk[-1] for tk in tokens], dtype=object),
+        "name_family": np.array([family.get(i, "") for i in range(len(strings))], dtype=object),
+        "name_ntok": np.array([len(tk) for tk in tokens], dtype=np.int16),
+    }
+
+
+def place_forms(
+    addresses: list[str | None], companies: list[str | None], cities: list[str | None]
+) -> dict[str, Any]:
+    """Matching forms of addresses, companies and cities (factorised), by Table attribute."""
+    addr_id, addr_strings = factorize(
+        [nz.address_key(a, c) for a, c in zip(addresses, cities, strict=True)]
+    )
+    addr_digits, _ = derive(addresses, lambda a: nz.address_digits(a, ""))
+    comp_id, comp_strings = derive(companies, nz.company_key)
+    city_id, _ = derive(cities, nz.city_key)
+    return {
+        "addr_id": addr_id,
+        "addr_strings": addr_strings,
+        "addr_digits": addr_digits,
+        "comp_id": comp_id,
+        "comp_strings": comp_strings,
+        "city_id": city_id,
+    }
+
+
+#: Below this many customers the name forms are computed in-process (a worker costs more).
+PARALLEL_MIN = 20_000
+_FORKED: list[str] | None = None
+
+
+def _forked_name_forms() -> dict[str, Any]:
+    assert _FORKED is not None
+    return name_forms(_FORKED)
+
+
+class FormsWorker:
+    """`name_forms` of all customers in a forked process (the second core), while the
+    parent reads phones, emails and keys and builds the candidate pairs.
+
+    The columns reach the child through fork (copy-on-write), not through a pipe; only the
+    result is sent back. `result()` returns None if no worker could be used (small table, no
+    fork on this platform, or the worker failed): the caller then computes in-process.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        global _FORKED
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = self._future = None
+        if len(names) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        _FORKED = names
+        try:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self._future = self._pool.submit(_forked_name_forms)
+        except (OSError, RuntimeError):
+            self.close()
+        finally:
+            _FORKED = None
+
+    def result(self) -> dict[str, Any] | None:
+        try:
+            return None if self._future is None else self._future.result()
+        except Exception:  # BrokenProcessPool, MemoryError in the child...: do it here
+            return None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = self._future = None
 
 
 def _columns(conn: Any, sql: str, width: int, wanted: set[int] | None) -> list[list[Any]]:
@@ -140,8 +239,18 @@ def _columns(conn: Any, sql: str, width: int, wanted: set[int] | None) -> list[l
     return cols
 
 
-def load(conn: Any, only: Iterable[int] | None = None) -> Table:
-    """Read the customers (optionally only these ids) into a Table."""
+def load(
+    conn: Any,
+    only: Iterable[int] | None = None,
+    *,
+    defer: bool = False,
+    on_read: Callable[[list[str]], Any] | None = None,
+) -> Table:
+    """Read the customers (optionally only these ids) into a Table (see `Table.prepare`).
+
+    `on_read(names)` is called as soon as the customers are read, before phones and emails
+    (to start a `FormsWorker`).
+    """
     wanted = None if only is None else set(only)
     cid, names, companies, addresses, cities, birthdays = _columns(
         conn, "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id", 6,
@@ -149,6 +258,8 @@ def load(conn: Any, only: Iterable[int] | None = None) -> Table:
     )  # fmt: skip
     ids = np.array(cid, dtype=np.int64)
     del cid
+    if on_read is not None:
+        on_read(names)
 
     def multi(sql: str, columns: int = 1) -> list[Multi]:
         got = _columns(conn, sql, columns + 1, wanted)
@@ -175,6 +286,8 @@ def load(conn: Any, only: Iterable[int] | None = None) -> Table:
         phones=phones,
         emails=emails,
         email_keys=email_keys,
+        complete=wanted is None,
+        defer=defer,
     )
 
 
