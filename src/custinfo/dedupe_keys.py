@@ -7,16 +7,38 @@ through their own indexed tables).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 _CHUNK = 2000
 
 
-def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
-    """(key hash, customer id) rows for these customers."""
+def derive(
+    name: str, birthday: str | None, email_keys: Iterable[str], address: str | None,
+    city: str | None,
+) -> tuple[int, ...]:  # fmt: skip
+    """One customer's key hashes from its stored values (pure: import workers run it)."""
     from custinfo.dedupe.normalize import blocking_keys, stable_hash
 
+    keys = blocking_keys(name, birthday, list(email_keys), address, city)
+    return tuple(sorted({stable_hash(key) for key in keys}))
+
+
+def derive_row(row: Any) -> tuple[int, ...]:
+    """`derive` for a validated import row (`importer.rows.Valid`)."""
+    return derive(row.name, row.birthday, [key for _, key in row.emails], row.address, row.city)
+
+
+def store_derived(conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
+    """Insert the keys of freshly inserted customers."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)",
+        [(key, cid) for cid, keys in items for key in keys],
+    )
+
+
+def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """(key hash, customer id) rows for these customers."""
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         emails: dict[int, list[str]] = {}
@@ -27,9 +49,9 @@ def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
         for cid, name, birthday, address, city in conn.execute(
             f"SELECT id, name, birthday, address, city FROM customers WHERE id IN ({marks})",
             chunk,
-        ):
-            for key in blocking_keys(name, birthday, emails.get(cid, ()), address, city):
-                yield stable_hash(key), cid
+        ).fetchall():
+            for key in derive(name, birthday, emails.get(cid, ()), address, city):
+                yield key, cid
 
 
 def changed(conn: Any, ids: Sequence[int]) -> None:

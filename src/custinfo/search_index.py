@@ -62,6 +62,48 @@ def email_rev(key: str) -> str:
     return key[::-1]
 
 
+Derived = tuple[tuple[str, str, str, str], str, tuple[str, ...], tuple[str, ...]]
+
+
+def derive(
+    name: str, company: str | None, address: str | None, city: str | None,
+    notes: Iterable[str], e164s: Iterable[str], email_keys: Iterable[str],
+) -> Derived:  # fmt: skip
+    """One customer's index entries from its stored values (notes in id order): the folded
+    document, its FTS tokens, reversed phone digits and reversed email keys. Pure, so the
+    import computes it in its validating workers."""
+    other = "\n".join([address or "", *notes])
+    doc = (fold(name), fold(company or ""), fold(city or ""), _fold_lines(other))
+    return (doc, tokens_of(*doc), tuple(dict.fromkeys(map(phone_rev, e164s))),
+            tuple(dict.fromkeys(map(email_rev, email_keys))))  # fmt: skip
+
+
+def derive_row(row: Any) -> Derived:
+    """`derive` for a validated import row (`importer.rows.Valid`)."""
+    return derive(row.name, row.company, row.address, row.city,
+                  [text for _, text in row.notes], [e164 for e164, _ in row.phones],
+                  [key for _, key in row.emails])  # fmt: skip
+
+
+def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
+    """Insert the entries of freshly inserted customers (none indexed yet)."""
+    conn.executemany(
+        "INSERT INTO search_docs(customer_id, name, company, city, other) VALUES (?, ?, ?, ?, ?)",
+        [(cid, *d[0]) for cid, d in items],
+    )
+    conn.executemany(
+        "INSERT INTO search_fts(rowid, doc) VALUES (?, ?)", [(cid, d[1]) for cid, d in items]
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO search_phones(rev, customer_id) VALUES (?, ?)",
+        [(rev, cid) for cid, d in items for rev in d[2]],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO search_emails(rev, customer_id) VALUES (?, ?)",
+        [(rev, cid) for cid, d in items for rev in d[3]],
+    )
+
+
 # -- hooks --------------------------------------------------------------------------------
 def changed(conn: Any, ids: Sequence[int]) -> None:
     """Customers were added or changed: re-index them (inside the caller's transaction)."""
@@ -139,38 +181,24 @@ def _index(conn: Any, ids: list[int]) -> None:
         f"SELECT customer_id, text FROM notes WHERE customer_id IN ({marks}) ORDER BY id", ids
     ):
         notes.setdefault(cid, []).append(text)
-    docs = []
-    for cid, name, company, address, city in conn.execute(
+    phones: dict[int, list[str]] = {}
+    for cid, e164 in conn.execute(
+        f"SELECT customer_id, e164 FROM phones WHERE customer_id IN ({marks})", ids
+    ).fetchall():
+        phones.setdefault(cid, []).append(e164)
+    emails: dict[int, list[str]] = {}
+    for cid, key in conn.execute(
+        f"SELECT customer_id, key FROM emails WHERE customer_id IN ({marks})", ids
+    ).fetchall():
+        emails.setdefault(cid, []).append(key)
+    rows = conn.execute(
         f"SELECT id, name, company, address, city FROM customers WHERE id IN ({marks})", ids
-    ):
-        other = "\n".join([address or "", *notes.get(cid, ())])
-        docs.append((cid, fold(name), fold(company or ""), fold(city or ""), _fold_lines(other)))
-    conn.executemany(
-        "INSERT INTO search_docs(customer_id, name, company, city, other) VALUES (?, ?, ?, ?, ?)",
-        docs,
-    )
-    conn.executemany(
-        "INSERT INTO search_fts(rowid, doc) VALUES (?, ?)",
-        ((d[0], tokens_of(d[1], d[2], d[3], d[4])) for d in docs),
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO search_phones(rev, customer_id) VALUES (?, ?)",
-        (
-            (phone_rev(e164), cid)
-            for cid, e164 in conn.execute(
-                f"SELECT customer_id, e164 FROM phones WHERE customer_id IN ({marks})", ids
-            ).fetchall()
-        ),
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO search_emails(rev, customer_id) VALUES (?, ?)",
-        (
-            (email_rev(key), cid)
-            for cid, key in conn.execute(
-                f"SELECT customer_id, key FROM emails WHERE customer_id IN ({marks})", ids
-            ).fetchall()
-        ),
-    )
+    ).fetchall()
+    items = []
+    for cid, name, company, address, city in rows:
+        values = (notes.get(cid, ()), phones.get(cid, ()), emails.get(cid, ()))
+        items.append((cid, derive(name, company, address, city, *values)))
+    store_derived(conn, items)
 
 
 def _fold_lines(text: str) -> str:

@@ -259,6 +259,7 @@ class _Loader:
         if self.pending:
             ids = insert_bulk(self.store, conn, self.pending, source=self.source,
                               tag_ids=self.tag_ids)  # fmt: skip
+            hooks.store_derived(conn, ids, [row.derived for row in self.pending])
             self.inserted.extend(ids)
             if self.options.on_duplicate != "add":
                 hits = self.hits
@@ -274,14 +275,17 @@ class _Loader:
             self.fields.update(name for name, value in pairs if name and value)
 
     def finish(self, conn: Any) -> None:
-        """One hooks call and one audit entry for the whole import (no values)."""
+        """Derived data the workers did not compute, and one audit entry for the whole
+        import (no values)."""
         self.flush(conn)
         inserted = self.inserted  # ascending: ids are assigned in order
-        merged_only = [i for i in sorted(self.merged_ids) if not _contains_sorted(inserted, i)]
+        merged = sorted(self.merged_ids)
+        merged_only = [i for i in merged if not _contains_sorted(inserted, i)]
         ids = array("q", inserted)  # compact: 8 bytes an id, also at 1M rows
-        hooks.bulk_end(conn, ids)
-        # Existing customers changed by --on-duplicate merge: their derived data is replaced.
-        hooks.changed(conn, merged_only)
+        hooks.bulk_end(conn, ids, derived=True)
+        # Customers changed by --on-duplicate merge (existing ones, and rows of this import
+        # that a later row merged into): their derived data is recomputed.
+        hooks.changed(conn, merged)
         ids.extend(merged_only)
         s = self.summary
         detail = (
@@ -297,7 +301,7 @@ class _Loader:
 
 #: Audit field names, aligned with `Valid`'s fields (line → None).
 _FIELD_NAMES = (None, "name", "company", "address", "city", "birthday", None, None, "phones",
-                "emails", "tags", "notes", None)  # fmt: skip
+                "emails", "tags", "notes", None, None)  # fmt: skip
 
 
 def _contains_sorted(values: array, value: int) -> bool:

@@ -4,7 +4,11 @@ Each module named in HOOK_MODULES that is installed may define any of:
 
 - `changed(conn, ids)`: customers were added or changed (inside the writing transaction);
 - `removed(conn, ids)`: customers are about to be deleted (purge, merge);
-- `bulk_end(conn, ids)`: a bulk load (import) inserted `ids` without per-row `changed` calls.
+- `bulk_end(conn, ids)`: a bulk load (import) inserted `ids` without per-row `changed` calls;
+- `derive_row(row)` and `store_derived(conn, [(id, derived), ...])`: the import's fast path.
+  `derive_row` computes a new customer's derived data from its validated row (a pure
+  function, run in the import's worker processes); `store_derived` writes it once the row
+  has its id. A module with these is left out of `bulk_end(..., derived=True)`.
 
 The names are declared here up front so features can be added without editing this file.
 """
@@ -47,5 +51,27 @@ def removed(conn: Any, ids: Sequence[int]) -> None:
     _call("removed", conn, ids)
 
 
-def bulk_end(conn: Any, ids: Sequence[int]) -> None:
-    _call("bulk_end", conn, ids)
+def bulk_end(conn: Any, ids: Sequence[int], *, derived: bool = False) -> None:
+    """`derived`: the rows' `derive`d data was already stored (only the others are told)."""
+    if not ids:
+        return
+    for module in _modules():
+        handler = getattr(module, "bulk_end", None)
+        if handler is not None and not (derived and hasattr(module, "derive_row")):
+            handler(conn, list(ids))
+
+
+@cache
+def _derivers() -> tuple[ModuleType, ...]:
+    return tuple(m for m in _modules() if hasattr(m, "derive_row"))
+
+
+def derive(row: Any) -> tuple[Any, ...]:
+    """Every module's derived data for one new customer's validated row (a plain tuple)."""
+    return tuple(module.derive_row(row) for module in _derivers())
+
+
+def store_derived(conn: Any, ids: Sequence[int], derived: Sequence[tuple[Any, ...]]) -> None:
+    """Store `derive`d data of freshly inserted customers `ids` (aligned with `derived`)."""
+    for index, module in enumerate(_derivers()):
+        module.store_derived(conn, [(i, d[index]) for i, d in zip(ids, derived, strict=True)])
