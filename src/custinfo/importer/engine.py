@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from custinfo import audit
+from custinfo.importer.keyfilter import KeyFilter
 from custinfo.importer.mapping import parse_maps, plan
 from custinfo.importer.parallel import validated
 from custinfo.importer.rejects import RejectsWriter
@@ -32,6 +33,7 @@ MAX_REPORTED = 50
 # 8 MiB is ~3x slower at 1M rows), small enough to keep the process under 150 MB.
 CACHE_KIB = 40 * 1024
 POLICIES = ("skip", "merge", "add")
+FILTER_MIN_ROWS = 20_000  # below this an import looks its duplicates up directly
 
 
 @dataclass
@@ -174,6 +176,12 @@ class _Loader:
         self.checker: Any = None
         self.hits: dict[str, int] = {}  # duplicate key -> lowest customer id, this chunk
         self.tag_ids: dict[str, int] = {}
+        # Built once the import is big next to the database (reading every stored key then
+        # costs less than the lookups it saves); None until then.
+        self.filter: KeyFilter | None = None
+        top = store.conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0
+        self.filter_after = max(FILTER_MIN_ROWS, top // 2)  # rows read
+        self.rows_read = 0
 
     def reject(self, record: Any, result: Invalid) -> None:
         self.summary.rejected += 1
@@ -191,9 +199,12 @@ class _Loader:
     def load_chunk(self, conn: Any, pairs: list[tuple[Any, Valid | Invalid]]) -> None:
         """Apply one chunk: duplicates are looked up for the whole chunk in a few queries,
         and the chunk's new customers are written before the next chunk is looked up."""
+        self.rows_read += len(pairs)
         if self.options.on_duplicate != "add" and not self.failed:
+            if self.filter is None and self.rows_read >= self.filter_after:
+                self.filter = KeyFilter.from_db(conn)  # every earlier chunk is written
             valid = [r for _, r in pairs if not isinstance(r, Invalid)]
-            self.hits = _prefetch(conn, valid)
+            self.hits = _prefetch(conn, valid, self.filter)
         for record, result in pairs:
             if not isinstance(result, Invalid) and (refused := self._suppressed(conn, result)):
                 result = refused
@@ -249,6 +260,8 @@ class _Loader:
             merge_into(conn, self.store, existing, row, self.now)
             for key in keys:  # later rows with these phones/emails now match `existing`
                 self.hits[key] = min(self.hits.get(key, existing), existing)
+            if self.filter is not None:
+                self.filter.update(keys)
             self.merged_ids.add(existing)
             self.summary.merged += 1
             self._note_fields(row)
@@ -266,6 +279,8 @@ class _Loader:
                 for new_id, row in zip(ids, self.pending, strict=True):
                     for key in row.keys:
                         hits[key] = min(hits.get(key, new_id), new_id)
+                if self.filter is not None:
+                    self.filter.update(self.pending_keys)
             self.pending.clear()
             self.pending_keys.clear()
 
@@ -309,10 +324,13 @@ def _contains_sorted(values: array, value: int) -> bool:
     return index < len(values) and values[index] == value
 
 
-def _prefetch(conn: Any, rows: list[Valid]) -> dict[tuple[str, str], int]:
+def _prefetch(conn: Any, rows: list[Valid], known: KeyFilter | None) -> dict[str, int]:
     """Lowest customer id per phone (number and extension) and email key of `rows` that is
-    already in the database (including customers imported earlier in this run)."""
+    already in the database (including customers imported earlier in this run). With a
+    filter of the stored keys, only the keys it may hold are looked up."""
     hits: dict[str, int] = {}
+    if known is not None:
+        rows = [r for r in rows if any(key in known for key in r.keys)]
     numbers = sorted({e164 for r in rows for e164, _ in r.phones})
     for start in range(0, len(numbers), 500):
         part = numbers[start : start + 500]
