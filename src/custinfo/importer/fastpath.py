@@ -66,46 +66,25 @@ def email(raw: str) -> Email:
 
 
 # -- phones -------------------------------------------------------------------------------
-# Inputs of only digits, spaces and ( ) . - with at most a leading "+" ("+86 139 1234 5678",
-# "139-1234-5678", "+1 (650) 253-0000") parse trivially: the country code is read off a
-# leading "+" (calling codes are prefix-free) or is the region's, and the rest is the
-# national number. Whenever phonenumbers could do something cleverer (an IDD or national
-# prefix, a leading 0, the region's own country code typed without "+", odd lengths) or
-# the number is invalid, the full `validation.normalize_phone` decides instead. Validity
-# itself is always `phonenumbers.is_valid_number`.
-_SIMPLE_PHONE = re.compile(r"\+?[0-9][0-9 ().\-]*[0-9]")
+# Inputs of digits, spaces and ( ) . - with at most one leading "+" (and optionally an
+# extension the validation layer splits off: "转 8", "ext. 12", "x3") go through an exact
+# re-enactment of the branches `phonenumbers.parse` takes on such strings: "+" or the
+# region's international prefix (0086, 001) then the calling code; else the region's own
+# calling code typed without "+"; then the national prefix or carrier code ("0755…",
+# "17951…"), using phonenumbers' own helpers for the intricate steps. Any input the
+# re-enactment does not cover, any step where phonenumbers would raise, and every number
+# that is not valid, goes to the full `validation.normalize_phone`, so failures (and their
+# messages) are always the validation layer's own.
+#
+# Validity is `phonenumbers.is_valid_number` re-stated over the metadata (see `_Validity`):
+# the region is picked exactly as `region_code_for_number` does (leading digits, else the
+# first region whose types match), and a region's test is "matches general_desc and at
+# least one number type's desc", each desc honouring its possible lengths, compiled into
+# one regex per national number length.
+_SIMPLE_PHONE = re.compile(r"\(?(\+?)[0-9][0-9 ().\-]*[0-9]")
+_EXTENSION_WORDS = validation._EXTENSION_WORDS
 _NOT_DIGIT = re.compile(r"\D")
-
-
-@lru_cache(maxsize=512)
-def _region_info(region: str) -> tuple[int, Any, Any] | None:
-    """(country code, international prefix pattern, national prefix pattern) of a region."""
-    import phonenumbers
-
-    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if meta is None or meta.country_code is None:
-        return None
-    return (
-        meta.country_code,
-        _pattern(meta.international_prefix),
-        _pattern(meta.national_prefix_for_parsing or meta.national_prefix),
-    )
-
-
-@lru_cache(maxsize=512)
-def _cc_info(cc: int) -> Any:
-    """National prefix pattern of the main region of a calling code (None: none)."""
-    import phonenumbers
-
-    region = phonenumbers.region_code_for_country_code(cc)
-    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(cc, region)
-    if meta is None:
-        return False
-    return _pattern(meta.national_prefix_for_parsing or meta.national_prefix)
-
-
-def _pattern(text: str | None) -> Any:
-    return re.compile(text) if text else None
+_MIN_NSN, _MAX_NSN = 2, 17  # phonenumbers' _MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN
 
 
 def phone(raw: str, region: str) -> Phone:
@@ -116,43 +95,233 @@ def phone(raw: str, region: str) -> Phone:
 
 def _fast_phone(raw: str, region: str) -> Phone | None:
     text = normalize_text(raw, fold_symbols=True)
-    if not _SIMPLE_PHONE.fullmatch(text):
-        return None
-    digits = _NOT_DIGIT.sub("", text)
-    if not 5 <= len(digits) <= 15:
-        return None
-    if text[0] == "+":
-        if digits[0] == "0":
+    ext = None
+    simple = _SIMPLE_PHONE.fullmatch(text)
+    if simple is None:
+        match = _EXTENSION_WORDS.search(text)
+        if match is None:
             return None
-        cc, nsn = _split_calling_code(digits)
-        if cc is None:
+        digits = _NOT_DIGIT.sub("", text[: match.start()])
+        if len(digits) < 5:
             return None
-        national = _cc_info(cc)
-        if national is False:
+        ext, text = match.group(1), text[: match.start()]
+        simple = _SIMPLE_PHONE.fullmatch(text)
+        if simple is None:
             return None
     else:
-        info = _region_info(region)
-        if info is None:
-            return None
-        cc, idd, national = info
-        if (idd is not None and idd.match(digits)) or digits.startswith(str(cc)):
-            return None
-        nsn = digits
-    if nsn[0] == "0" or len(nsn) < 4 or (national is not None and national.match(nsn)):
+        digits = _NOT_DIGIT.sub("", text)
+    if not 5 <= len(digits) <= 20:
         return None
+    parsed = _parse(digits, bool(simple.group(1)), region)
+    if parsed is None:
+        return None
+    cc, nsn = parsed
+    valid = _VALID.get(cc)
+    if valid is None:
+        valid = _VALID[cc] = _validity_for(cc)
+    if valid is False or not valid(nsn):  # type: ignore[operator]
+        return None
+    return Phone(f"+{cc}{nsn}", ext)
+
+
+def _parse(digits: str, plus: bool, region: str) -> tuple[int, str] | None:
+    """(calling code, national significant number) exactly as `phonenumbers.parse` finds them
+    for this input, or None where it would raise or the case is not covered."""
+    info = _region_info(region)
+    if info is None:
+        return None
+    meta, idd = info
+    extracted = True
+    if plus:
+        full = digits
+    else:
+        found = idd.match(digits) if idd is not None else None
+        if found is not None and digits[found.end() : found.end() + 1] != "0":
+            full = digits[found.end() :]
+        else:
+            full = None
+    if full is not None:  # after "+" or an international prefix: the calling code follows
+        if len(full) <= _MIN_NSN or full[0] == "0":
+            return None
+        cc, nsn = _split_calling_code(full)
+        if cc is None:
+            return None
+    else:
+        cc, nsn, extracted = meta.country_code, digits, False
+        prefix = str(cc)
+        if digits.startswith(prefix):  # the region's own calling code typed without "+"?
+            util = _util()
+            general = meta.general_desc
+            rest = util._maybe_strip_national_prefix_carrier_code(digits[len(prefix) :], meta)[1]
+            if (
+                not util._match_national_number(digits, general, False)
+                and util._match_national_number(rest, general, False)
+            ) or util._test_number_length(digits, meta) == util.ValidationResult.TOO_LONG:
+                nsn, extracted = rest, True
+    if extracted:
+        meta = _cc_metadata(cc, region)
+        if meta is None:
+            return None
+    if len(nsn) < _MIN_NSN:
+        return None
+    national = _national_prefix(meta)
+    if national is not None and national.match(nsn):
+        util = _util()
+        stripped = util._maybe_strip_national_prefix_carrier_code(nsn, meta)[1]
+        result = util._test_number_length(stripped, meta)
+        if result not in _KEEP_UNSTRIPPED:
+            nsn = stripped
+    if not _MIN_NSN <= len(nsn) <= _MAX_NSN or nsn[0] == "0":
+        return None  # too short/long (parse raises), or leading zeros ("Italian" numbers)
+    return cc, nsn
+
+
+_KEEP_UNSTRIPPED: frozenset[Any] = frozenset()  # length results for which parse keeps the prefix
+
+
+@lru_cache(maxsize=1)
+def _util() -> Any:
+    """phonenumbers' own helpers, for the intricate steps of `parse`."""
+    global _KEEP_UNSTRIPPED
+    from phonenumbers import phonenumberutil as util
+
+    result = util.ValidationResult
+    _KEEP_UNSTRIPPED = frozenset(
+        (result.TOO_SHORT, result.IS_POSSIBLE_LOCAL_ONLY, result.INVALID_LENGTH)
+    )
+    return util
+
+
+@lru_cache(maxsize=512)
+def _region_info(region: str) -> tuple[Any, Any] | None:
+    """(metadata, compiled international prefix or None) of a default region."""
     import phonenumbers
 
-    number = phonenumbers.PhoneNumber(country_code=cc, national_number=int(nsn))
-    if not phonenumbers.is_valid_number(number):
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
+    if meta is None or meta.country_code is None:
         return None
-    return Phone(f"+{cc}{nsn}", None)
+    return meta, _pattern(meta.international_prefix)
+
+
+@lru_cache(maxsize=512)
+def _cc_metadata(cc: int, region: str) -> Any:
+    """The metadata `parse` switches to once it has a calling code."""
+    import phonenumbers
+
+    number_region = phonenumbers.region_code_for_country_code(cc)
+    if number_region == region:
+        return phonenumbers.PhoneMetadata.metadata_for_region(region, None)
+    return phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(cc, number_region)
+
+
+_NATIONAL: dict[int, Any] = {}
+
+
+def _national_prefix(meta: Any) -> Any:
+    key = id(meta)
+    if key not in _NATIONAL:
+        _NATIONAL[key] = _pattern(meta.national_prefix_for_parsing), meta
+    return _NATIONAL[key][0]
+
+
+def _pattern(text: str | None) -> Any:
+    return re.compile(text) if text else None
+
+
+_CALLING_CODES: frozenset[int] = frozenset()
 
 
 def _split_calling_code(digits: str) -> tuple[int | None, str]:
-    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+    """`phonenumbers`' `_extract_country_code` (calling codes are prefix-free)."""
+    global _CALLING_CODES
+    if not _CALLING_CODES:
+        from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
+        _CALLING_CODES = frozenset(COUNTRY_CODE_TO_REGION_CODE)
     for size in (1, 2, 3):
         cc = int(digits[:size])
-        if cc in COUNTRY_CODE_TO_REGION_CODE:
+        if cc in _CALLING_CODES:
             return cc, digits[size:]
     return None, digits
+
+
+# -- validity -------------------------------------------------------------------------------
+_TYPES = (
+    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+    "voicemail", "fixed_line", "mobile",
+)  # fmt: skip
+_VALID: dict[int, Any] = {}  # calling code -> test of a national number, or False (no fast path)
+
+
+class _Validity:
+    """`_number_type_helper(nsn, meta) != UNKNOWN` of one region's metadata, per length."""
+
+    __slots__ = ("by_length", "meta")
+
+    def __init__(self, meta: Any) -> None:
+        self.meta = meta
+        self.by_length: dict[int, Any] = {}
+
+    def __call__(self, nsn: str) -> bool:
+        size = len(nsn)
+        test = self.by_length.get(size)
+        if test is None:
+            test = self.by_length[size] = self._compile(size)
+        return test is not False and test.fullmatch(nsn) is not None
+
+    def _compile(self, size: int) -> Any:
+        meta = self.meta
+        general = meta.general_desc
+        if not _desc_allows(general, size):
+            return False
+        types = [
+            getattr(meta, name)
+            for name in _TYPES
+            if not (name == "mobile" and meta.same_mobile_and_fixed_line_pattern)
+        ]
+        alternatives = [f"(?:{d.national_number_pattern})" for d in types if _desc_allows(d, size)]
+        if not alternatives:
+            return False
+        return re.compile(
+            f"(?=(?:{general.national_number_pattern})\\Z)(?:{'|'.join(alternatives)})"
+        )
+
+
+def _desc_allows(desc: Any, size: int) -> bool:
+    """Whether `_is_number_matching_desc` can be true for this length (then: the pattern)."""
+    return (
+        desc is not None
+        and bool(desc.national_number_pattern)
+        and (not desc.possible_length or size in desc.possible_length)
+    )
+
+
+def _validity_for(cc: int) -> Any:
+    """A test equal to `is_valid_number` for numbers with this calling code, or False."""
+    import phonenumbers
+
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc)
+    if not regions or phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY in regions:
+        return False
+    choices = []
+    for region in regions:
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+        if meta is None:
+            continue
+        if phonenumbers.country_code_for_valid_region(region) != cc:
+            return False
+        leading = re.compile(meta.leading_digits) if meta.leading_digits is not None else None
+        choices.append((leading, _Validity(meta)))
+    if len(regions) == 1:
+        return choices[0][1] if choices else False
+
+    def valid(nsn: str) -> bool:  # region_code_for_number, then is_valid_number_for_region
+        for leading, test in choices:
+            if leading is not None:
+                if leading.match(nsn):
+                    return test(nsn)
+            elif test(nsn):
+                return True
+        return False
+
+    return valid
