@@ -81,7 +81,8 @@ def email(raw: str) -> Email:
 # first region whose types match), and a region's test is "matches general_desc and at
 # least one number type's desc", each desc honouring its possible lengths, compiled into
 # one regex per national number length.
-_SIMPLE_PHONE = re.compile(r"\(?(\+?)[0-9][0-9 ().\-]*[0-9]")
+# parse drops what comes before the first digit or "+", and non-digits at the end.
+_SIMPLE_PHONE = re.compile(r"[ (.\-]*(\+?)[ (.\-]*[0-9][0-9 ().\-]*")
 _EXTENSION_WORDS = validation._EXTENSION_WORDS
 _NOT_DIGIT = re.compile(r"\D")
 _MIN_NSN, _MAX_NSN = 2, 17  # phonenumbers' _MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN
