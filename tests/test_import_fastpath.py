@@ -169,6 +169,20 @@ def test_random_phone_strings_are_equivalent(raw: str, region: str) -> None:
     assert_same_phone(raw, region)
 
 
+def test_edge_phones() -> None:
+    raws = ["139" + "-" * 250 + "12345678", "139" + "." * 230 + "12345678", "+" + "8" * 20,
+            "0086 " + "0" * 12, "00", "+86", "+800 1234 5678", "+1 800 234 5678", "+7 701 123 4567",
+            "+44 1624 456789", "+44 7924 123456", "(+86) 139 1234 5678)", "+(86)13912345678",
+            "86 139 1234 5678", "8613912345678", "0086013912345678", "1 650 253 0000",
+            "650 253 0000 x 1234567", "650 253 0000 x 12345678", "139 1234 5678 # 12",
+            "+39 06 1234 5678", "+39 312 345 6789", "+225 01 23 45 67 89",
+            "12593 13912345678"]  # fmt: skip
+    for raw in raws:
+        for region in DEFAULT_REGIONS:
+            assert_same_phone(raw, region)
+    assert fastpath._fast_phone("139" + "-" * 250 + "12345678", "CN") is None
+
+
 def test_validity_tables_equal_is_valid_number() -> None:
     """Around every example number of every region: single-digit changes, shorter, longer."""
     import random

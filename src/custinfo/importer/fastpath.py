@@ -86,6 +86,7 @@ _SIMPLE_PHONE = re.compile(r"[ (.\-]*(\+?)[ (.\-]*[0-9][0-9 ().\-]*")
 _EXTENSION_WORDS = validation._EXTENSION_WORDS
 _NOT_DIGIT = re.compile(r"\D")
 _MIN_NSN, _MAX_NSN = 2, 17  # phonenumbers' _MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN
+_MAX_INPUT = 250  # phonenumbers' _MAX_INPUT_STRING_LENGTH: parse raises beyond it
 
 
 def phone(raw: str, region: str) -> Phone:
@@ -111,7 +112,7 @@ def _fast_phone(raw: str, region: str) -> Phone | None:
             return None
     else:
         digits = _NOT_DIGIT.sub("", text)
-    if not 5 <= len(digits) <= 20:
+    if not 5 <= len(digits) <= 20 or len(text) > _MAX_INPUT:
         return None
     parsed = _parse(digits, bool(simple.group(1)), region)
     if parsed is None:
