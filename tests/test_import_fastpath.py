@@ -216,6 +216,40 @@ def test_validity_tables_equal_is_valid_number() -> None:
     assert checked > 10_000 and valid > checked // 4
 
 
+def test_national_prefix_step_equals_phonenumbers() -> None:
+    """`_Plan.strip` and the length tests against phonenumbers' own helpers, every region."""
+    import random
+
+    import phonenumbers
+    from phonenumbers import phonenumberutil as util
+
+    rng = random.Random(5)
+    checked = stripped = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        plan = fastpath._plan(meta)
+        prefixes = ["", "0", "1", "00", "01", "8", "10", "12593", "17951", "0118", "2", "9"]
+        if meta.national_prefix:
+            prefixes.append(meta.national_prefix)
+        for _ in range(60):
+            number = rng.choice(prefixes) + "".join(
+                rng.choice(DIGITS) for _ in range(rng.randrange(0, 13))
+            )
+            expected = util._maybe_strip_national_prefix_carrier_code(number, meta)[1]
+            assert plan.strip(number) == expected, (region, number)
+            result = util._test_number_length(number, meta)
+            assert plan.too_long(number) == (result == util.ValidationResult.TOO_LONG)
+            assert plan.keeps_stripped(number) == (result not in fastpath_keep(util))
+            checked += 1
+            stripped += expected != number
+    assert checked > 10_000 and stripped > 1_000
+
+
+def fastpath_keep(util) -> tuple:
+    result = util.ValidationResult
+    return (result.TOO_SHORT, result.IS_POSSIBLE_LOCAL_ONLY, result.INVALID_LENGTH)
+
+
 def test_synthetic_phones_take_the_fast_path() -> None:
     from custinfo.synth import generate, to_fields
 

@@ -101,17 +101,17 @@ def _fast_phone(raw: str, region: str) -> Phone | None:
     simple = _SIMPLE_PHONE.fullmatch(text)
     if simple is None:
         match = _EXTENSION_WORDS.search(text)
-        if match is None:
-            return None
-        digits = _NOT_DIGIT.sub("", text[: match.start()])
-        if len(digits) < 5:
+        if match is None or len(_NOT_DIGIT.sub("", text[: match.start()])) < 5:
             return None
         ext, text = match.group(1), text[: match.start()]
         simple = _SIMPLE_PHONE.fullmatch(text)
         if simple is None:
             return None
-    else:
-        digits = _NOT_DIGIT.sub("", text)
+    # Only ASCII digits and " ().-+" are left (cheaper than a regex substitution).
+    digits = (
+        text.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+        .replace(".", "").replace("+", "")
+    )  # fmt: skip
     if not 5 <= len(digits) <= 20 or len(text) > _MAX_INPUT:
         return None
     parsed = _parse(digits, bool(simple.group(1)), region)
@@ -121,7 +121,7 @@ def _fast_phone(raw: str, region: str) -> Phone | None:
     valid = _VALID.get(cc)
     if valid is None:
         valid = _VALID[cc] = _validity_for(cc)
-    if valid is False or not valid(nsn):  # type: ignore[operator]
+    if valid is False or not valid(nsn):
         return None
     return Phone(f"+{cc}{nsn}", ext)
 
@@ -129,13 +129,14 @@ def _fast_phone(raw: str, region: str) -> Phone | None:
 def _parse(digits: str, plus: bool, region: str) -> tuple[int, str] | None:
     """(calling code, national significant number) exactly as `phonenumbers.parse` finds them
     for this input, or None where it would raise or the case is not covered."""
-    info = _region_info(region)
+    info = _REGIONS.get(region)
     if info is None:
+        info = _REGIONS[region] = _region_info(region)
+    if info is False:
         return None
-    meta, idd = info
-    extracted = True
+    own, idd = info
     if plus:
-        full = digits
+        full: str | None = digits
     else:
         found = idd.match(digits) if idd is not None else None
         if found is not None and digits[found.end() : found.end() + 1] != "0":
@@ -148,82 +149,119 @@ def _parse(digits: str, plus: bool, region: str) -> tuple[int, str] | None:
         cc, nsn = _split_calling_code(full)
         if cc is None:
             return None
+        plan = _plan_for(cc, region)
     else:
-        cc, nsn, extracted = meta.country_code, digits, False
-        prefix = str(cc)
-        if digits.startswith(prefix):  # the region's own calling code typed without "+"?
-            util = _util()
-            general = meta.general_desc
-            rest = util._maybe_strip_national_prefix_carrier_code(digits[len(prefix) :], meta)[1]
-            if (
-                not util._match_national_number(digits, general, False)
-                and util._match_national_number(rest, general, False)
-            ) or util._test_number_length(digits, meta) == util.ValidationResult.TOO_LONG:
-                nsn, extracted = rest, True
-    if extracted:
-        meta = _cc_metadata(cc, region)
-        if meta is None:
-            return None
-    if len(nsn) < _MIN_NSN:
+        plan, cc, nsn = own, own.cc, digits
+        if digits.startswith(own.cc_text):  # the region's own calling code without "+"?
+            rest = own.strip(digits[len(own.cc_text) :])
+            if rest is None:
+                return None
+            if (not own.general_match(digits) and own.general_match(rest)) or own.too_long(digits):
+                plan, nsn = _plan_for(cc, region), rest
+    if plan is None or len(nsn) < _MIN_NSN:
         return None
-    national = _national_prefix(meta)
-    if national is not None and national.match(nsn):
-        util = _util()
-        stripped = util._maybe_strip_national_prefix_carrier_code(nsn, meta)[1]
-        result = util._test_number_length(stripped, meta)
-        if result not in _KEEP_UNSTRIPPED:
+    if plan.national is not None and plan.national.match(nsn):
+        stripped = plan.strip(nsn)
+        if stripped is None:
+            return None
+        if plan.keeps_stripped(stripped):
             nsn = stripped
     if not _MIN_NSN <= len(nsn) <= _MAX_NSN or nsn[0] == "0":
         return None  # too short/long (parse raises), or leading zeros ("Italian" numbers)
     return cc, nsn
 
 
-_KEEP_UNSTRIPPED: frozenset[Any] = frozenset()  # length results for which parse keeps the prefix
+class _Plan:
+    """What `parse` does with one region's metadata after the calling code: the national
+    prefix / carrier code step (`_maybe_strip_national_prefix_carrier_code`) and the length
+    test (`_test_number_length`) that decides whether the stripped number is kept."""
+
+    def __init__(self, meta: Any) -> None:
+        from phonenumbers import phonenumberutil
+
+        self.meta = meta
+        self.cc: int = meta.country_code
+        self.cc_text = str(meta.country_code)
+        self.national = _pattern(meta.national_prefix_for_parsing)
+        self.transform = meta.national_prefix_transform_rule or None
+        general = meta.general_desc
+        self.general = _pattern(general.national_number_pattern if general else None)
+        self._lengths: dict[int, Any] = {}
+        self._test_length = phonenumberutil._test_number_length
+        result = phonenumberutil.ValidationResult
+        self._too_long = result.TOO_LONG
+        self._keep = (result.TOO_SHORT, result.IS_POSSIBLE_LOCAL_ONLY, result.INVALID_LENGTH)
+
+    def general_match(self, number: str) -> bool:
+        """`_match_national_number(number, general_desc, False)`."""
+        return self.general is not None and self.general.fullmatch(number) is not None
+
+    def strip(self, number: str) -> str | None:
+        """The number after `_maybe_strip_national_prefix_carrier_code` (None: not covered)."""
+        if not number or self.national is None:
+            return number
+        found = self.national.match(number)
+        if found is None:
+            return number
+        viable = self.general_match(number)
+        groups = found.groups()
+        if self.transform is not None and not groups:
+            return None  # phonenumbers fails here (IndexError); let it
+        if self.transform is None or groups[-1] is None:
+            rest = number[found.end() :]
+        else:
+            rest = self.national.sub(self.transform, number, count=1)
+        return number if viable and not self.general_match(rest) else rest
+
+    def _length(self, number: str) -> Any:
+        size = len(number)
+        if size not in self._lengths:  # depends on the length only
+            self._lengths[size] = self._test_length(number, self.meta)
+        return self._lengths[size]
+
+    def too_long(self, number: str) -> bool:
+        return self._length(number) == self._too_long
+
+    def keeps_stripped(self, stripped: str) -> bool:
+        return self._length(stripped) not in self._keep
 
 
-@lru_cache(maxsize=1)
-def _util() -> Any:
-    """phonenumbers' own helpers, for the intricate steps of `parse`."""
-    global _KEEP_UNSTRIPPED
-    from phonenumbers import phonenumberutil as util
-
-    result = util.ValidationResult
-    _KEEP_UNSTRIPPED = frozenset(
-        (result.TOO_SHORT, result.IS_POSSIBLE_LOCAL_ONLY, result.INVALID_LENGTH)
-    )
-    return util
+_REGIONS: dict[str, Any] = {}  # default region -> (_Plan, international prefix) or False
+_PLANS: dict[tuple[int, str], _Plan | None] = {}
 
 
-@lru_cache(maxsize=512)
-def _region_info(region: str) -> tuple[Any, Any] | None:
-    """(metadata, compiled international prefix or None) of a default region."""
+def _region_info(region: str) -> tuple[_Plan, Any] | bool:
     import phonenumbers
 
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
     if meta is None or meta.country_code is None:
-        return None
-    return meta, _pattern(meta.international_prefix)
+        return False
+    return _plan(meta), _pattern(meta.international_prefix)
 
 
-@lru_cache(maxsize=512)
-def _cc_metadata(cc: int, region: str) -> Any:
-    """The metadata `parse` switches to once it has a calling code."""
-    import phonenumbers
+def _plan_for(cc: int, region: str) -> _Plan | None:
+    """The plan for the metadata `parse` switches to once it has a calling code."""
+    key = (cc, region)
+    if key not in _PLANS:
+        import phonenumbers
 
-    number_region = phonenumbers.region_code_for_country_code(cc)
-    if number_region == region:
-        return phonenumbers.PhoneMetadata.metadata_for_region(region, None)
-    return phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(cc, number_region)
+        number_region = phonenumbers.region_code_for_country_code(cc)
+        if number_region == region:
+            meta = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
+        else:
+            meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(cc, number_region)
+        _PLANS[key] = None if meta is None else _plan(meta)
+    return _PLANS[key]
 
 
-_NATIONAL: dict[int, Any] = {}
+_BY_METADATA: dict[int, _Plan] = {}  # id(metadata) -> plan (which keeps the metadata alive)
 
 
-def _national_prefix(meta: Any) -> Any:
-    key = id(meta)
-    if key not in _NATIONAL:
-        _NATIONAL[key] = _pattern(meta.national_prefix_for_parsing), meta
-    return _NATIONAL[key][0]
+def _plan(meta: Any) -> _Plan:
+    plan = _BY_METADATA.get(id(meta))
+    if plan is None:
+        plan = _BY_METADATA[id(meta)] = _Plan(meta)
+    return plan
 
 
 def _pattern(text: str | None) -> Any:
