@@ -232,9 +232,12 @@ _PLANS: dict[tuple[int, str], _Plan | None] = {}
 
 def _region_info(region: str) -> tuple[_Plan, Any] | bool:
     import phonenumbers
+    from phonenumbers import phonenumberutil
 
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
     if meta is None or meta.country_code is None:
+        return False
+    if not hasattr(phonenumberutil, "_test_number_length"):  # another phonenumbers: no fast path
         return False
     return _plan(meta), _pattern(meta.international_prefix)
 
