@@ -5,7 +5,15 @@ length limit), email-validator's result is the local part unchanged plus the nor
 domain, and the domain's normalisation does not depend on the local part. So the domain is
 validated once through `validation.normalize_email` (cached per domain) and reused.
 Anything else, and every failure, goes through the full `validation.normalize_email`, so
-error messages are the same too. `tests/test_import_fastpath.py` checks the equivalence.
+error messages are the same too.
+
+Phone: the inputs people usually type (digits and separators, "+", an IDD or national
+prefix, an extension) are parsed by re-stating what `phonenumbers.parse` does on them and
+validated by `is_valid_number` precompiled per region and length (see the comment below);
+anything else, and every invalid number, goes through the full `validation.normalize_phone`.
+
+`tests/test_import_fastpath.py` checks the equivalence (hypothesis over typed phones and
+random strings, every region's example numbers, phonenumbers' own helpers, synthetic data).
 """
 
 from __future__ import annotations
@@ -71,16 +79,17 @@ def email(raw: str) -> Email:
 # re-enactment of the branches `phonenumbers.parse` takes on such strings: "+" or the
 # region's international prefix (0086, 001) then the calling code; else the region's own
 # calling code typed without "+"; then the national prefix or carrier code ("0755…",
-# "17951…"), using phonenumbers' own helpers for the intricate steps. Any input the
-# re-enactment does not cover, any step where phonenumbers would raise, and every number
-# that is not valid, goes to the full `validation.normalize_phone`, so failures (and their
-# messages) are always the validation layer's own.
+# "17951…"; see `_Plan`, which reuses phonenumbers' `_test_number_length`, cached per
+# length). Any input the re-enactment does not cover, any step where phonenumbers would
+# raise, and every number that is not valid, goes to the full `validation.normalize_phone`,
+# so failures (and their messages) are always the validation layer's own.
 #
 # Validity is `phonenumbers.is_valid_number` re-stated over the metadata (see `_Validity`):
 # the region is picked exactly as `region_code_for_number` does (leading digits, else the
 # first region whose types match), and a region's test is "matches general_desc and at
 # least one number type's desc", each desc honouring its possible lengths, compiled into
 # one regex per national number length.
+#
 # parse drops what comes before the first digit or "+", and non-digits at the end.
 _SIMPLE_PHONE = re.compile(r"[ (.\-]*(\+?)[ (.\-]*[0-9][0-9 ().\-]*")
 _EXTENSION_WORDS = validation._EXTENSION_WORDS
