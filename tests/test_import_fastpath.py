@@ -157,7 +157,7 @@ def test_typed_phones_are_equivalent(phone_and_region: tuple[str, str]) -> None:
 
 
 PIECES = [*DIGITS * 3, " ", "-", ".", "(", ")", "+", "０", "８", "６", "x", "转", "#", "ext. ",
-          "00", "86", "1", "0", "　"]  # fmt: skip
+          "00", "86", "1", "0", "\u3000"]  # fmt: skip
 
 
 @settings(max_examples=1500, deadline=None)
