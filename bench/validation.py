@@ -1,0 +1,104 @@
+"""Per-row cost of the import's validation (`importer.rows.Converter`) and its fast paths.
+
+`python -m bench.validation [--n 20000] [--region CN] [--repeat 3]`
+
+Builds the rows of the import benchmark's CSV (`custinfo.synth`, seed 4, the same columns
+as `bench/importexport.py`) in memory and times, on one core, best of `--repeat`:
+- `Converter` per row, with the fast paths and, as the same-run baseline, with
+  `fastpath.phone`/`fastpath.email` replaced by the plain `validation` functions;
+- `fastpath.phone` against `validation.normalize_phone` per phone as typed;
+- `fastpath.email` against `validation.normalize_email` per email as typed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+from collections.abc import Callable
+
+HEADER = ["name", "phone", "email", "company", "address", "city", "birthday", "tags", "notes"]
+
+
+def rows(n: int) -> list[list[str]]:
+    from custinfo.synth import generate, to_fields
+
+    out = []
+    for record in generate(n, seed=4):
+        f = to_fields(record)
+        out.append([
+            f["name"], "; ".join(f["phones"]), "; ".join(f["emails"]), f["company"] or "",
+            f["address"] or "", f["city"] or "", f["birthday"] or "", ", ".join(f["tags"]),
+            "\n".join(f["notes"]),
+        ])  # fmt: skip
+    return out
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    from custinfo import validation
+    from custinfo.errors import ValidationError
+    from custinfo.importer import fastpath
+    from custinfo.importer import rows as rows_module
+    from custinfo.importer.mapping import plan
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--region", default="CN")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    data = rows(args.n)
+    converter = rows_module.Converter(HEADER, plan(HEADER, {}), {}, args.region, now="x")
+    phones = [p for r in data for p in rows_module._multi(r[1]) if r[1]]
+    emails = [e for r in data for e in rows_module._multi(r[2]) if r[2]]
+
+    def convert_all() -> None:
+        for line, row in enumerate(data, 2):
+            converter(line, row)
+
+    def each(fn: Callable[..., object], values: list[str], *extra: str) -> Callable[[], None]:
+        def run() -> None:
+            for value in values:
+                with contextlib.suppress(ValidationError):
+                    fn(value, *extra)
+
+        return run
+
+    convert_all()  # warm caches (compiled patterns, email domains) for both variants
+    fast = best(convert_all, args.repeat)
+    saved = fastpath.phone, fastpath.email
+    fastpath.phone, fastpath.email = validation.normalize_phone, validation.normalize_email
+    try:
+        plain = best(convert_all, args.repeat)
+    finally:
+        fastpath.phone, fastpath.email = saved
+    phone_fast = best(each(fastpath.phone, phones, args.region), args.repeat)
+    phone_plain = best(each(validation.normalize_phone, phones, args.region), args.repeat)
+    email_fast = best(each(fastpath.email, emails), args.repeat)
+    email_plain = best(each(validation.normalize_email, emails), args.repeat)
+
+    def line(what: str, values: int, fast_s: float, plain_s: float, unit: str) -> None:
+        print(
+            f"{what:<10} {fast_s / values * 1e6:7.2f} µs/{unit} fast path, "
+            f"{plain_s / values * 1e6:7.2f} µs/{unit} validation layer, "
+            f"{plain_s / fast_s:5.2f}x faster"
+        )
+
+    print(f"{len(data):,} rows, {len(phones):,} phones, {len(emails):,} emails, "
+          f"region {args.region}, best of {args.repeat}")  # fmt: skip
+    line("Converter", len(data), fast, plain, "row")
+    line("phone", len(phones), phone_fast, phone_plain, "phone")
+    line("email", len(emails), email_fast, email_plain, "email")
+
+
+if __name__ == "__main__":
+    main()
