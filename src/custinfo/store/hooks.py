@@ -1,10 +1,12 @@
-"""Derived data kept in step with customer writes: the search index, dedupe blocking keys.
+"""Derived data kept in step with customer writes: the search index, dedupe blocking keys,
+export cells.
 
 Each module named in HOOK_MODULES that is installed may define any of:
 
 - `changed(conn, ids)`: customers were added or changed (inside the writing transaction);
 - `removed(conn, ids)`: customers are about to be deleted (purge, merge);
-- `bulk_end(conn, ids)`: a bulk load (import) inserted `ids` without per-row `changed` calls.
+- `bulk_end(conn, ids)`: a bulk load (import) inserted `ids` without per-row `changed` calls;
+- `tagged(conn, ids)`: the tags of `ids` changed (tag add/remove/rename or merge of a tag).
 
 The names are declared here up front so features can be added without editing this file.
 """
@@ -18,7 +20,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-HOOK_MODULES = ("custinfo.search_index", "custinfo.dedupe_keys")
+HOOK_MODULES = ("custinfo.search_index", "custinfo.dedupe_keys", "custinfo.export_cells")
 
 
 @cache
@@ -49,3 +51,7 @@ def removed(conn: Any, ids: Sequence[int]) -> None:
 
 def bulk_end(conn: Any, ids: Sequence[int]) -> None:
     _call("bulk_end", conn, ids)
+
+
+def tagged(conn: Any, ids: Sequence[int]) -> None:
+    _call("tagged", conn, ids)
