@@ -268,3 +268,51 @@ def test_stale_finds_drift(store: Store) -> None:
         export_cells.refresh(conn, [cid])
     assert export_cells.stale(store.conn) == []
     assert json.loads(json.dumps(store.get(cid).tags)) == ["t"]
+
+
+def test_v005_backfills_an_older_database(tmp_path: Path) -> None:
+    from custinfo.store import migrations
+    from custinfo.store.db import Database
+    from tests.test_migrations import KEY, database_at
+
+    db = database_at(tmp_path / "old.db", 4)
+    now = "2024-01-01T00:00:00.000000Z"
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO meta(key, value) VALUES ('region', 'CN')")
+        for i in range(1, 8):
+            conn.execute(
+                "INSERT INTO customers(id, name, source, created_at, updated_at) "
+                "VALUES (?, ?, 'manual', ?, ?)",
+                (i, f"客户{i}", now, now),
+            )
+        conn.executemany(
+            "INSERT INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
+            [(1, "+8613800138000", ""), (1, "+861062345678", "23"), (3, "+8613700137000", "")],
+        )
+        conn.executemany(
+            "INSERT INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
+            [(2, "B@x.com", "b@x.com"), (2, "a@x.com", "a@x.com")],
+        )
+        conn.executemany(
+            "INSERT INTO tags(id, name, key) VALUES (?, ?, ?)",
+            [(1, "VIP", "vip"), (2, "a;b", "a;b"), (3, "c\\d", "c\\d")],
+        )
+        conn.executemany(
+            "INSERT INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
+            [(1, 1), (1, 2), (1, 3), (4, 1)],
+        )
+        conn.executemany(
+            "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
+            [(5, "2024-02-01Z", "later"), (5, "2024-01-01Z", "x;y\n\\z"), (1, now, "=1")],
+        )
+    db.close()
+    upgraded = Store.open(tmp_path / "old.db", KEY)
+    try:
+        assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] >= 5
+        assert isinstance(upgraded.db, Database) and migrations.latest_version() >= 5
+        assert_consistent(upgraded)
+        assert upgraded.conn.execute(
+            "SELECT tags_cell, notes_cell FROM customers WHERE id = 1"
+        ).fetchone() == ("a\\;b;c\\\\d;VIP", now + " =1")
+    finally:
+        upgraded.close()
