@@ -100,6 +100,11 @@ def test_upgrade_from_every_earlier_version(
                 "张伟", "上海", ["+8613800138000"], ["Z@example.com"], ["VIP"],
             )  # fmt: skip
             assert [n.text for n in got.notes] == ["回访"]
+        if 1 <= start < 5:  # v005 computed the export cells of the existing customer
+            cells = upgraded.conn.execute(
+                "SELECT phones_cell, emails_cell, tags_cell, notes_cell FROM customers"
+            ).fetchall()
+            assert cells == [("+8613800138000", "Z@example.com", "VIP", "2024-01-01Z 回访")]
     finally:
         upgraded.close()
 

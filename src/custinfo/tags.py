@@ -3,8 +3,10 @@
 Tags match case-insensitively (`validation.tag_key`) and keep the spelling first given.
 Every mutation runs in one transaction and records an audit entry naming the customers and
 the field "tags" (tag names are labels, not personal data, and are not logged either).
-Tags are not part of the search index (find filters on `customer_tags` directly), so no
-derived data needs updating here; `updated_at` does not move (a tag is the owner's label).
+Tags are not part of the search index (find filters on `customer_tags` directly); the only
+derived data is the export tags cell, updated through `hooks.tagged` for every customer whose
+tags changed (a rename changes the cell of everyone holding the tag). `updated_at` does not
+move (a tag is the owner's label).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from custinfo import audit, validation
 from custinfo.errors import NotFoundError
+from custinfo.store import hooks
 
 if TYPE_CHECKING:
     from custinfo.store import Store
@@ -72,6 +75,7 @@ def add(store: Store, tag: str, ids: Iterable[int]) -> TagChange:
             _check_ids(store, ids_json)
             raise
         changed = conn.total_changes - before
+        hooks.tagged(conn, wanted)
         name = conn.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0]
         audit.record(conn, "tag add", wanted, ["tags"], detail=f"{changed} tagged")
     return TagChange(name, changed, len(wanted) - changed)
@@ -95,6 +99,7 @@ def remove(store: Store, tag: str, ids: Iterable[int]) -> TagChange:
             (tag_id, ids_json),
         )
         changed = conn.total_changes - before
+        hooks.tagged(conn, wanted)
         _drop_if_unused(conn, tag_id)
         audit.record(conn, "tag remove", wanted, ["tags"], detail=f"{changed} untagged")
     return TagChange(name, changed, len(wanted) - changed)
@@ -141,6 +146,7 @@ def rename(store: Store, old: str, new: str) -> TagChange:
             changed = conn.total_changes - before
             conn.execute("DELETE FROM tags WHERE id = ?", (old_id,))  # cascades its links
             name = conn.execute("SELECT name FROM tags WHERE id = ?", (new_id,)).fetchone()[0]
+        hooks.tagged(conn, ids)  # every holder: the spelling or the order may have changed
         audit.record(conn, "tag rename", ids, ["tags"], detail=f"{len(ids)} customers")
     return TagChange(name, changed, len(ids) - changed)
 

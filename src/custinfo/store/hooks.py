@@ -1,4 +1,5 @@
-"""Derived data kept in step with customer writes: the search index, dedupe blocking keys.
+"""Derived data kept in step with customer writes: the search index, dedupe blocking keys,
+export cells.
 
 Each module named in HOOK_MODULES that is installed may define any of:
 
@@ -8,7 +9,8 @@ Each module named in HOOK_MODULES that is installed may define any of:
 - `derive_row(row)` and `store_derived(conn, [(id, derived), ...])`: the import's fast path.
   `derive_row` computes a new customer's derived data from its validated row (a pure
   function, run in the import's worker processes); `store_derived` writes it once the row
-  has its id. A module with these is left out of `bulk_end(..., derived=True)`.
+  has its id. A module with these is left out of `bulk_end(..., derived=True)`;
+- `tagged(conn, ids)`: the tags of `ids` changed (tag add/remove/rename or merge of a tag).
 
 The names are declared here up front so features can be added without editing this file.
 """
@@ -22,7 +24,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-HOOK_MODULES = ("custinfo.search_index", "custinfo.dedupe_keys")
+HOOK_MODULES = ("custinfo.search_index", "custinfo.dedupe_keys", "custinfo.export_cells")
 
 
 @cache
@@ -75,3 +77,7 @@ def store_derived(conn: Any, ids: Sequence[int], derived: Sequence[tuple[Any, ..
     """Store `derive`d data of freshly inserted customers `ids` (aligned with `derived`)."""
     for index, module in enumerate(_derivers()):
         module.store_derived(conn, [(i, d[index]) for i, d in zip(ids, derived, strict=True)])
+
+
+def tagged(conn: Any, ids: Sequence[int]) -> None:
+    _call("tagged", conn, ids)

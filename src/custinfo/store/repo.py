@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from custinfo import audit, validation
+from custinfo import audit, export_cells, validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
 from custinfo.models import SCALAR_FIELDS, Customer, CustomerInput, Email, Note, Phone
 from custinfo.store import hooks
@@ -253,6 +253,7 @@ class Store:
             "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
             ((new_id, now, text) for text in customer.notes),
         )
+        export_cells.refresh(conn, [new_id])
         return new_id
 
     def edit(
@@ -397,11 +398,21 @@ def insert_bulk(
     top = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0
     first = max(top, row[0] if row else 0) + 1
     ids = range(first, first + len(rows))
+    cache = tag_ids if tag_ids is not None else {}
+
+    def tag(name: str) -> int:
+        if name not in cache:  # cached per spelling; tag_id matches case-insensitively
+            cache[name] = store.tag_id(conn, name)  # type: ignore[assignment]
+        return cache[name]
+
+    row_tags = [[tag(t) for t in r.tags] for r in rows]
+    cells = export_cells.bulk_cells(conn, rows, row_tags)  # from the values: no read-back
     conn.executemany(
         "INSERT INTO customers(id, name, company, address, city, birthday, source, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " updated_at, phones_cell, emails_cell, tags_cell, notes_cell)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ((i, r.name, r.company, r.address, r.city, r.birthday, source, r.created_at,
-          r.updated_at) for i, r in zip(ids, rows, strict=True)),
+          r.updated_at, *c) for i, r, c in zip(ids, rows, cells, strict=True)),
     )  # fmt: skip
     conn.executemany(
         "INSERT OR IGNORE INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
@@ -411,16 +422,9 @@ def insert_bulk(
         "INSERT OR IGNORE INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
         ((i, a, k) for i, r in zip(ids, rows, strict=True) for a, k in r.emails),
     )
-    cache = tag_ids if tag_ids is not None else {}
-
-    def tag(name: str) -> int:
-        if name not in cache:  # cached per spelling; tag_id matches case-insensitively
-            cache[name] = store.tag_id(conn, name)  # type: ignore[assignment]
-        return cache[name]
-
     conn.executemany(
         "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
-        [(i, tag(t)) for i, r in zip(ids, rows, strict=True) for t in r.tags],
+        [(i, t) for i, tags in zip(ids, row_tags, strict=True) for t in tags],
     )
     conn.executemany(
         "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",

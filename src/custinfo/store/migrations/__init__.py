@@ -3,7 +3,8 @@
 Each module `vNNN_<what>.py` in this package upgrades the schema from version NNN-1 to NNN with
 a list `STATEMENTS` of SQL statements (run in one transaction) and optionally a function
 `upgrade(conn)` run after them. Numbers are allocated per feature so that work in parallel
-does not collide: v001 foundation, v002 search, v003 dedupe/merge, v004 purge/backup.
+does not collide: v001 foundation, v002 search, v003 dedupe/merge, v004 purge/backup,
+v005 export cells.
 """
 
 from __future__ import annotations

@@ -1,0 +1,146 @@
+"""Export cells: each customer's four multi-valued CSV cells, stored on `customers`.
+
+`customers.phones_cell`, `emails_cell`, `tags_cell` and `notes_cell` hold exactly what
+`custinfo export` writes in the CSV columns phones, emails, tags and notes (the
+`custinfo.tabular` format): values joined with ";"; phones as E.164 plus " ext. N" in phone
+id order; emails as typed, in email id order; tag names (the stored spelling) ordered by
+tag key; notes "AT TEXT" ordered by (at, id). Tag names and note texts have "\\" and ";"
+escaped with a backslash; E.164 numbers, extensions and normalised emails contain neither.
+So a CSV export is one sequential scan of `customers` (see docs/architecture.md).
+
+Kept in step with every write (see `store/hooks.py`):
+
+- `changed(conn, ids)` / `refresh(conn, ids)` recompute the cells from the child tables in
+  one UPDATE with correlated subqueries, inside the caller's transaction (add, edit, note,
+  merge, unmerge, import --on-duplicate merge, `Store.insert`);
+- `tagged(conn, ids)` recomputes only the tags cell (tag add/remove/rename);
+- `store.repo.insert_bulk` (import) writes the cells in its INSERT from the row values,
+  computed by `cells` below, with no read-back;
+- deleting customers (purge, merge) deletes their cells with the row: nothing to do.
+
+`stale(conn)` lists the customers whose stored cells differ from a recomputation
+(`custinfo check` reports them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
+from typing import Any
+
+COLUMNS = ("phones_cell", "emails_cell", "tags_cell", "notes_cell")
+
+
+def _escaped(expr: str) -> str:
+    return f"replace(replace({expr}, '\\', '\\\\'), ';', '\\;')"
+
+
+#: One SQL expression per cell, correlated on `customers.id` (group_concat ORDER BY needs
+#: SQLite >= 3.44; sqlcipher3 bundles a newer one).
+EXPRESSIONS = {
+    "phones_cell": """coalesce((SELECT group_concat(
+        e164 || CASE WHEN ext != '' THEN ' ext. ' || ext ELSE '' END, ';' ORDER BY id)
+        FROM phones WHERE customer_id = customers.id), '')""",
+    "emails_cell": """coalesce((SELECT group_concat(address, ';' ORDER BY id)
+        FROM emails WHERE customer_id = customers.id), '')""",
+    "tags_cell": f"""coalesce((SELECT group_concat({_escaped("t.name")}, ';' ORDER BY t.key)
+        FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id
+        WHERE ct.customer_id = customers.id), '')""",
+    "notes_cell": f"""coalesce((SELECT group_concat(at || ' ' || {_escaped("text")}, ';'
+        ORDER BY at, id) FROM notes WHERE customer_id = customers.id), '')""",
+}
+_SET_ALL = ", ".join(f"{name} = {expr}" for name, expr in EXPRESSIONS.items())
+_SET_TAGS = f"tags_cell = {EXPRESSIONS['tags_cell']}"
+_WHERE_IDS = " WHERE id IN (SELECT value FROM json_each(?))"
+
+
+def refresh(conn: Any, ids: Iterable[int] | None = None) -> None:
+    """Recompute the four cells of `ids` (None: every customer) from the child tables."""
+    _update(conn, _SET_ALL, ids)
+
+
+def changed(conn: Any, ids: Sequence[int]) -> None:
+    refresh(conn, ids)
+
+
+def tagged(conn: Any, ids: Sequence[int]) -> None:
+    """The tags of `ids` changed (tag add/remove/rename): only their tags cell moves."""
+    _update(conn, _SET_TAGS, ids)
+
+
+def _update(conn: Any, assignments: str, ids: Iterable[int] | None) -> None:
+    if ids is None:
+        conn.execute(f"UPDATE customers SET {assignments}")
+        return
+    conn.execute(f"UPDATE customers SET {assignments}{_WHERE_IDS}", (json.dumps(list(ids)),))
+
+
+def stale(conn: Any) -> list[int]:
+    """Ids (ascending) of customers whose stored cells differ from a recomputation."""
+    differs = " OR ".join(f"{name} IS NOT {expr}" for name, expr in EXPRESSIONS.items())
+    return [r[0] for r in conn.execute(f"SELECT id FROM customers WHERE {differs} ORDER BY id")]
+
+
+# -- the same cells from row values (bulk insert: no read-back) -----------------------------
+_AT = itemgetter(0)
+
+
+def _escape(value: str) -> str:
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if ";" in value:
+        value = value.replace(";", "\\;")
+    return value
+
+
+def cells(
+    phones: Sequence[tuple[str, str]],
+    emails: Sequence[tuple[str, str]],
+    tags: Sequence[tuple[str, str]],
+    notes: Sequence[tuple[str, str]],
+) -> tuple[str, str, str, str]:
+    """The four cells of a customer about to be inserted with these child rows, exactly as
+    `refresh` would compute them after the insert.
+
+    `phones` are (e164, ext or "") and `emails` (address, key) in insertion order (repeats
+    collapse as the UNIQUE constraints do: the first one stays); `tags` are (key, stored
+    spelling) of the tags it gets; `notes` are (at, text) in insertion order."""
+    if len(phones) > 1:
+        phones = list(dict.fromkeys(phones))
+    phones_cell = ";".join([e164 + " ext. " + ext if ext else e164 for e164, ext in phones])
+    if len(emails) > 1:
+        first: dict[str, str] = {}
+        for address, key in emails:
+            first.setdefault(key, address)
+        emails_cell = ";".join(first.values())
+    else:
+        emails_cell = emails[0][0] if emails else ""
+    if len(tags) > 1:
+        tags = sorted(dict(tags).items())
+    tags_cell = ";".join([_escape(name) for _, name in tags])
+    if len(notes) > 1:
+        notes = sorted(notes, key=_AT)  # stable: equal times keep insertion (id) order
+    notes_cell = ";".join([at + " " + _escape(text) for at, text in notes])
+    return phones_cell, emails_cell, tags_cell, notes_cell
+
+
+def bulk_cells(
+    conn: Any, rows: Sequence[Any], tag_ids: Sequence[Sequence[int]]
+) -> list[tuple[str, str, str, str]]:
+    """`cells` for each of `rows` (records with phones/emails/notes like `BulkCustomer`),
+    given the tag ids each row gets; tag spellings are read once per tag id."""
+    known: dict[int, tuple[str, str]] = {}
+
+    def tag(tag_id: int) -> tuple[str, str]:
+        info = known.get(tag_id)
+        if info is None:
+            info = known[tag_id] = tuple(  # type: ignore[assignment]
+                conn.execute("SELECT key, name FROM tags WHERE id = ?", (tag_id,)).fetchone()
+            )
+        return info  # type: ignore[return-value]
+
+    return [
+        cells(r.phones, r.emails, [tag(t) for t in ids] if ids else (), r.notes)
+        for r, ids in zip(rows, tag_ids, strict=True)
+    ]
