@@ -18,8 +18,8 @@ Kept in step with every write (see `store/hooks.py`):
   computed by `cells` below, with no read-back;
 - deleting customers (purge, merge) deletes their cells with the row: nothing to do.
 
-`stale(conn)` lists the customers whose stored cells differ from a recomputation
-(`custinfo check` reports them).
+`stale(conn)` lists the customers whose stored cells differ from a recomputation (the
+tests use it; `refresh(conn)` with no ids repairs every customer).
 """
 
 from __future__ import annotations

@@ -244,3 +244,11 @@ def blocking_keys(
     if digits:
         keys.add("d|" + digits)
     return keys
+
+
+def trim_caches(limit: int) -> None:
+    """Empty the per-value caches above `limit` entries: a long-lived process (an import's
+    worker) keeps its memory bounded; a dedupe run keeps the full caches."""
+    for cached in (_char_pinyin, name_tokens, name_key, phonetic_key, city_key, _fold_cached):
+        if cached.cache_info().currsize > limit:
+            cached.cache_clear()

@@ -3,8 +3,8 @@
 Most rows of a big import are new customers, yet each of their phones and emails had to be
 looked up in the database to find out; at 1M rows those index lookups miss the page cache
 and cost about a tenth of the import. The filter answers "certainly not in the database"
-for almost all of them from 8 MiB of memory; a positive (a real duplicate, or a false
-positive: about 0.1% at 2M keys) is still looked up.
+for almost all of them from 4 MiB of memory; a positive (a real duplicate, or a false
+positive: about 0.5% at 2M keys) is still looked up.
 
 It must know every key in the database: `from_db` reads them all, and the import adds each
 key it writes (new customers, phones and emails merged into existing ones).
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-BITS = 1 << 26  # 8 MiB
+BITS = 1 << 25  # 4 MiB
 _MASK = BITS - 1
 _PROBES = 3
 

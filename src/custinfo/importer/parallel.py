@@ -20,6 +20,9 @@ from custinfo.importer.rows import Converter, Invalid, Valid
 from custinfo.store import hooks
 
 CHUNK = 1000
+#: Entries kept per name/city cache in a worker (see `dedupe.normalize.trim_caches`): the
+#: caches would otherwise grow with the number of distinct names, ~100 MiB at 1M rows.
+WORKER_CACHE_LIMIT = 20_000
 
 
 _worker_converter: Converter | None = None
@@ -49,6 +52,9 @@ def _validate_chunk(chunk: list[tuple[int, Any]]) -> bytes:
             out.append((result.line, result.problems))
         else:
             out.append((*result[:-1], hooks.derive(result)))
+    from custinfo.dedupe.normalize import trim_caches
+
+    trim_caches(WORKER_CACHE_LIMIT)
     return marshal.dumps(out)
 
 
