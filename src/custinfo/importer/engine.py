@@ -11,9 +11,9 @@ through pipes, and back.
 from __future__ import annotations
 
 import bisect
-from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, BinaryIO
 
 from custinfo import audit
@@ -167,7 +167,7 @@ class _Loader:
         self.summary = summary
         self.source = f"import:{options.source_name}"
         self.now = now
-        self.inserted = array("q")
+        self.inserted = IdRanges()
         self.merged_ids: set[int] = set()
         self.fields: set[str] = set()
         self.failed = False
@@ -273,7 +273,7 @@ class _Loader:
             ids = insert_bulk(self.store, conn, self.pending, source=self.source,
                               tag_ids=self.tag_ids)  # fmt: skip
             hooks.store_derived(conn, ids, [row.derived for row in self.pending])
-            self.inserted.extend(ids)
+            self.inserted.add(ids)
             if self.options.on_duplicate != "add":
                 hits = self.hits
                 for new_id, row in zip(ids, self.pending, strict=True):
@@ -293,15 +293,14 @@ class _Loader:
         """Derived data the workers did not compute, and one audit entry for the whole
         import (no values)."""
         self.flush(conn)
-        inserted = self.inserted  # ascending: ids are assigned in order
+        inserted = self.inserted
         merged = sorted(self.merged_ids)
-        merged_only = [i for i in merged if not _contains_sorted(inserted, i)]
-        ids = array("q", inserted)  # compact: 8 bytes an id, also at 1M rows
-        hooks.bulk_end(conn, ids, derived=True)
+        merged_only = [i for i in merged if i not in inserted]
+        hooks.bulk_end(conn, inserted, derived=True)
         # Customers changed by --on-duplicate merge (existing ones, and rows of this import
         # that a later row merged into): their derived data is recomputed.
         hooks.changed(conn, merged)
-        ids.extend(merged_only)
+        count = len(inserted) + len(merged_only)
         s = self.summary
         detail = (
             f"imported {s.imported}, merged {s.merged}, skipped {s.skipped}, rejected {s.rejected}"
@@ -309,9 +308,9 @@ class _Loader:
         audit_id = audit.record(conn, "import", (), sorted(self.fields), detail)
         conn.executemany(
             "INSERT OR IGNORE INTO audit_customers(audit_id, customer_id) VALUES (?, ?)",
-            ((audit_id, cid) for cid in ids),
+            ((audit_id, cid) for cid in chain(inserted, merged_only)),
         )
-        conn.execute("UPDATE audit SET count = ? WHERE id = ?", (len(ids), audit_id))
+        conn.execute("UPDATE audit SET count = ? WHERE id = ?", (count, audit_id))
 
 
 #: Audit field names, aligned with `Valid`'s fields (line → None).
@@ -319,9 +318,36 @@ _FIELD_NAMES = (None, "name", "company", "address", "city", "birthday", None, No
                 "emails", "tags", "notes", None, None)  # fmt: skip
 
 
-def _contains_sorted(values: array, value: int) -> bool:
-    index = bisect.bisect_left(values, value)
-    return index < len(values) and values[index] == value
+class IdRanges:
+    """The ids an import inserted, as ascending runs: `insert_bulk` assigns consecutive ids,
+    so 1M ids take a few runs instead of 8 MB."""
+
+    def __init__(self) -> None:
+        self.runs: list[range] = []
+        self.starts: list[int] = []
+        self.total = 0
+
+    def add(self, ids: range) -> None:
+        if not ids:
+            return
+        if self.runs and self.runs[-1].stop == ids.start:
+            self.runs[-1] = range(self.runs[-1].start, ids.stop)
+        else:
+            self.runs.append(ids)
+            self.starts.append(ids.start)
+        self.total += len(ids)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[int]:
+        return chain.from_iterable(self.runs)
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, int):
+            return False
+        index = bisect.bisect_right(self.starts, value) - 1
+        return index >= 0 and value in self.runs[index]
 
 
 def _prefetch(conn: Any, rows: list[Valid], known: KeyFilter | None) -> dict[str, int]:

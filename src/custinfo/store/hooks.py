@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -53,7 +53,7 @@ def removed(conn: Any, ids: Sequence[int]) -> None:
     _call("removed", conn, ids)
 
 
-def bulk_end(conn: Any, ids: Sequence[int], *, derived: bool = False) -> None:
+def bulk_end(conn: Any, ids: Collection[int], *, derived: bool = False) -> None:
     """`derived`: the rows' `derive`d data was already stored (only the others are told)."""
     if not ids:
         return
