@@ -10,8 +10,6 @@ Each module named in HOOK_MODULES that is installed may define any of:
   `derive_row` computes a new customer's derived data from its validated row (a pure
   function, run in the import's worker processes); `store_derived` writes it once the row
   has its id. A module with these is left out of `bulk_end(..., derived=True)`;
-- `Stage`: a class whose instances hold a bulk load's derived rows back
-  (`add(conn, items)`, `flush(conn)`) to write them later in key order;
 - `tagged(conn, ids)`: the tags of `ids` changed (tag add/remove/rename or merge of a tag).
 
 The names are declared here up front so features can be added without editing this file.
