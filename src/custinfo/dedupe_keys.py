@@ -7,7 +7,6 @@ through their own indexed tables).
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -36,42 +35,6 @@ def store_derived(conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
         "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)",
         [(key, cid) for cid, keys in items for key in keys],
     )
-
-
-class Stage:
-    """The keys of a bulk load, written in key order up to LIMIT at a time: at 1M
-    customers, inserting them in customer order (random keys) into the (key, customer)
-    b-tree took ~60 CPU-s, a third of the import's main process; ordered, far fewer pages
-    are read, decrypted, re-encrypted and written per key. 16 bytes a key while held."""
-
-    LIMIT = 400_000
-
-    def __init__(self) -> None:
-        self.keys = array("q")
-        self.ids = array("q")
-
-    def add(self, conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
-        for cid, keys in items:
-            self.keys.extend(keys)
-            self.ids.extend([cid] * len(keys))
-        if len(self.keys) >= self.LIMIT:
-            self.flush(conn)
-
-    def flush(self, conn: Any) -> None:
-        import numpy as np
-
-        keys = np.frombuffer(self.keys, dtype=np.int64)
-        ids = np.frombuffer(self.ids, dtype=np.int64)
-        order = np.argsort(keys, kind="stable")  # ids ascend: (key, customer) order
-        for start in range(0, len(order), 50_000):
-            part = order[start : start + 50_000]
-            conn.executemany(
-                "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)",
-                zip(keys[part].tolist(), ids[part].tolist(), strict=True),
-            )
-        del keys, ids, order
-        self.keys = array("q")
-        self.ids = array("q")
 
 
 def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:

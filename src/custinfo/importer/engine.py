@@ -176,7 +176,6 @@ class _Loader:
         self.checker: Any = None
         self.hits: dict[str, int] = {}  # duplicate key -> lowest customer id, this chunk
         self.tag_ids: dict[str, int] = {}
-        self.staged = hooks.stages()  # derived rows written later, in key order
         # Built once the import is big next to the database (reading every stored key then
         # costs less than the lookups it saves); None until then.
         self.filter: KeyFilter | None = None
@@ -273,7 +272,7 @@ class _Loader:
         if self.pending:
             ids = insert_bulk(self.store, conn, self.pending, source=self.source,
                               tag_ids=self.tag_ids)  # fmt: skip
-            hooks.store_derived(conn, ids, [row.derived for row in self.pending], self.staged)
+            hooks.store_derived(conn, ids, [row.derived for row in self.pending])
             self.inserted.add(ids)
             if self.options.on_duplicate != "add":
                 hits = self.hits
@@ -294,7 +293,6 @@ class _Loader:
         """Derived data the workers did not compute, and one audit entry for the whole
         import (no values)."""
         self.flush(conn)
-        hooks.flush_stages(conn, self.staged)
         inserted = self.inserted
         merged = sorted(self.merged_ids)
         merged_only = [i for i in merged if i not in inserted]

@@ -73,30 +73,10 @@ def derive(row: Any) -> tuple[Any, ...]:
     return tuple(module.derive_row(row) for module in _derivers())
 
 
-def stages() -> dict[str, Any]:
-    """Holding areas for a bulk load, one per module with a `Stage` (derived rows that are
-    cheaper to write later, in key order); pass them to `store_derived`, then
-    `flush_stages` before anything reads those tables."""
-    return {m.__name__: m.Stage() for m in _derivers() if hasattr(m, "Stage")}
-
-
-def store_derived(
-    conn: Any, ids: Sequence[int], derived: Sequence[tuple[Any, ...]],
-    staged: dict[str, Any] | None = None,
-) -> None:  # fmt: skip
+def store_derived(conn: Any, ids: Sequence[int], derived: Sequence[tuple[Any, ...]]) -> None:
     """Store `derive`d data of freshly inserted customers `ids` (aligned with `derived`)."""
     for index, module in enumerate(_derivers()):
-        items = [(i, d[index]) for i, d in zip(ids, derived, strict=True)]
-        stage = staged.get(module.__name__) if staged else None
-        if stage is None:
-            module.store_derived(conn, items)
-        else:
-            stage.add(conn, items)
-
-
-def flush_stages(conn: Any, staged: dict[str, Any]) -> None:
-    for stage in staged.values():
-        stage.flush(conn)
+        module.store_derived(conn, [(i, d[index]) for i, d in zip(ids, derived, strict=True)])
 
 
 def tagged(conn: Any, ids: Sequence[int]) -> None:
