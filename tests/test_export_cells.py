@@ -88,7 +88,8 @@ def assert_consistent(store: Store) -> None:
     stored = {
         r[0]: r[1:]
         for r in conn.execute(
-            "SELECT id, phones_cell, emails_cell, tags_cell, notes_cell FROM customers"
+            "SELECT id, phones_cell, emails_cell, coalesce(cell, ''), notes_cell FROM customers"
+            " LEFT JOIN tag_cells ON tag_cells.customer_id = customers.id"
         )
     }
     expected = {r[0]: (r[2], r[3], r[8], r[9]) for r in old_csv_rows(conn)}
@@ -262,7 +263,11 @@ def test_stale_finds_drift(store: Store) -> None:
 
     cid = store.add(validation.customer_input(name="X", region="CN", tags=["t"]))
     assert export_cells.stale(store.conn) == []
-    store.conn.execute("UPDATE customers SET tags_cell = 'wrong' WHERE id = ?", (cid,))
+    store.conn.execute("UPDATE tag_cells SET cell = 'wrong' WHERE customer_id = ?", (cid,))
+    assert export_cells.stale(store.conn) == [cid]
+    with store.db.transaction() as conn:
+        export_cells.refresh(conn, [cid])
+    store.conn.execute("UPDATE customers SET notes_cell = 'wrong' WHERE id = ?", (cid,))
     assert export_cells.stale(store.conn) == [cid]
     with store.db.transaction() as conn:
         export_cells.refresh(conn, [cid])
@@ -312,7 +317,7 @@ def test_v005_backfills_an_older_database(tmp_path: Path) -> None:
         assert isinstance(upgraded.db, Database) and migrations.latest_version() >= 5
         assert_consistent(upgraded)
         assert upgraded.conn.execute(
-            "SELECT tags_cell, notes_cell FROM customers WHERE id = 1"
+            "SELECT cell, notes_cell FROM customers JOIN tag_cells ON customer_id = id WHERE id = 1"
         ).fetchone() == ("a\\;b;c\\\\d;VIP", now + " =1")
     finally:
         upgraded.close()

@@ -102,7 +102,8 @@ def test_upgrade_from_every_earlier_version(
             assert [n.text for n in got.notes] == ["回访"]
         if 1 <= start < 5:  # v005 computed the export cells of the existing customer
             cells = upgraded.conn.execute(
-                "SELECT phones_cell, emails_cell, tags_cell, notes_cell FROM customers"
+                "SELECT phones_cell, emails_cell, cell, notes_cell FROM customers"
+                " JOIN tag_cells ON tag_cells.customer_id = customers.id"
             ).fetchall()
             assert cells == [("+8613800138000", "Z@example.com", "VIP", "2024-01-01Z 回访")]
     finally:

@@ -1,22 +1,25 @@
 """Export cells: each customer's four multi-valued CSV cells, stored on `customers`.
 
-`customers.phones_cell`, `emails_cell`, `tags_cell` and `notes_cell` hold exactly what
+`customers.phones_cell`, `emails_cell`, `notes_cell` and `tag_cells.cell` hold exactly what
 `custinfo export` writes in the CSV columns phones, emails, tags and notes (the
 `custinfo.tabular` format): values joined with ";"; phones as E.164 plus " ext. N" in phone
 id order; emails as typed, in email id order; tag names (the stored spelling) ordered by
 tag key; notes "AT TEXT" ordered by (at, id). Tag names and note texts have "\\" and ";"
 escaped with a backslash; E.164 numbers, extensions and normalised emails contain neither.
-So a CSV export is one sequential scan of `customers` (see docs/architecture.md).
+So a CSV export is one sequential scan of `customers` (with a rowid lookup into the
+narrow `tag_cells`, which has a row only for customers with tags; see docs/architecture.md).
 
 Kept in step with every write (see `store/hooks.py`):
 
 - `changed(conn, ids)` / `refresh(conn, ids)` recompute the cells from the child tables in
-  one UPDATE with correlated subqueries, inside the caller's transaction (add, edit, note,
-  merge, unmerge, import --on-duplicate merge, `Store.insert`);
-- `tagged(conn, ids)` recomputes only the tags cell (tag add/remove/rename);
+  one UPDATE with correlated subqueries (tags cells: one DELETE and one INSERT … SELECT),
+  inside the caller's transaction (add, edit, note, merge, unmerge, import
+  --on-duplicate merge, `Store.insert`);
+- `tagged(conn, ids)` recomputes only the tags cells (tag add/remove/rename);
 - `store.repo.insert_bulk` (import) writes the cells in its INSERT from the row values,
   computed by `cells` below, with no read-back;
-- deleting customers (purge, merge) deletes their cells with the row: nothing to do.
+- deleting customers (purge, merge): `removed` deletes their `tag_cells` rows first (like
+  the other derived rows); the other cells go with the customer row.
 
 `stale(conn)` lists the customers whose stored cells differ from a recomputation (the
 tests use it; `refresh(conn)` with no ids repairs every customer).
@@ -29,57 +32,75 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-COLUMNS = ("phones_cell", "emails_cell", "tags_cell", "notes_cell")
+COLUMNS = ("phones_cell", "emails_cell", "notes_cell")  # on `customers`; tags: `tag_cells`
 
 
 def _escaped(expr: str) -> str:
     return f"replace(replace({expr}, '\\', '\\\\'), ';', '\\;')"
 
 
-#: One SQL expression per cell, correlated on `customers.id` (group_concat ORDER BY needs
-#: SQLite >= 3.44; sqlcipher3 bundles a newer one).
+#: One SQL expression per cell on `customers`, correlated on `customers.id` (group_concat
+#: ORDER BY needs SQLite >= 3.44; sqlcipher3 bundles a newer one).
 EXPRESSIONS = {
     "phones_cell": """coalesce((SELECT group_concat(
         e164 || CASE WHEN ext != '' THEN ' ext. ' || ext ELSE '' END, ';' ORDER BY id)
         FROM phones WHERE customer_id = customers.id), '')""",
     "emails_cell": """coalesce((SELECT group_concat(address, ';' ORDER BY id)
         FROM emails WHERE customer_id = customers.id), '')""",
-    "tags_cell": f"""coalesce((SELECT group_concat({_escaped("t.name")}, ';' ORDER BY t.key)
-        FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id
-        WHERE ct.customer_id = customers.id), '')""",
     "notes_cell": f"""coalesce((SELECT group_concat(at || ' ' || {_escaped("text")}, ';'
         ORDER BY at, id) FROM notes WHERE customer_id = customers.id), '')""",
 }
+#: The tags cells of the customers selected by {where} (on ct.customer_id), one row each
+#: for those with tags.
+_TAG_CELLS = f"""SELECT ct.customer_id, group_concat({_escaped("t.name")}, ';' ORDER BY t.key)
+    FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id {{where}} GROUP BY ct.customer_id"""
 _SET_ALL = ", ".join(f"{name} = {expr}" for name, expr in EXPRESSIONS.items())
-_SET_TAGS = f"tags_cell = {EXPRESSIONS['tags_cell']}"
-_WHERE_IDS = " WHERE id IN (SELECT value FROM json_each(?))"
+_IDS = "(SELECT value FROM json_each(?))"
 
 
 def refresh(conn: Any, ids: Iterable[int] | None = None) -> None:
     """Recompute the four cells of `ids` (None: every customer) from the child tables."""
-    _update(conn, _SET_ALL, ids)
+    if ids is None:
+        conn.execute(f"UPDATE customers SET {_SET_ALL}")
+    else:
+        ids = list(ids)
+        conn.execute(f"UPDATE customers SET {_SET_ALL} WHERE id IN {_IDS}", (json.dumps(ids),))
+    tagged(conn, ids)
 
 
 def changed(conn: Any, ids: Sequence[int]) -> None:
     refresh(conn, ids)
 
 
-def tagged(conn: Any, ids: Sequence[int]) -> None:
-    """The tags of `ids` changed (tag add/remove/rename): only their tags cell moves."""
-    _update(conn, _SET_TAGS, ids)
+def removed(conn: Any, ids: Sequence[int]) -> None:
+    """Customers are about to be deleted: their tags cells go first, like the other derived
+    rows (the cascade would take them too, but purge counts only the rows it erases)."""
+    conn.execute(f"DELETE FROM tag_cells WHERE customer_id IN {_IDS}", (json.dumps(list(ids)),))
 
 
-def _update(conn: Any, assignments: str, ids: Iterable[int] | None) -> None:
+def tagged(conn: Any, ids: Iterable[int] | None) -> None:
+    """The tags of `ids` changed (tag add/remove/rename): only their tags cells move."""
     if ids is None:
-        conn.execute(f"UPDATE customers SET {assignments}")
+        conn.execute("DELETE FROM tag_cells")
+        conn.execute("INSERT INTO tag_cells(customer_id, cell) " + _TAG_CELLS.format(where=""))
         return
-    conn.execute(f"UPDATE customers SET {assignments}{_WHERE_IDS}", (json.dumps(list(ids)),))
+    wanted = (json.dumps(list(ids)),)
+    conn.execute(f"DELETE FROM tag_cells WHERE customer_id IN {_IDS}", wanted)
+    conn.execute(
+        "INSERT INTO tag_cells(customer_id, cell) "
+        + _TAG_CELLS.format(where=f"WHERE ct.customer_id IN {_IDS}"),
+        wanted,
+    )
 
 
 def stale(conn: Any) -> list[int]:
     """Ids (ascending) of customers whose stored cells differ from a recomputation."""
     differs = " OR ".join(f"{name} IS NOT {expr}" for name, expr in EXPRESSIONS.items())
-    return [r[0] for r in conn.execute(f"SELECT id FROM customers WHERE {differs} ORDER BY id")]
+    found = {r[0] for r in conn.execute(f"SELECT id FROM customers WHERE {differs}")}
+    stored = dict(conn.execute("SELECT customer_id, cell FROM tag_cells"))
+    computed = dict(conn.execute(_TAG_CELLS.format(where="")))
+    found.update(i for i in stored.keys() | computed.keys() if stored.get(i) != computed.get(i))
+    return sorted(found)
 
 
 # -- the same cells from row values (bulk insert: no read-back) -----------------------------

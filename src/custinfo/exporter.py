@@ -37,8 +37,9 @@ class ExportFormat(StrEnum):
 #: there already joined and escaped (`custinfo.export_cells`), so a CSV export is one
 #: sequential scan with no join, grouping or sorting.
 _CSV = """SELECT id, name, phones_cell, emails_cell, coalesce(company, ''),
-  coalesce(address, ''), coalesce(city, ''), coalesce(birthday, ''), tags_cell, notes_cell,
-  source, created_at, updated_at FROM customers"""
+  coalesce(address, ''), coalesce(city, ''), coalesce(birthday, ''), coalesce(cell, ''),
+  notes_cell, source, created_at, updated_at
+  FROM customers LEFT JOIN tag_cells ON tag_cells.customer_id = customers.id"""
 
 
 def csv_batches(conn: Any, ids: Iterable[int] | None = None) -> Iterator[list[tuple]]:

@@ -409,11 +409,15 @@ def insert_bulk(
     cells = export_cells.bulk_cells(conn, rows, row_tags)  # from the values: no read-back
     conn.executemany(
         "INSERT INTO customers(id, name, company, address, city, birthday, source, created_at,"
-        " updated_at, phones_cell, emails_cell, tags_cell, notes_cell)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " updated_at, phones_cell, emails_cell, notes_cell)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ((i, r.name, r.company, r.address, r.city, r.birthday, source, r.created_at,
-          r.updated_at, *c) for i, r, c in zip(ids, rows, cells, strict=True)),
+          r.updated_at, c[0], c[1], c[3]) for i, r, c in zip(ids, rows, cells, strict=True)),
     )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO tag_cells(customer_id, cell) VALUES (?, ?)",
+        ((i, c[2]) for i, c in zip(ids, cells, strict=True) if c[2]),
+    )
     conn.executemany(
         "INSERT OR IGNORE INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
         ((i, e164, ext) for i, r in zip(ids, rows, strict=True) for e164, ext in r.phones),
