@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 PASSPHRASE = "bench-passphrase"
-HEADER = ["name", "phone", "email", "company", "address", "city", "birthday", "tags", "notes"]
 RSS_WRAPPER = (
     "import resource, subprocess, sys\n"
     "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
@@ -44,18 +43,12 @@ class _Null:
 
 
 def write_csv(path: Path, n: int) -> None:
-    from custinfo.synth import generate, to_fields
+    from custinfo.synth import CSV_HEADER, csv_row, generate
 
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        for record in generate(n, seed=4):
-            f = to_fields(record)
-            writer.writerow([
-                f["name"], "; ".join(f["phones"]), "; ".join(f["emails"]), f["company"] or "",
-                f["address"] or "", f["city"] or "", f["birthday"] or "", ", ".join(f["tags"]),
-                "\n".join(f["notes"]),
-            ])  # fmt: skip
+        writer.writerow(CSV_HEADER)
+        writer.writerows(csv_row(record) for record in generate(n, seed=4))
 
 
 def create_db(path: Path) -> None:

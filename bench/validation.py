@@ -17,21 +17,11 @@ import contextlib
 import time
 from collections.abc import Callable
 
-HEADER = ["name", "phone", "email", "company", "address", "city", "birthday", "tags", "notes"]
-
 
 def rows(n: int) -> list[list[str]]:
-    from custinfo.synth import generate, to_fields
+    from custinfo.synth import csv_row, generate
 
-    out = []
-    for record in generate(n, seed=4):
-        f = to_fields(record)
-        out.append([
-            f["name"], "; ".join(f["phones"]), "; ".join(f["emails"]), f["company"] or "",
-            f["address"] or "", f["city"] or "", f["birthday"] or "", ", ".join(f["tags"]),
-            "\n".join(f["notes"]),
-        ])  # fmt: skip
-    return out
+    return [csv_row(record) for record in generate(n, seed=4)]
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
@@ -49,6 +39,7 @@ def main() -> None:
     from custinfo.importer import fastpath
     from custinfo.importer import rows as rows_module
     from custinfo.importer.mapping import plan
+    from custinfo.synth import CSV_HEADER
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20_000)
@@ -57,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data = rows(args.n)
-    converter = rows_module.Converter(HEADER, plan(HEADER, {}), {}, args.region, now="x")
+    converter = rows_module.Converter(CSV_HEADER, plan(CSV_HEADER, {}), {}, args.region, now="x")
     phones = [p for r in data for p in rows_module._multi(r[1]) if r[1]]
     emails = [e for r in data for e in rows_module._multi(r[2]) if r[2]]
 

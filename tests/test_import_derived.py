@@ -10,22 +10,14 @@ import pytest
 
 from custinfo.importer.engine import ImportOptions, run_import
 from custinfo.store import hooks
-from custinfo.synth import generate, to_fields
-
-HEADER = ["name", "phone", "email", "company", "address", "city", "birthday", "tags", "notes"]
+from custinfo.synth import CSV_HEADER, csv_row, generate
 
 
 def _csv(n: int, seed: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(HEADER)
-    for record in generate(n, seed=seed):
-        f = to_fields(record)
-        writer.writerow([
-            f["name"], "; ".join(f["phones"]), "; ".join(f["emails"]), f["company"] or "",
-            f["address"] or "", f["city"] or "", f["birthday"] or "", ", ".join(f["tags"]),
-            "\n".join(f["notes"]),
-        ])  # fmt: skip
+    writer.writerow(CSV_HEADER)
+    writer.writerows(csv_row(record) for record in generate(n, seed=seed))
     return out.getvalue().encode()
 
 

@@ -45,6 +45,19 @@ class SynthCustomer:
     corruption: list[str] = field(default_factory=list)
 
 
+#: Columns of `csv_row`: a spreadsheet as owners bring it (the benchmarks and tests use it).
+CSV_HEADER = ["name", "phone", "email", "company", "address", "city", "birthday", "tags", "notes"]
+
+
+def csv_row(c: SynthCustomer) -> list[str]:
+    """The customer as one row under CSV_HEADER: several phones or emails in one cell
+    separated by "; ", tags by ", ", notes one per line."""
+    return [
+        c.name, "; ".join(c.phones), "; ".join(c.emails), c.company or "", c.address or "",
+        c.city or "", c.birthday or "", ", ".join(c.tags), "\n".join(c.notes),
+    ]  # fmt: skip
+
+
 def to_fields(c: SynthCustomer) -> dict:
     """Plain dict of the customer fields (no cluster/locale/corruption labels)."""
     return {
