@@ -32,8 +32,6 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-COLUMNS = ("phones_cell", "emails_cell", "notes_cell")  # on `customers`; tags: `tag_cells`
-
 
 def _escaped(expr: str) -> str:
     return f"replace(replace({expr}, '\\', '\\\\'), ';', '\\;')"

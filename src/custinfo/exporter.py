@@ -56,12 +56,6 @@ def csv_batches(conn: Any, ids: Iterable[int] | None = None) -> Iterator[list[tu
         yield [by_id[i] for i in chunk if i in by_id]
 
 
-def csv_rows(conn: Any, ids: Iterable[int] | None = None) -> Iterator[tuple]:
-    """`csv_batches` one row at a time."""
-    for batch in csv_batches(conn, ids):
-        yield from batch
-
-
 def customers(store: Any, ids: Iterable[int] | None = None) -> Iterator[Customer]:
     """Full customer records in batches (memory stays flat)."""
     if ids is None:
