@@ -29,9 +29,9 @@ PASSPHRASE = b"bench-dedupe"
 def load(path: Path, n: int, seed: int, sparse_only: bool = False) -> dict[int, int]:
     """Create the database; returns {customer id: true cluster}."""
     from custinfo import validation
+    from custinfo.demo.synth import generate, to_fields
     from custinfo.errors import ValidationError
     from custinfo.store import Store, hooks
-    from custinfo.synth import generate, to_fields
 
     truth: dict[int, int] = {}
     store = Store.create(path, PASSPHRASE, region="CN")
@@ -100,8 +100,8 @@ def _lookup_times(store: object, samples: int = 200) -> dict[str, float]:
     """`likely_duplicates` for new records typed like existing ones (the `add` check)."""
     from custinfo import validation
     from custinfo.dedupe import likely_duplicates
+    from custinfo.demo.synth import generate, to_fields
     from custinfo.errors import ValidationError
-    from custinfo.synth import generate, to_fields
 
     times = []
     for rec in generate(samples, seed=991, dup_share=0.0):

@@ -1,7 +1,7 @@
 """Benchmark find and tag at scale: `python -m bench.find [--n 1000000]`.
 
 Builds (once, cached under bench/out/) an encrypted database of N synthetic customers
-(custinfo.synth, fixed seed) with the search index, tags every 10th customer "bench10pct",
+(custinfo.demo.synth, fixed seed) with the search index, tags every 10th customer "bench10pct",
 then measures in one run:
 
 - the query part of find (database already open): ids of the first 50 matches plus
@@ -55,10 +55,11 @@ def _size(path: Path) -> int:
 
 def build(path: Path, n: int) -> dict[str, int]:
     """Create the database; returns sizes (bytes) without and with the search index."""
-    from custinfo import audit, search_index, validation
+    from custinfo import validation
+    from custinfo.demo.synth import generate, to_fields
     from custinfo.errors import ValidationError
-    from custinfo.store import Store
-    from custinfo.synth import generate, to_fields
+    from custinfo.search import index as search_index
+    from custinfo.store import Store, audit
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

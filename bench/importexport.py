@@ -1,6 +1,6 @@
 """Import/export benchmark: `python -m bench.importexport --n 1000000`.
 
-1. Writes an N-row CSV from `custinfo.synth` (seed 4), as people type it (raw phones, mixed
+1. Writes an N-row CSV from `custinfo.demo.synth` (seed 4), as people type it (raw phones, mixed
    case emails, a Chinese/English mix) with the header name,phone,email,company,address,
    city,birthday,tags,notes.
 2. IMPORT: `custinfo import FILE` in a subprocess into a fresh database (full validation,
@@ -43,7 +43,7 @@ class _Null:
 
 
 def write_csv(path: Path, n: int) -> None:
-    from custinfo.synth import CSV_HEADER, csv_row, generate
+    from custinfo.demo.synth import CSV_HEADER, csv_row, generate
 
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -81,7 +81,7 @@ def read_back(path: Path) -> dict[str, tuple[list[str], list[tuple]]]:
     """Every row the import stored, per table: (columns, rows) in the order the import
     wrote them (by id, or by customer). The contentless FTS table cannot be read back: its
     documents are regenerated from `search_docs` with the same token function."""
-    from custinfo.search_index import tokens_of
+    from custinfo.search.index import tokens_of
     from custinfo.store import Store
 
     data = {}
@@ -135,7 +135,7 @@ def _bare(conn, sql: str) -> tuple[float, int]:
 def export_ratio(path: Path) -> tuple[float, float, float, int]:
     """(bare SELECT+csv.writer s, bare SELECT of all 13 stored cells s, exporter s, rows)
     over one file; each the best of 3 interleaved rounds after one warm-up round."""
-    from custinfo.exporter import export
+    from custinfo.export import export
     from custinfo.store import Store
 
     narrow = (

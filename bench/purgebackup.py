@@ -33,10 +33,10 @@ BATCH = 50_000
 
 def build(path: Path, n: int) -> None:
     """N customers through the validation layer, committed in batches; every 10th is old."""
-    from custinfo import audit, validation
+    from custinfo import validation
+    from custinfo.demo.synth import generate, to_fields
     from custinfo.errors import ValidationError
-    from custinfo.store import Store, hooks
-    from custinfo.synth import generate, to_fields
+    from custinfo.store import Store, audit, hooks
 
     tmp = path.with_suffix(".building")
     for suffix in ("", "-wal", "-shm"):

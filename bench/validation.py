@@ -2,7 +2,7 @@
 
 `python -m bench.validation [--n 20000] [--region CN] [--repeat 3]`
 
-Builds the rows of the import benchmark's CSV (`custinfo.synth`, seed 4, the same columns
+Builds the rows of the import benchmark's CSV (`custinfo.demo.synth`, seed 4, the same columns
 as `bench/importexport.py`) in memory and times, on one core, best of `--repeat`:
 - `Converter` per row, with the fast paths and, as the same-run baseline, with
   `fastpath.phone`/`fastpath.email` replaced by the plain `validation` functions;
@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 
 def rows(n: int) -> list[list[str]]:
-    from custinfo.synth import csv_row, generate
+    from custinfo.demo.synth import csv_row, generate
 
     return [csv_row(record) for record in generate(n, seed=4)]
 
@@ -35,11 +35,11 @@ def best(fn: Callable[[], object], repeat: int) -> float:
 
 def main() -> None:
     from custinfo import validation
+    from custinfo.demo.synth import CSV_HEADER
     from custinfo.errors import ValidationError
     from custinfo.importer import fastpath
     from custinfo.importer import rows as rows_module
     from custinfo.importer.mapping import plan
-    from custinfo.synth import CSV_HEADER
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20_000)

@@ -47,13 +47,18 @@ class CliRunner:
     def __init__(self, db: Path) -> None:
         self.db = db
 
-    def __call__(self, *args: str, input: str | None = None, tty: bool = False) -> Result:
+    def __call__(
+        self, *args: str, input: str | None = None, tty: bool = False, stdin_tty: bool | None = None
+    ) -> Result:
+        """`tty`: stdout and stderr are a terminal, and so is stdin unless `stdin_tty` says
+        otherwise (`stdin_tty=False` with `tty`: a pipe into a command run at a terminal)."""
         from custinfo.cli.main import run
 
         out = TtyStringIO() if tty else io.StringIO()
-        err = io.StringIO()
+        err = TtyStringIO() if tty else io.StringIO()
         saved = sys.stdin, sys.stdout, sys.stderr
-        sys.stdin = io.StringIO(input or "")
+        person = tty if stdin_tty is None else stdin_tty
+        sys.stdin = (TtyStringIO if person else io.StringIO)(input or "")
         sys.stdout, sys.stderr = out, err
         try:
             code = run([str(a) for a in args])

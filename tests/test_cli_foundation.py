@@ -390,7 +390,7 @@ def test_busy_timeout_is_read_from_the_environment(monkeypatch: pytest.MonkeyPat
 def test_interrupt_is_exit_130_and_saves_nothing(
     db: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from custinfo import audit
+    from custinfo.store import audit
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt

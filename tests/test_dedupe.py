@@ -17,9 +17,9 @@ def _groups(cli, *args: str) -> list[dict]:
 
 @pytest.fixture
 def tty(monkeypatch):
-    from custinfo.cli import prompt
+    from custinfo.cli import terminal
 
-    monkeypatch.setattr(prompt, "interactive", lambda: True)
+    monkeypatch.setattr(terminal, "person_present", lambda: True)
 
 
 def test_pinyin_and_characters_match(cli, db):

@@ -7,9 +7,9 @@ from collections import Counter, defaultdict
 
 def _labelled(n: int, **kwargs):  # type: ignore[no-untyped-def]
     from custinfo import validation
+    from custinfo.demo.synth import generate, to_fields
     from custinfo.errors import ValidationError
     from custinfo.models import Customer
-    from custinfo.synth import generate, to_fields
 
     customers, truth = [], {}
     for rec in generate(n, seed=5, **kwargs):

@@ -79,7 +79,7 @@ def test_excel_bom_crlf_and_formula_rule(cli, db, tmp_path: Path) -> None:
 
 
 def test_neutralize_rule() -> None:
-    from custinfo.tabular import neutralize, unneutralize
+    from custinfo.export.tabular import neutralize, unneutralize
 
     cases = {
         "=1+1": "'=1+1", "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0", "-2+3": "'-2+3",
@@ -113,7 +113,7 @@ def test_vcard(cli, db) -> None:
 
 
 def test_vcard_fold_is_utf8_safe() -> None:
-    from custinfo.vcard import fold
+    from custinfo.export.vcard import fold
 
     line = "NOTE:" + "é好😀" * 40
     folded = fold(line)

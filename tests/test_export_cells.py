@@ -1,4 +1,4 @@
-"""Export cells (`custinfo.export_cells`): the stored phones/emails/tags/notes CSV cells equal
+"""Export cells (`custinfo.export.cells`): the stored phones/emails/tags/notes CSV cells equal
 what the exporter computed from the child tables before v005, after every write path, and
 the CSV export is byte-identical to the old grouped computation."""
 
@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custinfo import export_cells, exporter
+from custinfo import export as exporter
+from custinfo.export import cells as export_cells
 from custinfo.models import CUSTOMER_FIELDS
 from custinfo.store import Store
 from custinfo.store.repo import BulkCustomer, insert_bulk

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custinfo import search_index, validation
+from custinfo import validation
 from custinfo.search import Query, count, email_match, find_ids, is_phone_shaped, phone_match
+from custinfo.search import index as search_index
 from custinfo.store import Store, hooks
 
 

@@ -8,9 +8,9 @@ import io
 
 import pytest
 
+from custinfo.demo.synth import CSV_HEADER, csv_row, generate
 from custinfo.importer.engine import ImportOptions, run_import
 from custinfo.store import hooks
-from custinfo.synth import CSV_HEADER, csv_row, generate
 
 
 def _csv(n: int, seed: int) -> bytes:

@@ -31,7 +31,7 @@ def test_email_fast_path_is_equivalent(local: str, domain: str, pad: str) -> Non
 
 
 def test_role_mailboxes_and_synthetic_emails() -> None:
-    from custinfo.synth import generate, to_fields
+    from custinfo.demo.synth import generate, to_fields
 
     raws = ["Postmaster@Example.com", "ABUSE@x.org", "a@b"]
     raws += [e for c in generate(300, seed=3) for e in to_fields(c)["emails"]]
@@ -78,7 +78,7 @@ def test_phone_fast_path_is_equivalent(prefix: str, body: str, region: str) -> N
 
 
 def test_phone_fast_path_on_synthetic_phones() -> None:
-    from custinfo.synth import generate, to_fields
+    from custinfo.demo.synth import generate, to_fields
 
     raws = [p for c in generate(3000, seed=5) for p in to_fields(c)["phones"]]
     for raw in raws:
@@ -251,7 +251,7 @@ def fastpath_keep(util) -> tuple:
 
 
 def test_synthetic_phones_take_the_fast_path() -> None:
-    from custinfo.synth import generate, to_fields
+    from custinfo.demo.synth import generate, to_fields
 
     raws = [p for c in generate(3000, seed=6) for p in to_fields(c)["phones"]]
     assert len(raws) > 2000

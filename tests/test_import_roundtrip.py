@@ -79,7 +79,7 @@ def _snapshot(store: Any) -> list[dict]:
 
 @pytest.mark.parametrize("fmt", ["csv", "excel", "ndjson", "json"])
 def test_round_trip(store: Any, fmt: str) -> None:
-    from custinfo.exporter import export
+    from custinfo.export import export
     from custinfo.importer import ImportOptions, run_import
 
     @settings(

@@ -91,10 +91,10 @@ def test_merge_refusals(cli, three):
 
 
 def test_merge_confirmation_on_terminal(cli, three, monkeypatch):
-    from custinfo.cli import prompt
+    from custinfo.cli import terminal
 
     a, b, _ = three
-    monkeypatch.setattr(prompt, "interactive", lambda: True)
+    monkeypatch.setattr(terminal, "person_present", lambda: True)
     assert cli("merge", str(a), str(b), input="n\n", tty=True).code == 1
     assert _show(cli, b)["id"] == b
     cli.ok("merge", str(a), str(b), input="y\n", tty=True)
@@ -130,7 +130,7 @@ def test_history_erased_with_kept_customer(cli, three, store):
 
 
 def test_merge_audited_without_values(cli, three, store):
-    from custinfo import audit
+    from custinfo.store import audit
 
     a, b, _ = three
     cli.ok("merge", str(a), str(b), "--yes")

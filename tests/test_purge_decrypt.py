@@ -133,7 +133,7 @@ def test_purged_values_gone_after_later_writes_reuse_pages(cli, db: Path) -> Non
 
 def test_bulk_purge_leaves_nothing_in_the_search_index(cli, db: Path, store, monkeypatch) -> None:
     """A sweep removes index entries in bulk (plain delete + optimize): still no trace."""
-    search_index = pytest.importorskip("custinfo.search_index")
+    search_index = pytest.importorskip("custinfo.search.index")
     if not hasattr(search_index, "BULK_REMOVE"):
         pytest.skip("no bulk removal path in the search index")
     monkeypatch.setattr(search_index, "BULK_REMOVE", 1)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from custinfo import backup, purge
+from custinfo import backup
+from custinfo.privacy import journal
 from tests.conftest import ENV_NAMES, PASSPHRASE
 
 KEY = PASSPHRASE.encode()
@@ -147,7 +148,7 @@ def _kill_backup_create(tmp_path: Path, template: Path, loops: int) -> None:
 
 def _kill_purge(tmp_path: Path, template: Path, loops: int) -> None:
     db = tmp_path / "customers.db"
-    journal = purge.journal_path(db)
+    journal_file = journal.journal_path(db)
     swept = len(range(0, N_CUSTOMERS, SWEEP_EVERY))
     shutil.copy(template, db)
     full = _timed_run(db, "purge", "--tag", "sweep", "--yes")
@@ -159,11 +160,11 @@ def _kill_purge(tmp_path: Path, template: Path, loops: int) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{db}{suffix}")
         with contextlib.suppress(FileNotFoundError):
-            journal.unlink()
+            journal_file.unlink()
         proc = _start(db, "purge", "--tag", "sweep", "--yes")
         _kill_at(proc, rng.uniform(0.0, full * 1.1))
         customers, suppressed = _check_db(db)
-        entries = purge.read_journal(journal)
+        entries = journal.read_journal(journal_file)
         if customers == N_CUSTOMERS - swept:
             outcomes["done"] += 1
             assert suppressed == 2 * swept  # one phone and one email each

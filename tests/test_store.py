@@ -239,7 +239,7 @@ def test_audit_has_ids_and_field_names_only(st: Store) -> None:
     dump = repr(rows(st, "SELECT * FROM audit")) + repr(rows(st, "SELECT * FROM audit_customers"))
     for value in [*secrets.values(), "SecretTag", "+86" + secrets["phone"], "Secret"]:
         assert value not in dump
-    from custinfo import audit
+    from custinfo.store import audit
 
     assert [e["command"] for e in audit.entries_for(st.conn, cid)] == ["add", "edit", "note"]
 

@@ -14,8 +14,8 @@ import phonenumbers
 import pytest
 from email_validator import validate_email
 
-from custinfo import synth
-from custinfo.synth import CORRUPTIONS, SynthCustomer, generate, to_fields
+from custinfo.demo import synth
+from custinfo.demo.synth import CORRUPTIONS, SynthCustomer, generate, to_fields
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -47,7 +47,7 @@ def test_deterministic_same_seed() -> None:
 def test_deterministic_across_processes() -> None:
     code = (
         "import sys\n"
-        "from custinfo.synth import generate\n"
+        "from custinfo.demo.synth import generate\n"
         "sys.stdout.write(repr(list(generate(300, seed=11))))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(SRC), "PYTHONHASHSEED": "12345"}

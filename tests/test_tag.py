@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from custinfo import audit, tags, validation
+from custinfo import tags, validation
+from custinfo.store import audit
 
 
 @pytest.fixture

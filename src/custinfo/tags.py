@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from custinfo import audit, validation
+from custinfo import validation
 from custinfo.errors import NotFoundError
-from custinfo.store import hooks
+from custinfo.store import audit, hooks
 
 if TYPE_CHECKING:
     from custinfo.store import Store

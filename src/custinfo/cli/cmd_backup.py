@@ -156,8 +156,8 @@ def restore(
     (and cron jobs) first.
     """
     from custinfo import backup
-    from custinfo.cli._confirm import confirm
     from custinfo.cli.output import Output
+    from custinfo.cli.terminal import confirm
     from custinfo.errors import UsageError
 
     if not file.is_file():

@@ -64,15 +64,15 @@ def dedupe(
     group is listed when all its members match.
     """
     from custinfo import dedupe as core
-    from custinfo.cli import prompt
+    from custinfo.cli import terminal
     from custinfo.cli.output import Output
     from custinfo.errors import UsageError
 
     if review and auto:
         raise UsageError("choose one of --review and --auto")
-    if review and not prompt.interactive():
+    if review and not terminal.person_present():
         raise UsageError("--review needs a terminal (use --format json to list groups)")
-    if auto and not yes and not prompt.interactive():
+    if auto and not yes and not terminal.person_present():
         raise UsageError("--auto merges customers: confirm with --yes when not on a terminal")
     if min_score is None:
         min_score = core.AUTO_MIN_SCORE if auto else core.DEFAULT_MIN_SCORE
@@ -109,7 +109,7 @@ def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -
 
 
 def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
-    from custinfo.cli import prompt
+    from custinfo.cli import terminal
     from custinfo.cli.cmd_merge import show_side_by_side
     from custinfo.dedupe.merge import merge
 
@@ -121,7 +121,7 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
             out.info(f"  - {reason}")
         show_side_by_side(out, store, group.ids)
         while True:
-            answer = prompt.read_key(
+            answer = terminal.read_key(
                 f"keep which (1-{len(group.ids)}) and merge the others; s skip; q quit: "
             ).lower()
             if answer in ("q", "s") or (answer.isdigit() and 1 <= int(answer) <= len(group.ids)):
@@ -140,7 +140,7 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
 
 
 def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) -> None:
-    from custinfo.cli import prompt
+    from custinfo.cli import terminal
     from custinfo.dedupe.merge import merge
     from custinfo.errors import CustinfoError
 
@@ -148,7 +148,7 @@ def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) ->
     if not groups:
         out.info("no groups to merge")
         return
-    if not yes and not prompt.confirm(f"merge {len(groups)} groups ({people} customers)?"):
+    if not yes and not terminal.ask(f"merge {len(groups)} groups ({people} customers)?"):
         raise CustinfoError("nothing merged")
     for group in groups:
         keep, *others = sorted(group.ids)

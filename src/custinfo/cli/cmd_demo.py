@@ -25,11 +25,10 @@ def demo(
     import os
     import secrets
     import shutil
-    import sys
     import tempfile
     from pathlib import Path
 
-    from custinfo.cli import context
+    from custinfo.cli import context, terminal
     from custinfo.cli.app import available
     from custinfo.cli.main import run
     from custinfo.demo import load_synthetic
@@ -48,7 +47,7 @@ def demo(
         typer.echo(f"\n# {title}")
         typer.echo("$ custinfo " + " ".join(_quote(a) for a in argv))
         # On a terminal the steps show what a terminal user sees (tables), not CSV.
-        captured = _TtyStringIO() if sys.stdout.isatty() else io.StringIO()
+        captured = _TtyStringIO() if terminal.screen() else io.StringIO()
         with contextlib.redirect_stdout(captured):
             code = run(list(argv))
         typer.echo(captured.getvalue(), nl=False)

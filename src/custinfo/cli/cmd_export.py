@@ -60,9 +60,9 @@ def export(
     order), or those given with --id.
     """
     from custinfo.cli.output import Output
-    from custinfo.cli.streams import output_text
+    from custinfo.cli.terminal import output_text
     from custinfo.errors import NotFoundError, UsageError
-    from custinfo.exporter import export as run_export
+    from custinfo.export import export as run_export
 
     if excel and format is not ExportFormatOption.csv:
         raise UsageError("--excel applies to --format csv only")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, terminal
 
 app = typer.Typer()
 
@@ -148,7 +148,7 @@ class _progress:
         self.bar: Any = None
 
     def __enter__(self) -> Any:
-        if not _isatty(self.out.stderr):
+        if not terminal.screen(self.out.stderr):
             return None
         from rich.console import Console
         from rich.progress import Progress
@@ -165,10 +165,3 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

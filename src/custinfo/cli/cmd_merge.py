@@ -22,19 +22,19 @@ def merge(
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
     """Merge customers into KEEP_ID, losing nothing (undo with 'custinfo unmerge KEEP_ID')."""
-    from custinfo.cli import prompt
+    from custinfo.cli import terminal
     from custinfo.cli.output import Output
     from custinfo.dedupe.merge import merge as do_merge
     from custinfo.errors import CustinfoError, UsageError
 
     out = Output()
     if not yes:
-        if not prompt.interactive():
+        if not terminal.person_present():
             raise UsageError("merge changes customers: confirm with --yes when not on a terminal")
         store = context.open_store(db, passphrase_file)
         show_side_by_side(out, store, [keep_id, *other_ids])
         others = ", ".join(map(str, other_ids))
-        if not prompt.confirm(f"merge {others} into {keep_id}?"):
+        if not terminal.ask(f"merge {others} into {keep_id}?"):
             raise CustinfoError("not merged")
     store = context.open_store(db, passphrase_file)
     result = do_merge(store, keep_id, other_ids)

@@ -46,9 +46,9 @@ def purge(
     Selected by ids, or by --older-than and/or --tag (both must match). Asks for
     confirmation on a terminal; without one, refuses unless --yes.
     """
-    from custinfo import purge as core
-    from custinfo.cli._confirm import confirm
     from custinfo.cli.output import Output
+    from custinfo.cli.terminal import confirm
+    from custinfo.privacy import purge as core
 
     out = Output()
     store = context.open_store(db, passphrase_file)

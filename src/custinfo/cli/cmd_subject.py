@@ -28,7 +28,7 @@ def subject(
 ) -> None:
     """Every stored field, tag, note and source of one person, and the audit events about them."""
     from custinfo.cli.output import Format, Output
-    from custinfo.subject import report
+    from custinfo.privacy.access_report import report
 
     store = context.open_store(db, passphrase_file)
     data = report(store, customer_id)

@@ -26,8 +26,8 @@ def list_(
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
     """How many phones and emails are suppressed (never which)."""
-    from custinfo import suppression
     from custinfo.cli.output import Output
+    from custinfo.privacy import suppression
 
     store = context.open_store(db, passphrase_file)
     counts = suppression.counts(store.conn)
@@ -44,8 +44,8 @@ def matches(
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
     """Ids of live customers holding a suppressed phone or email, one per line."""
-    from custinfo import suppression
     from custinfo.cli.output import Output
+    from custinfo.privacy import suppression
 
     store = context.open_store(db, passphrase_file)
     out = Output()

@@ -106,6 +106,7 @@ def _read_ids(args: list[str] | None) -> list[int]:
     """Ids from the arguments; none or '-' reads one id per line from stdin."""
     import sys
 
+    from custinfo.cli import terminal
     from custinfo.errors import UsageError
 
     def bad(where: str, value: str) -> UsageError:
@@ -120,7 +121,7 @@ def _read_ids(args: list[str] | None) -> list[int]:
             raise bad("argument", value)
         ids.append(int(value))
     if not values or "-" in values:
-        if sys.stdin is None or sys.stdin.isatty():
+        if not terminal.stdin_piped():
             raise UsageError("give customer ids, or pipe them in one per line")
         lines = [line.strip() for line in sys.stdin.read().splitlines()]
         for number, value in enumerate(lines, start=1):

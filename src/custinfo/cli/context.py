@@ -46,18 +46,17 @@ def db_path(db: Path | None = None) -> Path:
 def passphrase_key(passphrase_file: Path | None = None, *, confirm: bool = False) -> bytes:
     """The key from the configured source, else a no-echo prompt on a terminal."""
     from custinfo import passphrase
+    from custinfo.cli import terminal
     from custinfo.errors import PassphraseError
 
     value = passphrase.from_sources(passphrase_file or _defaults["passphrase_file"])
     if value is None:
-        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        if not terminal.person_present():
             raise PassphraseError(
                 f"no passphrase and no terminal to ask on: {passphrase.SOURCES_HINT}"
             )
-        import getpass
-
-        value = getpass.getpass("Passphrase: ")
-        if confirm and getpass.getpass("Repeat passphrase: ") != value:
+        value = terminal.read_secret("Passphrase: ")
+        if confirm and terminal.read_secret("Repeat passphrase: ") != value:
             raise PassphraseError("the passphrases do not match")
     return passphrase.to_key(value)
 

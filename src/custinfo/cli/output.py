@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, TextIO
 
+from custinfo.cli import terminal
 from custinfo.models import CUSTOMER_FIELDS, Customer
 
 
@@ -34,7 +35,7 @@ class Output:
     def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
-        self.is_tty = _isatty(self.stdout)
+        self.is_tty = terminal.screen(self.stdout)
         self.color = self.is_tty and not os.environ.get("NO_COLOR")  # set and non-empty: no colour
 
     # -- choosing ---------------------------------------------------------------------------
@@ -161,19 +162,12 @@ class Output:
         self.console().print(grid)
 
 
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def _json_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def _flat(customer: Customer) -> list[str]:
-    from custinfo.tabular import flat_row
+    from custinfo.export.tabular import flat_row
 
     return flat_row(customer.to_dict())
 

@@ -15,10 +15,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from custinfo import audit
 from custinfo.errors import NotFoundError, UsageError
 from custinfo.models import SCALAR_FIELDS
-from custinfo.store import hooks
+from custinfo.store import audit, hooks
 from custinfo.store.db import utc_now
 from custinfo.text import fold
 

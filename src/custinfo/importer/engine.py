@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, BinaryIO
 
-from custinfo import audit
 from custinfo.importer.keyfilter import KeyFilter
 from custinfo.importer.mapping import parse_maps, plan
 from custinfo.importer.parallel import validated
@@ -24,7 +23,7 @@ from custinfo.importer.rejects import RejectsWriter
 from custinfo.importer.rows import Converter, Invalid, Valid
 from custinfo.importer.source import Source, csv_records, json_records, ndjson_records, open_source
 from custinfo.models import Email, Phone
-from custinfo.store import hooks
+from custinfo.store import audit, hooks
 from custinfo.store.db import utc_now
 from custinfo.store.repo import insert_bulk
 
@@ -126,7 +125,7 @@ def _prepare(
     source: Source, overrides: dict[str, str], options: ImportOptions, warn: Callable[[str], None],
     now: str,
 ) -> tuple[Iterator[tuple[int, Any]], Converter]:  # fmt: skip
-    from custinfo.tabular import CUSTOMER_FIELDS
+    from custinfo.export.tabular import CUSTOMER_FIELDS
 
     if source.fmt in ("json", "ndjson"):
         records = (json_records if source.fmt == "json" else ndjson_records)(source)
@@ -217,11 +216,11 @@ class _Loader:
 
     def _suppressed(self, conn: Any, row: Valid) -> Invalid | None:
         """A row with a phone or email of an erased person is invalid (the same check as
-        `add`, see `custinfo.suppression`), unless allowed."""
+        `add`, see `custinfo.privacy.suppression`), unless allowed."""
         if self.options.allow_suppressed:
             return None
         if self.checker is None:
-            from custinfo.suppression import Checker
+            from custinfo.privacy.suppression import Checker
 
             self.checker = Checker(conn)
         if self.checker.empty:

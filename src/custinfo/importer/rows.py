@@ -15,10 +15,10 @@ from typing import Any, NamedTuple
 
 from custinfo import validation
 from custinfo.errors import ValidationError
+from custinfo.export.tabular import parse_notes, split_values, unneutralize
 from custinfo.importer import fastpath
 from custinfo.importer.mapping import IGNORED, field_for
 from custinfo.models import CustomerInput, Email, Phone
-from custinfo.tabular import parse_notes, split_values, unneutralize
 
 _MULTI_SPLIT = re.compile(r"\s*(?:[;；,，、|\n]|\s/\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

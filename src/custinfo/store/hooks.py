@@ -24,7 +24,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-HOOK_MODULES = ("custinfo.search_index", "custinfo.dedupe_keys", "custinfo.export_cells")
+HOOK_MODULES = ("custinfo.search.index", "custinfo.dedupe.keys", "custinfo.export.cells")
 
 
 @cache

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from custinfo import audit, export_cells, validation
+from custinfo import validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
+from custinfo.export import cells as export_cells
 from custinfo.models import SCALAR_FIELDS, Customer, CustomerInput, Email, Note, Phone
-from custinfo.store import hooks
+from custinfo.store import audit, hooks
 from custinfo.store.db import Database, create_database, open_database, utc_now
 
 _CHUNK = 500  # ids per IN (...) query
@@ -221,8 +222,8 @@ class Store:
     ) -> int:
         """Insert one validated customer; returns its new id."""
         with self.db.transaction() as conn:
-            if not allow_suppressed:  # contacts of erased people (see custinfo.suppression)
-                from custinfo import suppression
+            if not allow_suppressed:  # contacts of erased people (see custinfo.privacy.suppression)
+                from custinfo.privacy import suppression
 
                 suppression.check(conn, customer.phones, customer.emails)
             if not allow_duplicate and (
@@ -278,7 +279,7 @@ class Store:
             ):
                 raise conflict
             if not allow_suppressed and (change.add_phones or change.add_emails):
-                from custinfo import suppression
+                from custinfo.privacy import suppression
 
                 suppression.check(conn, change.add_phones, change.add_emails)
             for phone in change.remove_phones:

@@ -1,4 +1,4 @@
-"""v2: the search index (find) — see `custinfo.search_index`.
+"""v2: the search index (find) — see `custinfo.search.index`.
 
 Existing customers are indexed by `upgrade`, so an old database becomes searchable when it
 is first opened by this version.
@@ -38,6 +38,6 @@ STATEMENTS = [
 
 
 def upgrade(conn: Any) -> None:
-    from custinfo import search_index
+    from custinfo.search import index as search_index
 
     search_index.rebuild(conn)

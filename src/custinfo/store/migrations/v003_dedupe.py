@@ -1,6 +1,6 @@
 """v3: dedupe blocking keys, merge history and id redirects.
 
-- `dedupe_keys`: 64-bit hashes of each customer's blocking keys (see `custinfo.dedupe_keys`),
+- `dedupe_keys`: 64-bit hashes of each customer's blocking keys (see `custinfo.dedupe.keys`),
   indexed both ways, so one new customer is checked against the database with a few index
   lookups and a full dedupe reads its candidate blocks without recomputing pinyin.
 - `merges`: one row per merge, with the pre-merge snapshot (JSON) of every record involved,
@@ -36,6 +36,6 @@ STATEMENTS = [
 
 def upgrade(conn: object) -> None:
     """Compute blocking keys for the customers already in an older database."""
-    from custinfo import dedupe_keys
+    from custinfo.dedupe import keys as dedupe_keys
 
     dedupe_keys.rebuild(conn)

@@ -1,5 +1,5 @@
 """v5: export cells — each customer's phones, emails, tags and notes CSV cells, stored (see
-`custinfo.export_cells`), so a CSV export is one sequential scan.
+`custinfo.export.cells`), so a CSV export is one sequential scan.
 
 The phones, emails and notes cells are columns of `customers`. The tags cell lives in the
 narrow `tag_cells` table (one row per customer with tags): tagging 100k of 1M customers
@@ -18,7 +18,7 @@ COLUMNS = ("phones_cell", "emails_cell", "notes_cell")
 
 
 def upgrade(conn: Any) -> None:
-    from custinfo import export_cells
+    from custinfo.export import cells as export_cells
 
     present = {row[1] for row in conn.execute("PRAGMA table_info(customers)")}
     for name in COLUMNS:

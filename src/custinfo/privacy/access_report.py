@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from custinfo import audit
+from custinfo.store import audit
 from custinfo.store.db import utc_now
 from custinfo.store.repo import Store
 

@@ -2,7 +2,7 @@
 
 `customers.phones_cell`, `emails_cell`, `notes_cell` and `tag_cells.cell` hold exactly what
 `custinfo export` writes in the CSV columns phones, emails, tags and notes (the
-`custinfo.tabular` format): values joined with ";"; phones as E.164 plus " ext. N" in phone
+`custinfo.export.tabular` format): values joined with ";"; phones as E.164 plus " ext. N" in phone
 id order; emails as typed, in email id order; tag names (the stored spelling) ordered by
 tag key; notes "AT TEXT" ordered by (at, id). Tag names and note texts have "\\" and ";"
 escaped with a backslash; E.164 numbers, extensions and normalised emails contain neither.

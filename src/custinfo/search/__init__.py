@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from custinfo.errors import ValidationError
-from custinfo.search_index import email_rev, phone_rev, runs
+from custinfo.search.index import email_rev, phone_rev, runs
 from custinfo.text import fold, normalize_text
 
 if TYPE_CHECKING:

@@ -1,8 +1,8 @@
 """Export customers as CSV, JSON, NDJSON or vCard 4.0, streaming with flat memory.
 
 CSV comes from one streaming SELECT over `customers`, whose stored export cells
-(`custinfo.export_cells`) hold the multi-valued fields already joined and escaped in the
-`custinfo.tabular` format, so Python only moves rows to `csv.writer`. JSON, NDJSON and
+(`custinfo.export.cells`) hold the multi-valued fields already joined and escaped in the
+`custinfo.export.tabular` format, so Python only moves rows to `csv.writer`. JSON, NDJSON and
 vCard load customers in batches with `Store.get_many`, so their records are exactly those of
 `show --format json`.
 
@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import Any, TextIO
 
+from custinfo.export.tabular import neutralize
 from custinfo.models import CUSTOMER_FIELDS, Customer
-from custinfo.tabular import neutralize
 
 BATCH = 2000
 EXPORT_CACHE_KIB = 4096
@@ -34,7 +34,7 @@ class ExportFormat(StrEnum):
 
 
 #: The CSV row of a customer, straight from `customers`: the multi-valued cells are stored
-#: there already joined and escaped (`custinfo.export_cells`), so a CSV export is one
+#: there already joined and escaped (`custinfo.export.cells`), so a CSV export is one
 #: sequential scan with no join, grouping or sorting.
 _CSV = """SELECT id, name, phones_cell, emails_cell, coalesce(company, ''),
   coalesce(address, ''), coalesce(city, ''), coalesce(birthday, ''), coalesce(cell, ''),
@@ -84,7 +84,7 @@ def export(
             return write_csv(conn, out, ids, excel=excel)
         records = customers(store, ids)
         if fmt is ExportFormat.vcard:
-            from custinfo.vcard import write_vcards
+            from custinfo.export.vcard import write_vcards
 
             return write_vcards(out, records)
         return write_json(out, records, lines=fmt is ExportFormat.ndjson)

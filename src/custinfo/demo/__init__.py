@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from custinfo import audit, validation
+from custinfo import validation
 from custinfo.errors import ValidationError
-from custinfo.store import Store, hooks
+from custinfo.store import Store, audit, hooks
 
 
 def load_synthetic(store: Store, count: int, *, seed: int = 7) -> int:
     """Insert `count` synthetic customers through the validation layer; returns how many."""
-    from custinfo.synth import generate, to_fields
+    from custinfo.demo.synth import generate, to_fields
 
     region = store.region
     added = 0

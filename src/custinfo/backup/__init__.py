@@ -489,7 +489,7 @@ def verify(target: Path, key: bytes) -> tuple[list[Path], dict[Path, str]]:
 def restore(db_path: Path, backup_file: Path, key: bytes) -> RestoreResult:
     """Verify `backup_file`, re-apply later purges to a copy, keep the current database as
     `<db>.pre-restore-<UTC>` and swap the copy in atomically."""
-    from custinfo import purge
+    from custinfo.privacy import journal, purge
     from custinfo.store.repo import Store
 
     _good, bad = verify(backup_file, key)
@@ -506,7 +506,7 @@ def restore(db_path: Path, backup_file: Path, key: bytes) -> RestoreResult:
         old_schema = _user_version(tmp, key) < 4  # made before backups existed (v4)
         store = Store.open(tmp, key)  # migrates an older backup to the current schema
         try:
-            journal = purge.read_journal(purge.journal_path(db_path))
+            journal = journal.read_journal(journal.journal_path(db_path))
             if old_schema and journal:  # its db_uid is new: adopt this database's lineage
                 with store.db.transaction():
                     store.db.set_meta("db_uid", journal[-1]["db_uid"])

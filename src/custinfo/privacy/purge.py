@@ -19,22 +19,20 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from custinfo import audit, suppression
 from custinfo.errors import NotFoundError, UsageError
-from custinfo.store import hooks
+from custinfo.privacy import suppression
+from custinfo.privacy.journal import append_journal, journal_path
+from custinfo.store import audit, hooks
 from custinfo.store.db import utc_now
 from custinfo.store.repo import Store
 
-JOURNAL_SUFFIX = ".purge-journal"
 PURGE_CACHE_KIB = 1 << 20  # at most 1 GiB of page cache during a purge
 _DURATION = re.compile(r"^\s*(\d+)\s*([ymd])\s*$", re.IGNORECASE)
 
@@ -270,45 +268,6 @@ def _big_cache(store: Store) -> Iterator[None]:
 def checkpoint(conn: Any) -> None:
     """Move everything out of the WAL and truncate it (old page versions gone)."""
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-
-
-# -- the journal -----------------------------------------------------------------------------
-def journal_path(db_path: Path) -> Path:
-    return Path(f"{db_path}{JOURNAL_SUFFIX}")
-
-
-def append_journal(path: Path, entry: dict[str, Any]) -> None:
-    """Append one JSON line (0600), fsynced; a torn last line from a crash is skipped."""
-    line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        size = os.fstat(fd).st_size
-        if size:
-            os.lseek(fd, size - 1, os.SEEK_SET)
-            if os.read(fd, 1) != b"\n":
-                line = b"\n" + line
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def read_journal(path: Path) -> list[dict[str, Any]]:
-    """Every complete entry of the journal (missing file: none)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    entries = []
-    for raw in data.splitlines():
-        try:
-            entry = json.loads(raw)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry.get("uid"):
-            entries.append(entry)
-    return entries
 
 
 def foreign_entries(store: Store, entries: list[dict[str, Any]]) -> int:
