@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -222,10 +221,6 @@ def test_subject_report_lists_fields_notes_and_audit(cli, db: Path) -> None:
     assert cli("subject", str(a)).code == 3
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("custinfo.cli.cmd_import") is None,
-    reason="the import command has not landed on this branch",
-)
 def test_import_refuses_suppressed_contacts(cli, db: Path, tmp_path: Path) -> None:
     a = _add(cli, "A", "--phone", "13800138000", "--email", "gone@example.com")
     cli.ok("purge", str(a), "--yes")
