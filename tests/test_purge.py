@@ -221,6 +221,27 @@ def test_subject_report_lists_fields_notes_and_audit(cli, db: Path) -> None:
     assert cli("subject", str(a)).code == 3
 
 
+def test_subject_of_a_merged_id_describes_one_person(cli, db: Path) -> None:
+    """The id is resolved once; the events of every id merged into the person are listed."""
+    keep = _add(cli, "李雷", "--phone", "13800138011")
+    old = _add(cli, "Li Lei", "--email", "lilei@example.com")
+    older = _add(cli, "LI, Lei", "--city", "北京")
+    cli.ok("edit", str(old), "--company", "ACME")
+    cli.ok("merge", str(old), str(older), "--yes")  # older → old
+    cli.ok("merge", str(keep), str(old), "--yes")  # old (with older inside) → keep
+    for asked in (keep, old, older):
+        result = cli("subject", str(asked), "--format", "json")
+        assert result.code == 0
+        report = json.loads(result.stdout)
+        assert report["customer"]["id"] == keep
+        assert report["requested_id"] == asked
+        assert sorted(report["merged_ids"]) == sorted([old, older])
+        commands = [e["command"] for e in report["audit_events"]]
+        assert commands == ["add", "add", "add", "edit", "merge", "merge"]
+        assert [m["merged_ids"] for m in report["merges"]] == [[older], [old]]
+    assert "merged into this customer" in cli.ok("subject", str(keep))
+
+
 def test_import_refuses_suppressed_contacts(cli, db: Path, tmp_path: Path) -> None:
     a = _add(cli, "A", "--phone", "13800138000", "--email", "gone@example.com")
     cli.ok("purge", str(a), "--yes")
