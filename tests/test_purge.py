@@ -151,7 +151,7 @@ def test_cutoff_clamps_month_ends_and_rejects_garbage() -> None:
 def test_suppression_refuses_re_adding_unless_allowed(cli, db: Path) -> None:
     a = _add(cli, "A", "--phone", "138 0013 8000", "--email", "Zhang.Wei@Example.com")
     cli.ok("purge", str(a), "--yes")
-    assert cli.ok("suppress", "list") == "kind\tcount\nphones\t1\nemails\t1\n"
+    assert cli.ok("suppress", "list") == "kind,count\nphones,1\nemails,1\n"
     assert json.loads(cli.ok("suppress", "list", "--format", "json")) == {"phones": 1, "emails": 1}
     refused = cli("add", "--name", "A again", "--phone", "+86 138-0013-8000")
     assert refused.code == 2 and "suppressed" in refused.stderr
