@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("custinfo.cli.cmd_backup", "Create, list, verify and restore encrypted backups."),
     "check": ("custinfo.cli.cmd_check", "Check the integrity of the database."),
     "subject": ("custinfo.cli.cmd_subject", "Data-subject access report: all held on a person."),
+    "purpose": ("custinfo.cli.cmd_purpose", "Declare purposes: lawful basis and retention."),
+    "consent": ("custinfo.cli.cmd_consent", "Consent per purpose, opt-outs, and their history."),
+    "retention": ("custinfo.cli.cmd_retention", "List or erase customers past retention."),
+    "audit": ("custinfo.cli.cmd_audit", "Show the audit log and the exports made."),
     "demo": ("custinfo.cli.cmd_demo", "Walk through custinfo on a throwaway demo database."),
 }
 

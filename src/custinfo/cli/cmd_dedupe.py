@@ -54,6 +54,8 @@ def dedupe(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    consent: filters.ConsentFilter = None,
+    no_consent: filters.NoConsentFilter = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -81,6 +83,7 @@ def dedupe(
     selection = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
         company=company, added_since=added_since, updated_since=updated_since,
+        consent=consent, no_consent=no_consent,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
     groups = core.find_groups(store, min_score=min_score, only=only)

@@ -48,8 +48,23 @@ def export(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    consent: filters.ConsentFilter = None,
+    no_consent: filters.NoConsentFilter = None,
     sort: filters.SortOption = filters.Sort.rank,
     limit: filters.LimitOption = None,
+    for_purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            metavar="PURPOSE",
+            help="Only people who may be contacted for PURPOSE (consent, no opt-out); "
+            "recorded in the audit log.",
+        ),
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(help="With --for: the channel (sms, email, phone, wechat, post, any)."),
+    ] = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -69,20 +84,57 @@ def export(
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
-        sort=sort, limit=limit,
+        consent=consent, no_consent=no_consent, sort=sort, limit=limit,
     )  # fmt: skip
     filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
     if customer_id and filtered:
         raise UsageError("--id selects customers itself: use it without find filters")
+    if channel is not None and for_purpose is None:
+        raise UsageError("--channel applies to --for PURPOSE only")
     store = context.open_store(db, passphrase_file)
     ids: list[int] | None = list(customer_id) if customer_id else None
     if ids is not None and (missing := store.missing_ids(ids)):
         raise NotFoundError(f"no customer with id {', '.join(map(str, missing))}")
+    if for_purpose is not None:  # fail on an unknown purpose or channel before any output
+        from custinfo.privacy.consent import check_channel, get_purpose
+
+        get_purpose(store, for_purpose)
+        check_channel(channel)
     if filtered:
         from custinfo import search
 
         ids = search.find_ids(store, q, context.region(store, region))
     with output_text(output, force=force) as out:
-        count = run_export(store, out, format.value, ids=ids, excel=excel)
-    if output is not None:
+        if for_purpose is None:
+            count = run_export(store, out, format.value, ids=ids, excel=excel)
+        else:
+            from custinfo.privacy.gated import export_for
+
+            given = _given_filters(q, customer_id, region)
+            gated = export_for(
+                store, out, format.value, ids=ids, purpose=for_purpose, channel=channel,
+                excel=excel, filters=given,
+            )  # fmt: skip
+    if for_purpose is not None:
+        Output().info(gated.line())
+    elif output is not None:
         Output().info(f"exported {count} customers to {output}")
+
+
+def _given_filters(q: object, ids: list[int] | None, region: str | None) -> dict[str, object]:
+    """The selection options given, by option name (for the audit entry's filter HMAC)."""
+    names = {"text": "QUERY", "phone": "--phone", "email": "--email", "tags_all": "--tag",
+             "tags_any": "--any-tag", "tags_not": "--not-tag", "city": "--city",
+             "company": "--company", "added_since": "--added-since",
+             "updated_since": "--updated-since", "consent": "--consent",
+             "no_consent": "--no-consent", "limit": "--limit"}  # fmt: skip
+    given: dict[str, object] = {
+        option: getattr(q, name) for name, option in names.items() if getattr(q, name)
+    }
+    if getattr(q, "sort", "rank") != "rank":
+        given["--sort"] = q.sort  # type: ignore[attr-defined]
+    if ids:
+        given["--id"] = list(ids)
+    if region:
+        given["--region"] = region
+    return given

@@ -27,6 +27,8 @@ def find(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    consent: filters.ConsentFilter = None,
+    no_consent: filters.NoConsentFilter = None,
     format: Annotated[
         Format | None,
         typer.Option(
@@ -51,7 +53,7 @@ def find(
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
-        sort=sort, limit=limit,
+        consent=consent, no_consent=no_consent, sort=sort, limit=limit,
     )  # fmt: skip
     store = context.open_store(db, passphrase_file)
     where = context.region(store, region)

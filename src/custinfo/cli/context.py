@@ -74,11 +74,16 @@ def open_store(db: Path | None = None, passphrase_file: Path | None = None) -> S
             raise UsageError(f"no database at {path} (create one with 'custinfo init')")
         _store = Store.open(path, passphrase_key(passphrase_file))
         _store.on_redirect = _report_redirect
+        _store.on_notice = _report_notice
     return _store
 
 
 def _report_redirect(old: int, keep: int) -> None:
     print(f"custinfo: customer {old} was merged into {keep}", file=sys.stderr)
+
+
+def _report_notice(message: str) -> None:
+    print(f"custinfo: warning: {message}", file=sys.stderr)
 
 
 def region(store: Store, override: str | None) -> str:

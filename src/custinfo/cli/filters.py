@@ -9,7 +9,8 @@ its signature and turns them into a `custinfo.search.Query`:
 Names (parameter name → option): `query` → QUERY argument, `phone` → --phone,
 `email` → --email, `tag` → --tag, `any_tag` → --any-tag, `not_tag` → --not-tag,
 `city` → --city, `company` → --company, `added_since` → --added-since,
-`updated_since` → --updated-since, `sort` → --sort, `limit` → --limit.
+`updated_since` → --updated-since, `consent` → --consent, `no_consent` → --no-consent,
+`sort` → --sort, `limit` → --limit.
 """
 
 from __future__ import annotations
@@ -94,6 +95,21 @@ UpdatedSinceFilter = Annotated[
         rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
+ConsentFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--consent", metavar="PURPOSE[:CHANNEL]",
+        help="Consent given for the purpose (on that channel; else on every channel).",
+        rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
+NoConsentFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--no-consent", metavar="PURPOSE[:CHANNEL]",
+        help="No consent for the purpose (never given, or withdrawn).", rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
 SortOption = Annotated[
     Sort,
     typer.Option(
@@ -120,6 +136,8 @@ def build_query(
     company: str | None = None,
     added_since: str | None = None,
     updated_since: str | None = None,
+    consent: list[str] | None = None,
+    no_consent: list[str] | None = None,
     sort: Sort | str = Sort.rank,
     limit: int | None = None,
 ) -> Query:
@@ -137,6 +155,8 @@ def build_query(
         company=company,
         added_since=added_since,
         updated_since=updated_since,
+        consent=list(consent or ()),
+        no_consent=list(no_consent or ()),
         sort=str(Sort(sort).value),
         limit=limit,
     )

@@ -260,6 +260,8 @@ def reapply(store: Store, entries: list[dict[str, Any]]) -> list[PurgeResult]:
         for entry in entries:
             if entry["uid"] in seen or entry.get("db_uid", db_uid) != db_uid:
                 continue
+            if entry.get("type", "purge") != "purge":  # opt-outs: `consent.reapply_optouts`
+                continue
             with store.write("purge-reapply") as w:
                 live = _live(store, entry.get("ids", []))
                 hmacs = [(bytes.fromhex(h), kind) for h, kind in entry.get("hmacs", [])]

@@ -38,6 +38,8 @@ class Query:
     company: str | None = None  # substring of the company, case-insensitive
     added_since: str | None = None  # YYYY-MM-DD (UTC), inclusive
     updated_since: str | None = None  # YYYY-MM-DD (UTC), inclusive
+    consent: list[str] = field(default_factory=list)  # PURPOSE[:CHANNEL]: consent given
+    no_consent: list[str] = field(default_factory=list)  # PURPOSE[:CHANNEL]: not given
     sort: str = "rank"  # rank | name | created | updated
     limit: int | None = None
 
@@ -55,6 +57,8 @@ class Query:
                 (self.company or "").strip(),
                 self.added_since,
                 self.updated_since,
+                self.consent,
+                self.no_consent,
             )
         )
 

@@ -218,6 +218,13 @@ def make_plan(conn: Connection, q: Query, region: str) -> _Plan | None:
                 )
             )
 
+    if q.consent or q.no_consent:  # checked per candidate, never a driver
+        from custinfo.search.consent import conditions
+
+        where, values = conditions(conn, q)
+        plan.where += where
+        plan.params += values
+
     # The most selective source drives; the others are checked per candidate. After a
     # phone, email or rare-tag lookup (few rows) the FTS index is not needed: instr verifies.
     sources.sort(key=lambda s: s.rank)
