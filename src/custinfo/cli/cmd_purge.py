@@ -77,9 +77,8 @@ def purge(
 
 
 def _describe(customers: int, rows: dict[str, int]) -> str:
-    parts = ", ".join(
-        f"{rows.get(k, 0)} {k.replace('_', ' ')}"
-        for k in ("phones", "emails", "notes", "tags", "audit_links")
-    )
+    shown = ("phones", "emails", "notes", "tags", "audit_links")
+    more = [k for k, n in rows.items() if n and k not in (*shown, "customers")]  # e.g. consents
+    parts = ", ".join(f"{rows.get(k, 0)} {k.replace('_', ' ')}" for k in (*shown, *more))
     noun = "customer" if customers == 1 else "customers"
     return f"{customers} {noun} ({sum(rows.values())} rows: {parts})"

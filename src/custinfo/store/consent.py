@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 _IDS = "(SELECT value FROM json_each(?))"
 _CHUNK = 500
-BULK_DIGESTS = 20_000  # above this many contacts, read every opt-out row once
 AUTO_METHOD = "automatic: contact opted out"
 
 
@@ -163,18 +162,15 @@ def optout_rows(conn: Connection, digests: set[bytes]) -> dict[bytes, dict[str, 
 
     out: dict[bytes, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
     sql = "SELECT hmac, purpose, at, channel, state FROM optouts"
-    if len(digests) > BULK_DIGESTS:
-        found: Iterable[tuple] = (r for r in conn.execute(sql) if r[0] in digests)
-    else:
-        wanted = sorted(digests)
-        found = (
-            r
-            for start in range(0, len(wanted), _CHUNK)
-            for r in conn.execute(
-                f"{sql} WHERE hmac IN ({','.join('?' * len(wanted[start : start + _CHUNK]))})",
-                wanted[start : start + _CHUNK],
-            )
+    wanted = sorted(digests)
+    found = (
+        r
+        for start in range(0, len(wanted), _CHUNK)
+        for r in conn.execute(
+            f"{sql} WHERE hmac IN ({','.join('?' * len(wanted[start : start + _CHUNK]))})",
+            wanted[start : start + _CHUNK],
         )
+    )
     for h, p, at, channel, state in sorted(found, key=lambda r: (r[0], r[1], r[2])):
         out[h][p].append(Entry(at, 0, channel, state))
     return out
@@ -229,19 +225,22 @@ def holders(
 
 
 def blocked_channels(conn: Connection, ids: Iterable[int]) -> dict[tuple[int, str], set[str]]:
-    """(customer, purpose) → channels it is opted out of through one of its contacts."""
+    """(customer, purpose) → channels it is opted out of through one of its contacts; ids
+    are read in chunks, so a million imported customers cost flat memory."""
     from custinfo.privacy.consent import blocked
 
-    if not _has_optouts(conn):
-        return {}
-    held = contact_digests(conn, ids)
-    rows = optout_rows(conn, set().union(*held.values()) if held else set())
     out: dict[tuple[int, str], set[str]] = {}
-    for cid, digests in held.items():
-        for digest in digests & rows.keys():
-            for p, contact_rows in rows[digest].items():
-                if channels := blocked(contact_rows):
-                    out.setdefault((cid, p), set()).update(channels)
+    if not _has_optouts(conn):
+        return out
+    known = {r[0] for r in conn.execute("SELECT DISTINCT hmac FROM optouts")}  # 32 B each
+    for chunk in _chunks(ids, 5000):
+        held = contact_digests(conn, chunk)
+        rows = optout_rows(conn, set().union(*held.values()) & known if held else set())
+        for cid, digests in held.items():
+            for digest in digests & rows.keys():
+                for p, contact_rows in rows[digest].items():
+                    if channels := blocked(contact_rows):
+                        out.setdefault((cid, p), set()).update(channels)
     return out
 
 
@@ -251,8 +250,7 @@ def enforce(w: Write, ids: Iterable[int]) -> None:
     from custinfo.privacy.consent import OPT_OUT, needed
 
     conn = w.conn
-    ids = list(ids)
-    if not ids or not _has_optouts(conn):
+    if not _has_optouts(conn):
         return
     blocks = blocked_channels(conn, ids)
     if not blocks:
@@ -266,11 +264,11 @@ def enforce(w: Write, ids: Iterable[int]) -> None:
         for channel in needed(current, channels):
             added.append((cid, p, channel, "withdrawn", at, AUTO_METHOD, OPT_OUT))
     append(w, added)
-    by_purpose: dict[str, list[int]] = defaultdict(list)
+    by_purpose: dict[str, dict[int, None]] = defaultdict(dict)
     for cid, p, *_ in added:
-        if cid not in by_purpose[p]:
-            by_purpose[p].append(cid)
-    for p, cids in sorted(by_purpose.items()):
+        by_purpose[p][cid] = None
+    for p, found in sorted(by_purpose.items()):
+        cids = list(found)
         shown = ", ".join(map(str, cids[:10])) + (", …" if len(cids) > 10 else "")
         noun = "customer holds" if len(cids) == 1 else "customers hold"
         w.notices.append(
@@ -279,11 +277,11 @@ def enforce(w: Write, ids: Iterable[int]) -> None:
         )
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+def _chunks(ids: Iterable[int], size: int = _CHUNK) -> Iterable[list[int]]:
     chunk: list[int] = []
     for i in ids:
         chunk.append(i)
-        if len(chunk) >= _CHUNK:
+        if len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:
