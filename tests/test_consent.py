@@ -157,6 +157,10 @@ def test_opt_out_survives_purge_and_blocks_re_adding(cli, shop) -> None:
     cli.ok("consent", "withdraw", "--email", "NEW@Example.com", "sms-marketing")
     result = cli("import", "-", input="name,email\nNew Person,new@example.com\n")
     assert result.code == 0 and "opted out of sms-marketing" in result.stderr
+    # ... and for an import that merges the contact into an existing customer
+    merged = cli("import", "-", "--on-duplicate", "merge",
+                 input="name,phone,email\n王芳,13800138000,NEW@example.com\n")  # fmt: skip
+    assert merged.code == 0 and f"(customer {shop['wang']})" in merged.stderr
 
 
 def test_edit_and_merge_cannot_make_an_opted_out_person_reachable(cli, shop) -> None:
@@ -227,3 +231,13 @@ def test_consent_import_is_all_or_nothing_and_applies_in_time_order(cli, shop) -
         ).code
         == 2
     )  # no phone or email column
+
+
+def test_journal_entries_of_opt_outs_are_told_apart_from_purges() -> None:
+    row = ["00" * 32, "phone", "sms-marketing", "any", "withdrawn", "2024-01-01T00:00:00.000000Z"]
+    assert core.is_optout_entry({"type": "optout", "uid": "a", "hmacs": [row]})
+    # a journal format that keeps only its own keys: still recognised by its shape
+    assert core.is_optout_entry({"uid": "a", "reason": "optout", "ids": [], "hmacs": [row]})
+    # a purge whose owner typed the reason "optout" is still a purge
+    purge = {"uid": "b", "reason": "optout", "ids": [7], "hmacs": [["00" * 32, "phone"]]}
+    assert not core.is_optout_entry(purge)

@@ -290,8 +290,20 @@ def apply_contacts(
                         for cid in holders.get(digest, ())]  # fmt: skip
         rows.append(w, entries)
         result.holders = sorted({e[0] for e in entries})
-        w.audit(detail=f"contacts {len(items)} ({batch})", fields=["optouts"])
+        w.audit(detail=contact_detail(batch, items), fields=["optouts"])
     return result
+
+
+def contact_detail(batch: str, items: Sequence[tuple]) -> str:
+    """The audit detail of contact-ledger rows: counts and purposes, never a contact."""
+    import json
+
+    states = sorted({i[4] for i in items})
+    return json.dumps(
+        {"optouts": batch, "contacts": len(items), "purposes": sorted({i[2] for i in items}),
+         "states": states},
+        ensure_ascii=False,
+    )  # fmt: skip
 
 
 def history(store: Any, customer_id: int) -> tuple[int, list[dict[str, Any]]]:
@@ -340,13 +352,24 @@ def journal_optouts(store: Any, batch: str, items: Iterable[tuple]) -> None:
     )  # fmt: skip
 
 
+def is_optout_entry(entry: dict[str, Any]) -> bool:
+    """True for a journal entry written by `journal_optouts`: marked `type: optout`, or (a
+    journal format that keeps only uid, at, db_uid, reason, ids and hmacs) reason `optout`,
+    no ids and six-part rows; a purge always has ids."""
+    if entry.get("type") == "optout":
+        return True
+    rows = entry.get("hmacs") or []
+    return (entry.get("reason") == "optout" and not entry.get("ids") and bool(rows)
+            and all(isinstance(r, list) and len(r) == 6 for r in rows))  # fmt: skip
+
+
 def reapply_optouts(store: Any, entries: Iterable[dict[str, Any]]) -> int:
     """Re-apply journalled opt-outs this (restored) database has not seen, and give every
     customer now holding such a contact its `withdrawn` entries; returns the rows applied."""
     from custinfo.store import consent as rows
 
     db_uid = store.meta("db_uid") or ""
-    todo = [e for e in entries if e.get("type") == "optout" and e.get("db_uid", db_uid) == db_uid]
+    todo = [e for e in entries if is_optout_entry(e) and e.get("db_uid", db_uid) == db_uid]
     if not todo:
         return 0
     applied = 0

@@ -173,7 +173,7 @@ def _record(
             consent.journal_optouts(store, batch, items)
             ledger.append_contacts(w, batch, items)
             ledger.append(w, entries)
-            w.audit(detail=f"consent import: {len(rows)} contacts ({batch})", fields=["optouts"])
+            w.audit(detail=consent.contact_detail(batch, items), fields=["optouts"])
         summary.committed = True
     except _DryRun:
         pass
