@@ -489,7 +489,7 @@ def verify(target: Path, key: bytes) -> tuple[list[Path], dict[Path, str]]:
 def restore(db_path: Path, backup_file: Path, key: bytes) -> RestoreResult:
     """Verify `backup_file`, re-apply later purges to a copy, keep the current database as
     `<db>.pre-restore-<UTC>` and swap the copy in atomically."""
-    from custinfo.privacy import consent, journal, purge
+    from custinfo.privacy import journal, optout_journal, purge
     from custinfo.store.repo import Store
 
     _good, bad = verify(backup_file, key)
@@ -512,7 +512,7 @@ def restore(db_path: Path, backup_file: Path, key: bytes) -> RestoreResult:
                     store.db.set_meta("db_uid", journal[-1]["db_uid"])
             foreign = purge.foreign_entries(store, journal)
             done = purge.reapply(store, journal)
-            consent.reapply_optouts(store, journal)  # opt-outs recorded after the backup
+            optout_journal.reapply_optouts(store, journal)  # opt-outs recorded after it
             problems = store.db.integrity_errors()
             if problems:
                 raise IntegrityCheckError(f"restored copy failed its check: {problems[0]}")

@@ -17,7 +17,7 @@ customer holding an opted-out contact gets a `withdrawn` entry (source `opt-out`
 whenever `add`, `edit`, `import`, `merge` or a restore brings such a contact to a customer
 (`store.consent.enforce`, run by the write gate), and `consent give ID` is refused for them
 until the opt-out is lifted with `consent give --phone/--email`. Opt-outs are journalled
-(`journal_optouts`) so `backup restore` re-applies the ones recorded after the backup.
+(`privacy.optout_journal`) so `backup restore` re-applies the ones recorded after the backup.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
@@ -279,6 +279,8 @@ def apply_contacts(
     with store.write(command) as w:
         now = w.now()
         items = [(h, k, p, c, s, at or now) for h, k, p, c, s, at in items]
+        from custinfo.privacy.optout_journal import journal_optouts
+
         journal_optouts(store, batch, items)
         rows.append_contacts(w, batch, items)
         holders = rows.holders(w.conn, {h for h, *_ in items}, clear)
@@ -336,59 +338,3 @@ def current(store: Any, customer_id: int) -> list[dict[str, Any]]:
 def _channels(channels: set[str]) -> list[str]:
     """Channels in a fixed order; all of them as ["any"]."""
     return [ANY] if channels >= set(SPECIFIC) else [c for c in SPECIFIC if c in channels]
-
-
-# -- the journal (see `privacy.journal`; `backup restore` calls `reapply_optouts`) ------------
-def journal_optouts(store: Any, batch: str, items: Iterable[tuple]) -> None:
-    """Append one `optout` entry to the purge journal (fsynced before the write commits):
-    the rows of the contact ledger, HMACs only. Purge re-application skips such entries."""
-    from custinfo.privacy.journal import append_journal, journal_path
-
-    append_journal(
-        journal_path(store.path),
-        {"v": 1, "type": "optout", "uid": batch, "at": _now(), "db_uid": store.meta("db_uid") or "",
-         "reason": "optout", "ids": [],
-         "hmacs": [[h.hex(), k, p, c, s, at] for h, k, p, c, s, at in items]},
-    )  # fmt: skip
-
-
-def is_optout_entry(entry: dict[str, Any]) -> bool:
-    """True for a journal entry written by `journal_optouts`: marked `type: optout`, or (a
-    journal format that keeps only uid, at, db_uid, reason, ids and hmacs) reason `optout`,
-    no ids and six-part rows; a purge always has ids."""
-    if entry.get("type") == "optout":
-        return True
-    rows = entry.get("hmacs") or []
-    return (entry.get("reason") == "optout" and not entry.get("ids") and bool(rows)
-            and all(isinstance(r, list) and len(r) == 6 for r in rows))  # fmt: skip
-
-
-def reapply_optouts(store: Any, entries: Iterable[dict[str, Any]]) -> int:
-    """Re-apply journalled opt-outs this (restored) database has not seen, and give every
-    customer now holding such a contact its `withdrawn` entries; returns the rows applied."""
-    from custinfo.store import consent as rows
-
-    db_uid = store.meta("db_uid") or ""
-    todo = [e for e in entries if is_optout_entry(e) and e.get("db_uid", db_uid) == db_uid]
-    if not todo:
-        return 0
-    applied = 0
-    with store.write("consent-reapply") as w:
-        seen = rows.batches(w.conn)
-        digests: set[bytes] = set()
-        for entry in todo:
-            if entry["uid"] in seen:
-                continue
-            items = [(bytes.fromhex(h), k, p, c, s, at) for h, k, p, c, s, at in entry["hmacs"]]
-            rows.append_contacts(w, entry["uid"], items)
-            digests.update(i[0] for i in items)
-            applied += len(items)
-        holders = rows.holders(w.conn, digests)
-        rows.enforce(w, sorted({cid for ids in holders.values() for cid in ids}))
-    return applied
-
-
-def _now() -> str:
-    from custinfo.store.db import utc_now
-
-    return utc_now()

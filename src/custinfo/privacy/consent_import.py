@@ -149,6 +149,7 @@ def _record(
     store: Any, purpose: str, rows: list[tuple], clear: dict[bytes, tuple[str, str]],
     summary: ConsentImport,
 ) -> None:  # fmt: skip
+    from custinfo.privacy.optout_journal import journal_optouts
     from custinfo.store import consent as ledger
 
     class _DryRun(Exception):
@@ -170,7 +171,7 @@ def _record(
             summary.customers = len({e[0] for e in entries})
             if summary.dry_run:
                 raise _DryRun
-            consent.journal_optouts(store, batch, items)
+            journal_optouts(store, batch, items)
             ledger.append_contacts(w, batch, items)
             ledger.append(w, entries)
             w.audit(detail=consent.contact_detail(batch, items), fields=["optouts"])

@@ -28,8 +28,8 @@ from typing import Any
 
 from custinfo.errors import NotFoundError, UsageError
 from custinfo.privacy import suppression
-from custinfo.privacy.consent import is_optout_entry
 from custinfo.privacy.journal import append_journal, journal_path
+from custinfo.privacy.optout_journal import is_optout_entry
 from custinfo.store import records
 from custinfo.store.db import utc_now
 from custinfo.store.gate import Write
@@ -261,7 +261,7 @@ def reapply(store: Store, entries: list[dict[str, Any]]) -> list[PurgeResult]:
         for entry in entries:
             if entry["uid"] in seen or entry.get("db_uid", db_uid) != db_uid:
                 continue
-            if is_optout_entry(entry):  # re-applied by `consent.reapply_optouts`
+            if is_optout_entry(entry):  # re-applied by `optout_journal.reapply_optouts`
                 continue
             with store.write("purge-reapply") as w:
                 live = _live(store, entry.get("ids", []))

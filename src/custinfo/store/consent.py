@@ -134,23 +134,6 @@ def batches(conn: Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT DISTINCT batch FROM optouts")}
 
 
-def counts(conn: Connection) -> dict[str, int]:
-    """Opted-out contacts (any purpose) per kind, never which."""
-    from custinfo.privacy.consent import Entry, blocked
-
-    rows: dict[tuple[bytes, str], list[Entry]] = defaultdict(list)
-    kinds: dict[bytes, str] = {}
-    for h, kind, p, at, channel, state in conn.execute(
-        "SELECT hmac, kind, purpose, at, channel, state FROM optouts ORDER BY hmac, purpose, at"
-    ):
-        rows[h, p].append(Entry(at, 0, channel, state))
-        kinds[h] = kind
-    out = {"phones": 0, "emails": 0}
-    for h in {h for (h, p), r in rows.items() if blocked(r)}:
-        out["phones" if kinds[h] == "phone" else "emails"] += 1
-    return out
-
-
 def _has_optouts(conn: Connection) -> bool:
     row = conn.execute("SELECT 1 FROM optouts WHERE state = 'withdrawn' LIMIT 1").fetchone()
     return row is not None
