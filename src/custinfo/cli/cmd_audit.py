@@ -78,9 +78,17 @@ def audit(
         ids: list[object] = list(e["ids"])
         if not full and len(ids) > SHOWN_IDS:
             ids = [*ids[:SHOWN_IDS], "…"]
+        digest, detail = e["sha256"], e["detail"]
+        if fmt is Format.table:  # a person reads it: short hash, no repeated JSON
+            digest = _short(digest)
+            detail = "" if e["purpose"] else detail
         rows.append([e["id"], e["at"], e["command"], e["count"], ids, e["fields"],
-                     e["purpose"], e["sha256"], e["detail"]])  # fmt: skip
+                     e["purpose"], digest, detail])  # fmt: skip
     out.rows(COLUMNS, rows, fmt, title="Audit log")
+
+
+def _short(digest: str | None) -> str | None:
+    return f"{digest[:12]}…" if digest else digest
 
 
 @app.command("exports")
@@ -93,7 +101,7 @@ def exports(
 ) -> None:
     """Gated exports (`export --for`): which purpose, how many, the output's SHA-256; with
     --customer, only the exports that contained that customer."""
-    from custinfo.cli.output import Output
+    from custinfo.cli.output import Format, Output
     from custinfo.privacy.dates import parse_when
     from custinfo.store import audit as log
 
@@ -101,5 +109,14 @@ def exports(
     store = context.open_store(db, passphrase_file)
     out = Output()
     found = log.export_list(store, customer_ids=_people(store, customer), since=when)
-    out.rows(EXPORTS, ([e[k] for k in EXPORTS] for e in found), out.choose(format),
-             title="Exports")  # fmt: skip
+    fmt = out.choose(format)
+    if fmt is Format.table:  # the columns a person needs; CSV and JSON have them all
+        out.rows(
+            ("id", "at", "purpose", "channel", "count", "left out", "sha256"),
+            ([e["id"], e["at"], e["purpose"], e["channel"], e["count"],
+              f"{e['without_consent']} / {e['withdrawn']} / {e['opted_out']}",
+              _short(e["sha256"])] for e in found),
+            fmt, title="Exports (left out: without consent / withdrawn / opted out)",
+        )  # fmt: skip
+        return
+    out.rows(EXPORTS, ([e[k] for k in EXPORTS] for e in found), fmt, title="Exports")
