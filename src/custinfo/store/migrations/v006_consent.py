@@ -12,10 +12,13 @@
   holds. `batch` ties rows to their purge-journal entry, which `backup restore` re-applies.
 - `audit_customers_entry`: the ids linked to one audit entry (the audit viewer, "which
   customers did export 17 contain") without scanning every link.
+
+Every statement is IF NOT EXISTS: a file whose `user_version` was set back by hand (the
+backup tests fake an old copy that way) may have them already.
 """
 
 STATEMENTS = [
-    """CREATE TABLE purposes (
+    """CREATE TABLE IF NOT EXISTS purposes (
         key TEXT PRIMARY KEY,
         label TEXT NOT NULL,
         basis TEXT NOT NULL CHECK (basis IN ('consent', 'contract', 'legal-obligation',
@@ -24,7 +27,7 @@ STATEMENTS = [
         retention_from TEXT CHECK (retention_from IN ('last-contact', 'withdrawal', 'created')),
         created_at TEXT NOT NULL
     ) WITHOUT ROWID""",
-    """CREATE TABLE consents (
+    """CREATE TABLE IF NOT EXISTS consents (
         id INTEGER PRIMARY KEY,
         customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
         purpose TEXT NOT NULL,
@@ -35,9 +38,9 @@ STATEMENTS = [
         source TEXT NOT NULL,
         recorded_at TEXT NOT NULL
     )""",
-    "CREATE INDEX consents_latest "
+    "CREATE INDEX IF NOT EXISTS consents_latest "
     "ON consents(customer_id, purpose, at, id, channel, state, source)",
-    """CREATE TABLE optouts (
+    """CREATE TABLE IF NOT EXISTS optouts (
         hmac BLOB NOT NULL,
         kind TEXT NOT NULL CHECK (kind IN ('phone', 'email')),
         purpose TEXT NOT NULL,
@@ -47,6 +50,6 @@ STATEMENTS = [
         batch TEXT NOT NULL,
         PRIMARY KEY (hmac, purpose, channel, at, state, batch)
     ) WITHOUT ROWID""",
-    "CREATE INDEX optouts_batch ON optouts(batch)",
+    "CREATE INDEX IF NOT EXISTS optouts_batch ON optouts(batch)",
     "CREATE INDEX IF NOT EXISTS audit_customers_entry ON audit_customers(audit_id, customer_id)",
 ]
