@@ -164,7 +164,7 @@ def _kill_purge(tmp_path: Path, template: Path, loops: int) -> None:
         proc = _start(db, "purge", "--tag", "sweep", "--yes")
         _kill_at(proc, rng.uniform(0.0, full * 1.1))
         customers, suppressed = _check_db(db)
-        entries = journal.read_journal(journal_file)
+        entries = journal.read_journal(journal_file).entries
         if customers == N_CUSTOMERS - swept:
             outcomes["done"] += 1
             assert suppressed == 2 * swept  # one phone and one email each

@@ -28,7 +28,7 @@ from typing import Any
 
 from custinfo.errors import NotFoundError, UsageError
 from custinfo.privacy import suppression
-from custinfo.privacy.journal import append_journal, journal_path
+from custinfo.privacy.journal import append_journal, journal_path, mac_key
 from custinfo.store import audit, hooks
 from custinfo.store.db import utc_now
 from custinfo.store.repo import Store
@@ -237,6 +237,7 @@ def purge(store: Store, ids: Sequence[int], *, reason: str, suppress: bool = Tru
                 journal_path(store.db.path),
                 {"v": 1, "uid": uid, "at": at, "db_uid": db_uid, "reason": reason,
                  "ids": sorted(live + absorbed), "hmacs": [[h.hex(), kind] for h, kind in hmacs]},
+                mac_key(conn),
             )  # fmt: skip
             total = _erase(conn, uid=uid, at=at, reason=reason, hmacs=hmacs, absorbed=absorbed)
         else:
