@@ -263,12 +263,16 @@ def tidy(db_path: Path) -> list[Path]:
 
 
 def _tidy_backup_folder(folder: Path) -> list[Path]:
-    """`.tmp-*` files of a killed `backup create`, when no create is running there."""
+    """Temporary files of a killed `backup create`, when no create is running there."""
+    from custinfo.files import TMP_MARK
+
+    def stale(name: str) -> bool:
+        return name.startswith(BACKUP_TMP_PREFIX) or TMP_MARK in name
+
     try:
-        stale = [n for n in os.listdir(folder) if n.startswith(BACKUP_TMP_PREFIX)]
+        if not any(stale(n) for n in os.listdir(folder)):
+            return []
     except OSError:
-        return []
-    if not stale:
         return []
     from custinfo.backup.create import folder_lock
     from custinfo.errors import BackupLockedError
@@ -277,7 +281,7 @@ def _tidy_backup_folder(folder: Path) -> list[Path]:
     removed = []
     with contextlib.suppress(BackupLockedError, OSError), folder_lock(folder):
         for name in os.listdir(folder):
-            if name.startswith(BACKUP_TMP_PREFIX):
+            if stale(name):
                 remove_quietly(folder / name)
                 removed.append(folder / name)
     return removed

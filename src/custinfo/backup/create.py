@@ -31,7 +31,7 @@ from custinfo.errors import (
     IntegrityCheckError,
     UsageError,
 )
-from custinfo.files import fsync_path, remove_quietly, write_atomic
+from custinfo.files import TMP_MARK, fsync_path, remove_quietly, write_atomic
 from custinfo.store.db import classify, utc_now
 
 default_dir = dbfiles.default_backup_dir
@@ -84,7 +84,7 @@ def _prepare_folder(folder: Path) -> None:
         probe = folder / f"{TMP_PREFIX}probe-{secrets.token_hex(4)}"
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
-        probe.unlink()
+        probe.unlink(missing_ok=True)  # another process's tidy may have taken it already
     except OSError as exc:
         raise CustinfoError(
             f"cannot write to backup folder {folder}: {exc.strerror}; the database is untouched"
@@ -205,10 +205,12 @@ def _target_error(exc: BaseException, folder: Path) -> BaseException:
 
 
 def _reconcile(folder: Path, key: bytes) -> list[str]:
-    """Tidy after a crash: drop temp files; adopt verified final-name files missing from
-    the manifest (a crash between rename and manifest write)."""
-    for path in folder.glob(f"{TMP_PREFIX}*"):
-        remove_quietly(path)
+    """Tidy after a crash: drop temp files (held by the folder lock, so all are dead);
+    adopt verified final-name files missing from the manifest (a crash between rename and
+    manifest write)."""
+    for path in folder.iterdir():
+        if path.name.startswith(TMP_PREFIX) or TMP_MARK in path.name:
+            remove_quietly(path)
     entries = read_manifest(folder)
     warnings, changed = [], False
     for path in sorted(folder.glob("*.db")):

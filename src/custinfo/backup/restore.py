@@ -32,8 +32,8 @@ from typing import Any
 
 from custinfo import dbfiles
 from custinfo.backup.manifest import NAME_RE, journal_copy
-from custinfo.backup.verify import open_readonly, verify
-from custinfo.errors import DatabaseLockedError, IntegrityCheckError
+from custinfo.backup.verify import verify
+from custinfo.errors import CustinfoError, DatabaseLockedError, IntegrityCheckError
 from custinfo.files import copy_atomic, fsync_path, remove_quietly
 from custinfo.store.db import APPLICATION_ID, busy_timeout_ms, classify
 
@@ -133,6 +133,7 @@ def restore(
 ) -> RestoreResult:
     """Verify `backup_file`, re-apply later purges to a copy, keep the current database as
     `<db>.pre-restore-<UTC>` and swap the copy in atomically (see the module doc)."""
+    dbfiles.exclusive_hold(db_path).release()  # fail fast (exit 11) before the slow part
     _good, bad = verify(backup_file, key)
     if bad:
         raise IntegrityCheckError(f"backup {backup_file} failed verification: {bad[backup_file]}")
@@ -150,7 +151,8 @@ def _restore(
     db_path: Path, backup_file: Path, key: bytes, live: _Live, ignore: bool
 ) -> RestoreResult:
     from custinfo.privacy import purge
-    from custinfo.store.db import open_database
+    from custinfo.store.db import open_database, translate_errors
+    from custinfo.store.migrations import migrate as run_migrations
     from custinfo.store.repo import Store
 
     tmp = dbfiles.restore_temp(db_path, secrets.token_hex(6))
@@ -161,13 +163,13 @@ def _restore(
             shutil.copyfileobj(src, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
-        old_schema = _user_version(tmp, key) < 4  # made before backups existed (v4)
-        store = Store(open_database(tmp, key, hold=False))  # migrates an older backup
+        store = Store(open_database(tmp, key, migrate=False, hold=False))
         try:
+            old_schema = store.conn.execute("PRAGMA user_version").fetchone()[0] < 4
+            with translate_errors():  # an older backup is upgraded to the current schema
+                run_migrations(store.db)
             copy = _CopyFacts(store, old_schema)
             read = _journal(db_path, backup_file, live, copy)
-            if read.install:  # the backup folder's copy stands in for a missing journal
-                copy_atomic(read.journal.path, dbfiles.journal_path(db_path))
             if read.problems and not ignore:
                 raise IntegrityCheckError(
                     f"the purge journal {read.journal.path} cannot be read in full: "
@@ -175,6 +177,8 @@ def _restore(
                     f"intact copy of it, or restore with {IGNORE_HINT} to re-apply what can "
                     "be read (docs/backup.md)"
                 )
+            if read.install:  # the backup folder's copy stands in for a missing journal
+                copy_atomic(read.journal.path, dbfiles.journal_path(db_path))
             entries = read.journal.entries
             if old_schema and (live.db_uid or entries):  # a new db_uid: adopt the lineage's
                 with store.db.transaction():
@@ -190,7 +194,12 @@ def _restore(
             store.close()
         fsync_path(tmp)
         live.lock()
-        pre = _set_aside(db_path, live)
+        try:
+            pre = _set_aside(db_path, live)
+        except OSError as exc:
+            raise CustinfoError(
+                f"cannot keep the current database aside ({exc.strerror}); nothing was changed"
+            ) from None
         os.replace(tmp, db_path)
     except BaseException:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -265,14 +274,6 @@ def _audit(store: Any, backup_file: Path, reapplied: int, ignored: list[str]) ->
         audit.record(conn, "restore", (), (), detail=json.dumps(detail))
 
 
-def _user_version(path: Path, key: bytes) -> int:
-    conn = open_readonly(path, key)
-    try:
-        return conn.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        conn.close()
-
-
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -293,14 +294,21 @@ def _set_aside(db_path: Path, live: _Live) -> Path | None:
         n += 1
         pre = Path(f"{db_path}{dbfiles.PRE_RESTORE}{stamp}-{n}")
     sides = [] if live.state == "held" else ["-wal"]
-    for suffix in ["", *sides]:
-        src = Path(f"{db_path}{suffix}")
-        if suffix and (not src.exists() or src.stat().st_size == 0):
-            continue
-        try:
-            os.link(src, f"{pre}{suffix}")
-        except OSError:  # no hard links here (FAT, some network file systems): copy
-            copy_atomic(src, Path(f"{pre}{suffix}"))
+    made: list[Path] = []
+    try:
+        for suffix in ["", *sides]:
+            src, dst = Path(f"{db_path}{suffix}"), Path(f"{pre}{suffix}")
+            if suffix and (not src.exists() or src.stat().st_size == 0):
+                continue
+            try:
+                os.link(src, dst)
+            except OSError:  # no hard links here (FAT, some network file systems): copy
+                copy_atomic(src, dst)
+            made.append(dst)
+    except BaseException:
+        for path in made:  # links to, or copies of, files that are all still in place
+            remove_quietly(path)
+        raise
     for suffix in ("-wal", "-shm"):  # held: folded in already; damaged: kept with `pre`
         remove_quietly(f"{db_path}{suffix}")
     return pre
