@@ -71,21 +71,25 @@ def default_backup_dir(
 
 
 def siblings(db_path: Path) -> list[tuple[Path, str]]:
-    """custinfo's and SQLite's files beside the database, with what each is."""
-    out = [
-        (db_path, "the database"),
-        (Path(f"{db_path}-wal"), "the database's WAL file"),
-        (Path(f"{db_path}-shm"), "the database's shared-memory file"),
-        (Path(f"{db_path}-journal"), "the database's rollback journal"),
-        (journal_path(db_path), "the purge journal"),
-        (lock_path(db_path), "the database's lock file"),
-    ]
-    with contextlib.suppress(OSError):
+    """custinfo's and SQLite's files beside the database, with what each is (beside the
+    path given and, when that is a symlink, beside the real file, where SQLite puts them)."""
+    out: list[tuple[Path, str]] = []
+    real = Path(os.path.realpath(db_path))
+    for base in dict.fromkeys((db_path, real)):
         out += [
-            (db_path.parent / name, "a copy kept by 'backup restore'")
-            for name in os.listdir(db_path.parent)
-            if name.startswith(f"{db_path.name}{PRE_RESTORE}")
+            (base, "the database"),
+            (Path(f"{base}-wal"), "the database's WAL file"),
+            (Path(f"{base}-shm"), "the database's shared-memory file"),
+            (Path(f"{base}-journal"), "the database's rollback journal"),
+            (journal_path(base), "the purge journal"),
+            (lock_path(base), "the database's lock file"),
         ]
+        with contextlib.suppress(OSError):
+            out += [
+                (base.parent / name, "a copy kept by 'backup restore'")
+                for name in os.listdir(base.parent)
+                if name.startswith(f"{base.name}{PRE_RESTORE}")
+            ]
     return out
 
 
@@ -128,6 +132,8 @@ class Hold:
 
     def release(self) -> None:
         if self.fd is not None:
+            with contextlib.suppress(OSError):  # LOCK_UN first: forked children share it
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.fd = None
