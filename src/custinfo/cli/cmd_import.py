@@ -78,6 +78,10 @@ def import_(
     path = None if file == "-" else Path(file)
     if path is not None and not path.is_file():
         raise UsageError(f"no such file: {path}")
+    if rejects is not None:
+        from custinfo.files import guard
+
+        guard(rejects, context.db_path(db))  # before the key is derived: fail fast
     store = context.open_store(db, passphrase_file)
     options = ImportOptions(
         fmt=format.value if format else None,
@@ -90,7 +94,7 @@ def import_(
         allow_suppressed=allow_suppressed,
     )
     if rejects is not None and not dry_run:
-        options.rejects = RejectsWriter(rejects, force=force)
+        options.rejects = RejectsWriter(rejects, force=force, db_path=context.db_path(db))
     elif rejects is not None:
         options.rejects = _DryRejects()
     total = path.stat().st_size if path is not None else None
@@ -105,7 +109,7 @@ def import_(
                 summary = run_import(store, stream, options, warn=out.warn, progress=progress)
     finally:
         if isinstance(options.rejects, RejectsWriter):
-            options.rejects.close(keep=summary is not None and summary.committed)
+            _close_rejects(options.rejects, summary is not None and summary.committed)
     for line, column, reason in summary.problems:
         out.info(f"custinfo: line {line}, column {column!r}: {reason}")
     if summary.rejected > len({p[0] for p in summary.problems}):
@@ -118,6 +122,21 @@ def import_(
         )
     if isinstance(options.rejects, RejectsWriter) and options.rejects.count:
         out.info(f"{options.rejects.count} rejected rows written to {rejects}")
+
+
+def _close_rejects(rejects: Any, committed: bool) -> None:
+    """Publish the rejects file; if that fails after the import committed, say so."""
+    from custinfo.errors import CustinfoError
+
+    try:
+        rejects.close(keep=committed)
+    except OSError as exc:
+        if not committed:
+            raise
+        raise CustinfoError(
+            f"the valid rows were imported, but writing the rejects file {rejects.path} failed "
+            f"({exc.strerror}); no partial file was left"
+        ) from None
 
 
 class _DryRejects:

@@ -28,7 +28,7 @@ from typing import Any
 
 from custinfo.errors import NotFoundError, UsageError
 from custinfo.privacy import suppression
-from custinfo.privacy.journal import append_journal, journal_path
+from custinfo.privacy.journal import append_journal, journal_path, mac_key
 from custinfo.store import records
 from custinfo.store.db import utc_now
 from custinfo.store.gate import Write
@@ -212,6 +212,7 @@ def purge(store: Store, ids: Sequence[int], *, reason: str, suppress: bool = Tru
                 journal_path(store.path),
                 {"v": 1, "uid": uid, "at": at, "db_uid": db_uid, "reason": reason,
                  "ids": sorted(live + absorbed), "hmacs": [[h.hex(), kind] for h, kind in hmacs]},
+                mac_key(store.conn),
             )  # fmt: skip
             total = _erase(w, live, uid=uid, at=at, reason=reason, hmacs=hmacs, absorbed=absorbed)
     if live:
