@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, BinaryIO
@@ -102,8 +103,9 @@ def run_import(
     cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
     store.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
-        with store.db.transaction() as conn:
-            for pairs in validated(records, converter, options.workers):
+        chunks = validated(records, converter, options.workers)
+        with store.db.transaction() as conn, closing(chunks):  # error, Ctrl-C: workers stop
+            for pairs in chunks:
                 summary.read += len(pairs)
                 loader.load_chunk(conn, pairs)
                 if progress is not None:
