@@ -79,29 +79,64 @@ def assert_clean(result: Run, allowed: frozenset[int] = DOCUMENTED_CODES) -> Non
         assert errors or result.stderr.strip(), "a failure must say why"
 
 
-_TEMPLATES: dict[tuple[str, ...], bytes] = {}
+_TEMPLATES: dict[tuple[tuple[str, ...], ...], bytes] = {}
+
+#: A small database for fuzzers: Chinese and Latin customers with phones, emails, tags and
+#: notes, one merge (so unmerge can succeed) and one purge (so the suppression list is used).
+FUZZ_BASE: tuple[tuple[str, ...], ...] = (
+    ("add", "--name", "张伟", "--phone", "13800138000", "--email", "zhang.wei@example.com",
+     "--city", "上海", "--tag", "VIP", "--note", "首次到店"),
+    ("add", "--name", "John Smith", "--phone", "+1 415 555 0123", "--email", "john@example.com",
+     "--city", "Boston", "--company", "Acme", "--tag", "wholesale"),
+    ("add", "--name", "王小明", "--birthday", "1990-05-01", "--address", "人民路 1 号"),
+    ("add", "--name", "To Purge", "--phone", "+86 139 0000 0001", "--email", "gone@example.com"),
+    ("purge", "4", "--yes"),
+    ("add", "--name", "Zhang Wei", "--phone", "13800138000", "--allow-duplicate"),
+    ("merge", "1", "5", "--yes"),
+)  # fmt: skip
+
+
+def names(*names: str) -> tuple[tuple[str, ...], ...]:
+    """Setup commands adding customers with these names (ids 1, 2, …)."""
+    return tuple(("add", "--name", name) for name in names)
+
+
+def place_db(db: Path, setup: tuple[tuple[str, ...], ...] = ()) -> None:
+    """Write the database that `setup` (run after `init`) makes at `db`, built once per
+    process and copied afterwards (any -wal/-shm there is removed first)."""
+    for extra in (Path(f"{db}-wal"), Path(f"{db}-shm"), db):
+        extra.unlink(missing_ok=True)
+    if setup not in _TEMPLATES:
+        saved = os.environ.get("CUSTINFO_DB")
+        os.environ["CUSTINFO_DB"] = str(db)
+        try:
+            for args in (("init", "--region", "CN"), *setup):
+                result = run_cli(list(args))
+                assert result.code == 0, (args, result.stderr)
+        finally:
+            if saved is None:
+                os.environ.pop("CUSTINFO_DB", None)
+            else:
+                os.environ["CUSTINFO_DB"] = saved
+        assert not Path(f"{db}-wal").exists()  # checkpointed on close: one file holds it all
+        _TEMPLATES[setup] = db.read_bytes()
+        return
+    fd = os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(_TEMPLATES[setup])
 
 
 @contextmanager
-def fast_db(tmp: Path, monkeypatch: object, names: tuple[str, ...] = ()) -> Iterator[Path]:
-    """A database under `tmp` keyed with RAW_KEY (region CN) holding customers `names` (ids
-    1, 2, …); the environment points at it. Built once per process, then copied."""
+def fast_db(
+    tmp: Path, monkeypatch: object, setup: tuple[tuple[str, ...], ...] = ()
+) -> Iterator[Path]:
+    """A database under `tmp` keyed with RAW_KEY (region CN) after the `setup` commands;
+    the environment points at it."""
     db = tmp / "fast.db"
     for name in ("CUSTINFO_PASSPHRASE_FILE", "CUSTINFO_PASSPHRASE_COMMAND", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)  # type: ignore[attr-defined]
     monkeypatch.setenv("CUSTINFO_DB", str(db))  # type: ignore[attr-defined]
     monkeypatch.setenv("CUSTINFO_PASSPHRASE", RAW_KEY)  # type: ignore[attr-defined]
     monkeypatch.setenv("CUSTINFO_BACKUP_DIR", str(tmp / "backups"))  # type: ignore[attr-defined]
-    if names not in _TEMPLATES:
-        result = run_cli(["init", "--region", "CN"])
-        assert result.code == 0, result.stderr
-        for name in names:
-            result = run_cli(["add", "--name", name])
-            assert result.code == 0, result.stderr
-        assert not Path(f"{db}-wal").exists()  # checkpointed on close: one file holds it all
-        _TEMPLATES[names] = db.read_bytes()
-    else:
-        fd = os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(_TEMPLATES[names])
+    place_db(db, setup)
     yield db

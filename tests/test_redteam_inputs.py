@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzzkit import assert_clean, fast_db, fingerprint, run_cli
+from tests.fuzzkit import assert_clean, fast_db, fingerprint, names, run_cli
 
 BIG = str(2**63)  # one past SQLite's largest integer
 HUGE = "99999999999999999999"
@@ -22,7 +22,7 @@ HUGE = "99999999999999999999"
 @pytest.fixture
 def fdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A raw-keyed database with two customers (1 and 2)."""
-    with fast_db(tmp_path, monkeypatch, ("Alice", "张伟")) as db:
+    with fast_db(tmp_path, monkeypatch, names("Alice", "张伟")) as db:
         yield db
 
 
@@ -161,7 +161,7 @@ def test_old_timestamps_keep_four_digit_years(fdb: Path, tmp_path: Path) -> None
 
 
 def mixed_file(tmp: Path) -> str:
-    data = "name,city\n".encode() + "张三,上海\n".encode("gbk") + "李四,北京\n".encode("utf-8")
+    data = b"name,city\n" + "张三,上海\n".encode("gbk") + "李四,北京\n".encode()
     return write(tmp, "mixed.csv", data)
 
 
@@ -177,7 +177,7 @@ def test_a_file_mixing_gbk_and_utf8_is_refused_naming_the_line(fdb: Path, tmp_pa
 def test_an_explicit_error_handler_is_the_users_choice(fdb: Path, tmp_path: Path) -> None:
     result = run_cli(["import", mixed_file(tmp_path), "--encoding", "gb18030:strict"])
     assert result.code == 0, result.stderr  # read as GB18030, as asked
-    bad = write(tmp_path, "bad.csv", "name\n".encode() + "张三\n".encode("gbk") + b"Bo\xffb\n")
+    bad = write(tmp_path, "bad.csv", b"name\n" + "张三\n".encode("gbk") + b"Bo\xffb\n")
     assert "not valid gb18030" in usage_error(["import", bad, "--encoding", "gb18030"])
     result = run_cli(["import", bad, "--encoding", "gb18030:replace"])
     assert result.code == 0, result.stderr
