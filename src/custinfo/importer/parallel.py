@@ -43,7 +43,8 @@ def _init_worker(converter: Converter) -> None:
     global _worker_converter
     _worker_converter = converter
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending one is dropped
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending one is dropped
 
 
 def check(converter: Converter, line: int, record: Any) -> Valid | Invalid:
@@ -136,6 +137,8 @@ def _start_pool(count: int, converter: Converter) -> Any:
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: the initializer alone
+        return context.Pool(count, initializer=_init_worker, initargs=(converter,))
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         return context.Pool(count, initializer=_init_worker, initargs=(converter,))
