@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from custinfo.cli.app import COMMANDS
 from tests.fuzzkit import FUZZ_BASE, assert_clean, fast_db, fingerprint, place_db, run_cli
 
-DEFAULT_EXAMPLES = 5  # per command (18 commands: 90 runs, a few seconds)
+DEFAULT_EXAMPLES = 8  # per command (18 commands: 144 runs, a few seconds)
 SLOW_EXAMPLES = 150  # per command (~2,700 runs)
 #: Not fuzzed: the completion options are not on the real commands; --db stays on the
 #: arena's database; demo --keep would leave a directory in /tmp behind every run.
@@ -37,6 +37,8 @@ ALWAYS = {"count"}
 
 IDS = ["1", "2", "3", "4", "5", "6", "99", "0", "-1", "１", "1.0", "1e3", " 2 ", "0x1",
        str(2**63 - 1), str(2**63), "99999999999999999999", "9" * 400]  # fmt: skip
+#: The values that broke things before (issue 11): drawn for a third of every number.
+EDGES = [str(2**63), "99999999999999999999", "-1", "0", "nan"]
 PHONES = ["13800138000", "+86 139 0000 0001", "+1 415 555 0123", "8000", "123", "+999 1",
           "1" * 300, "１３８００１３８０００", "138-0013-8000 转 8",
           "+86 (0) 10 6234 5678"]  # fmt: skip
@@ -74,16 +76,18 @@ def value_strategy(param: Any, tmp: Path) -> st.SearchStrategy[str]:
     if annotation is Path or name in ("file", "folder", "target", "to"):
         return st.sampled_from(paths(tmp))
     if annotation is int and name not in ("count",) and not name.startswith("keep_"):
-        return st.one_of(st.sampled_from(IDS), TEXT)
+        return st.one_of(st.sampled_from(EDGES), st.sampled_from(IDS), TEXT)
     if name == "count":  # demo: small counts only (each run is a whole tour), and bad ones
         return st.one_of(st.sampled_from(["0", "2", "-1", "100001", str(2**63), "1.5"]), TEXT)
     if annotation in (int, float):
-        return st.one_of(st.sampled_from(NUMBERS), TEXT)
+        return st.one_of(st.sampled_from(EDGES), st.sampled_from(NUMBERS), TEXT)
     table = {"phone": PHONES, "add_phone": PHONES, "remove_phone": PHONES, "email": EMAILS,
              "add_email": EMAILS, "remove_email": EMAILS, "birthday": DATES,
              "added_since": DATES, "updated_since": DATES, "older_than": DURATIONS,
              "region": REGIONS, "encoding": ENCODINGS, "ids": [*IDS, "-"],
              "map_": ["phone=email", "Kontakt=name", "x=ignore", "=", "name=nope"]}  # fmt: skip
+    if name == "ids":  # tag add/remove: text ids, parsed by the command itself
+        return st.one_of(st.sampled_from(EDGES), st.sampled_from(table[name]), TEXT)
     if name in table:
         return st.one_of(st.sampled_from(table[name]), TEXT)
     return TEXT

@@ -35,7 +35,7 @@ from tests.fuzzkit import (
     run_cli,
 )
 
-DEFAULT_EXAMPLES = 60
+DEFAULT_EXAMPLES = 40
 SLOW_EXAMPLES = 3000
 
 Record = dict[str, Any]
