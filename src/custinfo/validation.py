@@ -124,6 +124,9 @@ def normalize_optional(raw: str | None, field: str, multiline: bool = False) -> 
 
 def _check_visible(value: str, field: str) -> None:
     """Text must show at least one character (not only zero-width or blank ones)."""
+    first = value[0]  # a Latin letter or digit, or a CJK ideograph: seen (the usual case)
+    if "0" <= first <= "z" or "\u4e00" <= first <= "\u9fff":
+        return
     if not has_visible(value):
         raise ValidationError(f"{field} {shown(value)}: has no visible character", field)
 
