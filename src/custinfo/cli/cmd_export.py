@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context, filters
+from custinfo.cli import context, filters, options
 
 app = typer.Typer()
 
@@ -37,7 +37,9 @@ def export(
     ] = False,
     customer_id: Annotated[
         list[int] | None,
-        typer.Option("--id", help="Export only this customer (repeatable)."),
+        typer.Option(
+            "--id", help="Export only this customer (repeatable).", parser=options.customer_id
+        ),
     ] = None,
     phone: filters.PhoneFilter = None,
     email: filters.EmailFilter = None,

@@ -36,7 +36,12 @@ def import_(
         typer.Option("--format", "-f", help="Input format (default: detected)."),
     ] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="Input encoding, e.g. gbk (default: detected).")
+        str | None,
+        typer.Option(
+            metavar="ENC[:ERRORS]",
+            help="Input encoding, e.g. gbk (default: detected); gbk:replace also replaces "
+            "bytes that do not decode (ERRORS: strict, replace, ignore, backslashreplace).",
+        ),
     ] = None,
     map_: Annotated[
         list[str] | None,
@@ -68,16 +73,17 @@ def import_(
 
     All-or-nothing unless --rejects: any invalid row means nothing is imported (exit 2).
     """
+    import os
     import sys
 
     from custinfo.cli.output import Output
-    from custinfo.errors import UsageError, ValidationError
+    from custinfo.errors import ValidationError
     from custinfo.importer import ImportOptions, RejectsWriter, run_import
+    from custinfo.importer.source import open_input
 
     out = Output()
     path = None if file == "-" else Path(file)
-    if path is not None and not path.is_file():
-        raise UsageError(f"no such file: {path}")
+    opened = open_input(path) if path is not None else None  # a regular file, or exit 2
     if rejects is not None:
         from custinfo.files import guard
 
@@ -97,12 +103,12 @@ def import_(
         options.rejects = RejectsWriter(rejects, force=force, db_path=context.db_path(db))
     elif rejects is not None:
         options.rejects = _DryRejects()
-    total = path.stat().st_size if path is not None else None
+    total = os.fstat(opened.fileno()).st_size if opened is not None else None
     summary = None
     try:
         with _progress(out, total) as progress:
-            if path is not None:
-                with path.open("rb") as stream:
+            if opened is not None:
+                with opened as stream:
                     summary = run_import(store, stream, options, warn=out.warn, progress=progress)
             else:
                 stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else _encoded(sys.stdin)
