@@ -1,6 +1,6 @@
 """Erasure (right to be forgotten, retention sweeps) that leaves no trace in the database.
 
-One purge, in one transaction: derived-data hooks are told first (`hooks.removed`), then the
+One purge, one unit of the write gate: derived data is told first (`Write.erase`), then the
 audit links to the people go, then the customers (phones, emails, tag links, notes and
 derived rows cascade through foreign keys). The audit log keeps only a tombstone (purge uid,
 time, count, reason). `secure_delete` is on (asserted at open), so freed cells and pages are
