@@ -83,7 +83,7 @@ def dedupe(
         company=company, added_since=added_since, updated_since=updated_since,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
-    groups = core.find_groups(store.conn, min_score=min_score, only=only)
+    groups = core.find_groups(store, min_score=min_score, only=only)
     if review:
         _review(out, store, groups)
     elif auto:

@@ -78,6 +78,14 @@ class Table:
     name_ntok: np.ndarray = field(init=False)
     name_family: np.ndarray = field(init=False)  # family name token as typed first
     name_cjk: np.ndarray = field(init=False)  # the name was written in Chinese characters
+    name_raw_id: np.ndarray = field(init=False)  # id of the name exactly as stored
+    name_key_id: np.ndarray = field(init=False)  # id of the matching form, any script
+    bday_int: np.ndarray = field(init=False)  # YYYYMMDD, 0 if none
+    phone_primary: np.ndarray = field(init=False)  # id of the first phone, -1 if none
+    phone_strings: list[str] = field(init=False)
+    email_primary: np.ndarray = field(init=False)  # id of the first email key, -1 if none
+    email_strings: list[str] = field(init=False)
+    city_strings: list[str] = field(init=False)
     addr_digits: np.ndarray = field(init=False)  # id of the address's numbers, -1 if none
     bday_id: np.ndarray = field(init=False)
     addr_id: np.ndarray = field(init=False)
@@ -120,7 +128,18 @@ class Table:
                 names = name_forms([v if k else "" for v, k in zip(self.names, mask, strict=True)])
         if names is None:
             names = name_forms(self.names)
-        self.bday_id, _ = factorize([b or "" for b in self.birthdays])
+        self.bday_id, days = factorize([b or "" for b in self.birthdays])
+        day_ints = np.array([int(d.replace("-", "")) for d in days] + [0], dtype=np.int32)
+        self.bday_int = day_ints[self.bday_id]  # -1 (none) picks the trailing 0
+        from custinfo.dedupe.compare import _primary
+
+        n = len(self.ids)
+        self.phone_primary, self.phone_strings = _primary(
+            self.phones.values, self.phones.starts, n
+        )
+        self.email_primary, self.email_strings = _primary(
+            self.email_keys.values, self.email_keys.starts, n
+        )
         for attr, value in [*names.items(), *place_forms(addresses, companies, cities).items()]:
             setattr(self, attr, value)
 
@@ -138,6 +157,9 @@ def name_forms(names: list[str]) -> dict[str, Any]:
     name_id, strings = derive(names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x))
     name_cjk = np.array([s.startswith("\x01") for s in strings], dtype=bool)
     strings = [s.lstrip("\x01") for s in strings]
+    key_of, _ = factorize(strings)
+    name_key_id = np.append(key_of, -1).astype(np.int32)[name_id]
+    name_raw_id, _ = factorize(names)
     tokens = [s.split() or [""] for s in strings]
     family = {}
     for name, nid in zip(names, name_id.tolist(), strict=True):
@@ -152,6 +174,8 @@ def name_forms(names: list[str]) -> dict[str, Any]:
         "name_last": np.array([tk[-1] for tk in tokens], dtype=object),
         "name_family": np.array([family.get(i, "") for i in range(len(strings))], dtype=object),
         "name_ntok": np.array([len(tk) for tk in tokens], dtype=np.int16),
+        "name_raw_id": name_raw_id,
+        "name_key_id": name_key_id,
     }
 
 
@@ -164,7 +188,7 @@ def place_forms(
     )
     addr_digits, _ = derive(addresses, lambda a: nz.address_digits(a, ""))
     comp_id, comp_strings = derive(companies, nz.company_key)
-    city_id, _ = derive(cities, nz.city_key)
+    city_id, city_strings = derive(cities, nz.city_key)
     return {
         "addr_id": addr_id,
         "addr_strings": addr_strings,
@@ -172,6 +196,7 @@ def place_forms(
         "comp_id": comp_id,
         "comp_strings": comp_strings,
         "city_id": city_id,
+        "city_strings": city_strings,
     }
 
 
