@@ -65,7 +65,7 @@ def run_child(path: Path, thresholds: list[float]) -> None:
     store = Store.open(path, PASSPHRASE)
     stats = dedupe.Stats()
     low = min(thresholds)
-    groups = dedupe.find_groups(store.conn, min_score=low, stats=stats, with_reasons=False)
+    groups = dedupe.find_groups(store, min_score=low, stats=stats, with_reasons=False)
     elapsed = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # FormsWorker
@@ -77,7 +77,7 @@ def run_child(path: Path, thresholds: list[float]) -> None:
     for th in thresholds:
         if th != low:
             extra[str(th)] = [
-                g.ids for g in dedupe.find_groups(store.conn, min_score=th, with_reasons=False)
+                g.ids for g in dedupe.find_groups(store, min_score=th, with_reasons=False)
             ]
     print(
         json.dumps(

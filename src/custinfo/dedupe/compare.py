@@ -17,8 +17,8 @@ from custinfo.dedupe.table import Table
 
 #: Level names per field, in level order (level 0: missing).
 LEVELS: dict[str, tuple[str, ...]] = {
-    "name": ("missing", "exact", "same form", "close", "near", "one part differs",
-             "part missing", "different"),
+    "name": ("missing", "exact", "same form", "close", "near", "surname differs",
+             "given name differs", "part missing", "different"),
     "phone": ("missing", "same", "one digit apart", "different"),
     "email": ("missing", "same", "same name, other provider", "one character apart",
               "different"),
@@ -31,7 +31,8 @@ FIELDS = tuple(LEVELS)
 #: Levels that count as "agrees" for the rule that a name alone never groups two records.
 AGREEING = {"phone": (1, 2), "email": (1, 2, 3), "birthday": (1, 2), "address": (1, 2, 3)}
 
-N_EXACT, N_FORM, N_CLOSE, N_NEAR, N_PART, N_SUBSET, N_DIFF = range(1, 8)
+N_EXACT, N_FORM, N_CLOSE, N_NEAR, N_SURNAME, N_GIVEN, N_SUBSET, N_DIFF = range(1, 9)
+N_PART = N_SURNAME  # "one part differs" before the surname/given split
 #: Token similarity (Jaro-Winkler) at which a name token counts as the same.
 TOKEN_SAME = 0.92
 
@@ -144,6 +145,10 @@ def _name_levels(t: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
         one_same = best_one >= 0.995
         sub = np.where(strict, np.where(one_same, N_PART, N_DIFF), sub).astype(np.int8)
         sub[unknown] = 0
+        part = np.flatnonzero(sub == N_PART)
+        if len(part):  # which part: the surname agrees → the given name differs
+            same_surname = jwd(t.name_surname[x[part]], t.name_surname[y[part]]) >= TOKEN_SAME
+            sub[part[same_surname]] = N_GIVEN
         lv[differ] = sub
         sims[differ] = np.where(strict, np.minimum(best_all, 0.7), best_all)
         sims[differ[unknown]] = np.nan
@@ -213,8 +218,8 @@ def compare(
         [~both_em, shared_email, shared_local, em_close], [0, 1, 2, 3], 4
     )  # fmt: skip
     addr_sim = similarity(t.addr_id[a], t.addr_id[b], t.addr_strings, scorers)
-    da, db = t.addr_digits[a], t.addr_digits[b]
-    conflict = (da >= 0) & (db >= 0) & (da != db)
+    ha, hb = t.addr_house[a], t.addr_house[b]
+    conflict = (ha >= 0) & (hb >= 0) & (ha != hb)
     address = np.select(
         [np.isnan(addr_sim), t.addr_id[a] == t.addr_id[b], conflict & (addr_sim >= 0.7),
          addr_sim >= 0.88, addr_sim >= 0.7],

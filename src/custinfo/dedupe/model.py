@@ -23,7 +23,7 @@ from custinfo.dedupe.compare import FIELDS, LEVELS
 #: Fewer customers than this: no fit, the hand-set model.
 FIT_MIN = 1000
 #: Model format; a stored model of another version is refitted.
-VERSION = 1
+VERSION = 2
 META_KEY = "dedupe_model"
 #: Refit when the number of customers changed by this share since the fit (or the ids
 #: moved on by as much: as many customers added as deleted).
@@ -34,7 +34,7 @@ TF_LEVELS = {"name": (1, 2), "birthday": (1,), "address": (1,), "company": (1,),
 
 # Hand-set weights (log-odds), level by level, for small databases (see docs/dedupe.md).
 _HAND_WEIGHTS = {
-    "name": [0, 3.0, 3.0, 2.0, 0.5, -3.0, -3.0, -7.0],
+    "name": [0, 3.0, 3.0, 2.0, 0.5, -3.0, -3.0, -3.0, -7.0],
     "phone": [0, 8.0, 1.0, -2.5],
     "email": [0, 8.0, 3.0, 1.0, -1.5],
     "birthday": [0, 5.0, -2.0, -9.0],
@@ -44,7 +44,7 @@ _HAND_WEIGHTS = {
 }
 #: Prior m probabilities: the EM's starting point and pseudo-counts (level 0 unused).
 PRIOR_M = {
-    "name": [0, 0.55, 0.2, 0.1, 0.04, 0.04, 0.03, 0.04],
+    "name": [0, 0.55, 0.2, 0.1, 0.04, 0.03, 0.02, 0.03, 0.03],
     "phone": [0, 0.8, 0.02, 0.18],
     "email": [0, 0.8, 0.05, 0.02, 0.13],
     "birthday": [0, 0.9, 0.05, 0.05],

@@ -110,6 +110,14 @@ def _cjk_tokens(run: str) -> list[str]:
     return [family, given]
 
 
+def surname_token(name: str, typed: tuple[str, ...] | None = None) -> str:
+    """The family name's token: first for Chinese characters or "Family, Given", else last."""
+    tokens = typed if typed is not None else name_tokens(name)
+    if not tokens:
+        return ""
+    return tokens[0] if "," in name or has_cjk(name) else tokens[-1]
+
+
 def has_cjk(text: str) -> bool:
     return _IS_CJK.search(text) is not None
 

@@ -75,20 +75,11 @@ def vetoed(lv: Levels) -> np.ndarray:
     for f, good in AGREEING.items():
         agree |= np.isin(lv.level[f], good)
     name, birthday = lv.level["name"], lv.level["birthday"]
-    family = np.isin(name, (compare.N_PART, compare.N_DIFF)) & (birthday == 3)
+    family = np.isin(name, (compare.N_GIVEN, compare.N_DIFF)) & (birthday == 3)
     return ~agree | family
 
 
 # -- words -------------------------------------------------------------------------------------
-def _family_token(name: str) -> str:
-    tokens = nz.name_tokens(name)
-    if not tokens:
-        return ""
-    if nz.has_cjk(name) or "," in name:
-        return tokens[0]
-    return tokens[-1]
-
-
 def _name_words(t: Table, x: int, y: int, level: int, sim: float) -> str:
     na, nb = t.names[x], t.names[y]
     if level == compare.N_EXACT:
@@ -98,13 +89,8 @@ def _name_words(t: Table, x: int, y: int, level: int, sim: float) -> str:
         return f"names {na} / {nb} match {how}"
     if level in (compare.N_CLOSE, compare.N_NEAR):
         return f"names {na} / {nb} {LEVELS['name'][level]} ({sim:.2f})"
-    if level == compare.N_PART:
-        from rapidfuzz.distance import JaroWinkler
-
-        fa, fb = _family_token(na), _family_token(nb)
-        same_family = JaroWinkler.normalized_similarity(fa, fb) >= compare.TOKEN_SAME
-        part = "given name" if same_family else "surname"
-        return f"{part} differs: {na} / {nb}"
+    if level in (compare.N_SURNAME, compare.N_GIVEN):
+        return f"{LEVELS['name'][level]}: {na} / {nb}"
     if level == compare.N_SUBSET:
         return f"name part missing: {na} / {nb}"
     if level == compare.N_DIFF:

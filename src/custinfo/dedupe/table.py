@@ -77,6 +77,7 @@ class Table:
     name_last: np.ndarray = field(init=False)
     name_ntok: np.ndarray = field(init=False)
     name_family: np.ndarray = field(init=False)  # family name token as typed first
+    name_surname: np.ndarray = field(init=False)  # the family name (last Latin token)
     name_cjk: np.ndarray = field(init=False)  # the name was written in Chinese characters
     name_raw_id: np.ndarray = field(init=False)  # id of the name exactly as stored
     name_key_id: np.ndarray = field(init=False)  # id of the matching form, any script
@@ -87,6 +88,7 @@ class Table:
     email_strings: list[str] = field(init=False)
     city_strings: list[str] = field(init=False)
     addr_digits: np.ndarray = field(init=False)  # id of the address's numbers, -1 if none
+    addr_house: np.ndarray = field(init=False)  # id of its first (house) number, -1 if none
     bday_id: np.ndarray = field(init=False)
     addr_id: np.ndarray = field(init=False)
     addr_strings: list[str] = field(init=False)
@@ -161,10 +163,12 @@ def name_forms(names: list[str]) -> dict[str, Any]:
     name_key_id = np.append(key_of, -1).astype(np.int32)[name_id]
     name_raw_id, _ = factorize(names)
     tokens = [s.split() or [""] for s in strings]
-    family = {}
+    family, surname = {}, {}
     for name, nid in zip(names, name_id.tolist(), strict=True):
         if nid >= 0 and nid not in family:
-            family[nid] = (nz.name_tokens(name) or ("",))[0]
+            typed = nz.name_tokens(name) or ("",)
+            family[nid] = typed[0]
+            surname[nid] = nz.surname_token(name, typed)
     return {
         "name_id": name_id,
         "name_strings": strings,
@@ -173,6 +177,7 @@ def name_forms(names: list[str]) -> dict[str, Any]:
         "name_first": np.array([tk[0] for tk in tokens], dtype=object),
         "name_last": np.array([tk[-1] for tk in tokens], dtype=object),
         "name_family": np.array([family.get(i, "") for i in range(len(strings))], dtype=object),
+        "name_surname": np.array([surname.get(i, "") for i in range(len(strings))], dtype=object),
         "name_ntok": np.array([len(tk) for tk in tokens], dtype=np.int16),
         "name_raw_id": name_raw_id,
         "name_key_id": name_key_id,
@@ -187,12 +192,14 @@ def place_forms(
         [nz.address_key(a, c) for a, c in zip(addresses, cities, strict=True)]
     )
     addr_digits, _ = derive(addresses, lambda a: nz.address_digits(a, ""))
+    addr_house, _ = derive(addresses, lambda a: (nz.address_numbers(a) or [""])[0])
     comp_id, comp_strings = derive(companies, nz.company_key)
     city_id, city_strings = derive(cities, nz.city_key)
     return {
         "addr_id": addr_id,
         "addr_strings": addr_strings,
         "addr_digits": addr_digits,
+        "addr_house": addr_house,
         "comp_id": comp_id,
         "comp_strings": comp_strings,
         "city_id": city_id,
