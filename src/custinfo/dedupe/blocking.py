@@ -20,7 +20,7 @@ from custinfo.dedupe.table import Table, factorize
 BLOCK_CAP = 60
 #: Caps of the stored keys by kind (low 3 bits of the hash, see normalize.KEY_KINDS):
 #: a name shared by more than 15 people, or a birthday+token by more than 30, says little.
-KIND_CAPS = {1: 15, 2: 10, 3: 30, 4: 60, 5: 20, 6: 20, 7: 20}
+KIND_CAPS = {1: 15, 2: 10, 3: 30, 4: 60, 5: 10, 6: 20, 7: 5}
 #: Bits of `Candidates.via` per kind of key (a pair may be found through several).
 VIA_PHONE, VIA_EMAIL, VIA_NAME, VIA_BIRTHDAY, VIA_ADDRESS, VIA_BIRTHDAY_ADDRESS = (
     1, 2, 4, 8, 16, 32,
@@ -151,6 +151,7 @@ def candidates(table: Table, conn: Any | None = None, cap: int = BLOCK_CAP) -> C
         shared_local=shared_local,
         via=via.astype(np.int8),
     )
+
 
 def _member(codes: np.ndarray, part: np.ndarray) -> np.ndarray:
     """codes[i] in part (both sorted and unique)."""

@@ -133,8 +133,9 @@ def _name_levels(t: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
             ),
         ).astype(np.int8)
         cjk_x, cjk_y = t.name_cjk[x], t.name_cjk[y]
+        same_key = t.name_array[x] == t.name_array[y]  # 张伟 / Wei Zhang
         strict = cjk_x & cjk_y  # characters on both sides and a different pinyin
-        mixed = np.flatnonzero(cjk_x != cjk_y)
+        mixed = np.flatnonzero((cjk_x != cjk_y) & ~same_key)
         unknown = np.zeros(len(x), dtype=bool)
         for i in mixed.tolist():
             c, latin = (x[i], y[i]) if cjk_x[i] else (y[i], x[i])
@@ -149,8 +150,10 @@ def _name_levels(t: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
         if len(part):  # which part: the surname agrees → the given name differs
             same_surname = jwd(t.name_surname[x[part]], t.name_surname[y[part]]) >= TOKEN_SAME
             sub[part[same_surname]] = N_GIVEN
+        sub[same_key] = N_FORM
         lv[differ] = sub
         sims[differ] = np.where(strict, np.minimum(best_all, 0.7), best_all)
+        sims[differ[same_key]] = 1.0
         sims[differ[unknown]] = np.nan
     level_v, sim_v = lv[inverse], sims[inverse]
     exact = t.name_raw_id[a[valid]] == t.name_raw_id[b[valid]]
@@ -229,7 +232,9 @@ def compare(
     company = np.select(
         [np.isnan(comp_sim), comp_sim >= 0.995, comp_sim >= 0.85], [0, 1, 2], 3
     )  # fmt: skip
-    city_sim = similarity(t.city_id[a], t.city_id[b], t.city_strings, ((JaroWinkler.normalized_similarity, 1.0),))
+    city_sim = similarity(
+        t.city_id[a], t.city_id[b], t.city_strings, ((JaroWinkler.normalized_similarity, 1.0),)
+    )
     city = np.select(
         [np.isnan(city_sim), t.city_id[a] == t.city_id[b], city_sim >= 0.9], [0, 1, 2], 3
     )  # fmt: skip

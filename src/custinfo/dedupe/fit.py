@@ -23,7 +23,7 @@ from custinfo.dedupe.compare import FIELDS, LEVELS
 from custinfo.dedupe.model import PRIOR_M, Model, TermFrequencies, default
 
 #: Random pairs drawn for u.
-RANDOM_PAIRS = 150_000
+RANDOM_PAIRS = 60_000
 #: Pseudo-pairs of the hand-set m in each field's estimate.
 PRIOR_STRENGTH = 20.0
 EM_ITERATIONS = 40

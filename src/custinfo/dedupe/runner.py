@@ -137,8 +137,12 @@ class CountFrequencies(TermFrequencies):
             self._set("name", t.name_key_id, max(count.fetchone()[0], 1) / n, u_agree)
         if not scan:
             return
-        columns = {"birthday": (t.bday_id, t.birthdays[0]), "address": (t.addr_id, t.addresses[0]),
-                   "company": (t.comp_id, t.companies[0]), "city": (t.city_id, t.cities[0])}  # fmt: skip
+        columns = {
+            "birthday": (t.bday_id, t.birthdays[0]),
+            "address": (t.addr_id, t.addresses[0]),
+            "company": (t.comp_id, t.companies[0]),
+            "city": (t.city_id, t.cities[0]),
+        }
         wanted = [(f, v) for f, (_, v) in columns.items() if v]
         if not wanted:
             return

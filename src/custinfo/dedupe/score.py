@@ -85,7 +85,9 @@ def _name_words(t: Table, x: int, y: int, level: int, sim: float) -> str:
     if level == compare.N_EXACT:
         return f"same name {na}"
     if level == compare.N_FORM:
-        how = "by pinyin" if nz.has_cjk(na) != nz.has_cjk(nb) else "ignoring case, spacing and order"
+        how = (
+            "by pinyin" if nz.has_cjk(na) != nz.has_cjk(nb) else "ignoring case, spacing and order"
+        )
         return f"names {na} / {nb} match {how}"
     if level in (compare.N_CLOSE, compare.N_NEAR):
         return f"names {na} / {nb} {LEVELS['name'][level]} ({sim:.2f})"
@@ -214,11 +216,14 @@ def explain_pair(scorer: Scorer, x: int, y: int) -> dict[str, Any]:
         base = float(scorer.w[f][level])
         rows.append(
             FieldComparison(
-                f, *values[f], LEVELS[f][level],
+                f,
+                *values[f],
+                LEVELS[f][level],
                 round(model.m[f][level], 6) if level else None,
                 round(model.u[f][level], 8) if level else None,
-                round(float(ws[f][0]), 3), round(float(ws[f][0]) - base, 3),
-            ).__dict__  # fmt: skip
+                round(float(ws[f][0]), 3),
+                round(float(ws[f][0]) - base, 3),
+            ).__dict__
         )
     total = float(sum(float(ws[f][0]) for f in FIELDS))
     logit = model.prior + total

@@ -136,9 +136,7 @@ class Table:
         from custinfo.dedupe.compare import _primary
 
         n = len(self.ids)
-        self.phone_primary, self.phone_strings = _primary(
-            self.phones.values, self.phones.starts, n
-        )
+        self.phone_primary, self.phone_strings = _primary(self.phones.values, self.phones.starts, n)
         self.email_primary, self.email_strings = _primary(
             self.email_keys.values, self.email_keys.starts, n
         )
