@@ -220,7 +220,7 @@ def explain_pair(scorer: Scorer, x: int, y: int) -> dict[str, Any]:
                 *values[f],
                 LEVELS[f][level],
                 round(model.m[f][level], 6) if level else None,
-                round(model.u[f][level], 8) if level else None,
+                round(model.u[f][level], 8) if level and model.fitted else None,
                 round(float(ws[f][0]), 3),
                 round(float(ws[f][0]) - base, 3),
             ).__dict__
