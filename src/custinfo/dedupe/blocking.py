@@ -74,8 +74,8 @@ def block_pairs(keys: np.ndarray, pos: np.ndarray, n: int, cap: int = BLOCK_CAP)
     return unique_ints(np.concatenate(out))
 
 
-def _multi_keys(values: list[str], pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    ids, _ = factorize(values)
+def _multi_keys(values: Any, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ids, _ = values.factorized() if hasattr(values, "factorized") else factorize(values)
     ok = ids >= 0
     return ids[ok].astype(np.int64), pos[ok]
 
@@ -127,8 +127,8 @@ def computed_keys(table: Table) -> tuple[np.ndarray, np.ndarray]:
 def candidates(table: Table, conn: Any | None = None, cap: int = BLOCK_CAP) -> Candidates:
     """Every pair sharing a key, each pair once."""
     n = len(table)
-    phone = block_pairs(*_multi_keys(table.phones.values, table.phones.pos), n, cap)
-    email = block_pairs(*_multi_keys(table.email_keys.values, table.email_keys.pos), n, cap)
+    phone = block_pairs(*_multi_keys(table.phones, table.phones.pos), n, cap)
+    email = block_pairs(*_multi_keys(table.email_keys, table.email_keys.pos), n, cap)
     locals_ = [nz.email_local(k) for k in table.email_keys.values]
     local = block_pairs(*_multi_keys(locals_, table.email_keys.pos), n, cap)
     stored = stored_keys(conn, table) if conn is not None else computed_keys(table)

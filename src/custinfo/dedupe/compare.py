@@ -10,6 +10,7 @@ worth. String similarities use rapidfuzz, each distinct pair of strings compared
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -162,11 +163,10 @@ def _name_levels(t: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
     return level, sim_out
 
 
-def _primary(values: list[str], starts: np.ndarray, n: int) -> tuple[np.ndarray, list[str]]:
+def _primary(multi: Any, n: int) -> tuple[np.ndarray, list[str]]:
     """Id of each position's first value (-1: none) and the distinct values."""
-    from custinfo.dedupe.table import factorize
-
-    ids, strings = factorize(values)
+    ids, strings = multi.factorized()
+    starts = multi.starts
     out = np.full(n, -1, dtype=np.int32)
     has = np.flatnonzero(np.diff(starts) > 0) if len(starts) > 1 else np.empty(0, dtype=np.int64)
     out[has] = ids[starts[has]]

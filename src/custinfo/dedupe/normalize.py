@@ -216,6 +216,14 @@ def address_numbers(address: str | None) -> list[str]:
     return [str(int(d)) for d in _DIGITS.findall(unicodedata.normalize("NFKC", address))]
 
 
+def house_number(address: str | None) -> str:
+    """The first number of an address ("" if none)."""
+    if not address:
+        return ""
+    m = _DIGITS.search(unicodedata.normalize("NFKC", address))
+    return str(int(m.group())) if m else ""
+
+
 def street_key(address: str | None) -> str:
     """House number + street name: "43 cullen" (43 Cullen Street), "华路1254" (…新华路1254号).
 

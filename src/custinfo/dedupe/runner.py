@@ -85,13 +85,13 @@ class Run:
         if stats is not None:
             stats.customers, stats.candidate_pairs, stats.groups = len(t), len(cand), len(found)
             stats.fitted = self.fitted_now
-        edges = []
-        for g in found:
+        edges: list[list[tuple[int, int]]] = []
+        for g in found if with_reasons else ():
             pairs = ((x, y) for x, y, _ in g.edges)
             edges.append(sorted(pairs, key=lambda e: (t.ids[e[0]], t.ids[e[1]])))
         words = score.reasons(self.scorer, [e for es in edges for e in es]) if with_reasons else []
         out, at = [], 0
-        for g, es in zip(found, edges, strict=True):
+        for g, es in zip(found, edges or [[]] * len(found), strict=True):
             reasons: list[str] = []
             if with_reasons:
                 for x, y in es:

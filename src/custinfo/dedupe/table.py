@@ -48,6 +48,13 @@ class Multi:
             self.pos, np.arange(0, 1 + (self.pos.max() + 1 if len(self.pos) else 0))
         )
 
+    def factorized(self) -> tuple[np.ndarray, list[str]]:
+        """`factorize(values)`, computed once."""
+        cached = self.__dict__.get("_factorized")
+        if cached is None:
+            cached = self.__dict__["_factorized"] = factorize(self.values)
+        return cached
+
     def get(self, p: int) -> list[str]:
         if p + 1 >= len(self.starts):
             return []
@@ -87,7 +94,6 @@ class Table:
     email_primary: np.ndarray = field(init=False)  # id of the first email key, -1 if none
     email_strings: list[str] = field(init=False)
     city_strings: list[str] = field(init=False)
-    addr_digits: np.ndarray = field(init=False)  # id of the address's numbers, -1 if none
     addr_house: np.ndarray = field(init=False)  # id of its first (house) number, -1 if none
     bday_id: np.ndarray = field(init=False)
     addr_id: np.ndarray = field(init=False)
@@ -136,10 +142,8 @@ class Table:
         from custinfo.dedupe.compare import _primary
 
         n = len(self.ids)
-        self.phone_primary, self.phone_strings = _primary(self.phones.values, self.phones.starts, n)
-        self.email_primary, self.email_strings = _primary(
-            self.email_keys.values, self.email_keys.starts, n
-        )
+        self.phone_primary, self.phone_strings = _primary(self.phones, n)
+        self.email_primary, self.email_strings = _primary(self.email_keys, n)
         for attr, value in [*names.items(), *place_forms(addresses, companies, cities).items()]:
             setattr(self, attr, value)
 
@@ -189,14 +193,12 @@ def place_forms(
     addr_id, addr_strings = factorize(
         [nz.address_key(a, c) for a, c in zip(addresses, cities, strict=True)]
     )
-    addr_digits, _ = derive(addresses, lambda a: nz.address_digits(a, ""))
-    addr_house, _ = derive(addresses, lambda a: (nz.address_numbers(a) or [""])[0])
+    addr_house, _ = derive(addresses, nz.house_number)
     comp_id, comp_strings = derive(companies, nz.company_key)
     city_id, city_strings = derive(cities, nz.city_key)
     return {
         "addr_id": addr_id,
         "addr_strings": addr_strings,
-        "addr_digits": addr_digits,
         "addr_house": addr_house,
         "comp_id": comp_id,
         "comp_strings": comp_strings,
