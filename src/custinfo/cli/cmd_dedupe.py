@@ -167,8 +167,15 @@ def _model(out: Output, m: Any, fmt: DedupeFormat | None) -> None:
         return
     header = ("field", "level", "m", "u", "weight")
     rows = [
-        [f, LEVELS[f][i], _num(m.m[f][i]), _num(m.u[f][i] if m.fitted else None),
-         f"{float(weights[f][i]):+.2f}"]  # fmt: skip
+        [
+            f,
+            LEVELS[f][i],
+            _num(m.m[f][i]),
+            _num(m.u[f][i] if m.fitted else None),
+            f"{float(weights[f][i]):+.2f}",
+        ]
+        if m.has_data(f)
+        else [f, LEVELS[f][i], "", "", "no data"]
         for f in FIELDS
         for i in range(1, len(LEVELS[f]))
     ]

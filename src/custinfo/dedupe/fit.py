@@ -67,7 +67,7 @@ def _same_value_u(ids: np.ndarray) -> float:
 
 def estimate_u(t: Any, pool: np.ndarray, rng: np.random.Generator) -> dict[str, list[float]]:
     """u per field and level from random pairs of positions in `pool`."""
-    size = min(RANDOM_PAIRS, max(len(pool) * 3, 1000))
+    size = min(max(RANDOM_PAIRS, len(pool) // 5), 200_000, len(pool) * (len(pool) - 1) // 2)
     a, b = pool[rng.integers(0, len(pool), size)], pool[rng.integers(0, len(pool), size)]
     keep = a != b
     a, b = a[keep], b[keep]
@@ -182,7 +182,7 @@ def fit(
     model = Model(
         m=m, u={f: [1.0, *v[1:].tolist()] for f, v in u.items()}, prior=0.0, fitted=True,
         customers=n, max_id=int(t.ids.max()) if n else 0, pairs=len(levels),
-        sessions=sessions,
+        sessions=sessions, observed={f: int((levels.level[f] != 0).sum()) for f in FIELDS},
     )  # fmt: skip
     model.prior = solve_prior(scores_of(model), n)
     model.seconds = round(time.perf_counter() - start, 3)

@@ -69,6 +69,8 @@ class Model:
     fitted_at: str = ""
     seconds: float = 0.0
     sessions: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Candidate pairs at the fit where both records had the field (0: no data, weight 0).
+    observed: dict[str, int] = field(default_factory=dict)
     version: int = VERSION
 
     def weights(self) -> dict[str, np.ndarray]:
@@ -78,6 +80,8 @@ class Model:
             m, u = np.array(self.m[f], dtype=np.float64), np.array(self.u[f], dtype=np.float64)
             w = np.log(np.maximum(m, 1e-12) / np.maximum(u, 1e-12))
             w[0] = 0.0
+            if self.fitted and self.observed.get(f, 1) == 0:
+                w[:] = 0.0
             out[f] = w.astype(np.float32)
         return out
 
@@ -97,6 +101,9 @@ class Model:
             return model
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
+
+    def has_data(self, f: str) -> bool:
+        return not self.fitted or self.observed.get(f, 1) > 0
 
     def stale(self, customers: int, max_id: int) -> bool:
         """The data has changed materially since the fit."""
