@@ -132,6 +132,7 @@ def run_child(path: Path, refit: bool, passphrase: bytes) -> None:
     sampler.stop.set()
     sampler.join()
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lookup_ms = _lookup_times(store) if not refit else {}
     for th in THRESHOLDS:
         if th not in groups:
             groups[th] = run.groups(th, None, False)
@@ -147,11 +148,32 @@ def run_child(path: Path, refit: bool, passphrase: bytes) -> None:
                 "customers": len(run.t),
                 "candidate_pairs": len(run.cand),
                 "fitted": run.fitted_now,
+                "lookup_ms": lookup_ms,
                 "fit_seconds": run.model.seconds if run.fitted_now else 0.0,
                 "groups": {str(th): [g.ids for g in gs] for th, gs in groups.items()},
             }
         )
     )
+
+
+def _lookup_times(store: object, samples: int = 200) -> dict[str, float]:
+    """`likely_duplicates` for new records typed like existing ones (the `add` check)."""
+    from custinfo import validation
+    from custinfo.dedupe import likely_duplicates
+    from custinfo.demo.synth import generate, to_fields
+    from custinfo.errors import ValidationError
+
+    times = []
+    for rec in generate(samples, seed=991, dup_share=0.0):
+        try:
+            customer = validation.customer_input(region="CN", **to_fields(rec))
+        except ValidationError:
+            continue
+        start = time.perf_counter()
+        likely_duplicates(store, customer)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {"median": times[len(times) // 2], "p95": times[int(len(times) * 0.95)]}
 
 
 def metrics(groups: list[list[int]], truth: dict[int, int]) -> dict[str, float]:
@@ -231,7 +253,9 @@ def report(label: str, result: dict, splink: dict | None) -> None:
         f"  stored model: {result['seconds']:.2f} s wall, CPU {result['cpu_seconds']:.2f} + "
         f"worker {result['worker_cpu_seconds']:.2f} s; peak RSS main "
         f"{result['peak_rss_mib']:.0f} MiB, worker own {result['worker_own_mib']:.0f} MiB, "
-        f"all processes (PSS) {result['total_pss_mib']:.0f} MiB"
+        f"all processes (PSS) {result['total_pss_mib']:.0f} MiB\n"
+        f"  one-customer check (add): median {result['lookup_ms']['median']:.1f} ms, "
+        f"p95 {result['lookup_ms']['p95']:.1f} ms"
     )
     for th, q in result["quality"].items():
         mark = {str(DEFAULT_MIN_SCORE): " default", str(AUTO_MIN_SCORE): " --auto"}.get(th, "")
