@@ -10,29 +10,34 @@ from random import Random
 import numpy as np
 import pytest
 
-GIVEN = (
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+GIVEN = _words(
     "isabella olivia charlotte amelia mia harper evelyn abigail emily ella scarlett grace "
     "chloe zoe lily hannah jack oliver william noah thomas james lucas henry liam ethan "
     "samuel joshua daniel harrison lachlan riley cooper archer hunter mason"
-).split()
-SURNAMES = (
+)
+SURNAMES = _words(
     "vincent nguyen smith jones williams brown wilson taylor johnson white martin anderson "
     "thompson harris walker ryan robinson kelly king campbell clarke mitchell young lee "
     "green wood jackson hall wright hughes edwards turner hill scott murphy baker morris "
     "stewart watson cooper ward bell reid bailey gray kennedy ross price evans russell "
     "morgan sondergeld lombardi trevorrow harrington purdon waller bishop julius"
-).split()
-STREETS = (
+)
+STREETS = _words(
     "tullaroop giblin goldfinch maltby ramsay dumas blacket neworra yerralee florey "
     "forbes milne sturdee oliver sheaffe mansfield keenan baseby duffy morgan cullen "
     "arabanoo burnie maclaurin dixon nicklin mahon appel mcinnes creston"
-).split()
+)
 KINDS = ("street", "place", "circuit", "crescent", "road", "drive")
-SUBURBS = (
+SUBURBS = _words(
     "st james bittern canterbury coolaroo garbutt worongary carlsruhe kellerberrin "
     "toowoomba scarborough byford mirrabooka altona hahndorf mentone casino mayfield "
     "moranbah bayswater nightcliff kirwan kaleen oatlands burnside craigmore larnok"
-).split()
+)
 STATES = ("nsw", "vic", "qld", "sa", "wa", "tas", "act")
 
 
@@ -162,8 +167,7 @@ def _customers(rows):  # type: ignore[no-untyped-def]
     from custinfo.models import Customer
 
     return [
-        Customer(id=i, name=n, phones=ph, emails=[], company=None, address=a, city=c,
-                 birthday=b)  # fmt: skip
+        Customer(id=i, name=n, phones=ph, emails=[], company=None, address=a, city=c, birthday=b)
         for i, (n, ph, a, c, b) in enumerate(rows, start=1)
     ]
 
@@ -176,9 +180,10 @@ NAMESAKES = [  # same (rare) name, nothing else in common
     ("欧阳娜娜", [], "北京市朝阳区建国路88号", "北京", "1985-03-03"),
     ("欧阳娜娜", [], "上海市徐汇区漕宝路12号", "上海", "1972-08-19"),
 ]
+_AT = "15 Wattle Avenue, vic, 3128"
 FAMILY = [  # one address and landline, one surname, other given names and birthdays
-    ("Mary Kowalczyk", ["+61 3 9123 4567"], "15 Wattle Avenue, vic, 3128", "box hill", "1958-02-11"),
-    ("Peter Kowalczyk", ["+61 3 9123 4567"], "15 Wattle Avenue, vic, 3128", "box hill", "1956-07-30"),
+    ("Mary Kowalczyk", ["+61 3 9123 4567"], _AT, "box hill", "1958-02-11"),
+    ("Peter Kowalczyk", ["+61 3 9123 4567"], _AT, "box hill", "1956-07-30"),
     ("王小明", ["13800138000"], "杭州市西湖区文三路100号", "杭州", "1979-05-05"),
     ("王小红", ["13800138000"], "杭州市西湖区文三路100号", "杭州", "2004-09-17"),
 ]  # fmt: skip
