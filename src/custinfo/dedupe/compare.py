@@ -119,11 +119,20 @@ def _name_levels(t: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
         full = jwd(t.name_array[x], t.name_array[y])
         f, la = t.name_first, t.name_last
         ff, ll = jwd(f[x], f[y]), jwd(la[x], la[y])
-        fl, lf = jwd(f[x], la[y]), jwd(la[x], f[y])
         nx, ny = t.name_ntok[x], t.name_ntok[y]
         multi = (nx == ny) & (nx >= 2)
-        best_all = np.where(multi, np.maximum(np.minimum(ff, ll), np.minimum(fl, lf)), full)
-        best_one = np.maximum.reduce([ff, ll, fl, lf])
+        aligned = np.minimum(ff, ll)
+        best_all = np.where(multi, aligned, full)
+        best_one = np.maximum(ff, ll)
+        # crossed (first with last) only where the aligned tokens do not both agree
+        cross = np.flatnonzero(aligned < TOKEN_SAME)
+        if len(cross):
+            xc, yc = x[cross], y[cross]
+            fl, lf = jwd(f[xc], la[yc]), jwd(la[xc], f[yc])
+            best_all[cross] = np.where(
+                multi[cross], np.maximum(aligned[cross], np.minimum(fl, lf)), full[cross]
+            )
+            best_one[cross] = np.maximum.reduce([best_one[cross], fl, lf])
         sub = np.select(
             [best_all >= TOKEN_SAME, best_all >= 0.85],
             [N_CLOSE, N_NEAR],

@@ -220,7 +220,7 @@ def house_number(address: str | None) -> str:
     """The first number of an address ("" if none)."""
     if not address:
         return ""
-    m = _DIGITS.search(unicodedata.normalize("NFKC", address))
+    m = _DIGITS.search(address)  # \d matches full-width digits too, and int() reads them
     return str(int(m.group())) if m else ""
 
 
