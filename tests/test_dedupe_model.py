@@ -9,6 +9,8 @@ from random import Random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def _words(text: str) -> list[str]:
@@ -259,3 +261,37 @@ def test_explain_and_model_commands(cli, db):
     assert cli("dedupe", "--explain", str(a), "999").code == 3
     assert cli("dedupe", "--explain", str(a), str(a)).code == 2
     assert cli("dedupe", "--explain", str(a), str(b), "--model").code == 2
+
+
+NAME_PARTS = ["张", "伟", "王", "芳", "Zhang", "Wei", "wang", "Fang", "Müller", "Anna", "O'Neil"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=3).map(" ".join),
+            st.sampled_from([None, "1980-02-03", "1980-03-02", "1980-02-08", "1991-12-31"]),
+            st.sampled_from(
+                [None, "12 Main St", "12 Main Street", "14 Main St", "上海市张江路100号"]
+            ),
+            st.sampled_from([None, "上海", "Shanghai", "Springfield", "Springfeld"]),
+        ),
+        min_size=2,
+        max_size=6,
+    )
+)
+@settings(max_examples=40, deadline=None)
+def test_comparison_is_symmetric(rows):
+    """Which record comes first never changes a level, a weight or a veto."""
+    from custinfo.dedupe import model, score, table
+
+    t = table.from_customers(_customers([(n, [], a, c, b) for n, b, a, c in rows]))
+    scorer = score.Scorer(t, model.default())
+    n = len(t)
+    a, b = np.triu_indices(n, 1)
+    lv, back = scorer.levels(a, b), scorer.levels(b, a)
+    for f in lv.level:
+        assert (lv.level[f] == back.level[f]).all(), f
+    s1, v1 = scorer.scores(lv, a, b)
+    s2, v2 = scorer.scores(back, b, a)
+    assert np.allclose(s1, s2) and (v1 == v2).all()
