@@ -30,7 +30,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 FIELDS = tuple(LEVELS)
 #: Levels that count as "agrees" for the rule that a name alone never groups two records.
-AGREEING = {"phone": (1, 2), "email": (1, 2, 3), "birthday": (1, 2), "address": (1, 2, 3)}
+AGREEING = {"phone": (1, 2), "email": (1, 2, 3), "birthday": (1, 2), "address": (1, 2, 3, 4)}
 
 N_EXACT, N_FORM, N_CLOSE, N_NEAR, N_SURNAME, N_GIVEN, N_SUBSET, N_DIFF = range(1, 9)
 N_PART = N_SURNAME  # "one part differs" before the surname/given split
