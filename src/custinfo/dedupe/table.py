@@ -24,11 +24,15 @@ def factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
     return ids, distinct
 
 
-def derive(values: list[Any], fn: Any) -> tuple[np.ndarray, list[str]]:
-    """Like factorize(fn(v) for v in values), calling fn once per distinct value."""
+def derive(values: list[Any], fn: Any, raw: list | None = None) -> tuple[np.ndarray, list[str]]:
+    """Like factorize(fn(v) for v in values), calling fn once per distinct value.
+
+    `raw`: a list that receives the ids of the values themselves (factorized once)."""
     raw_ids, distinct = factorize([v or "" for v in values])
     derived_ids, strings = factorize([fn(v) for v in distinct])
     lookup = np.append(derived_ids, -1).astype(np.int32)  # raw -1 (empty) stays -1
+    if raw is not None:
+        raw.append(raw_ids)
     return lookup[raw_ids], strings
 
 
@@ -158,12 +162,15 @@ def name_forms(names: list[str]) -> dict[str, Any]:
     """Matching forms of names (factorised), by Table attribute."""
     # Names that fold to the same key but differ in script are kept apart (the key is
     # prefixed), so each name id has one script.
-    name_id, strings = derive(names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x))
+    raw: list[np.ndarray] = []
+    name_id, strings = derive(
+        names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x), raw
+    )
     name_cjk = np.array([s.startswith("\x01") for s in strings], dtype=bool)
     strings = [s.lstrip("\x01") for s in strings]
     key_of, _ = factorize(strings)
     name_key_id = np.append(key_of, -1).astype(np.int32)[name_id]
-    name_raw_id, _ = factorize(names)
+    name_raw_id = raw[0]  # the name exactly as stored
     tokens = [s.split() or [""] for s in strings]
     family, surname = {}, {}
     for name, nid in zip(names, name_id.tolist(), strict=True):
