@@ -33,31 +33,63 @@ THRESHOLDS = (0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 0.995, 0.999)
 
 
 def load(path: Path, n: int, seed: int, sparse_only: bool = False) -> dict[int, int]:
-    """Create the synthetic database; returns {customer id: true cluster}."""
+    """Create the synthetic database; returns {customer id: true cluster}.
+
+    Rows go in through the import's insert path (`insert_bulk` + derived data from the
+    validated rows, 20,000 per transaction): the same rows as one `add` each would write."""
     from custinfo import validation
     from custinfo.demo.synth import generate, to_fields
     from custinfo.errors import ValidationError
     from custinfo.store import Store, hooks
+    from custinfo.store.db import utc_now
+    from custinfo.store.repo import BulkCustomer, insert_bulk
 
     truth: dict[int, int] = {}
     store = Store.create(path, PASSPHRASE, region="CN")
-    with store.db.transaction() as conn:
-        ids = []
-        sparse = 1.0 if sparse_only else 0.05
-        for rec in generate(n, seed=seed, dup_share=0.15, namesake_share=0.02, sparse_share=sparse):
-            fields = to_fields(rec)
-            if sparse_only:
-                fields.update(phones=[], emails=[], company=None)
-                if not rec.locale.startswith(("zh", "en")):
-                    continue
-            try:
-                customer = validation.customer_input(region="CN", **fields)
-            except ValidationError:
+    now = utc_now()
+    rows: list[BulkCustomer] = []
+    clusters: list[int] = []
+
+    def flush() -> None:
+        with store.db.transaction() as conn:
+            ids = insert_bulk(store, conn, rows, source="bench")
+            hooks.store_derived(conn, ids, [hooks.derive(r) for r in rows])
+            hooks.bulk_end(conn, ids, derived=True)
+        truth.update(zip(ids, clusters, strict=True))
+        rows.clear()
+        clusters.clear()
+
+    sparse = 1.0 if sparse_only else 0.05
+    for rec in generate(n, seed=seed, dup_share=0.15, namesake_share=0.02, sparse_share=sparse):
+        fields = to_fields(rec)
+        if sparse_only:
+            fields.update(phones=[], emails=[], company=None)
+            if not rec.locale.startswith(("zh", "en")):
                 continue
-            new_id = store.insert(conn, customer, source="bench")
-            ids.append(new_id)
-            truth[new_id] = rec.cluster
-        hooks.bulk_end(conn, ids)
+        try:
+            c = validation.customer_input(region="CN", **fields)
+        except ValidationError:
+            continue
+        rows.append(
+            BulkCustomer(
+                c.name,
+                c.company,
+                c.address,
+                c.city,
+                c.birthday,
+                now,
+                now,
+                tuple((p.e164, p.ext or "") for p in c.phones),
+                tuple((e.address, e.key) for e in c.emails),
+                tuple(c.tags),
+                tuple((now, text) for text in c.notes),
+            )
+        )
+        clusters.append(rec.cluster)
+        if len(rows) >= 20_000:
+            flush()
+    if rows:
+        flush()
     store.close()
     return truth
 
