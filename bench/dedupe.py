@@ -31,12 +31,12 @@ def load(path: Path, n: int, seed: int, sparse_only: bool = False) -> dict[int, 
     from custinfo import validation
     from custinfo.demo.synth import generate, to_fields
     from custinfo.errors import ValidationError
-    from custinfo.store import Store, hooks
+    from custinfo.store import Store
 
     truth: dict[int, int] = {}
     store = Store.create(path, PASSPHRASE, region="CN")
-    with store.db.transaction() as conn:
-        ids = []
+    records = []
+    if True:
         sparse = 1.0 if sparse_only else 0.05
         for rec in generate(n, seed=seed, dup_share=0.15, namesake_share=0.02, sparse_share=sparse):
             fields = to_fields(rec)
@@ -48,10 +48,11 @@ def load(path: Path, n: int, seed: int, sparse_only: bool = False) -> dict[int, 
                 customer = validation.customer_input(region="CN", **fields)
             except ValidationError:
                 continue
-            new_id = store.insert(conn, customer, source="bench")
-            ids.append(new_id)
-            truth[new_id] = rec.cluster
-        hooks.bulk_end(conn, ids)
+            records.append((customer, rec.cluster))
+    for start in range(0, len(records), 50_000):  # units of 50k: bounded bookkeeping
+        with store.write("bench") as w:
+            for customer, cluster in records[start : start + 50_000]:
+                truth[w.add_customer(customer, source="bench")] = cluster
     store.close()
     return truth
 
@@ -65,7 +66,7 @@ def run_child(path: Path, thresholds: list[float]) -> None:
     store = Store.open(path, PASSPHRASE)
     stats = dedupe.Stats()
     low = min(thresholds)
-    groups = dedupe.find_groups(store.conn, min_score=low, stats=stats, with_reasons=False)
+    groups = dedupe.find_groups(store, min_score=low, stats=stats, with_reasons=False)
     elapsed = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # FormsWorker
@@ -77,7 +78,7 @@ def run_child(path: Path, thresholds: list[float]) -> None:
     for th in thresholds:
         if th != low:
             extra[str(th)] = [
-                g.ids for g in dedupe.find_groups(store.conn, min_score=th, with_reasons=False)
+                g.ids for g in dedupe.find_groups(store, min_score=th, with_reasons=False)
             ]
     print(
         json.dumps(

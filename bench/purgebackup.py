@@ -36,7 +36,7 @@ def build(path: Path, n: int) -> None:
     from custinfo import validation
     from custinfo.demo.synth import generate, to_fields
     from custinfo.errors import ValidationError
-    from custinfo.store import Store, audit, hooks
+    from custinfo.store import Store
 
     tmp = path.with_suffix(".building")
     for suffix in ("", "-wal", "-shm"):
@@ -46,7 +46,7 @@ def build(path: Path, n: int) -> None:
         records = generate(n, seed=11)
         done = 0
         while done < n:
-            with store.db.transaction() as conn:
+            with store.write("bench") as w:
                 ids = []
                 for record in records:
                     try:
@@ -54,12 +54,11 @@ def build(path: Path, n: int) -> None:
                     except ValidationError:
                         row = validation.customer_input(region="CN", name=f"customer {done}")
                     at = OLD if done % 10 == 0 else None
-                    ids.append(store.insert(conn, row, source="bench", at=at))
+                    ids.append(w.add_customer(row, source="bench", at=at))
                     done += 1
                     if len(ids) == BATCH or done == n:
                         break
-                hooks.bulk_end(conn, ids)
-                audit.record(conn, "bench", ids, ["name"], detail=f"{len(ids)} rows")
+                w.detail = f"{len(ids)} rows"
             print(f"  built {done:,} rows ({time.perf_counter() - started:.0f} s)", flush=True)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     os.replace(tmp, path)

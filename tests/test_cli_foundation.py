@@ -546,9 +546,10 @@ def test_output_tables_have_no_escape_codes_without_colour(
     pipe.isatty = lambda: False  # type: ignore[method-assign]
     output = Output(stdout=pipe)
     output.table(["id", "name", "phones"], rows)
-    assert pipe.getvalue() == "id\tname\tphones\n1\t张伟\t+8613800138000\n"
-    assert output.choose(None, tty=Format.table, pipe=Format.csv) is Format.csv
-    assert output.choose("json", tty=Format.table, pipe=Format.csv) is Format.json
+    assert pipe.getvalue() == "id,name,phones\n1,张伟,+8613800138000\n"  # a pipe gets CSV
+    assert output.choose(None) is Format.csv
+    assert output.choose("json") is Format.json
+    assert Output(stdout=TtyStringIO()).choose(None) is Format.table
 
 
 def test_ctrl_c_in_a_real_process(customer: str, cli: CliRunner) -> None:

@@ -199,7 +199,7 @@ def test_forked_worker_gives_the_same_groups(store, monkeypatch):
         store.add(customer, allow_duplicate=True)
 
     def run() -> list[tuple[list[int], float]]:
-        return [(g.ids, g.score) for g in dedupe.find_groups(store.conn, with_reasons=False)]
+        return [(g.ids, g.score) for g in dedupe.find_groups(store, with_reasons=False)]
 
     in_process = run()
     monkeypatch.setattr(table, "PARALLEL_MIN", 0)

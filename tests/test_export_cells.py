@@ -21,7 +21,7 @@ from custinfo import export as exporter
 from custinfo.export import cells as export_cells
 from custinfo.models import CUSTOMER_FIELDS
 from custinfo.store import Store
-from custinfo.store.repo import BulkCustomer, insert_bulk
+from custinfo.store.bulk import BulkCustomer
 from tests.conftest import PASSPHRASE
 
 
@@ -160,8 +160,8 @@ def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 @given(rows=ROWS)
 def test_insert_bulk_cells_equal_the_old_computation(shared_store: Store, rows: list) -> None:
     store = shared_store
-    with store.db.transaction() as conn:
-        insert_bulk(store, conn, rows, source="test", tag_ids={})
+    with store.write("test") as w:
+        w.insert_bulk(rows, source="test", tag_ids={})
     assert_consistent(store)
 
 

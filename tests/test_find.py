@@ -10,36 +10,57 @@ import pytest
 
 from tests.conftest import PASSPHRASE, run_process
 
+ROWS = [
+    ("王小明", ["139 1234 5678"], ["Xiaoming.Wang@Example.COM"], "上海", "明辉贸易有限公司",
+     ["VIP"], "首次到店，对新品感兴趣"),
+    ("张伟", ["13800138000"], ["zhang.wei@qq.com"], "北京", None, ["VIP", "wholesale"], None),
+    ("张伟明", ["+86 21 6234 5678"], [], "上海市", None, ["潜在客户"], None),
+    ("李明", [], ["li.ming@example.com"], "杭州", "张伟贸易", [], None),
+    ("John Smith", ["+1 415 555 0123"], ["john@smith.example"], "Boston", "Acme Ltd",
+     ["wholesale"], "Prefers email"),
+    ("Smithers Jones", [], [], "London", None, [], "met John at the fair"),
+    ("Anna Goldsmith", [], ["anna@example.com"], "Zürich", None, ["vip"], None),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def people_template(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The small database, built once per module through the CLI: (path, name -> id)."""
+    from tests.conftest import ENV_NAMES, CliRunner
+
+    path = tmp_path_factory.mktemp("people") / "customers.db"
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ENV_NAMES:
+            mp.delenv(name, raising=False)
+        mp.setenv("CUSTINFO_DB", str(path))
+        mp.setenv("CUSTINFO_PASSPHRASE", PASSPHRASE)
+        cli = CliRunner(path)
+        cli.ok("init", "--region", "CN")
+        ids = {}
+        for name, phones, emails, city, company, tags, note in ROWS:
+            args = ["add", "--name", name, "--city", city]
+            for p in phones:
+                args += ["--phone", p]
+            for e in emails:
+                args += ["--email", e]
+            for t in tags:
+                args += ["--tag", t]
+            if company:
+                args += ["--company", company]
+            if note:
+                args += ["--note", note]
+            ids[name] = int(cli.ok(*args, "--allow-duplicate").strip())
+    return path, ids
+
 
 @pytest.fixture
-def people(cli, db):  # type: ignore[no-untyped-def]
-    """A small database; returns name -> id."""
-    rows = [
-        ("王小明", ["139 1234 5678"], ["Xiaoming.Wang@Example.COM"], "上海", "明辉贸易有限公司",
-         ["VIP"], "首次到店，对新品感兴趣"),
-        ("张伟", ["13800138000"], ["zhang.wei@qq.com"], "北京", None, ["VIP", "wholesale"], None),
-        ("张伟明", ["+86 21 6234 5678"], [], "上海市", None, ["潜在客户"], None),
-        ("李明", [], ["li.ming@example.com"], "杭州", "张伟贸易", [], None),
-        ("John Smith", ["+1 415 555 0123"], ["john@smith.example"], "Boston", "Acme Ltd",
-         ["wholesale"], "Prefers email"),
-        ("Smithers Jones", [], [], "London", None, [], "met John at the fair"),
-        ("Anna Goldsmith", [], ["anna@example.com"], "Zürich", None, ["vip"], None),
-    ]  # fmt: skip
-    ids = {}
-    for name, phones, emails, city, company, tags, note in rows:
-        args = ["add", "--name", name, "--city", city]
-        for p in phones:
-            args += ["--phone", p]
-        for e in emails:
-            args += ["--email", e]
-        for t in tags:
-            args += ["--tag", t]
-        if company:
-            args += ["--company", company]
-        if note:
-            args += ["--note", note]
-        ids[name] = int(cli.ok(*args, "--allow-duplicate").strip())
-    return ids
+def people(cli, people_template):  # type: ignore[no-untyped-def]
+    """A copy of the small database at the test's own path; returns name -> id."""
+    import shutil
+
+    path, ids = people_template
+    shutil.copy(path, cli.db)
+    return dict(ids)
 
 
 def find_ids(cli, *args: str) -> list[int]:  # type: ignore[no-untyped-def]

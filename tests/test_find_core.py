@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from custinfo import validation
 from custinfo.search import Query, count, email_match, find_ids, is_phone_shaped, phone_match
 from custinfo.search import index as search_index
-from custinfo.store import Store, hooks
+from custinfo.store import Store
 
 
 def add(store, name: str, **fields) -> int:  # type: ignore[no-untyped-def]
@@ -74,9 +74,8 @@ def test_removed_customer_leaves_no_token_in_fts_segments(store):
     gone = add(store, "Zyxwvut Qqqjjj", notes=["secretword xqzptl"])
     conn = store.conn
     assert ids(store, text="xqzptl") == [gone]
-    with store.db.transaction():
-        hooks.removed(conn, [gone])
-        conn.execute("DELETE FROM customers WHERE id = ?", (gone,))
+    with store.write("test") as w:
+        w.erase([gone])
     assert ids(store, text="xqzptl") == [] and ids(store, text="qqqjjj") == []
     assert conn.execute(
         "SELECT count(*) FROM search_fts WHERE search_fts MATCH 'xqz'"

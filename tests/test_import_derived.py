@@ -1,5 +1,5 @@
-"""An import stores exactly the derived data (search index, dedupe keys) that `hooks.changed`
-computes for the same customers, also for customers changed by `--on-duplicate merge`."""
+"""An import stores exactly the derived data (search index, dedupe keys) that the write gate
+(`derived.refresh`) computes for the same customers, also those merged by the import."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from custinfo.demo.synth import CSV_HEADER, csv_row, generate
 from custinfo.importer.engine import ImportOptions, run_import
-from custinfo.store import hooks
+from custinfo.store import derived
 
 
 def _csv(n: int, seed: int) -> bytes:
@@ -36,7 +36,7 @@ def _derived(conn) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.parametrize("policy", ["skip", "merge"])
-def test_fast_derived_data_equals_hooks_changed(store, policy: str) -> None:
+def test_fast_derived_data_equals_the_gates_own(store, policy: str) -> None:
     # An existing customer for the merge policy to merge into (it gets re-derived too).
     first = _csv(300, seed=11)
     run_import(store, io.BytesIO(first), ImportOptions(rejects=_Sink(), workers=0))
@@ -52,10 +52,10 @@ def test_fast_derived_data_equals_hooks_changed(store, policy: str) -> None:
     assert fast["search_docs"] and fast["dedupe_keys"] and fast["fts_terms"]
     ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
     with store.db.transaction() as tx:
-        hooks.removed(tx, ids)
+        derived.removed(tx, ids)
         assert not _derived(tx)["search_docs"]
         for cid in ids:
-            hooks.changed(tx, [cid])
+            derived.refresh(tx, [cid])
     assert _derived(conn) == fast
 
 

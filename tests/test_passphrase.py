@@ -6,7 +6,6 @@ import os
 import shlex
 import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
@@ -216,17 +215,13 @@ def test_no_terminal_and_no_source(cli: CliRunner, monkeypatch: pytest.MonkeyPat
     assert cli("init", "--db", str(cli.db.with_name("other.db"))).code == 12
 
 
-class _Tty:
-    def isatty(self) -> bool:
-        return True
-
-
 def fake_terminal(monkeypatch: pytest.MonkeyPatch, answers: list[str]) -> list[str]:
-    """Make the CLI believe it has a terminal and answer its prompts; returns the prompts."""
-    from custinfo.cli import context
+    """Make the CLI believe a person is at the terminal and answer its prompts; returns the
+    prompts."""
+    from custinfo.cli import terminal
 
     prompts: list[str] = []
-    monkeypatch.setattr(context, "sys", types.SimpleNamespace(stdin=_Tty(), stderr=_Tty()))
+    monkeypatch.setattr(terminal, "person_present", lambda: True)
 
     def getpass(prompt: str = "") -> str:
         prompts.append(prompt)

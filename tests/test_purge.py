@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,7 +151,7 @@ def test_cutoff_clamps_month_ends_and_rejects_garbage() -> None:
 def test_suppression_refuses_re_adding_unless_allowed(cli, db: Path) -> None:
     a = _add(cli, "A", "--phone", "138 0013 8000", "--email", "Zhang.Wei@Example.com")
     cli.ok("purge", str(a), "--yes")
-    assert cli.ok("suppress", "list") == "kind\tcount\nphones\t1\nemails\t1\n"
+    assert cli.ok("suppress", "list") == "kind,count\nphones,1\nemails,1\n"
     assert json.loads(cli.ok("suppress", "list", "--format", "json")) == {"phones": 1, "emails": 1}
     refused = cli("add", "--name", "A again", "--phone", "+86 138-0013-8000")
     assert refused.code == 2 and "suppressed" in refused.stderr
@@ -222,10 +221,27 @@ def test_subject_report_lists_fields_notes_and_audit(cli, db: Path) -> None:
     assert cli("subject", str(a)).code == 3
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("custinfo.cli.cmd_import") is None,
-    reason="the import command has not landed on this branch",
-)
+def test_subject_of_a_merged_id_describes_one_person(cli, db: Path) -> None:
+    """The id is resolved once; the events of every id merged into the person are listed."""
+    keep = _add(cli, "李雷", "--phone", "13800138011")
+    old = _add(cli, "Li Lei", "--email", "lilei@example.com")
+    older = _add(cli, "LI, Lei", "--city", "北京")
+    cli.ok("edit", str(old), "--company", "ACME")
+    cli.ok("merge", str(old), str(older), "--yes")  # older → old
+    cli.ok("merge", str(keep), str(old), "--yes")  # old (with older inside) → keep
+    for asked in (keep, old, older):
+        result = cli("subject", str(asked), "--format", "json")
+        assert result.code == 0
+        report = json.loads(result.stdout)
+        assert report["customer"]["id"] == keep
+        assert report["requested_id"] == asked
+        assert sorted(report["merged_ids"]) == sorted([old, older])
+        commands = [e["command"] for e in report["audit_events"]]
+        assert commands == ["add", "add", "add", "edit", "merge", "merge"]
+        assert [m["merged_ids"] for m in report["merges"]] == [[older], [old]]
+    assert "merged into this customer" in cli.ok("subject", str(keep))
+
+
 def test_import_refuses_suppressed_contacts(cli, db: Path, tmp_path: Path) -> None:
     a = _add(cli, "A", "--phone", "13800138000", "--email", "gone@example.com")
     cli.ok("purge", str(a), "--yes")

@@ -12,12 +12,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from tests.conftest import PASSPHRASE
-
-cryptography = pytest.importorskip("cryptography")
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
 
 PAGE = 4096
 RESERVE = 80
@@ -70,6 +67,7 @@ PURGED = {
     "address": "77 Erasure Lane 忘却路",
     "company": "Vanishing Trading 消失贸易",
     "note": "secret-note-about-purgatoria 她喜欢红茶",
+    "tag": "client-of-Dr-Purgatoria",  # a tag only the purged person has: it goes too
 }
 KEPT = {
     "name": "Keeperton 黄药师",
@@ -78,6 +76,7 @@ KEPT = {
     "address": "5 Remain Road 留存路",
     "company": "Staying Goods 留存商行",
     "note": "kept-note-about-keeperton 喜欢绿茶",
+    "tag": "client-of-Dr-Keeperton",
 }
 
 
@@ -85,7 +84,7 @@ def _add(cli, person: dict[str, str], long_note: str) -> str:
     cid = cli.ok(
         "add", "--name", person["name"], "--phone", person["phone"], "--email",
         person["email"], "--address", person["address"], "--company", person["company"],
-        "--note", person["note"], "--tag", "tea",
+        "--note", person["note"], "--tag", "tea", "--tag", person["tag"],
     ).strip()  # fmt: skip
     cli.ok("note", cid, long_note)  # long enough for overflow pages
     cli.ok("edit", cid, "--city", "杭州")  # a second version of the row
@@ -133,9 +132,8 @@ def test_purged_values_gone_after_later_writes_reuse_pages(cli, db: Path) -> Non
 
 def test_bulk_purge_leaves_nothing_in_the_search_index(cli, db: Path, store, monkeypatch) -> None:
     """A sweep removes index entries in bulk (plain delete + optimize): still no trace."""
-    search_index = pytest.importorskip("custinfo.search.index")
-    if not hasattr(search_index, "BULK_REMOVE"):
-        pytest.skip("no bulk removal path in the search index")
+    from custinfo.search import index as search_index
+
     monkeypatch.setattr(search_index, "BULK_REMOVE", 1)
     for i in range(30):
         cli.ok("add", "--name", f"Filler {i}", "--phone", f"1370000{i:04d}")
@@ -155,3 +153,32 @@ def test_bulk_purge_leaves_nothing_in_the_search_index(cli, db: Path, store, mon
         "SELECT v FROM search_fts_config WHERE k = 'secure-delete'"
     ).fetchone()
     assert flag == 1  # back on for the per-document path
+
+
+def test_every_record_kind_leaves_no_trace_in_any_page(db: Path, store) -> None:
+    """Each declared record kind (`store.records.KINDS`), given a row with a unique marker,
+    is erased by purge from every page of the file and the WAL."""
+    from custinfo import validation
+    from custinfo.privacy import purge
+    from custinfo.store import records
+
+    keep = store.add(validation.customer_input(name="Kinds Keeper", region="CN"))
+    gone = store.add(validation.customer_input(name="Kinds Person", region="CN"))
+    markers: dict[str, tuple[str, str]] = {}
+    with store.write("test") as w:
+        for index, kind in enumerate(records.KINDS):
+            for cid, base in ((gone, 81726300), (keep, 81726400)):
+                marker = f"{base + index:08d}"
+                kind.insert(w.conn, cid, [kind.example(marker)])
+                w.touch(kind.name, [cid])
+                markers.setdefault(kind.name, ("", ""))
+                pair = markers[kind.name]
+                markers[kind.name] = (marker, pair[1]) if cid == gone else (pair[0], marker)
+    before = decrypted_pages(db)
+    for name, (purged, kept) in markers.items():
+        assert _found(before, purged) and _found(before, kept), f"{name}: the test is broken"
+    purge.purge(store, [gone], reason="test")
+    after = decrypted_pages(db)
+    for name, (purged, kept) in markers.items():
+        assert not _found(after, purged), f"a purged {name} row survives in a page"
+        assert _found(after, kept), name

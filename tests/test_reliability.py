@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import os
 import random
 import shutil
@@ -33,11 +32,10 @@ SWEEP_EVERY = 3  # every third customer carries the tag "sweep"
 
 def _make_db(path: Path, n: int = N_CUSTOMERS) -> None:
     from custinfo import validation
-    from custinfo.store import Store, hooks
+    from custinfo.store import Store
 
     with Store.create(path, KEY, region="CN") as store:
-        with store.db.transaction() as conn:
-            ids = []
+        with store.write("test") as w:
             for i in range(n):
                 row = validation.customer_input(
                     region="CN", name=f"客户 {i} Customer", phones=[f"139{i:08d}"],
@@ -45,8 +43,7 @@ def _make_db(path: Path, n: int = N_CUSTOMERS) -> None:
                     tags=["sweep"] if i % SWEEP_EVERY == 0 else ["keep"],
                     notes=[f"note {i} " * 20],
                 )  # fmt: skip
-                ids.append(store.insert(conn, row, source="test"))
-            hooks.bulk_end(conn, ids)
+                w.add_customer(row, source="test")
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
@@ -195,10 +192,6 @@ def test_kill_purge_soak(tmp_path: Path, template: Path) -> None:
     _kill_purge(tmp_path, template, 200)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("custinfo.cli.cmd_import") is None,
-    reason="the import command has not landed on this branch",
-)
 @pytest.mark.parametrize("loops", [20, pytest.param(200, marks=pytest.mark.slow)])
 def test_kill_import(tmp_path: Path, template: Path, loops: int) -> None:
     db = tmp_path / "customers.db"

@@ -17,7 +17,7 @@ import pytest
 
 from custinfo import validation as v
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
-from custinfo.store import Store, hooks
+from custinfo.store import Store
 from custinfo.store.repo import CustomerEdit
 
 KEY = "store test ключ 密码".encode()
@@ -241,17 +241,20 @@ def test_audit_has_ids_and_field_names_only(st: Store) -> None:
         assert value not in dump
     from custinfo.store import audit
 
-    assert [e["command"] for e in audit.entries_for(st.conn, cid)] == ["add", "edit", "note"]
+    assert [e["command"] for e in audit.entries_for(st.conn, [cid])] == ["add", "edit", "note"]
 
 
 def test_failed_write_rolls_back_everything(st: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while the gate updates derived data undoes the write, audit included."""
+    from custinfo.store import derived
+
     phone = mobile()
     before = (st.count(), rows(st, "SELECT count(*) FROM audit")[0][0])
 
-    def boom(conn: Any, ids: Any) -> None:
-        raise RuntimeError("hook failed")
+    def boom(conn: Any, dirty: Any, gone: Any) -> None:
+        raise RuntimeError("derived data failed")
 
-    monkeypatch.setattr(hooks, "changed", boom)
+    monkeypatch.setattr(derived, "changed", boom)
     with pytest.raises(RuntimeError):
         st.add(new("Half", phones=[phone], emails=["half@example.com"], tags=["HalfTag"]))
     assert (st.count(), rows(st, "SELECT count(*) FROM audit")[0][0]) == before
@@ -261,41 +264,68 @@ def test_failed_write_rolls_back_everything(st: Store, monkeypatch: pytest.Monke
 
 
 def test_interrupt_rolls_back(st: Store) -> None:
-    before = st.count()
-    with pytest.raises(KeyboardInterrupt), st.db.transaction() as conn:
-        st.insert(conn, new("Interrupted"), source="test")
+    before = (st.count(), rows(st, "SELECT count(*) FROM audit")[0][0])
+    with pytest.raises(KeyboardInterrupt), st.write("test") as w:
+        w.add_customer(new("Interrupted"), source="test")
         raise KeyboardInterrupt
-    assert st.count() == before and not st.conn.in_transaction
+    assert (st.count(), rows(st, "SELECT count(*) FROM audit")[0][0]) == before
+    assert not st.conn.in_transaction
 
 
-def test_nested_transaction_joins_the_outer_one(st: Store) -> None:
+def test_nested_writes_join_the_outer_one(st: Store) -> None:
     before = st.count()
-    with pytest.raises(ValueError), st.db.transaction() as conn:
-        st.insert(conn, new("Outer"), source="test")
-        with st.db.transaction() as inner:
-            assert inner is conn
-            st.insert(conn, new("Inner"), source="test")
+    with pytest.raises(ValueError), st.write("outer") as w:
+        w.add_customer(new("Outer"), source="test")
+        with st.write("inner") as inner:
+            inner.add_customer(new("Inner"), source="test")
         raise ValueError
     assert st.count() == before
-    with st.db.transaction() as conn:
-        a = st.insert(conn, new("Outer ok"), source="test")
-        with st.db.transaction():
-            b = st.insert(conn, new("Inner ok"), source="test")
+    audits = rows(st, "SELECT count(*) FROM audit")[0][0]
+    with st.write("outer") as w:
+        a = w.add_customer(new("Outer ok"), source="test")
+        with st.write("inner") as inner:
+            b = inner.add_customer(new("Inner ok"), source="test")
     assert [c.name for c in st.get_many([a, b])] == ["Outer ok", "Inner ok"]
+    assert rows(st, "SELECT count(*) FROM audit")[0][0] == audits + 2  # one entry each
 
 
-def test_hooks_are_called_with_the_changed_ids(st: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[str, list[int]]] = []
-    monkeypatch.setattr(hooks, "changed", lambda conn, ids: calls.append(("changed", list(ids))))
-    cid = st.add(new("Hooked"))
+def test_the_gate_updates_derived_data_once_per_write(
+    st: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custinfo.store import derived
+
+    calls: list[dict[str, list[int]]] = []
+    real = derived.changed
+
+    def spy(conn: Any, dirty: dict[str, set[int]], gone: set[int]) -> None:
+        calls.append({kind: sorted(ids) for kind, ids in dirty.items()})
+        real(conn, dirty, gone)
+
+    monkeypatch.setattr(derived, "changed", spy)
+    cid = st.add(new("Hooked", phones=[mobile()], tags=["t"], notes=["n"]))
     st.edit(cid, CustomerEdit(scalars={"city": "杭州"}))
     st.add_note(cid, "hi")
-    assert calls == [("changed", [cid])] * 3
+    assert calls == [
+        {"customer": [cid], "phones": [cid], "tags": [cid], "notes": [cid]},
+        {"customer": [cid]},
+        {"notes": [cid], "customer": [cid]},
+    ]
+
+
+def test_one_audit_entry_per_write_with_field_names(st: Store) -> None:
+    from custinfo.store import audit
+
+    cid = st.add(new("Audited", phones=[mobile()], emails=["aud@example.com"], city="上海"))
+    st.edit(cid, CustomerEdit(scalars={"city": "杭州"}))
+    entries = audit.entries_for(st.conn, [cid])
+    assert [(e["command"], e["count"]) for e in entries] == [("add", 1), ("edit", 1)]
+    assert entries[0]["fields"] == ["city", "emails", "name", "phones"]
+    assert entries[1]["fields"] == ["city"]
 
 
 def test_missing_ids(st: Store) -> None:
-    with st.db.transaction() as conn:
-        ids = [st.insert(conn, new(f"M{i}"), source="test") for i in range(3)]
+    with st.write("test") as w:
+        ids = [w.add_customer(new(f"M{i}"), source="test") for i in range(3)]
     assert st.missing_ids([]) == []
     assert st.missing_ids([ids[2], ids[0], ids[0]]) == []
     assert st.missing_ids([999_998, ids[1], 999_997, 999_998, -1]) == [-1, 999_997, 999_998]
@@ -304,16 +334,16 @@ def test_missing_ids(st: Store) -> None:
 
 
 def test_get_many_keeps_the_order_given(st: Store) -> None:
-    with st.db.transaction() as conn:
-        ids = [st.insert(conn, new(f"Order {i}"), source="test") for i in range(4)]
+    with st.write("test") as w:
+        ids = [w.add_customer(new(f"Order {i}"), source="test") for i in range(4)]
     wanted = [ids[3], ids[0], 999_999, ids[2], ids[0]]
     assert [c.id for c in st.get_many(wanted)] == [ids[3], ids[0], ids[2], ids[0]]
     assert st.get_many([]) == []
 
 
 def test_get_many_across_chunks(st: Store) -> None:
-    with st.db.transaction() as conn:
-        ids = [st.insert(conn, new(f"Bulk {i}", tags=["bulk"]), source="test")
+    with st.write("test") as w:
+        ids = [w.add_customer(new(f"Bulk {i}", tags=["bulk"]), source="test")
                for i in range(620)]  # fmt: skip
     got = st.get_many(list(reversed(ids)))
     assert [c.id for c in got] == list(reversed(ids))
@@ -327,20 +357,20 @@ def test_iter_all_is_every_customer_in_id_order(st: Store) -> None:
     assert len(expected) == st.count()
 
 
-def test_insert_is_the_bulk_path_without_audit(st: Store) -> None:
-    audits = rows(st, "SELECT count(*) FROM audit")[0][0]
-    with st.db.transaction() as conn:
-        cid = st.insert(conn, new("Bulk", notes=["n"]), source="import:x.csv", at="2020-01-01Z")
+def test_add_customer_keeps_source_and_time(st: Store) -> None:
+    with st.write("test") as w:
+        cid = w.add_customer(new("Bulk", notes=["n"]), source="import:x.csv", at="2020-01-01Z")
     got = st.get(cid)
     assert (got.source, got.created_at, got.notes[0].at) == ("import:x.csv",) + ("2020-01-01Z",) * 2
-    assert rows(st, "SELECT count(*) FROM audit")[0][0] == audits
 
 
 def test_tags_are_matched_case_insensitively(st: Store) -> None:
-    with st.db.transaction() as conn:
-        first = Store.tag_id(conn, "Gold 客户")
-        assert Store.tag_id(conn, "GOLD 客户") == first
-        assert Store.tag_id(conn, "never-seen", create=False) is None
+    from custinfo.store import records
+
+    with st.write("test"):
+        first = records.tag_id(st.conn, "Gold 客户")
+        assert records.tag_id(st.conn, "GOLD 客户") == first
+        assert records.tag_id(st.conn, "never-seen", create=False) is None
     cid = st.add(new("Tagged", tags=["gold 客户"]))
     assert st.get(cid).tags == ["Gold 客户"]  # the first spelling is kept
 

@@ -14,8 +14,10 @@ import phonenumbers
 import pytest
 from email_validator import validate_email
 
-from custinfo.demo import synth
+from custinfo.cli.app import COMMANDS
 from custinfo.demo.synth import CORRUPTIONS, SynthCustomer, generate, to_fields
+from custinfo.demo.synth.phones import _fmt_phone
+from custinfo.demo.synth.pools import _pools
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -55,6 +57,29 @@ def test_deterministic_across_processes() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert res.stdout == repr(list(generate(300, seed=11)))
+
+
+def test_real_commands_do_not_import_the_generator() -> None:
+    """Faker and the synthetic pools stay off the import path of the core and every command
+    but `demo` (`custinfo.demo` itself imports the generator only when it runs)."""
+    skip = ("custinfo.__main__", "custinfo.cli.cmd_demo", "custinfo.demo.synth")
+    names = [
+        ".".join(f.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+        for f in sorted((SRC / "custinfo").rglob("*.py"))
+    ]
+    mods = [m for m, _ in COMMANDS.values() if m not in skip]
+    mods = list(dict.fromkeys(mods + [m for m in names if not m.startswith(skip)]))
+    code = (
+        "import importlib, sys\n"
+        f"for m in {mods!r}:\n"
+        "    importlib.import_module(m)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('faker', 'custinfo.demo.synth'))))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "custinfo.demo" in mods and "custinfo.cli.cmd_find" in mods
+    assert res.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 17, 1000])
@@ -114,21 +139,21 @@ def test_phones_valid_and_unique_per_person(big: list[SynthCustomer]) -> None:
 
 
 def test_all_phone_patterns_and_styles_valid() -> None:
-    pats = synth._pools().phones
+    pats = _pools().phones
     rng = random.Random(0)
     for pat in pats.values():
         for k in (0, 1, 2, 12345, 999_999):
             nsn = pat.nsn(k)
             e164s = set()
             for style in range(len(pat.style_cum)):
-                raw = synth._fmt_phone(pat, nsn, style)
+                raw = _fmt_phone(pat, nsn, style)
                 num = phonenumbers.parse(raw, "CN")
                 assert phonenumbers.is_valid_number(num), (raw, pat.kind)
                 e164s.add(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164))
             assert len(e164s) == 1, e164s
         # the whole number block is valid, not just its first few members
         for _ in range(300):
-            raw = synth._fmt_phone(pat, pat.nsn(rng.randrange(pat.m)), 0)
+            raw = _fmt_phone(pat, pat.nsn(rng.randrange(pat.m)), 0)
             assert phonenumbers.is_valid_number(phonenumbers.parse(raw, "CN")), raw
         assert len({pat.nsn(k) for k in range(2000)}) == 2000
 

@@ -100,7 +100,7 @@ def test_mutations_are_audited_without_values(store):
     tags.add(store, "Secret Label", [cid])
     tags.rename(store, "secret label", "Other")
     tags.remove(store, "other", [cid])
-    entries = audit.entries_for(store.conn, cid)
+    entries = audit.entries_for(store.conn, [cid])
     assert [e["command"] for e in entries] == ["add", "tag add", "tag rename", "tag remove"]
     assert all(e["fields"] == ["tags"] for e in entries[1:])
     assert not any("Secret" in (e["detail"] or "") for e in entries)

@@ -1,12 +1,12 @@
 """Tags: add to and remove from many customers at once, list, rename (merge).
 
 Tags match case-insensitively (`validation.tag_key`) and keep the spelling first given.
-Every mutation runs in one transaction and records an audit entry naming the customers and
-the field "tags" (tag names are labels, not personal data, and are not logged either).
-Tags are not part of the search index (find filters on `customer_tags` directly); the only
-derived data is the export tags cell, updated through `hooks.tagged` for every customer whose
-tags changed (a rename changes the cell of everyone holding the tag). `updated_at` does not
-move (a tag is the owner's label).
+Every mutation is one unit of the write gate (`Store.write`), which records an audit entry
+naming the customers and the field "tags" (tag names are labels and are not logged). Tags
+are not part of the search index (find filters on `customer_tags` directly); the only
+derived data is the export tags cell, which the gate updates for every customer whose tags
+changed (a rename changes the cell of everyone holding the tag). `updated_at` does not move
+(a tag is the owner's label).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from custinfo import validation
 from custinfo.errors import NotFoundError
-from custinfo.store import audit, hooks
+from custinfo.store import records
 
 if TYPE_CHECKING:
     from custinfo.store import Store
@@ -57,27 +57,17 @@ def add(store: Store, tag: str, ids: Iterable[int]) -> TagChange:
     """Give `tag` to every customer in `ids` (unknown ids: NotFoundError, nothing changed)."""
     tag = validation.normalize_tag(tag)
     wanted = list(dict.fromkeys(ids))
-    ids_json = json.dumps(wanted)
-    with store.db.transaction() as conn:
-        tag_id = store.tag_id(conn, tag)
-        before = conn.total_changes
+    with store.write("tag add") as w:
         try:
             # The foreign key rejects unknown ids (OR IGNORE does not cover foreign keys);
             # only then do we look for which ones, and the transaction rolls back.
-            conn.execute(
-                "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) "
-                "SELECT value, ? FROM json_each(?)",
-                (tag_id, ids_json),
-            )
+            name, changed = w.tag(tag, wanted)
         except Exception as exc:
             if "FOREIGN KEY" not in str(exc):
                 raise
-            _check_ids(store, ids_json)
+            _check_ids(store, json.dumps(wanted))
             raise
-        changed = conn.total_changes - before
-        hooks.tagged(conn, wanted)
-        name = conn.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0]
-        audit.record(conn, "tag add", wanted, ["tags"], detail=f"{changed} tagged")
+        w.detail = f"{changed} tagged"
     return TagChange(name, changed, len(wanted) - changed)
 
 
@@ -85,24 +75,13 @@ def remove(store: Store, tag: str, ids: Iterable[int]) -> TagChange:
     """Take `tag` from every customer in `ids`; a tag left on nobody is deleted."""
     tag = validation.normalize_tag(tag)
     wanted = list(dict.fromkeys(ids))
-    ids_json = json.dumps(wanted)
-    with store.db.transaction() as conn:
-        _check_ids(store, ids_json)
-        tag_id = store.tag_id(conn, tag, create=False)
-        if tag_id is None:
-            return TagChange(tag, 0, len(wanted))
-        name = conn.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0]
-        before = conn.total_changes
-        conn.execute(
-            "DELETE FROM customer_tags WHERE tag_id = ? "
-            "AND customer_id IN (SELECT value FROM json_each(?))",
-            (tag_id, ids_json),
-        )
-        changed = conn.total_changes - before
-        hooks.tagged(conn, wanted)
-        _drop_if_unused(conn, tag_id)
-        audit.record(conn, "tag remove", wanted, ["tags"], detail=f"{changed} untagged")
-    return TagChange(name, changed, len(wanted) - changed)
+    _check_ids(store, json.dumps(wanted))
+    if records.tag_id(store.conn, tag, create=False) is None:
+        return TagChange(tag, 0, len(wanted))
+    with store.write("tag remove") as w:
+        name, changed = w.untag(tag, wanted)
+        w.detail = f"{changed} untagged"
+    return TagChange(name or tag, changed, len(wanted) - changed)
 
 
 def counts(store: Store) -> list[tuple[str, int]]:
@@ -118,42 +97,10 @@ def rename(store: Store, old: str, new: str) -> TagChange:
     """Rename a tag; if `new` already exists (case-insensitively) merge `old` into it."""
     old = validation.normalize_tag(old)
     new = validation.normalize_tag(new)
-    with store.db.transaction() as conn:
-        old_id = store.tag_id(conn, old, create=False)
-        if old_id is None:
+    with store.write("tag rename") as w:
+        renamed = w.rename_tag(old, new)
+        if renamed is None:
             raise NotFoundError(f"no tag {old!r}")
-        ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT customer_id FROM customer_tags WHERE tag_id = ?", (old_id,)
-            )
-        ]
-        new_id = store.tag_id(conn, new, create=False)
-        if new_id is None or new_id == old_id:
-            # A plain rename (also a change of case: the new spelling is kept).
-            conn.execute(
-                "UPDATE tags SET name = ?, key = ? WHERE id = ?",
-                (new, validation.tag_key(new), old_id),
-            )
-            name, changed = new, len(ids)
-        else:
-            before = conn.total_changes
-            conn.execute(
-                "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) "
-                "SELECT customer_id, ? FROM customer_tags WHERE tag_id = ?",
-                (new_id, old_id),
-            )
-            changed = conn.total_changes - before
-            conn.execute("DELETE FROM tags WHERE id = ?", (old_id,))  # cascades its links
-            name = conn.execute("SELECT name FROM tags WHERE id = ?", (new_id,)).fetchone()[0]
-        hooks.tagged(conn, ids)  # every holder: the spelling or the order may have changed
-        audit.record(conn, "tag rename", ids, ["tags"], detail=f"{len(ids)} customers")
-    return TagChange(name, changed, len(ids) - changed)
-
-
-def _drop_if_unused(conn: object, tag_id: int) -> None:
-    conn.execute(  # type: ignore[attr-defined]
-        "DELETE FROM tags WHERE id = ? AND NOT EXISTS "
-        "(SELECT 1 FROM customer_tags WHERE tag_id = ?)",
-        (tag_id, tag_id),
-    )
+        name, changed, holders = renamed
+        w.detail = f"{len(holders)} customers"
+    return TagChange(name, changed, len(holders) - changed)

@@ -7,8 +7,6 @@ its command(s), and list it in COMMANDS with a one-line summary (shown by `custi
 from __future__ import annotations
 
 import importlib
-from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,12 +42,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 _COMPLETION_PARAMS = ("install_completion", "show_completion")
 
 
-@cache
-def available() -> tuple[str, ...]:
-    """Registered commands whose module is installed (features land one by one)."""
-    return tuple(name for name, (module, _) in COMMANDS.items() if find_spec(module) is not None)
-
-
 class Escaped(Exception):
     """Carries a KeyboardInterrupt or BrokenPipeError past Typer's `main()` to `cli/main.py`.
 
@@ -68,11 +60,11 @@ class LazyGroup(TyperGroup):
             raise Escaped() from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(available())
+        return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
-        if entry is None or cmd_name not in available():
+        if entry is None:
             return None
         module_name, summary = entry
         if getattr(ctx, "_custinfo_listing", False):
@@ -94,8 +86,8 @@ class LazyGroup(TyperGroup):
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0] if args else None
-        if name is not None and name not in available() and not name.startswith("-"):
-            close = [c for c in available() if c.startswith(name[:2])]
+        if name is not None and name not in COMMANDS and not name.startswith("-"):
+            close = [c for c in COMMANDS if c.startswith(name[:2])]
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise click.exceptions.UsageError(f"No such command '{name}'.{hint}", ctx)
         return super().resolve_command(ctx, args)

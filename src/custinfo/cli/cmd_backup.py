@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, output
 
 if TYPE_CHECKING:
     from custinfo.store import Store
@@ -18,9 +17,7 @@ app = typer.Typer()
 Keep = Annotated[int, typer.Option(min=0, metavar="N")]
 
 
-class ListFormat(StrEnum):
-    table = "table"
-    json = "json"
+ListFormat = output.choices("table", "csv", "json")
 
 
 def _open(db: Path | None, passphrase_file: Path | None) -> tuple[Store, bytes]:
@@ -71,7 +68,7 @@ def create(
     out = Output()
     store, key = _open(db, passphrase_file)
     try:
-        folder = backup.default_dir(store.db.path, to)
+        folder = backup.default_dir(store.path, to)
         rules = backup.KeepRules(keep_last, keep_daily, keep_weekly, keep_monthly)
         result = backup.create(store, key, folder, rules, full_check=full_check)
     finally:
@@ -86,34 +83,28 @@ def list_(
     folder: Annotated[
         Path | None, typer.Argument(metavar="[DIR]", help="Backup folder (default as create).")
     ] = None,
-    format: Annotated[ListFormat | None, typer.Option("--format", "-f", help="table or json.")] = (
-        None
-    ),
+    format: Annotated[
+        ListFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: table on a terminal, else csv)."
+        ),
+    ] = None,
     db: context.DbOption = None,
 ) -> None:
     """List backups from the folder's manifest (no passphrase needed)."""
     from custinfo import backup
-    from custinfo.cli.output import Output
+    from custinfo.cli.output import Format, Output
 
     where = folder or backup.default_dir(context.db_path(db))
     entries = backup.list_backups(where)
     out = Output()
-    if format is ListFormat.json:
-        out.json(entries)
+    fmt = out.choose(format)
+    if fmt is Format.json:
+        out.json(entries)  # the manifest entries, with their row counts
         return
-    out.table(
-        ["name", "created_at", "size", "customers", "status"],
-        [
-            [
-                e["name"],
-                e["created_at"],
-                str(e["size"]),
-                str(e["counts"].get("customers", "")),
-                e["status"],
-            ]
-            for e in entries
-        ],
-    )
+    columns = ["name", "created_at", "size", "customers", "status"]
+    out.rows(columns, ([e["name"], e["created_at"], e["size"], e["counts"].get("customers", ""),
+                        e["status"]] for e in entries), fmt)  # fmt: skip
 
 
 @app.command()

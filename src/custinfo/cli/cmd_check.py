@@ -19,7 +19,7 @@ def check(
     from custinfo.errors import IntegrityCheckError
 
     store = context.open_store(db, passphrase_file)
-    problems = store.db.integrity_errors()
+    problems = store.integrity_errors()
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise IntegrityCheckError(

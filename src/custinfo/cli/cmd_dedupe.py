@@ -83,7 +83,7 @@ def dedupe(
         company=company, added_since=added_since, updated_since=updated_since,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
-    groups = core.find_groups(store.conn, min_score=min_score, only=only)
+    groups = core.find_groups(store, min_score=min_score, only=only)
     if review:
         _review(out, store, groups)
     elif auto:
@@ -93,7 +93,7 @@ def dedupe(
 
 
 def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -> None:
-    chosen = fmt or (DedupeFormat.table if out.is_tty else DedupeFormat.json)
+    chosen = DedupeFormat(out.choose(fmt).value)  # a pipe gets CSV, like every list
     if chosen is DedupeFormat.json:
         out.json([g.to_dict() for g in groups])
     elif chosen is DedupeFormat.csv:
@@ -111,7 +111,6 @@ def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -
 def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
     from custinfo.cli import terminal
     from custinfo.cli.cmd_merge import show_side_by_side
-    from custinfo.dedupe.merge import merge
 
     merged = 0
     total = len(groups)
@@ -133,7 +132,7 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
             continue
         keep = group.ids[int(answer) - 1]
         others = [cid for cid in group.ids if cid != keep]
-        merge(store, keep, others)
+        store.merge(keep, others)
         merged += 1
         out.info(f"merged {', '.join(map(str, others))} into {keep}")
     out.info(f"{merged} group(s) merged")
@@ -141,7 +140,6 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
 
 def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) -> None:
     from custinfo.cli import terminal
-    from custinfo.dedupe.merge import merge
     from custinfo.errors import CustinfoError
 
     people = sum(len(g.ids) for g in groups)
@@ -152,7 +150,7 @@ def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) ->
         raise CustinfoError("nothing merged")
     for group in groups:
         keep, *others = sorted(group.ids)
-        merge(store, keep, others)
+        store.merge(keep, others)
         out.data(f"{keep}\t{' '.join(map(str, others))}")
     out.info(
         f"merged {len(groups)} groups ({people} customers); undo one with 'custinfo unmerge ID'"

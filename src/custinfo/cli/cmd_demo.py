@@ -42,7 +42,6 @@ def demo(
     from pathlib import Path
 
     from custinfo.cli import context, terminal
-    from custinfo.cli.app import available
     from custinfo.cli.main import run
     from custinfo.demo import load_synthetic
     from custinfo.errors import CustinfoError
@@ -80,9 +79,8 @@ def demo(
             "Xiaoming.Wang@Example.COM", "--city", "上海", "--company", "明辉贸易有限公司",
             "--tag", "VIP", "--note", "首次到店，对新品感兴趣",
         ).strip()  # fmt: skip
-        if "find" in available():
-            step("Find by part of a name", "find", "小明", "--limit", "5")
-            step("Find by a phone typed another way", "find", "+86 139-1234-5678")
+        step("Find by part of a name", "find", "小明", "--limit", "5")
+        step("Find by a phone typed another way", "find", "+86 139-1234-5678")
         step("Show everything about that customer", "show", new_id)
         step("The same as JSON, for scripts", "show", new_id, "--format", "json")
     finally:

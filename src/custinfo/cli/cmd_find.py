@@ -47,7 +47,7 @@ def find(
     from custinfo.cli.output import Output
 
     out = Output()
-    fmt = out.choose(format, tty=Format.table, pipe=Format.csv)
+    fmt = out.choose(format)
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,

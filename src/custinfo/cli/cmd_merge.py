@@ -34,7 +34,6 @@ def merge(
     """Merge customers into KEEP_ID, losing nothing (undo with 'custinfo unmerge KEEP_ID')."""
     from custinfo.cli import terminal
     from custinfo.cli.output import Output
-    from custinfo.dedupe.merge import merge as do_merge
     from custinfo.errors import CustinfoError, UsageError
 
     out = Output()
@@ -47,7 +46,7 @@ def merge(
         if not terminal.ask(f"merge {others} into {keep_id}?"):
             raise CustinfoError("not merged")
     store = context.open_store(db, passphrase_file)
-    result = do_merge(store, keep_id, other_ids)
+    result = store.merge(keep_id, other_ids)
     out.info(f"merged {', '.join(map(str, result.merged))} into {result.keep}")
     out.data(str(result.keep))
 

@@ -36,7 +36,13 @@ def subject(
     if format is SubjectFormat.json:
         out.json(data)
         return
-    out.customer_detail(store.get(customer_id), Format.table)
+    out.customer_detail(data["customer"], Format.table)
+    if data["merged_ids"]:
+        out.data(f"merged into this customer: {', '.join(map(str, data['merged_ids']))}")
+    for kind, rows in data["records"].items():
+        if rows:
+            out.data("")
+            out.records(kind, rows)
     out.data("")
     out.table(
         ["audit id", "at", "command", "fields", "detail"],

@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, output
 
 app = typer.Typer()
 
 
-class CountFormat(StrEnum):
-    table = "table"
-    json = "json"
+CountFormat = output.choices("table", "csv", "json")
 
 
 @app.command("list")
 def list_(
     format: Annotated[
-        CountFormat | None, typer.Option("--format", "-f", help="table or json.")
+        CountFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: table on a terminal, else csv)."
+        ),
     ] = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
     """How many phones and emails are suppressed (never which)."""
-    from custinfo.cli.output import Output
+    from custinfo.cli.output import Format, Output
     from custinfo.privacy import suppression
 
     store = context.open_store(db, passphrase_file)
-    counts = suppression.counts(store.conn)
+    counts = suppression.counts(store)
     out = Output()
-    if format is CountFormat.json:
-        out.json(counts)
+    fmt = out.choose(format)
+    if fmt is Format.json:
+        out.json(counts)  # one object: {"phones": N, "emails": N}
     else:
-        out.table(["kind", "count"], [[k, str(v)] for k, v in counts.items()])
+        out.rows(["kind", "count"], counts.items(), fmt)
 
 
 @app.command("matches")
@@ -49,5 +50,5 @@ def matches(
 
     store = context.open_store(db, passphrase_file)
     out = Output()
-    for cid in suppression.matching_customers(store.conn):
+    for cid in suppression.matching_customers(store):
         out.data(str(cid))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, output
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Add, remove, list and rename tags."
@@ -23,10 +22,7 @@ IdsArgument = Annotated[
 ]
 
 
-class ListFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+ListFormat = output.choices("table", "csv", "json", "ndjson")
 
 
 @app.command("add")
@@ -74,17 +70,10 @@ def list_tags(
 ) -> None:
     """Every tag with how many customers have it, sorted by tag."""
     from custinfo import tags
-    from custinfo.cli.output import Format, Output
 
-    out = Output()
-    fmt = out.choose(format.value if format else None, tty=Format.table, pipe=Format.csv)
+    out = output.Output()
     rows = tags.counts(context.open_store(db, passphrase_file))
-    if fmt is Format.json:
-        out.json([{"tag": name, "count": n} for name, n in rows])
-    elif fmt is Format.csv:
-        out.csv_rows(("tag", "count"), ([name, str(n)] for name, n in rows))
-    else:
-        out.table(("tag", "count"), [[name, str(n)] for name, n in rows])
+    out.rows(("tag", "count"), rows, out.choose(format))
 
 
 @app.command("rename")

@@ -24,10 +24,9 @@ def unmerge(
 ) -> None:
     """Undo the last merge into ID: the absorbed customers come back exactly as they were."""
     from custinfo.cli.output import Output
-    from custinfo.dedupe.merge import unmerge as do_unmerge
 
     store = context.open_store(db, passphrase_file)
-    restored = do_unmerge(store, customer_id)
+    restored = store.unmerge(customer_id)
     out = Output()
     out.info(f"restored {', '.join(map(str, restored))} from {customer_id}")
     for cid in restored:

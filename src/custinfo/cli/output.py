@@ -2,6 +2,10 @@
 
 Data goes to stdout; messages to stderr. Colour and Rich tables only when the stream is a
 terminal and NO_COLOR is not set; a pipe gets plain, stable, parseable text.
+
+The rule for lists: `--format` decides; without it a terminal gets a table and a pipe gets
+CSV with a header row (`Output.choose`). Every command offers a subset of the one `Format`
+type (`choices(...)`), and every list goes through `Output.rows` or `Output.customers`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,16 @@ class Format(StrEnum):
     ids = "ids"
 
 
+FORMAT_HELP = "Output format (default: a table on a terminal, else CSV)."
+
+
+def choices(*names: str) -> type[StrEnum]:
+    """The `--format` choices of one command: a subset of `Format`, as a Typer choice type."""
+    for name in names:
+        Format(name)  # only formats the output module knows
+    return StrEnum("Format_" + "_".join(names), {name: name for name in names})  # type: ignore[return-value]
+
+
 #: Columns of the terminal table for lists of customers.
 TABLE_COLUMNS = ("id", "name", "phones", "emails", "company", "city", "tags")
 
@@ -39,11 +53,11 @@ class Output:
         self.color = self.is_tty and not os.environ.get("NO_COLOR")  # set and non-empty: no colour
 
     # -- choosing ---------------------------------------------------------------------------
-    def choose(self, requested: Format | str | None, *, tty: Format, pipe: Format) -> Format:
-        """The requested format, else `tty` on a terminal and `pipe` in a pipe."""
+    def choose(self, requested: StrEnum | str | None) -> Format:
+        """The requested format, else a table on a terminal and CSV in a pipe."""
         if requested:
-            return Format(requested)
-        return tty if self.is_tty else pipe
+            return Format(str(requested))
+        return Format.table if self.is_tty else Format.csv
 
     # -- messages ---------------------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -94,18 +108,43 @@ class Output:
             count += 1
         return count
 
+    def rows(
+        self, columns: Iterable[str], rows: Iterable[Iterable[Any]], fmt: Format,
+        *, title: str | None = None,
+    ) -> int:  # fmt: skip
+        """A list of records with these columns in `fmt` (JSON: objects with these keys;
+        a value may be a list); returns how many were written."""
+        columns = list(columns)
+        if fmt is Format.csv:
+            return self.csv_rows(columns, ([_cell(v) for v in row] for row in rows))
+        if fmt in (Format.json, Format.ndjson):
+            records = [dict(zip(columns, row, strict=True)) for row in rows]
+            if fmt is Format.json:
+                self.json(records)
+            else:
+                for record in records:
+                    self.stdout.write(_json_line(record) + "\n")
+            return len(records)
+        if fmt is Format.ids:
+            count = 0
+            for row in rows:
+                self.stdout.write(f"{next(iter(row))}\n")
+                count += 1
+            return count
+        cells = [[_cell(v, sep="\n") for v in row] for row in rows]
+        self.table(columns, cells, title=title)
+        return len(cells)
+
     def json(self, value: Any) -> None:
         self.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
     def table(
         self, columns: Iterable[str], rows: list[list[str]], *, title: str | None = None
     ) -> None:
-        """A Rich table on a terminal; tab-separated plain text otherwise."""
+        """A Rich table on a terminal; CSV with a header row otherwise."""
         columns = list(columns)
         if not self.is_tty:
-            self.stdout.write("\t".join(columns) + "\n")
-            for row in rows:
-                self.stdout.write("\t".join(cell.replace("\n", " ") for cell in row) + "\n")
+            self.csv_rows(columns, ([cell.replace("\n", "; ") for cell in row] for row in rows))
             return
         from rich.markup import escape
         from rich.table import Table
@@ -126,12 +165,21 @@ class Output:
             soft_wrap=False, color_system="auto" if self.color else None,
         )  # fmt: skip
 
-    def customer_detail(self, customer: Customer, fmt: Format) -> None:
+    def records(self, title: str, rows: list[Any]) -> None:
+        """A list of records (dicts, or plain values) as a table."""
+        if rows and isinstance(rows[0], dict):
+            columns = list(rows[0])
+            cells = [[_cell(row.get(name)) for name in columns] for row in rows]
+        else:
+            columns, cells = [title], [[_cell(row)] for row in rows]
+        self.table(columns, cells, title=title)
+
+    def customer_detail(self, customer: Customer | dict[str, Any], fmt: Format) -> None:
         """`show`: one customer as JSON or as a readable key/value layout."""
+        record = customer if isinstance(customer, dict) else customer.to_dict()
         if fmt in (Format.json, Format.ndjson):
-            self.stdout.write(json.dumps(customer.to_dict(), ensure_ascii=False, indent=2) + "\n")
+            self.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
             return
-        record = customer.to_dict()
         pairs = [
             (
                 name,
@@ -160,6 +208,16 @@ class Output:
         for index, note in enumerate(notes):
             grid.add_row("notes" if index == 0 else "", escape(note))
         self.console().print(grid)
+
+
+def _cell(value: Any, sep: str = "; ") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return sep.join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def _json_line(record: dict[str, Any]) -> str:

@@ -1,9 +1,9 @@
 """Finding the same person however they were typed (no terminal here).
 
-`find_groups(conn)` deduplicates the whole database (or a subset of ids): blocking on keys
+`find_groups(store)` deduplicates the whole database (or a subset of ids): blocking on keys
 (`blocking`), vectorised pair scoring (`score`), validated grouping (`group`).
 `likely_duplicates(store, customer_input)` checks ONE new customer against the database
-through the indexed keys. `merge`/`unmerge` live in `custinfo.dedupe.merge`.
+through the indexed keys. Merging is `Store.merge`/`Store.unmerge` (`custinfo.store.merge`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Stats:
 
 
 def find_groups(
-    conn: Any,
+    store: Any,
     *,
     min_score: float = DEFAULT_MIN_SCORE,
     only: Iterable[int] | None = None,
@@ -48,6 +48,7 @@ def find_groups(
     """Groups of likely duplicates among all customers (or those in `only`)."""
     from custinfo.dedupe import blocking, group, score, table
 
+    conn = store.conn
     if only is not None:
         only = set(only)
         if len(only) < 2:

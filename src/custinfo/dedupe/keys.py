@@ -85,3 +85,29 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
     items = list(ids)
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
+
+
+class DedupeKeys:
+    """The dedupe blocking keys as derived data of the write gate (`store.derived`)."""
+
+    name = "dedupe keys"
+    depends = frozenset({"customer", "emails"})
+    writes = ("dedupe_keys",)
+
+    def changed(self, conn: Any, ids: Sequence[int]) -> None:
+        changed(conn, ids)
+
+    def removed(self, conn: Any, ids: Sequence[int]) -> None:
+        removed(conn, ids)
+
+    def rebuild(self, conn: Any) -> None:
+        rebuild(conn)
+
+    def derive_row(self, row: Any) -> tuple[int, ...]:
+        return derive_row(row)
+
+    def store_derived(self, conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
+        store_derived(conn, items)
+
+
+DEDUPE_KEYS = DedupeKeys()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from custinfo import validation
 from custinfo.errors import ValidationError
-from custinfo.store import Store, audit, hooks
+from custinfo.store import Store
 
 
 def load_synthetic(store: Store, count: int, *, seed: int = 7) -> int:
@@ -13,16 +13,14 @@ def load_synthetic(store: Store, count: int, *, seed: int = 7) -> int:
 
     region = store.region
     added = 0
-    with store.db.transaction() as conn:
-        ids = []
+    with store.write("demo") as w:
         for record in generate(count, seed=seed):
             fields = to_fields(record)
             try:
                 customer = validation.customer_input(region=region, **fields)
             except ValidationError:
                 continue
-            ids.append(store.insert(conn, customer, source="demo"))
+            w.add_customer(customer, source="demo")
             added += 1
-        hooks.bulk_end(conn, ids)
-        audit.record(conn, "demo", ids, ["name"], detail=f"{added} synthetic customers")
+        w.detail = f"{added} synthetic customers"
     return added

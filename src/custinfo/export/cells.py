@@ -66,10 +66,6 @@ def refresh(conn: Any, ids: Iterable[int] | None = None) -> None:
     tagged(conn, ids)
 
 
-def changed(conn: Any, ids: Sequence[int]) -> None:
-    refresh(conn, ids)
-
-
 def removed(conn: Any, ids: Sequence[int]) -> None:
     """Customers are about to be deleted: their tags cells go first, like the other derived
     rows (the cascade would take them too, but purge counts only the rows it erases)."""
@@ -163,3 +159,41 @@ def bulk_cells(
         cells(r.phones, r.emails, [tag(t) for t in ids] if ids else (), r.notes)
         for r, ids in zip(rows, tag_ids, strict=True)
     ]
+
+
+class ExportCells:
+    """The phones, emails and notes cells on `customers` (derived data, `store.derived`)."""
+
+    name = "export cells"
+    depends = frozenset({"phones", "emails", "notes"})
+    writes = tuple(f"customers.{column}" for column in EXPRESSIONS)
+
+    def changed(self, conn: Any, ids: Sequence[int]) -> None:
+        conn.execute(f"UPDATE customers SET {_SET_ALL} WHERE id IN {_IDS}", (json.dumps(ids),))
+
+    def removed(self, conn: Any, ids: Sequence[int]) -> None:
+        """Nothing to do: the cells go with the customer row."""
+
+    def rebuild(self, conn: Any) -> None:
+        conn.execute(f"UPDATE customers SET {_SET_ALL}")
+
+
+class TagCells:
+    """The tags cells in `tag_cells` (derived data, `store.derived`)."""
+
+    name = "tag cells"
+    depends = frozenset({"tags"})
+    writes = ("tag_cells",)
+
+    def changed(self, conn: Any, ids: Sequence[int]) -> None:
+        tagged(conn, ids)
+
+    def removed(self, conn: Any, ids: Sequence[int]) -> None:
+        removed(conn, ids)
+
+    def rebuild(self, conn: Any) -> None:
+        tagged(conn, None)
+
+
+EXPORT_CELLS = ExportCells()
+TAG_CELLS = TagCells()

@@ -10,11 +10,9 @@ through pipes, and back.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any, BinaryIO
 
 from custinfo.importer.keyfilter import KeyFilter
@@ -24,9 +22,8 @@ from custinfo.importer.rejects import RejectsWriter
 from custinfo.importer.rows import Converter, Invalid, Valid
 from custinfo.importer.source import Source, csv_records, json_records, ndjson_records, open_source
 from custinfo.models import Email, Phone
-from custinfo.store import audit, hooks
-from custinfo.store.db import utc_now
-from custinfo.store.repo import insert_bulk
+from custinfo.store.db import Connection, utc_now
+from custinfo.store.gate import Write
 
 MAX_REPORTED = 50
 # Page cache during an import: big enough for fast indexed inserts (SQLCipher's default
@@ -104,16 +101,16 @@ def run_import(
     store.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
         chunks = validated(records, converter, options.workers)
-        with store.db.transaction() as conn, closing(chunks):  # error, Ctrl-C: workers stop
+        with store.write("import") as w, closing(chunks):  # error, Ctrl-C: workers stop
             for pairs in chunks:
                 summary.read += len(pairs)
-                loader.load_chunk(conn, pairs)
+                loader.load_chunk(w, pairs)
                 if progress is not None:
                     progress(summary.read, source.raw.consumed)
             if loader.failed or options.dry_run:
                 raise _Rollback
-            loader.finish(conn)
-            summary.committed = True
+            loader.finish(w)
+        summary.committed = True
     except _Rollback:
         pass
     finally:
@@ -168,8 +165,6 @@ class _Loader:
         self.summary = summary
         self.source = f"import:{options.source_name}"
         self.now = now
-        self.inserted = IdRanges()
-        self.merged_ids: set[int] = set()
         self.fields: set[str] = set()
         self.failed = False
         self.pending: list[Valid] = []
@@ -197,9 +192,10 @@ class _Loader:
             self.failed = True
             self.pending.clear()
 
-    def load_chunk(self, conn: Any, pairs: list[tuple[Any, Valid | Invalid]]) -> None:
+    def load_chunk(self, w: Write, pairs: list[tuple[Any, Valid | Invalid]]) -> None:
         """Apply one chunk: duplicates are looked up for the whole chunk in a few queries,
         and the chunk's new customers are written before the next chunk is looked up."""
+        conn = w.conn  # reads only: every write goes through `w`
         self.rows_read += len(pairs)
         if self.options.on_duplicate != "add" and not self.failed:
             if self.filter is None and self.rows_read >= self.filter_after:
@@ -212,11 +208,11 @@ class _Loader:
             if isinstance(result, Invalid):
                 self.reject(record, result)
             else:
-                self.load(conn, result)
+                self.load(w, result)
         if not self.failed:
-            self.flush(conn)
+            self.flush(w)
 
-    def _suppressed(self, conn: Any, row: Valid) -> Invalid | None:
+    def _suppressed(self, conn: Connection, row: Valid) -> Invalid | None:
         """A row with a phone or email of an erased person is invalid (the same check as
         `add`, see `custinfo.privacy.suppression`), unless allowed."""
         if self.options.allow_suppressed:
@@ -237,7 +233,7 @@ class _Loader:
         hits = self.hits
         return min((hits[k] for k in keys if k in hits), default=None)
 
-    def load(self, conn: Any, row: Valid) -> None:
+    def load(self, w: Write, row: Valid) -> None:
         if self.failed:
             return  # all-or-nothing already lost: keep validating, stop writing
         policy = self.options.on_duplicate
@@ -249,7 +245,7 @@ class _Loader:
                 if policy == "skip":  # a duplicate of a row of this chunk not yet written
                     self.summary.skipped += 1
                     return
-                self.flush(conn)  # merge needs its id: write it first
+                self.flush(w)  # merge needs its id: write it first
                 existing = self._match(keys)
         if existing is None:
             self.pending.append(row)
@@ -258,23 +254,22 @@ class _Loader:
             self.summary.imported += 1
             self._note_fields(row)
         elif policy == "merge":
-            merge_into(conn, self.store, existing, row, self.now)
+            w.fill_in(existing, row, self.now)
             for key in keys:  # later rows with these phones/emails now match `existing`
                 self.hits[key] = min(self.hits.get(key, existing), existing)
             if self.filter is not None:
                 self.filter.update(keys)
-            self.merged_ids.add(existing)
             self.summary.merged += 1
             self._note_fields(row)
         else:
             self.summary.skipped += 1
 
-    def flush(self, conn: Any) -> None:
+    def flush(self, w: Write) -> None:
         if self.pending:
-            ids = insert_bulk(self.store, conn, self.pending, source=self.source,
-                              tag_ids=self.tag_ids)  # fmt: skip
-            hooks.store_derived(conn, ids, [row.derived for row in self.pending])
-            self.inserted.add(ids)
+            ids = w.insert_bulk(
+                self.pending, source=self.source, tag_ids=self.tag_ids,
+                derived_data=[row.derived for row in self.pending],
+            )  # fmt: skip
             if self.options.on_duplicate != "add":
                 hits = self.hits
                 for new_id, row in zip(ids, self.pending, strict=True):
@@ -290,28 +285,16 @@ class _Loader:
             pairs = zip(_FIELD_NAMES, row, strict=True)
             self.fields.update(name for name, value in pairs if name and value)
 
-    def finish(self, conn: Any) -> None:
-        """Derived data the workers did not compute, and one audit entry for the whole
-        import (no values)."""
-        self.flush(conn)
-        inserted = self.inserted
-        merged = sorted(self.merged_ids)
-        merged_only = [i for i in merged if i not in inserted]
-        hooks.bulk_end(conn, inserted, derived=True)
-        # Customers changed by --on-duplicate merge (existing ones, and rows of this import
-        # that a later row merged into): their derived data is recomputed.
-        hooks.changed(conn, merged)
-        count = len(inserted) + len(merged_only)
+    def finish(self, w: Write) -> None:
+        """The last rows, and what the audit entry says (no values): the gate names every
+        inserted and merged-into customer and updates the merged ones' derived data."""
+        self.flush(w)
         s = self.summary
-        detail = (
-            f"imported {s.imported}, merged {s.merged}, skipped {s.skipped}, rejected {s.rejected}"
+        w.audit(
+            detail=f"imported {s.imported}, merged {s.merged}, skipped {s.skipped}, "
+            f"rejected {s.rejected}",
+            fields=self.fields,
         )
-        audit_id = audit.record(conn, "import", (), sorted(self.fields), detail)
-        conn.executemany(
-            "INSERT OR IGNORE INTO audit_customers(audit_id, customer_id) VALUES (?, ?)",
-            ((audit_id, cid) for cid in chain(inserted, merged_only)),
-        )
-        conn.execute("UPDATE audit SET count = ? WHERE id = ?", (count, audit_id))
 
 
 #: Audit field names, aligned with `Valid`'s fields (line → None).
@@ -319,39 +302,7 @@ _FIELD_NAMES = (None, "name", "company", "address", "city", "birthday", None, No
                 "emails", "tags", "notes", None, None)  # fmt: skip
 
 
-class IdRanges:
-    """The ids an import inserted, as ascending runs: `insert_bulk` assigns consecutive ids,
-    so 1M ids take a few runs instead of 8 MB."""
-
-    def __init__(self) -> None:
-        self.runs: list[range] = []
-        self.starts: list[int] = []
-        self.total = 0
-
-    def add(self, ids: range) -> None:
-        if not ids:
-            return
-        if self.runs and self.runs[-1].stop == ids.start:
-            self.runs[-1] = range(self.runs[-1].start, ids.stop)
-        else:
-            self.runs.append(ids)
-            self.starts.append(ids.start)
-        self.total += len(ids)
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __iter__(self) -> Iterator[int]:
-        return chain.from_iterable(self.runs)
-
-    def __contains__(self, value: object) -> bool:
-        if not isinstance(value, int):
-            return False
-        index = bisect.bisect_right(self.starts, value) - 1
-        return index >= 0 and value in self.runs[index]
-
-
-def _prefetch(conn: Any, rows: list[Valid], known: KeyFilter | None) -> dict[str, int]:
+def _prefetch(conn: Connection, rows: list[Valid], known: KeyFilter | None) -> dict[str, int]:
     """Lowest customer id per phone (number and extension) and email key of `rows` that is
     already in the database (including customers imported earlier in this run). With a
     filter of the stored keys, only the keys it may hold are looked up."""
@@ -373,26 +324,3 @@ def _prefetch(conn: Any, rows: list[Valid], known: KeyFilter | None) -> dict[str
         for key, cid in conn.execute(sql, part):
             hits[f"e{key}"] = cid
     return hits
-
-
-def merge_into(conn: Any, store: Any, customer_id: int, row: Valid, now: str) -> None:
-    """Add new phones, emails, tags and notes; fill empty scalar fields; keep the name."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
-        ((customer_id, e164, ext) for e164, ext in row.phones),
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
-        ((customer_id, address, key) for address, key in row.emails),
-    )
-    store.add_tags(conn, customer_id, row.tags)
-    conn.execute(
-        "UPDATE customers SET company = coalesce(company, ?), address = coalesce(address, ?),"
-        " city = coalesce(city, ?), birthday = coalesce(birthday, ?), updated_at = ? WHERE id = ?",
-        (row.company, row.address, row.city, row.birthday, now, customer_id),
-    )
-    conn.executemany(
-        "INSERT INTO notes(customer_id, at, text) SELECT ?, ?, ? WHERE NOT EXISTS "
-        "(SELECT 1 FROM notes WHERE customer_id = ? AND at = ? AND text = ?)",
-        ((customer_id, at, text, customer_id, at, text) for at, text in row.notes),
-    )

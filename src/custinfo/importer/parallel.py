@@ -1,7 +1,7 @@
 """Validation of input records, in worker processes for large inputs.
 
 Workers receive chunks of raw records through the pool's pipes and send back validated
-rows with their derived data (search index entries, dedupe keys: `store.hooks.derive`), so
+rows with their derived data (search index entries, dedupe keys: `store.derived.derive`), so
 the main process only inserts. Results travel as one `marshal`led blob of plain tuples per
 chunk: unpickling named tuples cost the main process more than twice as much. At most a
 few chunks are in flight, so memory stays flat. Nothing is written to temporary files.
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from custinfo.importer.rows import Converter, Invalid, Valid
-from custinfo.store import hooks
+from custinfo.store import derived
 
 CHUNK = 1000
 #: Entries kept per name/city cache in a worker (see `dedupe.normalize.trim_caches`): the
@@ -52,7 +52,7 @@ def check(converter: Converter, line: int, record: Any) -> Valid | Invalid:
     result = converter(line, record)
     if isinstance(result, Invalid):
         return result
-    return result._replace(derived=hooks.derive(result))
+    return result._replace(derived=derived.derive(result))
 
 
 def _validate_chunk(chunk: list[tuple[int, Any]]) -> bytes:
@@ -65,7 +65,7 @@ def _validate_chunk(chunk: list[tuple[int, Any]]) -> bytes:
         if isinstance(result, Invalid):
             out.append((result.line, result.problems))
         else:
-            out.append((*result[:-1], hooks.derive(result)))
+            out.append((*result[:-1], derived.derive(result)))
     from custinfo.dedupe.normalize import trim_caches
 
     trim_caches(WORKER_CACHE_LIMIT)

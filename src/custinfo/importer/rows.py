@@ -44,7 +44,7 @@ class Valid(NamedTuple):
     tags: tuple[str, ...]
     notes: tuple[tuple[str, str], ...]  # (at, text)
     keys: frozenset[str]  # duplicate keys: "p" + e164 + " " + ext, "e" + email key
-    derived: tuple[Any, ...] = ()  # `store.hooks.derive` of the row, once computed
+    derived: tuple[Any, ...] = ()  # `store.derived.derive` of the row, once computed
 
 
 @dataclass(slots=True)

@@ -29,8 +29,9 @@ from typing import Any
 from custinfo.errors import NotFoundError, UsageError
 from custinfo.privacy import suppression
 from custinfo.privacy.journal import append_journal, journal_path
-from custinfo.store import audit, hooks
+from custinfo.store import records
 from custinfo.store.db import utc_now
+from custinfo.store.gate import Write
 from custinfo.store.repo import Store
 
 PURGE_CACHE_KIB = 1 << 20  # at most 1 GiB of page cache during a purge
@@ -110,7 +111,7 @@ def select_ids(
         )
         params += [limit, limit, limit]
     if tag:
-        tag_id = store.tag_id(store.conn, tag, create=False)
+        tag_id = records.tag_id(store.conn, tag, create=False)
         if tag_id is None:
             return []
         where.append("c.id IN (SELECT customer_id FROM customer_tags WHERE tag_id = ?)")
@@ -120,105 +121,79 @@ def select_ids(
 
 
 # -- counting and erasing --------------------------------------------------------------------
-_COUNTED = {
-    "phones": "SELECT count(*) FROM phones WHERE customer_id IN (SELECT id FROM temp.purge_ids)",
-    "emails": "SELECT count(*) FROM emails WHERE customer_id IN (SELECT id FROM temp.purge_ids)",
-    "notes": "SELECT count(*) FROM notes WHERE customer_id IN (SELECT id FROM temp.purge_ids)",
-    "tags": "SELECT count(*) FROM customer_tags "
-    "WHERE customer_id IN (SELECT id FROM temp.purge_ids)",
-    "audit_links": "SELECT count(*) FROM audit_customers "
-    "WHERE customer_id IN (SELECT id FROM temp.purge_ids)",
-}
+def _live(store: Store, ids: Iterable[int]) -> list[int]:
+    """The ids that are (still) live customers, ascending."""
+    wanted = sorted(set(ids))
+    missing = set(store.missing_ids(wanted))
+    return [i for i in wanted if i not in missing]
 
 
-def _load_ids(conn: Any, ids: Iterable[int]) -> int:
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM temp.purge_ids")
-    conn.executemany("INSERT OR IGNORE INTO temp.purge_ids(id) VALUES (?)", ((i,) for i in ids))
-    # Only ids that are (still) live customers.
-    conn.execute("DELETE FROM temp.purge_ids WHERE id NOT IN (SELECT id FROM customers)")
-    return conn.execute("SELECT count(*) FROM temp.purge_ids").fetchone()[0]
-
-
-def _absorbed_ids(conn: Any) -> list[int]:
-    """Ids merged (directly or through nested merges) into the customers in temp.purge_ids.
+def _absorbed_ids(store: Store, ids: Sequence[int]) -> list[int]:
+    """Ids merged (directly or through nested merges) into the customers `ids`.
 
     They are no customers any more, but audit links and pre-merge snapshots name them; the
     journal lists them so that restoring a backup from before the merge erases them too.
     """
-    rows = conn.execute(
-        "WITH RECURSIVE gone(id) AS (SELECT id FROM temp.purge_ids UNION "
+    rows = store.conn.execute(
+        "WITH RECURSIVE gone(id) AS (SELECT value FROM json_each(?) UNION "
         "SELECT m.old_id FROM merged_ids m JOIN gone ON m.keep_id = gone.id) "
-        "SELECT id FROM gone WHERE id NOT IN (SELECT id FROM temp.purge_ids) ORDER BY id"
+        "SELECT id FROM gone WHERE id NOT IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (json.dumps(list(ids)), json.dumps(list(ids))),
     )
     return [r[0] for r in rows]
 
 
-def _count_rows(conn: Any, customers: int) -> dict[str, int]:
-    rows = {"customers": customers}
-    rows.update({name: conn.execute(sql).fetchone()[0] for name, sql in _COUNTED.items()})
+def _count_rows(store: Store, ids: Sequence[int]) -> dict[str, int]:
+    """Rows each record kind (and the audit links) holds for `ids`."""
+    conn = store.conn
+    rows = {"customers": len(ids)}
+    rows.update({kind.name: kind.count(conn, ids) for kind in records.KINDS})
+    rows["audit_links"] = conn.execute(
+        "SELECT count(*) FROM audit_customers WHERE customer_id IN "
+        "(SELECT value FROM json_each(?))",
+        (json.dumps(list(ids)),),
+    ).fetchone()[0]
     return rows
 
 
 def plan(store: Store, ids: Sequence[int]) -> PurgeResult:
     """What a purge of `ids` would erase (for --dry-run and the confirmation prompt)."""
-    with store.db.transaction() as conn:
-        n = _load_ids(conn, ids)
-        rows = _count_rows(conn, n)
-        conn.execute("DELETE FROM temp.purge_ids")
-    return PurgeResult(uid="", customers=n, rows=rows, total=sum(rows.values()))
+    live = _live(store, ids)
+    rows = _count_rows(store, live)
+    return PurgeResult(uid="", customers=len(live), rows=rows, total=sum(rows.values()))
 
 
-def _contact_hmacs(conn: Any) -> list[tuple[bytes, str]]:
+def _contact_hmacs(store: Store, ids: Sequence[int]) -> list[tuple[bytes, str]]:
+    conn = store.conn
     hkey = suppression.key(conn)
+    wanted = (json.dumps(list(ids)),)
     out = [
         (suppression.digest(hkey, "phone", r[0]), "phone")
         for r in conn.execute(
-            "SELECT DISTINCT e164 FROM phones WHERE customer_id IN (SELECT id FROM temp.purge_ids)"
+            "SELECT DISTINCT e164 FROM phones WHERE customer_id IN "
+            "(SELECT value FROM json_each(?))",
+            wanted,
         )
     ]
     out += [
         (suppression.digest(hkey, "email", r[0]), "email")
         for r in conn.execute(
-            "SELECT DISTINCT key FROM emails WHERE customer_id IN (SELECT id FROM temp.purge_ids)"
+            "SELECT DISTINCT key FROM emails WHERE customer_id IN (SELECT value FROM json_each(?))",
+            wanted,
         )
     ]
     return out
 
 
 def _erase(
-    conn: Any,
-    *,
-    uid: str,
-    at: str,
-    reason: str,
-    hmacs: list[tuple[bytes, str]],
-    command: str = "purge",
-    absorbed: Sequence[int] = (),
-) -> int:
-    """Delete everyone in temp.purge_ids (inside the caller's transaction); returns the
-    number of rows deleted, cascades included (total_changes counts foreign-key actions)."""
-    ids = [r[0] for r in conn.execute("SELECT id FROM temp.purge_ids ORDER BY id")]
-    hooks.removed(conn, ids)  # search index, dedupe keys: before the rows go
-    before = conn.total_changes
-    conn.execute("DELETE FROM audit_customers WHERE customer_id IN (SELECT id FROM temp.purge_ids)")
-    conn.executemany(  # ids merged into the purged people: their audit links go too
-        "DELETE FROM audit_customers WHERE customer_id = ?", ((i,) for i in absorbed)
-    )
-    conn.execute("DELETE FROM customers WHERE id IN (SELECT id FROM temp.purge_ids)")
-    total = conn.total_changes - before
-    conn.executemany(  # sorted: appends in key order instead of random b-tree inserts
-        "INSERT OR IGNORE INTO suppressed(hmac, kind, purge_uid) VALUES (?, ?, ?)",
-        ((h, kind, uid) for h, kind in sorted(hmacs)),
-    )
-    conn.execute(
-        "INSERT OR IGNORE INTO purge_log(uid, at, count, reason) VALUES (?, ?, ?, ?)",
-        (uid, at, len(ids), reason),
-    )
-    detail = json.dumps({"purge": uid, "reason": reason}, ensure_ascii=False)
-    audit_id = audit.record(conn, command, (), (), detail=detail)
-    conn.execute("UPDATE audit SET count = ? WHERE id = ?", (len(ids), audit_id))
-    conn.execute("DELETE FROM temp.purge_ids")
+    w: Write, ids: Sequence[int], *, uid: str, at: str, reason: str,
+    hmacs: list[tuple[bytes, str]], absorbed: Sequence[int] = (),
+) -> int:  # fmt: skip
+    """Erase `ids` inside the write unit `w`; returns the rows deleted, cascades included."""
+    total = w.erase(ids, absorbed=absorbed)
+    w.suppress(hmacs, uid)
+    w.log_purge(uid, at, len(ids), reason)
+    w.detail = json.dumps({"purge": uid, "reason": reason}, ensure_ascii=False)
     return total
 
 
@@ -226,23 +201,22 @@ def purge(store: Store, ids: Sequence[int], *, reason: str, suppress: bool = Tru
     """Erase `ids` completely in one transaction, journal it, then checkpoint the WAL."""
     uid = secrets.token_hex(8)
     at = utc_now()
-    db_uid = store.db.meta("db_uid") or ""
-    with _big_cache(store), store.db.transaction() as conn:
-        n = _load_ids(conn, ids)
-        live = [r[0] for r in conn.execute("SELECT id FROM temp.purge_ids ORDER BY id")]
-        absorbed = _absorbed_ids(conn) if n else []
-        hmacs = _contact_hmacs(conn) if suppress else []
-        if n:
+    db_uid = store.meta("db_uid") or ""
+    total = 0
+    with _big_cache(store), store.write("purge") as w:
+        live = _live(store, ids)
+        absorbed = _absorbed_ids(store, live) if live else []
+        hmacs = _contact_hmacs(store, live) if suppress and live else []
+        if live:
             append_journal(
-                journal_path(store.db.path),
+                journal_path(store.path),
                 {"v": 1, "uid": uid, "at": at, "db_uid": db_uid, "reason": reason,
                  "ids": sorted(live + absorbed), "hmacs": [[h.hex(), kind] for h, kind in hmacs]},
             )  # fmt: skip
-            total = _erase(conn, uid=uid, at=at, reason=reason, hmacs=hmacs, absorbed=absorbed)
-        else:
-            total = 0
-    if n:
+            total = _erase(w, live, uid=uid, at=at, reason=reason, hmacs=hmacs, absorbed=absorbed)
+    if live:
         checkpoint(store.conn)
+    n = len(live)
     return PurgeResult(uid=uid if n else "", customers=n, suppressed=len(hmacs), total=total)
 
 
@@ -277,21 +251,23 @@ def foreign_entries(store: Store, entries: list[dict[str, Any]]) -> int:
 
 
 def reapply(store: Store, entries: list[dict[str, Any]]) -> list[PurgeResult]:
-    """Re-apply journalled purges of this database that it has not seen (after a restore)."""
-    db_uid = store.db.meta("db_uid") or ""
+    """Re-apply journalled purges of this database that it has not seen (after a restore),
+    in one transaction, each with its own audit entry."""
+    db_uid = store.meta("db_uid") or ""
     seen = {r[0] for r in store.conn.execute("SELECT uid FROM purge_log")}
     done = []
-    with _big_cache(store), store.db.transaction() as conn:
+    with _big_cache(store), store.write("purge-reapply"):
         for entry in entries:
             if entry["uid"] in seen or entry.get("db_uid", db_uid) != db_uid:
                 continue
-            n = _load_ids(conn, entry.get("ids", []))
-            hmacs = [(bytes.fromhex(h), kind) for h, kind in entry.get("hmacs", [])]
-            total = _erase(
-                conn, uid=entry["uid"], at=entry["at"], reason=entry.get("reason", ""),
-                hmacs=hmacs, command="purge-reapply", absorbed=_absorbed_ids(conn),
-            )  # fmt: skip
+            with store.write("purge-reapply") as w:
+                live = _live(store, entry.get("ids", []))
+                hmacs = [(bytes.fromhex(h), kind) for h, kind in entry.get("hmacs", [])]
+                total = _erase(
+                    w, live, uid=entry["uid"], at=entry["at"], reason=entry.get("reason", ""),
+                    hmacs=hmacs, absorbed=_absorbed_ids(store, live),
+                )  # fmt: skip
             seen.add(entry["uid"])
-            done.append(PurgeResult(entry["uid"], n, suppressed=len(hmacs), total=total))
+            done.append(PurgeResult(entry["uid"], len(live), suppressed=len(hmacs), total=total))
     checkpoint(store.conn)
     return done

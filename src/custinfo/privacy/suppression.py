@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from custinfo.errors import SuppressedError
 from custinfo.models import Email, Phone
+
+if TYPE_CHECKING:
+    from custinfo.store import Store
 
 ALLOW_HINT = "use --allow-suppressed to add it anyway"
 IN_MEMORY_MAX = 2_000_000
@@ -91,15 +94,18 @@ def check(conn: Any, phones: Iterable[Phone], emails: Iterable[Email]) -> None:
     Checker(conn).check(phones, emails)
 
 
-def counts(conn: Any) -> dict[str, int]:
+def counts(store: Store) -> dict[str, int]:
     """How many phones and emails are suppressed (never which)."""
-    found = dict(conn.execute("SELECT kind, count(*) FROM suppressed GROUP BY kind").fetchall())
+    found = dict(
+        store.conn.execute("SELECT kind, count(*) FROM suppressed GROUP BY kind").fetchall()
+    )
     return {"phones": found.get("phone", 0), "emails": found.get("email", 0)}
 
 
-def matching_customers(conn: Any) -> list[int]:
+def matching_customers(store: Store) -> list[int]:
     """Ids of live customers holding a suppressed phone or email (e.g. added with
     --allow-suppressed, or present in a restored backup under another record)."""
+    conn = store.conn
     if conn.execute("SELECT 1 FROM suppressed LIMIT 1").fetchone() is None:
         return []
     hkey = key(conn)

@@ -209,3 +209,29 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     items = list(dict.fromkeys(ids))
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
+
+
+class SearchIndex:
+    """The search index as derived data of the write gate (`store.derived`)."""
+
+    name = "search index"
+    depends = frozenset({"customer", "phones", "emails", "notes"})
+    writes = (*TABLES, "search_fts")
+
+    def changed(self, conn: Any, ids: Sequence[int]) -> None:
+        changed(conn, ids)
+
+    def removed(self, conn: Any, ids: Sequence[int]) -> None:
+        removed(conn, ids)
+
+    def rebuild(self, conn: Any) -> None:
+        rebuild(conn)
+
+    def derive_row(self, row: Any) -> Derived:
+        return derive_row(row)
+
+    def store_derived(self, conn: Any, items: list[tuple[int, Derived]]) -> None:
+        store_derived(conn, items)
+
+
+SEARCH_INDEX = SearchIndex()

@@ -12,36 +12,47 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from custinfo.store.db import utc_now
+from custinfo.store.db import Connection, utc_now
 
 
 def record(
-    conn: Any,
+    conn: Connection,
     command: str,
     customer_ids: Iterable[int] = (),
     fields: Iterable[str] = (),
     detail: str | None = None,
+    *,
+    count: int | None = None,
 ) -> int:
-    """Append one audit entry inside the caller's transaction; returns its id."""
-    ids = sorted(set(customer_ids))
+    """Append one audit entry inside the caller's transaction; returns its id.
+
+    `count` (how many customers it touched) defaults to the number of distinct ids; when it
+    is given, `customer_ids` may be a long stream of distinct ids (an import's), linked
+    without being held in memory. The write gate (`store.gate`) is the only caller."""
+    if count is None:
+        customer_ids = sorted(set(customer_ids))
+        count = len(customer_ids)
     cur = conn.execute(
         "INSERT INTO audit(at, command, count, fields, detail) VALUES (?, ?, ?, ?, ?)",
-        (utc_now(), command, len(ids), json.dumps(sorted(set(fields))), detail),
+        (utc_now(), command, count, json.dumps(sorted(set(fields))), detail),
     )
     audit_id = cur.lastrowid
     conn.executemany(
-        "INSERT INTO audit_customers(audit_id, customer_id) VALUES (?, ?)",
-        ((audit_id, cid) for cid in ids),
+        "INSERT OR IGNORE INTO audit_customers(audit_id, customer_id) VALUES (?, ?)",
+        ((audit_id, cid) for cid in customer_ids),
     )
     return audit_id
 
 
-def entries_for(conn: Any, customer_id: int) -> list[dict[str, Any]]:
-    """Audit entries that name one customer, oldest first."""
+def entries_for(conn: Connection, customer_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Audit entries that name any of `customer_ids` (a person's id and the ids merged into
+    it), oldest first, each once."""
+    wanted = json.dumps(sorted(set(customer_ids)))
     rows = conn.execute(
-        "SELECT a.id, a.at, a.command, a.count, a.fields, a.detail FROM audit a "
-        "JOIN audit_customers ac ON ac.audit_id = a.id WHERE ac.customer_id = ? ORDER BY a.id",
-        (customer_id,),
+        "SELECT a.id, a.at, a.command, a.count, a.fields, a.detail FROM audit a WHERE a.id IN "
+        "(SELECT audit_id FROM audit_customers WHERE customer_id IN "
+        "(SELECT value FROM json_each(?))) ORDER BY a.id",
+        (wanted,),
     )
     return [
         {

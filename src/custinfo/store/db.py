@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from custinfo.errors import (
     CustinfoError,
@@ -21,6 +21,11 @@ from custinfo.errors import (
     PassphraseError,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from sqlite3 import Connection  # sqlcipher3 mirrors the sqlite3 API
+else:
+    Connection = Any
 
 #: PRAGMA application_id of a custinfo database ("CINF").
 APPLICATION_ID = 0x43494E46
@@ -56,7 +61,7 @@ def ensure_private_dir(path: Path) -> None:
 class Database:
     """An open, keyed, migrated connection. Use `open_database` or `create_database`."""
 
-    def __init__(self, conn: Any, path: Path) -> None:
+    def __init__(self, conn: Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
 
@@ -64,7 +69,7 @@ class Database:
         return self.conn.execute(sql, params)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self) -> Iterator[Connection]:
         """BEGIN IMMEDIATE … COMMIT; rolls back on any exception (nothing half-saved)."""
         if self.conn.in_transaction:  # nested use joins the outer transaction
             yield self.conn
@@ -139,7 +144,7 @@ def classify(exc: BaseException) -> CustinfoError:
     return CustinfoError(f"database error: {exc}")
 
 
-def _connect(path: Path, key: bytes) -> Any:
+def _connect(path: Path, key: bytes) -> Connection:
     sqlcipher3 = _sqlcipher()
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA cipher_log_level = NONE")  # no "hmac check failed" on stderr
@@ -157,7 +162,7 @@ def busy_timeout_ms() -> int:
     return int(raw)
 
 
-def _configure(conn: Any) -> None:
+def _configure(conn: Connection) -> None:
     """Per-connection settings, then assert the safety-relevant ones actually hold."""
     conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
     conn.execute("PRAGMA foreign_keys = ON")

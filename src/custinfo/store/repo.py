@@ -1,23 +1,27 @@
 """The customer repository: the core API over an open `Database`.
 
-All writes run in one transaction each, validate before touching the database, and record
-an audit entry. Reads batch their queries so that loading many customers costs a handful of
+Writes validate before touching the database and go through the write gate
+(`Store.write`, see `custinfo.store.gate`), which keeps derived data and the audit log in
+step. Reads batch their queries so that loading many customers costs a handful of
 statements, not one per customer.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING
 
 from custinfo import validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
-from custinfo.export import cells as export_cells
 from custinfo.models import SCALAR_FIELDS, Customer, CustomerInput, Email, Note, Phone
-from custinfo.store import audit, hooks
-from custinfo.store.db import Database, create_database, open_database, utc_now
+from custinfo.store.db import Database, create_database, open_database
+from custinfo.store.gate import Write
+
+if TYPE_CHECKING:
+    from custinfo.store.merge import MergeResult
 
 _CHUNK = 500  # ids per IN (...) query
 
@@ -74,6 +78,19 @@ class Store:
     def region(self) -> str:
         return self.db.meta("region", "CN") or "CN"
 
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.db.path
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        """A setting stored in the database (region, ...)."""
+        return self.db.meta(key, default)
+
+    def integrity_errors(self) -> list[str]:
+        """Problems found by the HMAC, structure and foreign-key checks (none: healthy)."""
+        return self.db.integrity_errors()
+
     # -- reads -----------------------------------------------------------------------------
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM customers").fetchone()[0]
@@ -83,15 +100,27 @@ class Store:
         into, reported through `on_redirect`); raises NotFoundError if there is none."""
         row = self.conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
         if row is None:
-            from custinfo.dedupe.merge import merged_into
-
-            keep = merged_into(self.conn, customer_id)
+            keep = self.merged_into(customer_id)
             if keep is None:
                 raise NotFoundError(f"no customer with id {customer_id}")
             if self.on_redirect is not None:
                 self.on_redirect(customer_id, keep)
             return keep
         return customer_id
+
+    def merged_into(self, customer_id: int) -> int | None:
+        """The customer that absorbed `customer_id` in a merge, if any."""
+        row = self.conn.execute(
+            "SELECT keep_id FROM merged_ids WHERE old_id = ?", (customer_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def merged_from(self, customer_id: int) -> list[int]:
+        """Ids merged (directly or in nested merges) into the live `customer_id`."""
+        rows = self.conn.execute(
+            "SELECT old_id FROM merged_ids WHERE keep_id = ? ORDER BY old_id", (customer_id,)
+        )
+        return [r[0] for r in rows]
 
     def missing_ids(self, ids: Iterable[int]) -> list[int]:
         """Ids among `ids` that are not live customers (sorted)."""
@@ -211,6 +240,14 @@ class Store:
         return None
 
     # -- writes ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self, command: str) -> Iterator[Write]:
+        """The write gate: one unit of work (see `custinfo.store.gate`)."""
+        with self.db.transaction():
+            unit = Write(self, command)
+            yield unit
+            unit.finish()
+
     def add(
         self,
         customer: CustomerInput,
@@ -221,40 +258,16 @@ class Store:
         command: str = "add",
     ) -> int:
         """Insert one validated customer; returns its new id."""
-        with self.db.transaction() as conn:
-            if not allow_suppressed:  # contacts of erased people (see custinfo.privacy.suppression)
+        with self.write(command) as w:
+            if not allow_suppressed:  # contacts of erased people (see privacy.suppression)
                 from custinfo.privacy import suppression
 
-                suppression.check(conn, customer.phones, customer.emails)
+                suppression.check(self.conn, customer.phones, customer.emails)
             if not allow_duplicate and (
                 conflict := self.find_conflict(customer.phones, customer.emails)
             ):
                 raise conflict
-            new_id = self.insert(conn, customer, source=source)
-            hooks.changed(conn, [new_id])
-            audit.record(conn, command, [new_id], _filled_fields(customer))
-        return new_id
-
-    def insert(
-        self, conn: Any, customer: CustomerInput, *, source: str, at: str | None = None
-    ) -> int:
-        """Insert inside the caller's transaction, without checks or audit (bulk paths)."""
-        now = at or utc_now()
-        cur = conn.execute(
-            "INSERT INTO customers(name, company, address, city, birthday, source, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (customer.name, customer.company, customer.address, customer.city,
-             customer.birthday, source, now, now),
-        )  # fmt: skip
-        new_id = cur.lastrowid
-        self._add_phones(conn, new_id, customer.phones)
-        self._add_emails(conn, new_id, customer.emails)
-        self.add_tags(conn, new_id, customer.tags)
-        conn.executemany(
-            "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
-            ((new_id, now, text) for text in customer.notes),
-        )
-        export_cells.refresh(conn, [new_id])
+            new_id = w.add_customer(customer, source=source)
         return new_id
 
     def edit(
@@ -266,13 +279,12 @@ class Store:
         allow_suppressed: bool = False,
     ) -> None:
         """Apply validated changes to one customer in one transaction."""
-        fields = change.changed_fields()
-        if not fields:
+        if not change.changed_fields():
             raise ValidationError("nothing to change: give at least one option")
         for name in change.scalars:
             if name not in SCALAR_FIELDS:
                 raise ValidationError(f"unknown field {name!r}", name)
-        with self.db.transaction() as conn:
+        with self.write("edit") as w:
             customer_id = self.resolve_id(customer_id)
             if not allow_duplicate and (
                 conflict := self.find_conflict(change.add_phones, change.add_emails, customer_id)
@@ -281,158 +293,45 @@ class Store:
             if not allow_suppressed and (change.add_phones or change.add_emails):
                 from custinfo.privacy import suppression
 
-                suppression.check(conn, change.add_phones, change.add_emails)
+                suppression.check(self.conn, change.add_phones, change.add_emails)
             for phone in change.remove_phones:
-                cur = conn.execute(
-                    "DELETE FROM phones WHERE customer_id = ? AND e164 = ? AND ext = ?",
-                    (customer_id, phone.e164, phone.ext or ""),
-                )
-                if cur.rowcount == 0:
+                if not w.remove_phone(customer_id, phone):
                     raise ValidationError(f"customer {customer_id} has no phone {phone}", "phone")
             for email in change.remove_emails:
-                cur = conn.execute(
-                    "DELETE FROM emails WHERE customer_id = ? AND key = ?", (customer_id, email.key)
-                )
-                if cur.rowcount == 0:
+                if not w.remove_email(customer_id, email):
                     raise ValidationError(f"customer {customer_id} has no email {email}", "email")
-            self._add_phones(conn, customer_id, change.add_phones)
-            self._add_emails(conn, customer_id, change.add_emails)
-            assignments = dict(change.scalars)
+            w.add_phones(customer_id, change.add_phones)
+            w.add_emails(customer_id, change.add_emails)
+            values: dict[str, str | None] = dict(change.scalars)
             if change.name is not None:
-                assignments["name"] = change.name
-            assignments["updated_at"] = utc_now()
-            columns = ", ".join(f"{name} = ?" for name in assignments)
-            conn.execute(
-                f"UPDATE customers SET {columns} WHERE id = ?", [*assignments.values(), customer_id]
-            )
-            hooks.changed(conn, [customer_id])
-            audit.record(conn, "edit", [customer_id], fields)
+                values["name"] = change.name
+            w.update_customer(customer_id, values)
 
-    def add_note(self, customer_id: int, text: str, *, at: str | None = None) -> None:
-        """Append to the interaction log (a note counts as activity: updated_at moves)."""
+    def add_note(self, customer_id: int, text: str, *, at: str | None = None) -> int:
+        """Append to the interaction log (a note counts as activity: updated_at moves);
+        returns the note's id."""
         note = validation.normalize_note(text)
-        with self.db.transaction() as conn:
+        with self.write("note") as w:
             customer_id = self.resolve_id(customer_id)
-            now = at or utc_now()
-            conn.execute(
-                "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
-                (customer_id, now, note),
-            )
-            conn.execute(
-                "UPDATE customers SET updated_at = ? WHERE id = ?", (utc_now(), customer_id)
-            )
-            hooks.changed(conn, [customer_id])
-            audit.record(conn, "note", [customer_id], ["notes"])
+            note_id = w.add_note(customer_id, note, at=at)
+            w.update_customer(customer_id, {})
+        return note_id
 
-    # -- helpers shared by writers ----------------------------------------------------------
-    @staticmethod
-    def _add_phones(conn: Any, customer_id: int, phones: Iterable[Phone]) -> None:
-        conn.executemany(
-            "INSERT OR IGNORE INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
-            ((customer_id, p.e164, p.ext or "") for p in phones),
-        )
+    def merge(self, keep: int, others: Sequence[int]) -> MergeResult:
+        """Merge `others` into `keep`, losing nothing (see `custinfo.store.merge`)."""
+        from custinfo.store import merge
 
-    @staticmethod
-    def _add_emails(conn: Any, customer_id: int, emails: Iterable[Email]) -> None:
-        conn.executemany(
-            "INSERT OR IGNORE INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
-            ((customer_id, e.address, e.key) for e in emails),
-        )
+        with self.write("merge") as w:
+            return merge.merge(w, keep, list(others))
 
-    @staticmethod
-    def tag_id(conn: Any, tag: str, *, create: bool = True) -> int | None:
-        """The id of a tag (matched case-insensitively), created with this spelling if new."""
-        key = validation.tag_key(tag)
-        row = conn.execute("SELECT id FROM tags WHERE key = ?", (key,)).fetchone()
-        if row:
-            return row[0]
-        if not create:
-            return None
-        return conn.execute("INSERT INTO tags(name, key) VALUES (?, ?)", (tag, key)).lastrowid
+    def unmerge(self, customer_id: int) -> list[int]:
+        """Undo the last merge into `customer_id`; returns the restored ids."""
+        from custinfo.store import merge
 
-    def add_tags(self, conn: Any, customer_id: int, tags: Iterable[str]) -> None:
-        conn.executemany(
-            "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
-            ((customer_id, self.tag_id(conn, tag)) for tag in tags),
-        )
-
-
-def _filled_fields(customer: CustomerInput) -> list[str]:
-    names = ["name"]
-    for name in ("phones", "emails", "tags", "notes"):
-        if getattr(customer, name):
-            names.append(name)
-    names += [name for name in SCALAR_FIELDS if getattr(customer, name)]
-    return names
+        with self.write("unmerge") as w:
+            return merge.unmerge(w, customer_id)
 
 
 def _chunks(items: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
-
-
-class BulkCustomer(NamedTuple):
-    """One validated customer for `Store.insert_bulk` (plain tuples: cheap to pickle)."""
-
-    name: str
-    company: str | None
-    address: str | None
-    city: str | None
-    birthday: str | None
-    created_at: str
-    updated_at: str
-    phones: tuple[tuple[str, str], ...]  # (e164, ext or "")
-    emails: tuple[tuple[str, str], ...]  # (address, key)
-    tags: tuple[str, ...]
-    notes: tuple[tuple[str, str], ...]  # (at, text)
-
-
-def insert_bulk(
-    store: Store, conn: Any, rows: Sequence[Any], *, source: str,
-    tag_ids: dict[str, int] | None = None,
-) -> range:  # fmt: skip
-    """Insert many validated customers inside the caller's write transaction (the import's
-    one insert path; the same rows as `Store.insert` would write, in a few `executemany`
-    calls). `rows` are `BulkCustomer`s or records with the same attribute names. Ids are
-    assigned consecutively after the highest id ever used; returns them."""
-    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'customers'").fetchone()
-    top = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0
-    first = max(top, row[0] if row else 0) + 1
-    ids = range(first, first + len(rows))
-    cache = tag_ids if tag_ids is not None else {}
-
-    def tag(name: str) -> int:
-        if name not in cache:  # cached per spelling; tag_id matches case-insensitively
-            cache[name] = store.tag_id(conn, name)  # type: ignore[assignment]
-        return cache[name]
-
-    row_tags = [[tag(t) for t in r.tags] for r in rows]
-    cells = export_cells.bulk_cells(conn, rows, row_tags)  # from the values: no read-back
-    conn.executemany(
-        "INSERT INTO customers(id, name, company, address, city, birthday, source, created_at,"
-        " updated_at, phones_cell, emails_cell, notes_cell)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ((i, r.name, r.company, r.address, r.city, r.birthday, source, r.created_at,
-          r.updated_at, c[0], c[1], c[3]) for i, r, c in zip(ids, rows, cells, strict=True)),
-    )  # fmt: skip
-    conn.executemany(
-        "INSERT INTO tag_cells(customer_id, cell) VALUES (?, ?)",
-        ((i, c[2]) for i, c in zip(ids, cells, strict=True) if c[2]),
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO phones(customer_id, e164, ext) VALUES (?, ?, ?)",
-        ((i, e164, ext) for i, r in zip(ids, rows, strict=True) for e164, ext in r.phones),
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO emails(customer_id, address, key) VALUES (?, ?, ?)",
-        ((i, a, k) for i, r in zip(ids, rows, strict=True) for a, k in r.emails),
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
-        [(i, t) for i, tags in zip(ids, row_tags, strict=True) for t in tags],
-    )
-    conn.executemany(
-        "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
-        ((i, at, text) for i, r in zip(ids, rows, strict=True) for at, text in r.notes),
-    )
-    return ids

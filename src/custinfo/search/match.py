@@ -1,0 +1,90 @@
+"""What a query's parts mean: phone- and email-shaped text, phone and email matches,
+dates, and the FTS5 terms a word needs."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+from custinfo.errors import ValidationError
+from custinfo.search.index import runs
+from custinfo.text import normalize_text
+
+_PHONE_SHAPED = re.compile(r"\+?[\d\s\-().]+")
+_TRAILING_DIGITS = re.compile(r"(\d[\d\s\-().]*)$")
+_MIN_SUFFIX = 4
+
+
+def is_email_shaped(text: str) -> bool:
+    return "@" in text and not any(ch.isspace() for ch in text.strip())
+
+
+def is_phone_shaped(text: str) -> bool:
+    folded = normalize_text(text, fold_symbols=True)
+    return bool(_PHONE_SHAPED.fullmatch(folded)) and sum(ch.isdigit() for ch in folded) >= 4
+
+
+def phone_match(raw: str, region: str) -> tuple[str, str]:
+    """('exact', e164) for a valid phone, else ('suffix', digits) for >= 4 trailing digits."""
+    from custinfo.validation import normalize_phone
+
+    try:
+        return "exact", normalize_phone(raw, region).e164
+    except ValidationError:
+        pass
+    folded = normalize_text(raw, fold_symbols=True)
+    match = _TRAILING_DIGITS.search(folded)
+    digits = re.sub(r"\D", "", match.group(1)) if match else ""
+    if len(digits) < _MIN_SUFFIX:
+        raise ValidationError(
+            f"phone {raw!r}: not a valid phone number, and fewer than {_MIN_SUFFIX} "
+            "trailing digits to match the end of one",
+            "phone",
+        )
+    return "suffix", digits
+
+
+def email_match(raw: str) -> tuple[str, str]:
+    """('exact'|'prefix'|'suffix', key) for an email filter (see docs/search.md)."""
+    key = normalize_text(raw, fold_symbols=True).casefold()
+    if not key or key == "@":
+        raise ValidationError("email filter is empty", "email")
+    local, at, domain = key.partition("@")
+    if at and local and domain:
+        return "exact", key
+    if at and not local:
+        return "suffix", key  # "@example.com": everyone at that domain
+    if at:
+        return "prefix", key  # "wang@": that local part at any domain
+    if "." in key:
+        return "suffix", key  # "example.com": the end of the address
+    return "prefix", key
+
+
+def check_date(value: str, option: str) -> str:
+    text = normalize_text(value)
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+    return text
+
+
+def fts_terms(word: str) -> list[str]:
+    """FTS5 terms that every document containing `word` (folded) must contain."""
+    terms = []
+    parts = runs(word)
+    if any(len(run) > 1 for run in parts):
+        parts = [run for run in parts if len(run) > 1]  # "x"* alone would match too much
+    for run in parts:
+        if len(run) >= 3:
+            terms += [quote(run[i : i + 3]) for i in range(len(run) - 2)]
+        else:
+            terms.append(quote(run) + "*")
+    return terms
+
+
+def quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'

@@ -1,0 +1,206 @@
+"""Every kind of customer record, declared once.
+
+A record kind is a table of rows that belong to one customer (`customer_id REFERENCES
+customers(id) ON DELETE CASCADE`). Its declaration says everything the generic machinery
+needs, so that merge, unmerge, purge, the data-subject report, export and restore cover
+it without special cases:
+
+- `table` and `columns`: where it lives and which values a snapshot keeps (the row id and
+  `customer_id` are implied);
+- `merge`: how `merge` moves it to the kept customer and how `unmerge` gives it back:
+  `MOVE` re-points the rows (ids, times and texts kept; unmerge moves them back by id, and
+  rows added after the merge stay); `UNION` copies the values to the kept customer, where a
+  UNIQUE constraint collapses repeats (unmerge restores every side from its snapshot);
+- purge needs nothing: rows go with the customer through the foreign key, the page-level
+  test proves no trace is left, and `purge.plan` counts them per kind;
+- `subject` and `export`: the key the rows appear under in a customer's JSON (`show`,
+  `export --format json`, `subject`) and what a row looks like there (`public`).
+
+Adding a kind is one declaration here (or in the feature's module, appended to `KINDS`)
+plus a migration. `tests/test_records.py` reads the schema and fails for any table that
+references customers and is neither a kind, nor derived data, nor merge history.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from custinfo.store.db import Connection
+
+_CHUNK = 500
+_IDS = "(SELECT value FROM json_each(?))"
+
+
+class Merge(StrEnum):
+    MOVE = "move"  # rows change owner and keep their ids
+    UNION = "union"  # values are copied; a UNIQUE constraint collapses repeats
+
+
+Row = tuple[Any, ...]  # (id, *columns)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKind:
+    """One kind of customer record (see the module docstring)."""
+
+    name: str  # the field name in audit entries and in JSON
+    table: str
+    columns: tuple[str, ...]  # value columns besides id and customer_id
+    merge: Merge
+    order_by: str = "id"
+    public: Callable[[Row], Any] | None = None  # row -> JSON value; None: the first column
+    #: Values of one valid row embedding `marker` (a string of 8 digits): the coverage tests
+    #: give every kind such a row and check merge, unmerge, purge and subject on it.
+    example: Callable[[str], tuple[Any, ...]] | None = None
+
+    def rows(self, conn: Connection, customer_id: int) -> list[Row]:
+        """The customer's rows, (id, *columns), in display order."""
+        cols = ", ".join(("id", *self.columns))
+        return [
+            tuple(r)
+            for r in conn.execute(
+                f"SELECT {cols} FROM {self.table} WHERE customer_id = ? ORDER BY {self.order_by}",
+                (customer_id,),
+            )
+        ]
+
+    def count(self, conn: Connection, ids: Sequence[int]) -> int:
+        """Rows held by the customers `ids`."""
+        sql = f"SELECT count(*) FROM {self.table} WHERE customer_id IN {_IDS}"
+        return conn.execute(sql, (json.dumps(list(ids)),)).fetchone()[0]
+
+    def to_public(self, row: Row) -> Any:
+        return self.public(row) if self.public else row[1]
+
+    # -- merge ------------------------------------------------------------------------------
+    def absorb(self, conn: Connection, keep: int, others: Sequence[int]) -> None:
+        """Give the rows of `others` to `keep` (inside merge's transaction)."""
+        marks = ",".join("?" * len(others))
+        if self.merge is Merge.MOVE:
+            conn.execute(
+                f"UPDATE {self.table} SET customer_id = ? WHERE customer_id IN ({marks})",
+                (keep, *others),
+            )
+            return
+        cols = ", ".join(self.columns)
+        conn.execute(
+            f"INSERT OR IGNORE INTO {self.table}(customer_id, {cols}) SELECT ?, {cols} "
+            f"FROM {self.table} WHERE customer_id IN ({marks}) ORDER BY {self.order_by}",
+            (keep, *others),
+        )
+
+    def give_back(self, conn: Connection, customer_id: int, rows: Sequence[Row]) -> None:
+        """Unmerge: `customer_id` gets its snapshot rows back."""
+        if self.merge is Merge.MOVE:
+            ids = [r[0] for r in rows]
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                conn.execute(
+                    f"UPDATE {self.table} SET customer_id = ? "
+                    f"WHERE id IN ({','.join('?' * len(chunk))})",
+                    (customer_id, *chunk),
+                )
+            return
+        self.insert(conn, customer_id, [r[1:] for r in rows])
+
+    def reset(self, conn: Connection, customer_id: int, rows: Sequence[Row]) -> None:
+        """Unmerge of the kept customer: its own rows as they were before the merge (MOVE
+        rows never left it; UNION rows are replaced by the snapshot)."""
+        if self.merge is Merge.UNION:
+            conn.execute(f"DELETE FROM {self.table} WHERE customer_id = ?", (customer_id,))
+            self.insert(conn, customer_id, [r[1:] for r in rows])
+
+    def insert(self, conn: Connection, customer_id: int, values: Iterable[Sequence[Any]]) -> None:
+        cols = ", ".join(self.columns)
+        marks = ", ".join("?" * len(self.columns))
+        conn.executemany(
+            f"INSERT OR IGNORE INTO {self.table}(customer_id, {cols}) VALUES (?, {marks})",
+            ((customer_id, *v) for v in values),
+        )
+
+
+class TagKind(RecordKind):
+    """Tags: links to the shared `tags` labels; snapshots keep the tag names."""
+
+    def rows(self, conn: Connection, customer_id: int) -> list[Row]:
+        return [
+            (r[0], r[1])
+            for r in conn.execute(
+                "SELECT t.id, t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
+                "WHERE ct.customer_id = ? ORDER BY t.key",
+                (customer_id,),
+            )
+        ]
+
+    def insert(self, conn: Connection, customer_id: int, values: Iterable[Sequence[Any]]) -> None:
+        conn.executemany(
+            "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) VALUES (?, ?)",
+            ((customer_id, tag_id(conn, v[0])) for v in values),
+        )
+
+    def absorb(self, conn: Connection, keep: int, others: Sequence[int]) -> None:
+        marks = ",".join("?" * len(others))
+        conn.execute(
+            "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) SELECT ?, tag_id "
+            f"FROM customer_tags WHERE customer_id IN ({marks})",
+            (keep, *others),
+        )
+
+
+def tag_id(conn: Connection, tag: str, *, create: bool = True) -> int | None:
+    """The id of a tag (matched case-insensitively), created with this spelling if new."""
+    from custinfo.validation import tag_key
+
+    key = tag_key(tag)
+    row = conn.execute("SELECT id FROM tags WHERE key = ?", (key,)).fetchone()
+    if row:
+        return row[0]
+    if not create:
+        return None
+    return conn.execute("INSERT INTO tags(name, key) VALUES (?, ?)", (tag, key)).lastrowid
+
+
+def _phone(row: Row) -> str:
+    return f"{row[1]} ext. {row[2]}" if row[2] else row[1]
+
+
+def _note(row: Row) -> dict[str, Any]:
+    return {"at": row[1], "text": row[2]}
+
+
+PHONES = RecordKind(
+    "phones", "phones", ("e164", "ext"), Merge.UNION, public=_phone,
+    example=lambda m: (f"+86139{m}", ""),
+)  # fmt: skip
+EMAILS = RecordKind(
+    "emails", "emails", ("address", "key"), Merge.UNION,
+    example=lambda m: (f"m{m}@Example.com", f"m{m}@example.com"),
+)  # fmt: skip
+TAGS = TagKind("tags", "customer_tags", ("name",), Merge.UNION, order_by="",
+               example=lambda m: (f"tag-{m}",))  # fmt: skip
+NOTES = RecordKind(
+    "notes", "notes", ("at", "text"), Merge.MOVE, "at, id", public=_note,
+    example=lambda m: ("2024-05-06T07:08:09.000000Z", f"note {m} 备注"),
+)  # fmt: skip
+
+#: Every kind of customer record, in the order reports list them.
+KINDS: tuple[RecordKind, ...] = (PHONES, EMAILS, TAGS, NOTES)
+
+#: Tables that reference customers but hold no records of their own: merge history
+#: (pre-merge snapshots and id redirects; erased with the kept customer by the cascade).
+HISTORY_TABLES = ("merges", "merged_ids")
+
+
+def by_name(name: str) -> RecordKind:
+    for kind in KINDS:
+        if kind.name == name:
+            return kind
+    raise KeyError(name)
+
+
+def snapshot_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
