@@ -119,22 +119,25 @@ def normalize_optional(raw: str | None, field: str, multiline: bool = False) -> 
     return value or None
 
 
-def normalize_birthday(raw: str | None) -> str | None:
-    """Accept YYYY-MM-DD (a real date, not in the future); empty means none."""
+def normalize_birthday(raw: str | None, order: str | None = None) -> str | None:
+    """A birthday as stored: YYYY-MM-DD (a real date, not in the future), or --MM-DD
+    without a year; empty means none. `order` (an import's day/month order, see
+    `custinfo.dates`) also admits the forms contact files write."""
     if raw is None or not raw.strip():
         return None
+    from custinfo import dates
+
     text = normalize_text(raw, fold_symbols=True)  # full-width digits and dashes too
+    if order is None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}|--\d\d-?\d\d", text):
+        raise ValidationError(f"birthday {raw!r}: {dates.EXPECTED}", "birthday")
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError
-        day = _dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            f"birthday {raw!r}: expected a date as YYYY-MM-DD", "birthday"
-        ) from None
-    if day > _dt.date.today():
+        value = dates.birthday(text, order)
+    except ValueError as exc:
+        reason = dates.EXPECTED if order is None else str(exc)
+        raise ValidationError(f"birthday {raw!r}: {reason}", "birthday") from None
+    if value and not dates.is_yearless(value) and value > _dt.date.today().isoformat():
         raise ValidationError(f"birthday {raw!r}: is in the future", "birthday")
-    return text
+    return value
 
 
 def normalize_tag(raw: str) -> str:

@@ -36,9 +36,12 @@ class ExportFormat(StrEnum):
 #: The CSV row of a customer, straight from `customers`: the multi-valued cells are stored
 #: there already joined and escaped (`custinfo.export.cells`), so a CSV export is one
 #: sequential scan with no join, grouping or sorting.
-_CSV = """SELECT id, name, phones_cell, emails_cell, coalesce(company, ''),
+_HANDLES = """coalesce((SELECT group_concat(handle, ';' ORDER BY id) FROM im_handles
+  WHERE customer_id = customers.id AND kind = '{kind}'), '')"""
+_CSV = f"""SELECT id, name, phones_cell, emails_cell, coalesce(company, ''),
   coalesce(address, ''), coalesce(city, ''), coalesce(birthday, ''), coalesce(cell, ''),
-  notes_cell, source, created_at, updated_at
+  notes_cell, source, created_at, updated_at, {_HANDLES.format(kind="wechat")},
+  {_HANDLES.format(kind="qq")}
   FROM customers LEFT JOIN tag_cells ON tag_cells.customer_id = customers.id"""
 
 
