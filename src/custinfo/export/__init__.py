@@ -1,4 +1,4 @@
-"""Export customers as CSV, JSON, NDJSON or vCard 4.0, streaming with flat memory.
+"""Export customers as CSV, JSON, NDJSON or vCard (3.0, or 4.0), streaming with flat memory.
 
 CSV comes from one streaming SELECT over `customers`, whose stored export cells
 (`custinfo.export.cells`) hold the multi-valued fields already joined and escaped in the
@@ -75,6 +75,7 @@ def export(
     *,
     ids: Iterable[int] | None = None,
     excel: bool = False,
+    vcard_version: str = "3.0",
 ) -> int:
     """Write customers to `out` in `fmt`; returns how many were written."""
     fmt = ExportFormat(fmt)
@@ -87,9 +88,9 @@ def export(
             return write_csv(conn, out, ids, excel=excel)
         records = customers(store, ids)
         if fmt is ExportFormat.vcard:
-            from custinfo.export.vcard import write_vcards
+            from custinfo.export.vcard import batches, write_vcards
 
-            return write_vcards(out, records)
+            return write_vcards(out, batches(records), vcard_version, labels=store.labels)
         return write_json(out, records, lines=fmt is ExportFormat.ndjson)
     finally:
         conn.execute(f"PRAGMA cache_size = {int(cache)}")

@@ -99,7 +99,7 @@ HEADERS = {
     "添加日期": "created_at", "登记日期": "created_at",
     "出生年月": "birthday", "出生年月日": "birthday",
     "收货人": "name", "收货人姓名": "name", "收货地址": "address", "收件人": "name",
-    "emaildisplayname": "ignore", "emailtype": "ignore",
+    "emaildisplayname": "ignore", "emailtype": "ignore", "photo": "ignore",
 }  # fmt: skip
 #: Values that mean "nothing" in these (folded) columns: Outlook's defaults.
 EMPTY_VALUES = {
@@ -123,6 +123,10 @@ def column_info(key: str) -> Column | None:
         return Column("phone", label=PHONE_COLUMNS[base])
     if key in HEADERS:
         return Column(HEADERS[key], google=key in ("labels", "groupmembership"))
+    if match := _OUTLOOK_EMAIL.fullmatch(key):
+        if match.group(2) != "address":
+            return Column("ignore")  # the display name and type repeat what the row says
+        return Column("email", group=match.group(1) or "1")
     if match := _GOOGLE.fullmatch(key):
         kind, number, part = match.groups()
         if kind in ("email", "phone"):
@@ -132,6 +136,8 @@ def column_info(key: str) -> Column | None:
                 return Column(f"{kind}_label", group=number, google=True)
         elif kind == "address" and part in _GOOGLE_PARTS:
             return Column(_GOOGLE_PARTS[part], group="a" + number, google=True)
+        elif kind == "address" and part in ("type", "label"):
+            return Column("ignore")  # "Home", "Work": the address itself is kept
         elif kind == "organization" and part == "name":
             return Column("company", group="o" + number, google=True)
         elif kind == "im" and part in ("value", "service"):
@@ -141,10 +147,6 @@ def column_info(key: str) -> Column | None:
         return Column(None, google=True)
     if match := _OUTLOOK_ADDRESS.fullmatch(key):
         return Column(_OUTLOOK_PARTS[match.group(2)], group=match.group(1))
-    if match := _OUTLOOK_EMAIL.fullmatch(key):
-        if match.group(2) != "address":
-            return Column("ignore")  # the display name and type repeat what the row says
-        return Column("email", group=match.group(1) or "1")
     return None
 
 
@@ -187,7 +189,7 @@ def normalize_label(raw: str) -> str:
     known = [_LABEL_WORDS.get(w.casefold()) for w in words]
     if words and all(k is not None for k in known):
         return ",".join(dict.fromkeys(p for k in known for p in k.split(",") if p))  # type: ignore[union-attr]
-    return text.casefold()[:40]
+    return text[:40]
 
 
 def attribute_tags(column: str, value: str) -> list[str]:
@@ -263,10 +265,12 @@ def prepare(
     for column, info, value in items:
         name = info.field
         if isinstance(value, str):
-            if not value.strip():
+            if not value.strip() or value.strip() == "0/0/00":  # Outlook's empty date
                 continue
             if fold(value) in EMPTY_VALUES.get(fold(column), ()):
                 continue
+            if value.startswith('="') and value.endswith('"'):  # Excel's text guard
+                value = value[2:-1]
         if info.google:
             value = split_google(value)
         if name in ADDRESS_PARTS and (isinstance(value, str) or info.google):
@@ -325,7 +329,7 @@ def prepare(
                 problems.append((column, str(exc)))
     if tags:
         out.append(("tags", "tags", tags))
-    country = _address(groups, order, out, extras)
+    country = _address(groups, order, out, extras, region)
     if country:
         code = country_region(country)
         if code is not None:
@@ -355,10 +359,11 @@ def _im_kind(service: str) -> str | None:
 
 def _address(
     groups: dict[str, dict[str, tuple[str, str]]], order: list[str], out: list[Item],
-    extras: list[str],
+    extras: list[str], default: str,
 ) -> str | None:  # fmt: skip
     """The first address group with a street, city or formatted address becomes the
-    customer's address and city; the rest go to notes. Returns the row's country."""
+    customer's address and city (a country that is the database's region is left out of
+    the address); the rest go to notes. Returns the row's country."""
     chosen = None
     for group in order:
         parts = groups[group]
@@ -373,6 +378,12 @@ def _address(
                 country = parts["country"][1]
             continue
         country = parts.get("country", (None, country))[1]
+        if not any(k in parts for k in ("address", "address_formatted", "address_extra",
+                                        "district")):  # fmt: skip
+            extras.extend(f"{c}: {v}" for k, (c, v) in parts.items() if k != "city")
+            parts = {k: v for k, v in parts.items() if k == "city"}
+        elif "country" in parts and country_region(parts["country"][1]) == default:
+            parts = {k: v for k, v in parts.items() if k != "country"}
         street = compose_address(parts)
         if street:
             column = parts.get(

@@ -134,7 +134,8 @@ def summary_notes(summary: Any) -> list[str]:
     if summary.date_order:
         lines.append(summary.date_order)
     if summary.photos:
-        lines.append(f"{summary.photos} photos skipped (custinfo keeps no pictures)")
+        photos = "1 photo" if summary.photos == 1 else f"{summary.photos} photos"
+        lines.append(f"{photos} skipped (custinfo keeps no pictures)")
     if summary.skipped:
         lines.append(
             f"skipped {summary.skipped} already present (same phone or email, or same name "

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from custinfo.errors import UsageError
 
+_QP = re.compile(r"^[^:]*QUOTED-PRINTABLE", re.I)
 _BEGIN = re.compile(r"\s*BEGIN\s*:\s*VCARD\s*$", re.I)
 _END = re.compile(r"\s*END\s*:\s*VCARD\s*$", re.I)
 #: Properties that hold nothing for a customer record (or only what others hold).
@@ -61,6 +62,9 @@ class Cards:
                 elif line.strip() and start == 0 and number == 1:
                     raise UsageError("line 1: not a vCard (expected BEGIN:VCARD)")
                 continue
+            if lines[-1].endswith("=") and _QP.search(lines[-1]) and not line[:1].isspace():
+                lines[-1] = lines[-1][:-1] + line  # 2.1 QUOTED-PRINTABLE soft line break
+                continue
             lines.append(line)
             if _END.fullmatch(line):
                 self.cards += 1
@@ -71,8 +75,12 @@ class Cards:
 
     def record(self, text: str, line: int) -> Any:
         """One card as a record for `rows.Converter` (a BadCard if vobject refuses it)."""
+        import logging
+
         import vobject
 
+        # vobject logs unreadable lines with their text: never personal values in logs.
+        logging.getLogger("vobject").disabled = True
         try:
             card = vobject.readOne(text, ignoreUnreadable=True)
         except Exception as exc:  # vobject raises ParseError and assorted others
