@@ -107,7 +107,7 @@ EMPTY_VALUES = {
     "gender": {"unspecified"}, "性别": {"未知", "保密"},
 }  # fmt: skip
 #: Google's system groups, never tags.
-GOOGLE_GROUPS = {"mycontacts", "starred"}
+GOOGLE_GROUPS = {"mycontacts"}
 #: A contact person column next to a customer column means a business customer.
 CONTACT_PERSON = ("联系人", "联系人姓名", "联系人名称")
 CUSTOMER_COLUMNS = ("客户名称", "客户", "客户名", "单位名称")

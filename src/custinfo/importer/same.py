@@ -72,8 +72,8 @@ class Present:
         # Only customers without phones and emails: the others are matched through those.
         rows_found = conn.execute(
             "SELECT id, name, company, address, city, birthday FROM customers "
-            f"WHERE id IN {_IDS} AND NOT EXISTS (SELECT 1 FROM phones WHERE customer_id = id) "
-            "AND NOT EXISTS (SELECT 1 FROM emails WHERE customer_id = id)",
+            f"WHERE id IN {_IDS} AND NOT EXISTS (SELECT 1 FROM phones p WHERE p.customer_id = customers.id) "
+            "AND NOT EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = customers.id)",
             (ids,),
         ).fetchall()
         wechat: dict[int, list[str]] = {}
