@@ -71,9 +71,10 @@ class Present:
         ids = json.dumps(sorted(by_id))
         # Only customers without phones and emails: the others are matched through those.
         rows_found = conn.execute(
-            "SELECT id, name, company, address, city, birthday FROM customers "
-            f"WHERE id IN {_IDS} AND NOT EXISTS (SELECT 1 FROM phones p WHERE p.customer_id = customers.id) "
-            "AND NOT EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = customers.id)",
+            "SELECT c.id, c.name, c.company, c.address, c.city, c.birthday FROM customers c "
+            f"WHERE c.id IN {_IDS} "
+            "AND NOT EXISTS (SELECT 1 FROM phones p WHERE p.customer_id = c.id) "
+            "AND NOT EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = c.id)",
             (ids,),
         ).fetchall()
         wechat: dict[int, list[str]] = {}
