@@ -3,7 +3,7 @@
 
 Per customer: FN (the name as stored), N (family;given: `split_name`), one TEL per phone
 with its TYPE (the label the customer's file gave it, else CELL for a mobile number and
-VOICE otherwise: old Outlook drops a TEL without a TYPE; a label vCard has no word for is
+VOICE otherwise, marked X-GUESSED=TRUE: old Outlook drops a TEL without a TYPE; a label vCard has no word for is
 written Apple's way, `item1.TEL` + `item1.X-ABLabel`), one EMAIL per email (TYPE=INTERNET
 plus its label), ORG, ADR (street and city), BDAY (3.0 `1985-04-22` or year-less
 `--04-22`; 4.0 `19850422` or `--0422`), CATEGORIES (the tags), NOTE (every note "DATE
@@ -93,16 +93,16 @@ def _caps(family: str) -> str:
     return family.title() if family.isupper() and len(family) > 1 else family
 
 
-def _phone_types(e164: str, label: str | None) -> tuple[list[str], str | None]:
-    """(TYPE values, custom label) of a phone."""
+def _phone_types(e164: str, label: str | None) -> tuple[list[str], str | None, bool]:
+    """(TYPE values, custom label, types guessed from the number) of a phone."""
     if label:
         words = [w for w in label.split(",") if w]
         known = [w.upper() for w in words if w in _TYPES]
         custom = ", ".join(w for w in words if w not in _TYPES) or None
         if known:
-            return known, custom
-        return [_kind(e164)], custom
-    return [_kind(e164)], None
+            return known, custom, False
+        return [_kind(e164)], custom, True
+    return [_kind(e164)], None, True
 
 
 def _kind(e164: str) -> str:
@@ -131,16 +131,17 @@ def card(
     items = 0
     for phone in customer.phones:
         number, _, ext = phone.partition(" ext. ")
-        types, custom = _phone_types(number, labels.get(("phone", phone)))
+        types, custom, guessed = _phone_types(number, labels.get(("phone", phone)))
+        mark = ";X-GUESSED=TRUE" if guessed else ""  # not a label: importing it gives none
         group = ""
         if custom:
             items += 1
             group = f"item{items}."
         if v4:
             uri = f"tel:{number}" + (f";ext={ext}" if ext else "")
-            lines.append(f"{group}TEL;VALUE=uri;TYPE={_param(','.join(types).lower())}:{uri}")
+            lines.append(f"{group}TEL;VALUE=uri;TYPE={_param(','.join(types).lower())}{mark}:{uri}")
         else:
-            lines.append(f"{group}TEL;TYPE={','.join(types)}:{escape(phone)}")
+            lines.append(f"{group}TEL;TYPE={','.join(types)}{mark}:{escape(phone)}")
         if custom:
             lines.append(f"{group}X-ABLabel:{escape(custom)}")
     for email in customer.emails:

@@ -200,7 +200,10 @@ def _text(value: Any) -> str:
 
 
 def _types(prop: Any) -> str:
-    """The TYPE parameters of a TEL or EMAIL (2.1's bare "TEL;CELL" too) as one label."""
+    """The TYPE parameters of a TEL or EMAIL (2.1's bare "TEL;CELL" too) as one label;
+    none for types custinfo guessed from the number (X-GUESSED=TRUE)."""
+    if "TRUE" in (v.upper() for v in prop.params.get("X-GUESSED", [])):
+        return ""
     types: list[str] = []
     for value in prop.params.get("TYPE", []):
         types.extend(value.split(","))
