@@ -3,9 +3,9 @@
 
 Per customer: FN (the name as stored), N (family;given: `split_name`), one TEL per phone
 with its TYPE (the label the customer's file gave it, else CELL for a mobile number and
-VOICE otherwise, marked X-GUESSED=TRUE: old Outlook drops a TEL without a TYPE; a label vCard has no word for is
-written Apple's way, `item1.TEL` + `item1.X-ABLabel`), one EMAIL per email (TYPE=INTERNET
-plus its label), ORG, ADR (street and city), BDAY (3.0 `1985-04-22` or year-less
+VOICE otherwise, marked X-GUESSED=TRUE: old Outlook drops a TEL without a TYPE; a label
+vCard has no word for is written Apple's way, `item1.TEL` + `item1.X-ABLabel`), one
+EMAIL per email (TYPE=INTERNET plus its label), ORG, ADR (street and city), BDAY (3.0 `1985-04-22` or year-less
 `--04-22`; 4.0 `19850422` or `--0422`), CATEGORIES (the tags), NOTE (every note "DATE
 TEXT", for people reading the card on a phone), UID (`urn:custinfo:ID`) and REV.
 
@@ -139,7 +139,8 @@ def card(
             group = f"item{items}."
         if v4:
             uri = f"tel:{number}" + (f";ext={ext}" if ext else "")
-            lines.append(f"{group}TEL;VALUE=uri;TYPE={_param(','.join(types).lower())}{mark}:{uri}")
+            types_param = _param(",".join(types).lower())
+            lines.append(f"{group}TEL;VALUE=uri;TYPE={types_param}{mark}:{uri}")
         else:
             lines.append(f"{group}TEL;TYPE={','.join(types)}{mark}:{escape(phone)}")
         if custom:
