@@ -5,9 +5,10 @@ Per customer: FN (the name as stored), N (family;given: `split_name`), one TEL p
 with its TYPE (the label the customer's file gave it, else CELL for a mobile number and
 VOICE otherwise, marked X-GUESSED=TRUE: old Outlook drops a TEL without a TYPE; a label
 vCard has no word for is written Apple's way, `item1.TEL` + `item1.X-ABLabel`), one
-EMAIL per email (TYPE=INTERNET plus its label), ORG, ADR (street and city), BDAY (3.0 `1985-04-22` or year-less
-`--04-22`; 4.0 `19850422` or `--0422`), CATEGORIES (the tags), NOTE (every note "DATE
-TEXT", for people reading the card on a phone), UID (`urn:custinfo:ID`) and REV.
+EMAIL per email (TYPE=INTERNET plus its label), ORG, ADR (street and city), BDAY (3.0
+`1985-04-22` or year-less `--04-22`; 4.0 `19850422` or `--0422`), CATEGORIES (the tags),
+NOTE (every note "DATE TEXT", for people reading the card on a phone), UID
+(`urn:custinfo:ID`) and REV.
 
 `X-` properties carry what vCard has no property for, so that a custinfo vCard imports
 back losslessly (`importer.vcard` reads them): X-WECHAT and X-QQ (the messenger handles),
