@@ -18,6 +18,7 @@ from custinfo.text import fold, normalize_multiline, normalize_text
 _EXTENSION_WORDS = re.compile(r"\s*(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,7})\s*$", re.I)
 _TAG_FORBIDDEN = re.compile(r"[,\x00-\x1f\x7f-\x9f]")
 MAX_TEXT = 10_000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def check_region(region: str) -> str:
@@ -128,7 +129,15 @@ def normalize_birthday(raw: str | None, order: str | None = None) -> str | None:
     from custinfo import dates
 
     text = normalize_text(raw, fold_symbols=True)  # full-width digits and dashes too
-    if order is None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}|--\d\d-?\d\d", text):
+    if _ISO_DATE.fullmatch(text):  # the common case, quickly
+        try:
+            day = _dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(f"birthday {raw!r}: {dates.EXPECTED}", "birthday") from None
+        if day > _dt.date.today():
+            raise ValidationError(f"birthday {raw!r}: is in the future", "birthday")
+        return text
+    if order is None and not re.fullmatch(r"--\d\d-?\d\d", text):
         raise ValidationError(f"birthday {raw!r}: {dates.EXPECTED}", "birthday")
     try:
         value = dates.birthday(text, order)

@@ -46,6 +46,7 @@ class Column:
     group: str = ""  # "a1"/"business"/"home" for address parts, "1" for Phone 1 - *
     label: str = ""  # the phone/email label the header implies ("cell", "work,fax")
     google: bool = False  # Google Contacts: ' ::: ' joins values; '* myContacts' is noise
+    empty: frozenset[str] = frozenset()  # folded values that mean nothing here ("normal")
 
 
 # -- headers ----------------------------------------------------------------------------------
@@ -230,8 +231,7 @@ class RowContext:
 
     def read_phone(self, raw: str) -> str:
         """The region to parse `raw` in (and counts it when it has no country code)."""
-        text = raw.strip().lstrip("'")  # Taobao/Excel exports guard numbers with "'"
-        if not (text.startswith(("+", "＋", "00", "011"))):
+        if not raw.lstrip(" '(").startswith(("+", "＋", "00", "011")):  # "'": Excel's guard
             self.no_country_code += 1
         return self.region
 
@@ -247,6 +247,18 @@ class RowContext:
 
 
 Item = tuple[str, str | None, Any]  # (column, field, value)
+#: Fields `prepare` passes on as they are (when the column is in no group).
+_DIRECT = frozenset((None, "name", "first_name", "last_name", "phone", "email", "company",
+                     "birthday", "tags", "notes", "created_at", "updated_at", "ignore", "id",
+                     "source"))  # fmt: skip
+
+
+def is_direct(column: Column) -> bool:
+    """True for a column `prepare` would pass on unchanged (a plain sheet's columns)."""
+    return (
+        (column.field in _DIRECT or column.field in ("address", "city"))
+        and not column.google and not column.group and not column.empty
+    )  # fmt: skip
 
 
 def prepare(
@@ -264,13 +276,19 @@ def prepare(
     pending: dict[str, tuple[str, str]] = {}  # phone/email column -> its label's (field, group)
     for column, info, value in items:
         name = info.field
-        if isinstance(value, str):
-            if not value.strip() or value.strip() == "0/0/00":  # Outlook's empty date
+        if type(value) is str:
+            stripped = value.strip()
+            if not stripped or stripped == "0/0/00":  # Outlook's empty date
                 continue
-            if fold(value) in EMPTY_VALUES.get(fold(column), ()):
+            if info.empty and fold(value) in info.empty:
                 continue
-            if value.startswith('="') and value.endswith('"'):  # Excel's text guard
+            if value[:2] == '="' and value[-1:] == '"':  # Excel's text guard
                 value = value[2:-1]
+        if name in _DIRECT and not info.google and not info.group:  # most columns
+            if info.label:
+                ctx.labels[column] = info.label
+            out.append((column, name, value))
+            continue
         if info.google:
             value = split_google(value)
         if name in ADDRESS_PARTS and (isinstance(value, str) or info.google):
@@ -372,6 +390,11 @@ def _address(
     country = None
     for group in order:
         parts = groups[group]
+        if group == "" and group == chosen and parts.keys() <= {"address", "city"}:
+            out.extend((column, name, value) for name, (column, value) in parts.items())
+            if "city" not in parts and (city := city_from_address(parts["address"][1])):
+                out.append((parts["address"][0], "city", city))
+            continue  # a plain sheet's address and city: nothing to compose
         if group != chosen:
             extras.extend(f"{column}: {value}" for column, value in parts.values())
             if country is None and "country" in parts:

@@ -9,9 +9,16 @@ or its folded form); FIELD `ignore` drops a column on purpose.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from custinfo.errors import UsageError
-from custinfo.importer.contacts import CONTACT_FIELDS, CONTACT_PERSON, CUSTOMER_COLUMNS, Column
+from custinfo.importer.contacts import (
+    CONTACT_FIELDS,
+    CONTACT_PERSON,
+    CUSTOMER_COLUMNS,
+    EMPTY_VALUES,
+    Column,
+)
 from custinfo.importer.contacts import column_info as _contact_column
 from custinfo.text import fold
 
@@ -100,6 +107,12 @@ def field_for(header: str, overrides: dict[str, str]) -> str | None:
 def column_for(header: str, overrides: dict[str, str]) -> Column:
     """What a column is: an override, a known alias, a contact-export column
     (`importer.contacts.column_info`), or an alias with a number ("Phone 2")."""
+    column = _column_for(header, overrides)
+    empty = EMPTY_VALUES.get(header_key(header))
+    return replace(column, empty=frozenset(empty)) if empty else column
+
+
+def _column_for(header: str, overrides: dict[str, str]) -> Column:
     key = header_key(header)
     known = _contact_column(key)
     if key in overrides:

@@ -90,6 +90,12 @@ class Converter:
         #: The file's day/month order for N/N/YYYY dates (`custinfo.dates`); None: ISO only.
         self.date_order = date_order
         self._columns: dict[str, contacts.Column] = {}  # JSON key -> column (picklable cache)
+        #: A plain sheet (no groups, no contact-export columns): rows skip `contacts.prepare`.
+        self.direct = (
+            bool(header) and all(contacts.is_direct(c) for c in self.columns)
+            and ("address" not in fields or "city" in fields)  # else: a city in the address?
+        )  # fmt: skip
+        self.labels = {h: c.label for h, c in zip(header, self.columns, strict=False) if c.label}
 
     def _column(self, key: str) -> contacts.Column:
         if key not in self._columns:
@@ -106,6 +112,10 @@ class Converter:
                 return Invalid(line, [("row", reason)])
             if self.excel:
                 record = [unneutralize(cell) for cell in record]
+            if self.direct:  # a plain sheet: no contact-export columns to prepare
+                fields = self.fields
+                plain = [(h, f, v) for h, f, v in zip(self.header, fields, record, strict=True)]
+                return self.convert(line, plain, True)
             cols = self.columns
             items = [(h, c, v) for h, c, v in zip(self.header, cols, record, strict=True)]
         elif isinstance(record, dict):
@@ -116,17 +126,26 @@ class Converter:
             return Invalid(line, [("line", "expected a JSON object")])
         return self.convert(line, items)
 
-    def convert(self, line: int, row: list[tuple[str, contacts.Column, Any]]) -> Valid | Invalid:
+    def convert(
+        self, line: int, row: list[tuple[str, Any, Any]], direct: bool = False
+    ) -> Valid | Invalid:
+        """Validate one record's (column, `contacts.Column`, value) items; `direct`: the
+        items are (column, field, value) of a plain sheet, passed on as they are."""
         problems: list[tuple[str, str]] = []
         parts: dict[str, tuple[str, Any]] = {}
         phones: dict[tuple[str, str | None], Phone] = {}
         emails: dict[str, Email] = {}
         tags: dict[str, str] = {}
         notes: list[tuple[str | None, str]] = []
-        items, ctx, extras = contacts.prepare(row, self.region, problems)
+        if direct:
+            items, ctx, extras = row, contacts.RowContext(self.region, True, self.labels), []
+        else:
+            items, ctx, extras = contacts.prepare(row, self.region, problems)
         for column, name, value in items:
             if value is None or value == "" or value == []:
                 continue
+            if type(value) is str and value[:2] == '="' and value[-1:] == '"':
+                value = value[2:-1]  # Excel's text guard ="0123"
             try:
                 if name is None:
                     text = _text(value)
@@ -141,12 +160,14 @@ class Converter:
                             continue
                         phone = fastpath.phone(raw.lstrip("'"), ctx.read_phone(raw))
                         phones.setdefault((phone.e164, phone.ext), phone)
-                        ctx.phone_label(column, str(phone))
+                        if ctx.labels:
+                            ctx.phone_label(column, str(phone))
                 elif name == "email":
                     for raw in _multi(value):
                         email = fastpath.email(raw)
                         emails.setdefault(email.key, email)
-                        ctx.email_label(column, email.key)
+                        if ctx.labels:
+                            ctx.email_label(column, email.key)
                 elif name == "tags":
                     for raw in _tags(value):
                         tag = validation.normalize_tag(raw)
