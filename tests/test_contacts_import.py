@@ -310,3 +310,40 @@ def test_import_modules_load_their_parsers_lazily() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode().split() == ["[]"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "order", "stored"),
+    [("--04-22", None, "--04-22"), ("--0422", None, "--04-22"), ("1985-04-22", None, "1985-04-22"),
+     ("0/0/00", "M/D/YYYY", None), ("4/22/1985", "M/D/YYYY", "1985-04-22"),
+     ("22/4/1985", "D/M/YYYY", "1985-04-22"), ("2023/5/6", "M/D/YYYY", "2023-05-06"),
+     ("1985年4月22日", "M/D/YYYY", "1985-04-22"), ("4月22日", "M/D/YYYY", "--04-22"),
+     ("--02-29", None, "--02-29")],
+)  # fmt: skip
+def test_birthdays_as_files_write_them(raw: str, order: str | None, stored: str | None) -> None:
+    from custinfo import validation
+
+    assert validation.normalize_birthday(raw, order) == stored
+
+
+@pytest.mark.parametrize(
+    ("raw", "order", "reason"),
+    [("31.01.1990", None, "expected a date as YYYY-MM-DD"), ("4/22/1985", None, "expected"),
+     ("22/4/1985", "M/D/YYYY", "not a date in this file's order M/D/YYYY"),
+     ("--02-30", None, "not a real date"), ("2999-01-01", None, "is in the future")],
+)  # fmt: skip
+def test_birthdays_that_are_refused(raw: str, order: str | None, reason: str) -> None:
+    from custinfo import validation
+    from custinfo.errors import ValidationError
+
+    with pytest.raises(ValidationError, match=reason):
+        validation.normalize_birthday(raw, order)
+
+
+def test_year_less_birthdays_for_the_agenda_and_dedupe() -> None:
+    from custinfo import dates
+
+    assert dates.month_day("--04-22") == dates.month_day("1985-04-22") == (4, 22)
+    assert dates.compare_birthdays("--04-22", "1985-04-22") == 0
+    assert dates.compare_birthdays("--04-22", "1985-04-23") == -1
+    assert dates.compare_birthdays("1985-04-22", "1985-04-22") == 1

@@ -130,3 +130,22 @@ def resolve_order(values: Iterable[str]) -> tuple[str | None, str]:
     if seen:
         return None, "ambiguous"
     return None, ""
+
+
+def month_day(value: str | None) -> tuple[int, int] | None:
+    """(month, day) of a stored birthday, with or without a year (for an agenda)."""
+    if not value:
+        return None
+    text = value[2:] if value.startswith("--") else value[5:]
+    month, _, day = text.partition("-")
+    return (int(month), int(day)) if month.isdigit() and day.isdigit() else None
+
+
+def compare_birthdays(a: str | None, b: str | None) -> int:
+    """1 the same birthday, -1 different, 0 unknown: a year-less `--04-22` and
+    `1985-04-22` are not different (the year is unknown), though not proof either."""
+    if not a or not b:
+        return 0
+    if is_yearless(a) or is_yearless(b):
+        return 0 if month_day(a) == month_day(b) else -1
+    return 1 if a == b else -1
