@@ -154,7 +154,18 @@ class _Tabular:
 
 
 class _Consumed:
-    consumed = 0
+    """Progress through a worksheet, in bytes of the file (rows read / rows in the sheet)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.sheet: Any = None
+
+    @property
+    def consumed(self) -> int:
+        sheet = self.sheet
+        if sheet is None or not sheet.total:
+            return 0
+        return min(self.size, self.size * sheet.row // sheet.total)
 
 
 def _open(kind: str | None, stream: BinaryIO, options: ImportOptions) -> Any:
@@ -163,8 +174,9 @@ def _open(kind: str | None, stream: BinaryIO, options: ImportOptions) -> Any:
     if kind == "xlsx":
         from custinfo.importer.xlsx import Sheet
 
-        tabular = _Tabular("xlsx", "xlsx", _Consumed())
-        tabular.sheet = Sheet(stream, options.sheet)
+        progress = _Consumed(_size(stream))
+        tabular = _Tabular("xlsx", "xlsx", progress)
+        tabular.sheet = progress.sheet = Sheet(stream, options.sheet)
         return tabular
     if options.sheet is not None:
         from custinfo.errors import UsageError
@@ -178,6 +190,14 @@ def _open(kind: str | None, stream: BinaryIO, options: ImportOptions) -> Any:
         tabular.cards = Cards(text.text)
         return tabular
     return open_source(stream, options.fmt, options.encoding)
+
+
+def _size(stream: BinaryIO) -> int:
+    try:
+        return stream.seek(0, 2) if stream.seekable() else 0
+    finally:
+        if stream.seekable():
+            stream.seek(0)
 
 
 def _prepare(
