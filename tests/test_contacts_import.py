@@ -265,6 +265,9 @@ def test_dry_run_prints_the_mapping_grouped(cli, db) -> None:
     assert people(cli) == {}
     quiet = cli("import", FIXTURES / "outlook.csv")  # not a terminal, not a dry run
     assert "mapping of" not in quiet.stderr
+    person = cli("import", FIXTURES / "google_2023.csv", tty=True)  # a terminal: before it starts
+    assert person.code == 0 and "mapping of 38 columns:" in person.stderr
+    assert person.stderr.index("mapping of") < person.stderr.index("read 3")
 
 
 def test_numbers_read_in_the_default_region_are_counted(cli, db, tmp_path: Path) -> None:
