@@ -142,8 +142,7 @@ def normalize_birthday(raw: str | None, order: str | None = None) -> str | None:
     try:
         value = dates.birthday(text, order)
     except ValueError as exc:
-        reason = dates.EXPECTED if order is None else str(exc)
-        raise ValidationError(f"birthday {raw!r}: {reason}", "birthday") from None
+        raise ValidationError(f"birthday {raw!r}: {exc}", "birthday") from None
     if value and not dates.is_yearless(value) and value > _dt.date.today().isoformat():
         raise ValidationError(f"birthday {raw!r}: is in the future", "birthday")
     return value

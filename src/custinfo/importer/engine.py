@@ -21,7 +21,7 @@ from custinfo.importer.parallel import validated
 from custinfo.importer.rejects import RejectsWriter
 from custinfo.importer.rows import Converter, Invalid, Valid
 from custinfo.importer.same import Present
-from custinfo.importer.source import csv_records, json_records, ndjson_records, open_source
+from custinfo.importer.source import csv_records, json_records, ndjson_records
 from custinfo.models import Email, Phone
 from custinfo.store.db import Connection, utc_now
 from custinfo.store.gate import Write
@@ -109,7 +109,7 @@ def run_import(
         raise UsageError(f"--on-duplicate must be one of {', '.join(POLICIES)}")
     overrides = parse_maps(options.maps)
     kind, stream = formats.sniff(stream, options.fmt, options.source_name)
-    source = _open(kind, stream, options)
+    source = formats.open_input(kind, stream, options.fmt, options.encoding, options.sheet)
     now = utc_now()
     summary = Summary(dry_run=options.dry_run, encoding=source.encoding, fmt=source.fmt)
     records, converter = _prepare(source, overrides, options, warn, now, summary)
@@ -136,68 +136,9 @@ def run_import(
         store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
     if progress is not None:
         progress(summary.read, source.raw.consumed)
-    if isinstance(source, _Tabular) and source.cards is not None:
+    if isinstance(source, formats.Tabular) and source.cards is not None:
         summary.photos = source.cards.photos
     return summary
-
-
-class _Tabular:
-    """A vCard or .xlsx input, with what `run_import` reads from a text `Source`."""
-
-    def __init__(self, fmt: str, encoding: str, raw: Any) -> None:
-        self.fmt, self.encoding, self.raw = fmt, encoding, raw
-        self.delimiter = ""
-        self.bom = False
-        self.header: list[str] = []
-        self.sheet: Any = None
-        self.cards: Any = None
-
-
-class _Consumed:
-    """Progress through a worksheet, in bytes of the file (rows read / rows in the sheet)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.sheet: Any = None
-
-    @property
-    def consumed(self) -> int:
-        sheet = self.sheet
-        if sheet is None or not sheet.total:
-            return 0
-        return min(self.size, self.size * sheet.row // sheet.total)
-
-
-def _open(kind: str | None, stream: BinaryIO, options: ImportOptions) -> Any:
-    """The opened input: a text `Source` (CSV/TSV/JSON/NDJSON), or a `_Tabular` for
-    vCard (decoded like text) and .xlsx (read by openpyxl)."""
-    if kind == "xlsx":
-        from custinfo.importer.xlsx import Sheet
-
-        progress = _Consumed(_size(stream))
-        tabular = _Tabular("xlsx", "xlsx", progress)
-        tabular.sheet = progress.sheet = Sheet(stream, options.sheet)
-        return tabular
-    if options.sheet is not None:
-        from custinfo.errors import UsageError
-
-        raise UsageError("--sheet applies to .xlsx workbooks only")
-    if kind == "vcard":
-        from custinfo.importer.vcard import Cards
-
-        text = open_source(stream, "vcard", options.encoding)
-        tabular = _Tabular("vcard", text.encoding, text.raw)
-        tabular.cards = Cards(text.text)
-        return tabular
-    return open_source(stream, options.fmt, options.encoding)
-
-
-def _size(stream: BinaryIO) -> int:
-    try:
-        return stream.seek(0, 2) if stream.seekable() else 0
-    finally:
-        if stream.seekable():
-            stream.seek(0)
 
 
 def _prepare(

@@ -120,3 +120,65 @@ def _looks_vcard(head: bytes) -> bool:
     else:
         text = head.decode("latin-1")
     return text.lstrip().upper().startswith("BEGIN:VCARD")
+
+
+# -- opening ---------------------------------------------------------------------------------
+class Tabular:
+    """A vCard or .xlsx input, with what `run_import` reads from a text `Source`."""
+
+    def __init__(self, fmt: str, encoding: str, raw: Any) -> None:
+        self.fmt, self.encoding, self.raw = fmt, encoding, raw
+        self.delimiter = ""
+        self.bom = False
+        self.header: list[str] = []
+        self.sheet: Any = None
+        self.cards: Any = None
+
+
+class _Consumed:
+    """Progress through a worksheet, in bytes of the file (rows read / rows in the sheet)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.sheet: Any = None
+
+    @property
+    def consumed(self) -> int:
+        sheet = self.sheet
+        if sheet is None or not sheet.total:
+            return 0
+        return min(self.size, self.size * sheet.row // sheet.total)
+
+
+def open_input(
+    kind: str | None, stream: BinaryIO, fmt: str | None, encoding: str | None, sheet: str | None
+) -> Any:
+    """The opened input: a text `Source` (CSV/TSV/JSON/NDJSON), or a `Tabular` for
+    vCard (decoded like text) and .xlsx (read by openpyxl)."""
+    from custinfo.importer.source import open_source
+
+    if kind == "xlsx":
+        from custinfo.importer.xlsx import Sheet
+
+        progress = _Consumed(_size(stream))
+        tabular = Tabular("xlsx", "xlsx", progress)
+        tabular.sheet = progress.sheet = Sheet(stream, sheet)
+        return tabular
+    if sheet is not None:
+        raise UsageError("--sheet applies to .xlsx workbooks only")
+    if kind == "vcard":
+        from custinfo.importer.vcard import Cards
+
+        text = open_source(stream, "vcard", encoding)
+        tabular = Tabular("vcard", text.encoding, text.raw)
+        tabular.cards = Cards(text.text)
+        return tabular
+    return open_source(stream, fmt, encoding)
+
+
+def _size(stream: BinaryIO) -> int:
+    try:
+        return stream.seek(0, 2) if stream.seekable() else 0
+    finally:
+        if stream.seekable():
+            stream.seek(0)

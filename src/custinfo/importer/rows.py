@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from custinfo import dates, validation
 from custinfo.errors import ValidationError
 from custinfo.export.tabular import parse_notes, split_values, unneutralize
-from custinfo.importer import contacts, fastpath
+from custinfo.importer import contacts, fastpath, prepare
 from custinfo.importer.mapping import IGNORED, column_for
 from custinfo.models import CustomerInput, Email, Phone
 
@@ -92,7 +92,7 @@ class Converter:
         self._columns: dict[str, contacts.Column] = {}  # JSON key -> column (picklable cache)
         #: A plain sheet (no groups, no contact-export columns): rows skip `contacts.prepare`.
         self.direct = (
-            bool(header) and all(contacts.is_direct(c) for c in self.columns)
+            bool(header) and all(prepare.is_direct(c) for c in self.columns)
             and ("address" not in fields or "city" in fields)  # else: a city in the address?
         )  # fmt: skip
         self.labels = {h: c.label for h, c in zip(header, self.columns, strict=False) if c.label}
@@ -138,9 +138,9 @@ class Converter:
         tags: dict[str, str] = {}
         notes: list[tuple[str | None, str]] = []
         if direct:
-            items, ctx, extras = row, contacts.RowContext(self.region, True, self.labels), []
+            items, ctx, extras = row, prepare.RowContext(self.region, True, self.labels), []
         else:
-            items, ctx, extras = contacts.prepare(row, self.region, problems)
+            items, ctx, extras = prepare.prepare(row, self.region, problems)
         for column, name, value in items:
             if value is None or value == "" or value == []:
                 continue
