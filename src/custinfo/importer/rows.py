@@ -18,6 +18,8 @@ from custinfo.errors import ValidationError
 from custinfo.export.tabular import parse_notes, split_values, unneutralize
 from custinfo.importer import contacts, fastpath, prepare
 from custinfo.importer.mapping import IGNORED, column_for
+from custinfo.importer.vcard import CardText
+from custinfo.importer.vcard import parse as parse_card
 from custinfo.models import CustomerInput, Email, Phone
 
 _MULTI_SPLIT = re.compile(r"\s*(?:[;；,，、|\n]|\s/\s)\s*")
@@ -106,6 +108,8 @@ class Converter:
         return self._column(key).field
 
     def __call__(self, line: int, record: Any) -> Valid | Invalid:
+        if type(record) is CardText:  # a vCard: parsed here, in the validating worker
+            record = parse_card(record)
         if isinstance(record, list):
             if len(record) != len(self.header):
                 reason = f"has {len(record)} fields, the header has {len(self.header)}"

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from custinfo.errors import UsageError
 
+_PICTURE = re.compile(r"(?:[\w-]+\.)?(?:PHOTO|LOGO|SOUND|KEY)[;:]", re.I)
 _QP = re.compile(r"^[^:]*QUOTED-PRINTABLE", re.I)
 _BEGIN = re.compile(r"\s*BEGIN\s*:\s*VCARD\s*$", re.I)
 _END = re.compile(r"\s*END\s*:\s*VCARD\s*$", re.I)
@@ -44,7 +45,10 @@ _IM_SCHEMES = {"wechat": "wechat", "weixin": "wechat", "qq": "qq", "tencent": "q
 
 
 class Cards:
-    """The cards of a vCard stream as (line, record); counts the photos skipped."""
+    """The cards of a vCard stream as (line, `CardText`); counts the photos skipped.
+
+    Only the splitting happens here, in the importing process; `parse` (vobject) runs in
+    the validating workers (`rows.Converter`), so big files are parsed on every core."""
 
     def __init__(self, text: TextIO) -> None:
         self.text = text
@@ -65,33 +69,38 @@ class Cards:
             if lines[-1].endswith("=") and _QP.search(lines[-1]) and not line[:1].isspace():
                 lines[-1] = lines[-1][:-1] + line  # 2.1 QUOTED-PRINTABLE soft line break
                 continue
+            if _PICTURE.match(line):
+                self.photos += 1
             lines.append(line)
             if _END.fullmatch(line):
                 self.cards += 1
-                yield start, self.record("\r\n".join(lines) + "\r\n", start)
+                yield start, CardText("\r\n".join(lines) + "\r\n")
                 lines = []
         if lines:
             yield start, BadCard(f"card starting on line {start} has no END:VCARD")
 
-    def record(self, text: str, line: int) -> Any:
-        """One card as a record for `rows.Converter` (a BadCard if vobject refuses it)."""
-        import logging
 
-        import vobject
-
-        # vobject logs unreadable lines with their text: never personal values in logs.
-        logging.getLogger("vobject").disabled = True
-        try:
-            card = vobject.readOne(text, ignoreUnreadable=True)
-        except Exception as exc:  # vobject raises ParseError and assorted others
-            return BadCard(f"not a valid vCard ({type(exc).__name__}: {str(exc)[:80]})")
-        record, photos = card_record(card)
-        self.photos += photos
-        return record
+class CardText(str):
+    """The text of one card, parsed by `parse` where the record is validated."""
 
 
 class BadCard(str):
-    """A card vobject could not read (reported as a rejected record)."""
+    """A card that could not be read (reported as a rejected record)."""
+
+
+def parse(text: str) -> dict[str, Any] | BadCard:
+    """One card as a record for `rows.Converter` (a BadCard if vobject refuses it)."""
+    import logging
+
+    import vobject
+
+    # vobject logs unreadable lines with their text: never personal values in logs.
+    logging.getLogger("vobject").disabled = True
+    try:
+        card = vobject.readOne(str(text), ignoreUnreadable=True)
+    except Exception as exc:  # vobject raises ParseError and assorted others
+        return BadCard(f"not a valid vCard ({type(exc).__name__}: {str(exc)[:80]})")
+    return card_record(card)[0]
 
 
 def card_record(card: Any) -> tuple[dict[str, Any], int]:
