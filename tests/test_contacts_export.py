@@ -125,9 +125,16 @@ _PHONES = st.sampled_from(["+8613800138000", "+861062345678 ext. 23", "+12155550
 
 
 def _clean(text: str, multiline: bool = False) -> str:
-    from custinfo.text import normalize_multiline, normalize_text
+    """The text as custinfo stores it, or "" if it would refuse it (nothing visible)."""
+    from custinfo import validation
+    from custinfo.errors import ValidationError
 
-    return normalize_multiline(text) if multiline else normalize_text(text)
+    try:
+        if multiline:
+            return validation.normalize_note(text)
+        return validation.normalize_optional(text, "name") or ""
+    except ValidationError:
+        return ""
 
 
 @st.composite
