@@ -17,7 +17,7 @@ from tests.conftest import ENV_NAMES, PASSPHRASE, CliRunner, run_process
 
 ANSI = re.compile(r"\x1b\[")
 JSON_KEYS = ["id", "name", "phones", "emails", "company", "address", "city", "birthday", "tags",
-             "notes", "source", "created_at", "updated_at"]  # fmt: skip
+             "notes", "source", "created_at", "updated_at", "wechat", "qq"]  # fmt: skip
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 
 
@@ -503,7 +503,8 @@ def test_show_does_not_import_validation_libraries(customer: str, cli: CliRunner
         "import sys\n"
         "from custinfo.cli.main import run\n"
         f"assert run(['show', {customer!r}]) == 0\n"
-        "heavy = ('phonenumbers', 'email_validator', 'rapidfuzz', 'pypinyin', 'faker')\n"
+        "heavy = ('phonenumbers', 'email_validator', 'rapidfuzz', 'pypinyin', 'faker', 'vobject',\n"
+        "         'openpyxl')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     env = process_env(CUSTINFO_DB=str(cli.db), CUSTINFO_PASSPHRASE=PASSPHRASE)
@@ -518,7 +519,8 @@ def test_help_imports_no_command_or_database_module() -> None:
         "from custinfo.cli.main import run\n"
         "assert run(['--help']) == 0\n"
         "heavy = ('phonenumbers', 'email_validator', 'sqlcipher3', 'custinfo.store',\n"
-        "         'custinfo.cli.cmd_add', 'custinfo.cli.cmd_show', 'custinfo.validation')\n"
+        "         'custinfo.cli.cmd_add', 'custinfo.cli.cmd_show', 'custinfo.validation',\n"
+        "         'vobject', 'openpyxl')\n"
         "print(sorted(m for m in sys.modules if m in heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], env=process_env(), capture_output=True)
