@@ -1,4 +1,4 @@
-"""v6: contact details that phones and contact exports carry (issue 18).
+"""v7: contact details that phones and contact exports carry (issue 18).
 
 - `im_handles`: a customer's WeChat ids and QQ numbers (`kind` 'wechat' or 'qq'), kept as
   contacts (searchable, exported, merged as a union), not as note text.
