@@ -172,7 +172,10 @@ def test_show_on_a_terminal(customer: str, cli: CliRunner, monkeypatch: pytest.M
     monkeypatch.setenv("COLUMNS", "100")
     out = cli.ok("show", customer, tty=True)
     assert "王小明" in out and "name: " not in out
-    assert re.search(r"notes\s+\S+Z\s+line one", re.sub(r"\x1b\[[0-9;]*m", "", out))
+    plain_text = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    # On screen: local time to the minute, phones in international format.
+    assert re.search(r"notes\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+line one", plain_text)
+    assert "+86 139 1234 5678" in plain_text
     assert ANSI.search(out)  # bold field names on a colour terminal
     monkeypatch.setenv("NO_COLOR", "1")
     plain = cli.ok("show", customer, tty=True)
@@ -324,7 +327,7 @@ def test_python_dash_m_and_version() -> None:
     done = run_process("--version")
     assert (done.returncode, done.stdout) == (0, b"custinfo 0.1.0\n")
     done = run_process("--help")
-    assert done.returncode == 0 and b"Usage: custinfo" in done.stdout
+    assert done.returncode == 0 and b"USAGE\n  custinfo [options] COMMAND" in done.stdout
     assert not ANSI.search(done.stdout.decode())
 
 
@@ -344,7 +347,7 @@ def test_usage_errors_are_one_line(cli: CliRunner) -> None:
     assert result.stderr.startswith("custinfo: error: Missing option '--name'")
     assert result.stderr.count("\n") == 1
     bare = cli()
-    assert bare.code == 2 and "Usage: custinfo" in bare.stdout + bare.stderr
+    assert bare.code == 2 and "USAGE\n  custinfo" in bare.stdout + bare.stderr
 
 
 def test_subcommand_help_has_no_completion_options(cli: CliRunner) -> None:

@@ -24,14 +24,15 @@ INTERRUPTED = 130
 def describe(exc: BaseException) -> tuple[int, str]:
     """(exit code, one-line message) for any exception; never a traceback or locals."""
     from custinfo.errors import CustinfoError
+    from custinfo.i18n import _
 
     if isinstance(exc, CustinfoError):
-        return exc.exit_code, str(exc)
+        return exc.exit_code, " ".join(str(exc).split())  # one line, whatever it says
     if isinstance(exc, KeyboardInterrupt):
-        return INTERRUPTED, "interrupted; nothing half-saved"
+        return INTERRUPTED, _("interrupted; nothing half-saved")
     if isinstance(exc, OSError):
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return FAILURE, "disk is full: nothing was saved"
+            return FAILURE, _("disk is full: nothing was saved")
         where = f": {exc.filename}" if exc.filename else ""
         return FAILURE, f"{exc.strerror or exc.__class__.__name__}{where}"
     if type(exc).__module__.startswith("sqlcipher3"):
@@ -40,8 +41,11 @@ def describe(exc: BaseException) -> tuple[int, str]:
         error = classify(exc)
         return error.exit_code, str(error)
     if isinstance(exc, UnicodeError):
-        return USAGE, f"text encoding problem: {exc.reason if hasattr(exc, 'reason') else exc}"
-    return FAILURE, f"internal error ({type(exc).__name__}); set CUSTINFO_DEBUG=1 for details"
+        reason = exc.reason if hasattr(exc, "reason") else exc
+        return USAGE, _("text encoding problem: {reason}").format(reason=reason)
+    return FAILURE, _("internal error ({name}); set CUSTINFO_DEBUG=1 for details").format(
+        name=type(exc).__name__
+    )
 
 
 def report(exc: BaseException) -> int:
@@ -51,5 +55,7 @@ def report(exc: BaseException) -> int:
         import traceback
 
         traceback.print_exception(exc)
-    print(f"custinfo: error: {message}", file=sys.stderr)
+    from custinfo.i18n import _
+
+    print(_("custinfo: error: {message}").format(message=message), file=sys.stderr)
     return code
