@@ -146,10 +146,12 @@ def passphrase_key(passphrase_file: Path | None = None, *, confirm: bool = False
     return passphrase.to_key(value)
 
 
-def new_passphrase_key(source: Path | None = None, *, force_weak: bool = False) -> bytes:
-    """The key for a new passphrase (`init`, `passwd`): from `source` (a private file) or
-    a configured source when given, else asked twice on the terminal. Warns that a lost
-    passphrase loses the data; a passphrase under 8 characters needs `force_weak`."""
+def new_passphrase_key(
+    source: Path | None = None, *, force_weak: bool = False, configured: bool = True
+) -> bytes:
+    """The key for a new passphrase (`init`, `passwd`): from `source` (a private file), else
+    (when `configured`) a configured source, else asked twice on the terminal. Warns that a
+    lost passphrase loses the data; a passphrase under 8 characters needs `force_weak`."""
     from custinfo import passphrase
     from custinfo.cli import terminal
     from custinfo.errors import PassphraseError, UsageError
@@ -158,10 +160,9 @@ def new_passphrase_key(source: Path | None = None, *, force_weak: bool = False) 
     value = passphrase.read_passphrase_file(source) if source is not None else passphrase_value()
     if value is None:
         if not terminal.person_present():
+            hint = passphrase.SOURCES_HINT if configured else "use --new-passphrase-file"
             raise PassphraseError(
-                _("no passphrase and no terminal to ask on: {hint}").format(
-                    hint=passphrase.SOURCES_HINT
-                )
+                _("no new passphrase and no terminal to ask on: {hint}").format(hint=hint)
             )
         value = terminal.read_new_passphrase(force_weak=force_weak)
     else:
@@ -215,6 +216,14 @@ def region(store: Store | None, override: str | None) -> str:
     if chosen:
         return check_region(chosen)
     return store.region if store is not None else "CN"
+
+
+def close_store() -> None:
+    """Close the open store (before a command replaces or re-keys the file)."""
+    global _store
+    if _store is not None:
+        _store.close()
+        _store = None
 
 
 def close() -> None:
