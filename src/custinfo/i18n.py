@@ -80,6 +80,11 @@ def _(message: str) -> str:
     return str(_catalogue().gettext(message))
 
 
+def gap() -> str:
+    """What joins two sentences: a space in English, nothing in Chinese."""
+    return " " if language() == "en" else ""
+
+
 def plural(n: int, noun: str, noun_plural: str | None = None) -> str:
     """`1 customer`, `2 customers`, `23,104 rows` (`1 位客户` in Chinese): the one place for
     counted nouns. Give `noun_plural` when it is not `noun + "s"`. Both forms are catalogue

@@ -358,10 +358,12 @@ def suggestions(name: str, known: list[str]) -> list[str]:
 
 def unknown_command(name: str, known: list[str], hint: str | None = None) -> str:
     """`No such command 'fnd'. Did you mean find?` (or the alias hint)."""
+    from custinfo.i18n import gap
+
     message = _("No such command {name!r}.").format(name=name)
     if hint:
-        return f"{message} {hint}"
+        return message + gap() + hint
     close = suggestions(name, known)
     if close:
-        message += " " + _("Did you mean {names}?").format(names=", ".join(close))
+        message += gap() + _("Did you mean {names}?").format(names=", ".join(close))
     return message

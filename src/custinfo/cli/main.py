@@ -18,7 +18,7 @@ def run(argv: list[str] | None = None) -> int:
     from custinfo.cli import context, errors
     from custinfo.cli._click import click
     from custinfo.cli.app import Escaped, build
-    from custinfo.i18n import _
+    from custinfo.i18n import _, gap
 
     command = build()
     try:
@@ -40,7 +40,7 @@ def run(argv: list[str] | None = None) -> int:
         else:  # one line, like every other error, with a pointer to the help
             ctx = getattr(exc, "ctx", None)
             hint = (
-                " " + _("(see '{command} --help')").format(command=ctx.command_path)
+                gap() + _("(see '{command} --help')").format(command=ctx.command_path)
                 if ctx is not None
                 else ""
             )

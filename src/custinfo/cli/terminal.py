@@ -90,7 +90,7 @@ def read_key(prompt: str) -> str:
 
 def ask(question: str) -> bool:
     """A yes/no question to the person at the terminal (default no)."""
-    return read_key(f"{question} [y/N] ").lower() in ("y", "yes")
+    return read_key(f"{question} {_('[y/N]')} ").lower() in ("y", "yes", "是", "好")
 
 
 def confirm(question: str, *, yes: bool, what: str) -> None:
@@ -101,7 +101,9 @@ def confirm(question: str, *, yes: bool, what: str) -> None:
     from custinfo.errors import UsageError
 
     if not person_present():
-        raise UsageError(f"{what} needs confirmation: run it on a terminal or add --yes")
+        raise UsageError(
+            _("{what} needs confirmation: run it on a terminal or add --yes").format(what=what)
+        )
     if not ask(question):
         import typer
 
