@@ -157,7 +157,10 @@ def new_passphrase_key(
     from custinfo.errors import PassphraseError, UsageError
     from custinfo.i18n import _
 
-    value = passphrase.read_passphrase_file(source) if source is not None else passphrase_value()
+    if source is not None:
+        value = passphrase.read_passphrase_file(source)
+    else:
+        value = passphrase_value() if configured else None
     if value is None:
         if not terminal.person_present():
             hint = passphrase.SOURCES_HINT if configured else "use --new-passphrase-file"

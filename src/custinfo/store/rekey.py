@@ -10,9 +10,10 @@ them into the main file is redone by the next open if it is interrupted. The res
 SQLCipher's defaults (PBKDF2-SHA512, 256,000 iterations, HMAC-SHA512), so the file opens in
 SQLCipher 4 tools with the new passphrase.
 
-Another process with the database open would keep reading with the old key: the change is
-refused (exit 11) unless the WAL checkpoint completes, which it does not while another
-connection reads or writes. Backups are separate files and keep their old passphrase.
+Another process with the database open would go on with the old key: the change is refused
+(exit 11) unless this is the only connection, which `PRAGMA journal_mode=DELETE` proves (it
+is refused while any other connection has the file open, even an idle one; the mode goes
+back to WAL at once). Backups are separate files and keep their old passphrase.
 """
 
 from __future__ import annotations
@@ -43,12 +44,27 @@ def _counts(conn: object) -> dict[str, int]:
     }
 
 
+def _alone(conn: object) -> None:
+    """Raise DatabaseLockedError unless no other connection has the database open."""
+    import contextlib
+
+    timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]  # type: ignore[attr-defined]
+    conn.execute("PRAGMA busy_timeout = 250")  # type: ignore[attr-defined]
+    try:
+        mode = None
+        with contextlib.suppress(Exception):  # "database is locked": someone else has it
+            mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]  # type: ignore[attr-defined]
+        if mode != "delete":
+            raise DatabaseLockedError(
+                _("another process has the database open; stop it (and cron jobs) and retry")
+            )
+        conn.execute("PRAGMA journal_mode = WAL")  # type: ignore[attr-defined]
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")  # type: ignore[attr-defined]
+
+
 def _checkpoint(conn: object) -> None:
-    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]  # type: ignore[attr-defined]
-    if busy:
-        raise DatabaseLockedError(
-            _("another process has the database open; stop it (and cron jobs) and retry")
-        )
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # type: ignore[attr-defined]
 
 
 def change_passphrase(path: Path, old_key: bytes, new_key: bytes) -> Rekeyed:
@@ -60,7 +76,7 @@ def change_passphrase(path: Path, old_key: bytes, new_key: bytes) -> Rekeyed:
     try:
         with translate_errors():
             before = _counts(db.conn)
-            _checkpoint(db.conn)
+            _alone(db.conn)  # also leaves the WAL empty
             db.conn.reset_key(new_key)
             _checkpoint(db.conn)
     finally:
