@@ -24,6 +24,7 @@ from custinfo.cli.help import width_of
 PROTECTED = {"id", "ids", "keep", "phone", "phones", "email", "emails", "other", "uid"}
 PHONES = {"phone", "phones", "tel"}
 MIN_TEXT = 8  # narrowest a truncated text column gets
+BOLD, RESET = "\x1b[1m", "\x1b[0m"
 _UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)$")
 _UTC_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z)(\s.*)?$", re.S)
 
@@ -166,19 +167,19 @@ def render(
 
 
 def _cards(console: object, columns: list[str], rows: list[list[str]], color: bool) -> None:
-    """One block per row: the first two values as a heading, then `label  value` lines."""
-    from rich.markup import escape
-    from rich.table import Table
-
+    """One block per row: the first two values as a heading, then `label  value` lines,
+    printed whole (a value too wide for the screen is left to the terminal, never cut)."""
+    label = max((width_of(c) for c in columns[2:]), default=0)
+    out = console.file  # type: ignore[attr-defined]
     for number, row in enumerate(rows):
         if number:
-            console.print()  # type: ignore[attr-defined]
+            out.write("\n")
         head = " ".join(cell for cell in row[:2] if cell)
-        console.print(f"[bold]{escape(head)}[/bold]" if color else escape(head))  # type: ignore[attr-defined]
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold" if color else None, no_wrap=True)
-        grid.add_column(no_wrap=True, overflow="fold")
+        out.write((BOLD + head + RESET if color else head) + "\n")
         for name, cell in list(zip(columns, row, strict=True))[2:]:
-            if cell:
-                grid.add_row("  " + name, escape(cell))
-        console.print(grid)  # type: ignore[attr-defined]
+            for index, line in enumerate(cell.split("\n") if cell else []):
+                shown = name if index == 0 else ""
+                pad = " " * (label - width_of(shown) + 2)
+                if color and shown:
+                    shown = BOLD + shown + RESET
+                out.write(f"  {shown}{pad}{line}\n")
