@@ -230,11 +230,21 @@ def respond(command: click.Command, instruction: str) -> int:
         name = shell
         source_template = SCRIPTS[shell]
 
+        def source_vars(self) -> dict[str, Any]:
+            return {}
+
+        def get_completion_args(self) -> tuple[list[str], str]:
+            return _words(shell)
+
+        def format_completion(self, item: Any) -> str:
+            return _format(shell, item)
+
     completer = Completer(command, {}, "custinfo", COMPLETE_VAR)
     try:
         args, incomplete = _words(shell)
         items = completer.get_completions(args, incomplete)
     except Exception:
         return 0
-    print("\n".join(_format(shell, item) for item in items))
+    if items:
+        print("\n".join(_format(shell, item) for item in items))
     return 0
