@@ -48,9 +48,10 @@ def passwd(
         raise UsageError(
             _("no database at {path} (create one with 'custinfo init')").format(path=path)
         )
+    from custinfo.store import Store
+
     old = context.passphrase_key(passphrase_file)
-    context.open_store(db, passphrase_file)  # the current passphrase is right before we ask
-    context.close_store()
+    Store.open(path, old).close()  # a wrong current passphrase fails before the new one is asked
     new = context.new_passphrase_key(new_passphrase_file, force_weak=force_weak, configured=False)
     done = change_passphrase(path, old, new)
     out = Output()

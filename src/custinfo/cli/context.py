@@ -221,14 +221,6 @@ def region(store: Store | None, override: str | None) -> str:
     return store.region if store is not None else "CN"
 
 
-def close_store() -> None:
-    """Close the open store (before a command replaces or re-keys the file)."""
-    global _store
-    if _store is not None:
-        _store.close()
-        _store = None
-
-
 def close() -> None:
     """Close the store and forget per-process state (the CLI runs many times in tests)."""
     global _store, _settings
