@@ -148,3 +148,9 @@ def test_root_options_parse(cli: CliRunner, db: Path) -> None:
     assert build().params  # built without error
     result = cli("-q", "add", "--name", "Quiet One")
     assert (result.code, result.stdout, result.stderr) == (0, "1\n", "")
+
+
+def test_docs_cli_md_shows_the_examples_section_exactly() -> None:
+    from custinfo.cli.examples import markdown
+
+    assert markdown() in CLI_MD, "regenerate the Examples section of docs/cli.md from markdown()"

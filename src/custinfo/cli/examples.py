@@ -127,3 +127,17 @@ def for_command(path: str) -> list[str]:
         return lines
     own = [line for line in lines if f"custinfo {path}" in command_part(line)]
     return own or lines
+
+
+def markdown() -> str:
+    """The examples section of docs/cli.md (tests/test_help.py checks it is exactly this):
+    `python -c "from custinfo.cli.examples import markdown; print(markdown(), end='')"`."""
+    lines = [
+        "## Examples",
+        "",
+        "The EXAMPLES of every command's `--help` (from `custinfo/cli/examples.py`).",
+        "",
+    ]
+    for name, examples in EXAMPLES.items():
+        lines += [f"### {name}", "", "```sh", *examples, "```", ""]
+    return "\n".join(lines)

@@ -100,7 +100,7 @@ class Output:
         else:
             rows = [_table_row(c) for c in customers]
             count = len(rows)
-            self.table(TABLE_COLUMNS, rows, title=title)
+            self.table(TABLE_COLUMNS, rows, title=title, drop=("tags", "company", "city"))
         return count
 
     def csv_rows(self, header: Iterable[str], rows: Iterable[list[str]]) -> int:
@@ -145,7 +145,12 @@ class Output:
         self.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
     def table(
-        self, columns: Iterable[str], rows: list[list[str]], *, title: str | None = None
+        self,
+        columns: Iterable[str],
+        rows: list[list[str]],
+        *,
+        title: str | None = None,
+        drop: tuple[str, ...] = (),
     ) -> None:
         """A Rich table on a terminal; CSV with a header row otherwise."""
         columns = list(columns)
@@ -155,7 +160,9 @@ class Output:
         from custinfo.cli import tables
 
         width = terminal.size(self.stdout)[0]
-        text, dropped = tables.render(columns, rows, width=width, color=self.color, title=title)
+        text, dropped = tables.render(
+            columns, rows, width=width, color=self.color, title=title, drop=drop
+        )
         terminal.page(text, self.stdout)
         if dropped:
             self.info(

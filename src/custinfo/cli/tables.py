@@ -101,8 +101,11 @@ def table_width(widths: Iterable[int]) -> int:
     return sum(widths) + 3 * len(widths) + 1
 
 
-def fit(columns: list[str], rows: list[list[str]], width: int) -> Layout:
-    """Which columns to show, how wide, or cards (see the module docstring)."""
+def fit(
+    columns: list[str], rows: list[list[str]], width: int, drop: tuple[str, ...] = ()
+) -> Layout:
+    """Which columns to show, how wide, or cards (see the module docstring). `drop` names
+    the columns to drop first, in order; the others go from the right."""
     sizes = natural(columns, rows)
     keep = list(range(len(columns)))
     if table_width(sizes) <= width:
@@ -111,6 +114,8 @@ def fit(columns: list[str], rows: list[list[str]], width: int) -> Layout:
     text = [i for i in keep if i not in protected]
     first_text = text[0] if text else None
     droppable = [i for i in reversed(text) if i != first_text]
+    ranked = [columns.index(name) for name in drop if name in columns]
+    droppable = [i for i in ranked if i in droppable] + [i for i in droppable if i not in ranked]
     dropped: list[str] = []
 
     def needed(kept: list[int]) -> int:
@@ -134,7 +139,13 @@ def fit(columns: list[str], rows: list[list[str]], width: int) -> Layout:
 
 
 def render(
-    columns: list[str], rows: list[list[str]], *, width: int, color: bool, title: str | None
+    columns: list[str],
+    rows: list[list[str]],
+    *,
+    width: int,
+    color: bool,
+    title: str | None,
+    drop: tuple[str, ...] = (),
 ) -> tuple[str, list[str]]:
     """The table as text for a terminal `width` columns wide, and the dropped column names."""
     import io
@@ -144,7 +155,7 @@ def render(
     from rich.table import Table
 
     screen_rows = [[for_screen(columns[i], cell) for i, cell in enumerate(row)] for row in rows]
-    layout = fit(columns, screen_rows, width)
+    layout = fit(columns, screen_rows, width, drop)
     buffer = io.StringIO()
     console = Console(
         file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False,
