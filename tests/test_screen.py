@@ -162,3 +162,16 @@ def test_plural_and_progress_line() -> None:
     line = progress_line(23104, 2_310_400, 10_000_000, 10.75)
     assert line == "23,104/~100,000 · 2,149 rows/s · ETA 0:36"
     assert progress_line(5, 100, None, 1.0) == "5 · 5 rows/s"  # stdin: no total, no ETA
+
+
+def test_the_spinner_is_silent_in_a_pipe_and_when_quiet(capsys) -> None:
+    with terminal.spinner("finding duplicates") as say:
+        say("still finding")
+    assert capsys.readouterr().err == ""
+    terminal.set_ui(quiet=True)
+    try:
+        with terminal.spinner("x") as say:
+            say("y")
+    finally:
+        terminal.set_ui(quiet=False)
+    assert capsys.readouterr().err == ""
