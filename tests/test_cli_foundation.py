@@ -45,7 +45,11 @@ def count(db: Path) -> int:
 def test_init_creates_and_refuses_to_overwrite(cli: CliRunner) -> None:
     result = cli("init", "--region", "us")
     assert (result.code, result.stdout) == (0, "")
-    assert result.stderr == f"created {cli.db} (region US)\n"
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("A lost passphrase cannot be recovered")  # the warning
+    assert lines[1] == f"created {cli.db} (region US)"
+    assert lines[2].startswith("next: custinfo import FILE") and "custinfo add" in lines[3]
+    assert cli("-q", "init", "--db", str(cli.db.with_name("quiet.db"))).stderr == ""
     content = cli.db.read_bytes()
     again = cli("init")
     assert again.code == 2

@@ -1,6 +1,7 @@
 """Update the gettext catalogue: extract, merge the translations, compile.
 
-    python tools/i18n.py          # needs Babel (the test extra)
+    python tools/i18n.py               # needs Babel (the test extra)
+    python tools/i18n.py --with-help   # also every help text (docstrings, option help)
 
 Extracts every `_()`/`N_()` message and both forms of every `plural()` noun from src/ into
 src/custinfo/locale/custinfo.pot, rewrites zh_CN/LC_MESSAGES/custinfo.po keeping every
@@ -23,6 +24,7 @@ def main() -> None:
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import write_po
+
     from custinfo.i18n_catalogue import LOCALE, PO, messages, translations
 
     ZH = translations(PO) if PO.exists() else {}
@@ -41,8 +43,13 @@ def main() -> None:
               "revision_date": fixed, "copyright_holder": "the custinfo authors"}  # fmt: skip
     template = Catalog(**header)
     catalogue = Catalog(locale="zh_CN", fuzzy=False, **header)
+    wanted = messages(ROOT / "src")
+    if "--with-help" in sys.argv:  # every help text too (docstrings, option help)
+        from custinfo.i18n_catalogue import help_messages
+
+        wanted = sorted(set(wanted) | set(help_messages()))
     missing = []
-    for message in messages(ROOT / "src"):
+    for message in wanted:
         template.add(message)
         catalogue.add(message, ZH.get(message, ""))
         if message not in ZH:

@@ -55,3 +55,33 @@ def translations(po: Path = PO) -> dict[str, str]:
     with open(po, "rb") as handle:
         catalogue = read_po(handle)
     return {m.id: m.string for m in catalogue if m.id and isinstance(m.id, str)}
+
+
+def help_messages() -> list[str]:
+    """Every paragraph the help screens translate: command docstrings and option/argument
+    help, as `cli/help.py` splits them (`tools/i18n.py --with-help` adds them to the
+    catalogue, for the translation of every help text)."""
+    import importlib
+
+    import typer.main
+
+    from custinfo.cli import help as plain_help
+    from custinfo.cli.app import COMMANDS, build
+
+    found: set[str] = set()
+
+    def walk(command: object) -> None:
+        found.update(plain_help.paragraphs(getattr(command, "help", None)))
+        for param in getattr(command, "params", []):
+            found.update(plain_help.paragraphs(getattr(param, "help", None)))
+            panel = getattr(param, "rich_help_panel", None)
+            if panel:
+                found.add(panel)
+        for sub in (getattr(command, "commands", None) or {}).values():
+            walk(sub)
+
+    for param in build().params:
+        found.update(plain_help.paragraphs(param.help))
+    for module, _summary in COMMANDS.values():
+        walk(typer.main.get_command(importlib.import_module(module).app))
+    return sorted(found)

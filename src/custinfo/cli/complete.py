@@ -54,7 +54,8 @@ def _shell_completion() -> Any:
 
 
 def attach(param: click.Parameter, path: str) -> None:
-    """Give `param` its value completion, if it has one (called by `help.prepare`)."""
+    """Give `param` its value completion, if it has one (called by `help.prepare`): a value
+    source, else file or folder names for a FILE/DIR parameter (the shell lists them)."""
     if param.param_type_name == "argument":
         keys = [f"{path} {param.metavar or ''}".strip(), f"{path} {(param.name or '').upper()}"]
     else:
@@ -63,6 +64,17 @@ def attach(param: click.Parameter, path: str) -> None:
         if key in COMPLETED:
             param._custom_shell_complete = _completer(COMPLETED[key])  # type: ignore[attr-defined]
             return
+    metavar = (param.metavar or "").strip("[]. ")
+    if metavar.split("|")[0] in ("FILE", "DIR"):
+        kind = "dir" if metavar == "DIR" else "file"
+        param._custom_shell_complete = _paths(kind)  # type: ignore[attr-defined]
+
+
+def _paths(kind: str) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        return [_shell_completion().CompletionItem(incomplete, type=kind)]
+
+    return complete
 
 
 def _completer(source: str) -> Callable[[click.Context, click.Parameter, str], list[str]]:
