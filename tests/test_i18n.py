@@ -86,6 +86,10 @@ def test_a_chinese_session(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_
     assert result.stderr.count("\n") == 1
     typo = cli("fnd")
     assert "没有命令 'fnd'。您是想输入 find 吗？" in typo.stderr
+    assert "没有选项：--nope" in cli("find", "--nope").stderr  # click's own messages too
+    missing = cli("add")
+    assert missing.code == 2 and "缺少选项 '--name'" in missing.stderr
+    assert missing.stderr.count("\n") == 1
     monkeypatch.setenv("CUSTINFO_LANG", "en")
     (tmp_path / "config.toml").write_text('language = "zh_CN"\n')
     assert "没有命令" not in cli("fnd").stderr  # CUSTINFO_LANG wins over the config

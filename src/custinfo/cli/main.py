@@ -44,7 +44,7 @@ def run(argv: list[str] | None = None) -> int:
                 if ctx is not None
                 else ""
             )
-            message = " ".join(exc.format_message().split())  # one line, always
+            message = errors.usage_message(exc)  # one line, in the user's language
             print(_("custinfo: error: {message}").format(message=message + hint), file=sys.stderr)
         return exc.exit_code
     except typer.Abort as exc:
