@@ -51,6 +51,12 @@ def test_passwd_from_a_file(cli: CliRunner, db: Path, tmp_path: Path) -> None:
     assert "passphrase changed" in result.stderr and "backups made before" in result.stderr
     assert "lost" in result.stderr  # the warning
     assert opens_with(db, PASSPHRASE) is None and opens_with(db, NEW) == 1
+    from custinfo.store import Store
+
+    with Store.open(db, NEW.encode()) as store:  # audited, without any value
+        entry = store.conn.execute("SELECT command, detail FROM audit ORDER BY id DESC").fetchone()
+        assert entry[0] == "passwd" and NEW not in str(entry) and PASSPHRASE not in str(entry)
+        assert store.meta("passphrase_changed_at")
     os.environ["CUSTINFO_PASSPHRASE"] = NEW
     assert "张伟" in cli.ok("show", "1")
     old = secret_file(tmp_path / "old.txt", PASSPHRASE)

@@ -81,19 +81,24 @@ def change_passphrase(path: Path, old_key: bytes, new_key: bytes) -> Rekeyed:
             _checkpoint(db.conn)
     finally:
         db.close()
+    from custinfo.store.db import utc_now
+    from custinfo.store.repo import Store
+
     check = open_database(path, new_key, migrate=False)
     try:
         with translate_errors():
             bad = check.conn.execute("PRAGMA cipher_integrity_check").fetchall()
             quick = check.conn.execute("PRAGMA quick_check").fetchall()
             after = _counts(check.conn)
+        if bad or quick != [("ok",)] or after != before:
+            raise IntegrityCheckError(
+                _(
+                    "the passphrase was changed but the check of {path} failed; the new "
+                    "passphrase is in effect: run 'custinfo check'"
+                ).format(path=path)
+            )
+        with Store(check).write("passwd") as w:  # one audit entry; no value, no passphrase
+            w.set_meta("passphrase_changed_at", utc_now())
     finally:
         check.close()
-    if bad or quick != [("ok",)] or after != before:
-        raise IntegrityCheckError(
-            _(
-                "the passphrase was changed but the check of {path} failed; the new passphrase "
-                "is in effect: run 'custinfo check'"
-            ).format(path=path)
-        )
     return Rekeyed(path, len(after), sum(after.values()))
