@@ -65,11 +65,26 @@ def test_file_first_line_only(tmp_path: Path) -> None:
     assert pp.read_passphrase_file(private_file(tmp_path / "q", "no newline")) == "no newline"
 
 
-@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644, 0o610])
-def test_file_readable_by_others_is_refused(tmp_path: Path, mode: int) -> None:
+@pytest.mark.parametrize(
+    ("mode", "bits"),
+    [
+        (0o640, "group can read"),
+        (0o604, "others can read"),
+        (0o660, "group can read/write"),
+        (0o644, "group can read; others can read"),
+        (0o610, "group can execute"),
+        (0o602, "others can write"),
+    ],
+)
+def test_file_open_to_others_is_refused_naming_the_bits(
+    tmp_path: Path, mode: int, bits: str
+) -> None:
     path = private_file(tmp_path / "p", "secret\n", mode)
-    with pytest.raises(PassphraseError, match=f"readable by others; run: chmod 600 {path}"):
+    with pytest.raises(PassphraseError) as caught:
         pp.read_passphrase_file(path)
+    assert str(caught.value) == (
+        f"passphrase file {path} has mode {mode:04o} ({bits}); run: chmod 600 {path}"
+    )
 
 
 def test_file_not_owned_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,7 +187,8 @@ def test_cli_refuses_an_open_passphrase_file(cli: CliRunner, tmp_path: Path) -> 
     result = cli("show", "1", "--passphrase-file", str(loose))
     assert result.code == 12
     assert result.stderr == (
-        f"custinfo: error: passphrase file {loose} is readable by others; run: chmod 600 {loose}\n"
+        f"custinfo: error: passphrase file {loose} has mode 0644 (group can read; others can "
+        f"read); run: chmod 600 {loose}\n"
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from custinfo.errors import ValidationError
 from custinfo.models import CustomerInput, Email, Phone
-from custinfo.text import fold, normalize_multiline, normalize_text
+from custinfo.text import fold, has_visible, normalize_multiline, normalize_text
 
 _EXTENSION_WORDS = re.compile(r"\s*(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,7})\s*$", re.I)
 _TAG_FORBIDDEN = re.compile(r"[,\x00-\x1f\x7f-\x9f]")
@@ -45,7 +45,7 @@ def normalize_phone(raw: str, region: str) -> Phone:
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
-        raise ValidationError(f"phone {raw!r}: {_parse_reason(exc)}", "phone") from None
+        raise ValidationError(f"phone {shown(raw)}: {_parse_reason(exc)}", "phone") from None
     if not phonenumbers.is_valid_number(number):
         reason = phonenumbers.is_possible_number_with_reason(number)
         why = {
@@ -59,7 +59,7 @@ def normalize_phone(raw: str, region: str) -> Phone:
             where = phonenumbers.region_code_for_country_code(number.country_code)
         if not where or where == phonenumbers.UNKNOWN_REGION:
             where = region
-        raise ValidationError(f"phone {raw!r}: {why} for region {where}", "phone")
+        raise ValidationError(f"phone {shown(raw)}: {why} for region {where}", "phone")
     ext = ext or number.extension or None
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ext)
 
@@ -93,7 +93,7 @@ def normalize_email(raw: str) -> Email:
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError(f"email {raw!r}: {exc}", "email") from None
+        raise ValidationError(f"email {shown(raw)}: {exc}", "email") from None
     return Email(result.normalized, email_key(result.normalized))
 
 
@@ -106,6 +106,7 @@ def normalize_name(raw: str) -> str:
     name = normalize_text(raw)
     if not name:
         raise ValidationError("name must not be empty", "name")
+    _check_visible(name, "name")
     _check_length(name, "name")
     return name
 
@@ -115,8 +116,24 @@ def normalize_optional(raw: str | None, field: str, multiline: bool = False) -> 
     if raw is None:
         return None
     value = normalize_multiline(raw) if multiline else normalize_text(raw)
+    if value:
+        _check_visible(value, field)
     _check_length(value, field)
     return value or None
+
+
+def _check_visible(value: str, field: str) -> None:
+    """Text must show at least one character (not only zero-width or blank ones)."""
+    first = value[0]  # a Latin letter or digit, or a CJK ideograph: seen (the usual case)
+    if "0" <= first <= "z" or "\u4e00" <= first <= "\u9fff":
+        return
+    if not has_visible(value):
+        raise ValidationError(f"{field} {shown(value)}: has no visible character", field)
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """`value` quoted for a message, cut at `limit` characters."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
 def normalize_birthday(raw: str | None) -> str | None:
@@ -130,20 +147,23 @@ def normalize_birthday(raw: str | None) -> str | None:
         day = _dt.date.fromisoformat(text)
     except ValueError:
         raise ValidationError(
-            f"birthday {raw!r}: expected a date as YYYY-MM-DD", "birthday"
+            f"birthday {shown(raw)}: expected a date as YYYY-MM-DD", "birthday"
         ) from None
     if day > _dt.date.today():
-        raise ValidationError(f"birthday {raw!r}: is in the future", "birthday")
+        raise ValidationError(f"birthday {shown(raw)}: is in the future", "birthday")
     return text
 
 
 def normalize_tag(raw: str) -> str:
     """Tags: any Unicode text without commas or control characters; case kept as given."""
     if _TAG_FORBIDDEN.search(raw):
-        raise ValidationError(f"tag {raw!r}: must not contain commas or control characters", "tag")
+        raise ValidationError(
+            f"tag {shown(raw)}: must not contain commas or control characters", "tag"
+        )
     tag = normalize_text(raw)
     if not tag:
         raise ValidationError("tag must not be empty", "tag")
+    _check_visible(tag, "tag")
     if len(tag) > 100:
         raise ValidationError(f"tag {tag[:20]!r}…: longer than 100 characters", "tag")
     return tag
@@ -158,6 +178,7 @@ def normalize_note(raw: str) -> str:
     note = normalize_multiline(raw)
     if not note:
         raise ValidationError("note must not be empty", "note")
+    _check_visible(note, "note")
     _check_length(note, "note")
     return note
 

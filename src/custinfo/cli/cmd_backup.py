@@ -138,13 +138,20 @@ def verify(
 def restore(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="The backup to restore.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    ignore_damaged_journal: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-damaged-journal",
+            help="Restore even if the purge journal cannot be read in full (audited).",
+        ),
+    ] = False,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
     """Replace the database with a verified backup, then re-apply later purges.
 
-    The current database is kept as <db>.pre-restore-<UTC>. Stop other custinfo processes
-    (and cron jobs) first.
+    The current database is kept as <db>.pre-restore-<UTC>. Refused (exit 11) while another
+    process has the database open; refused (exit 13) if the purge journal is damaged.
     """
     from custinfo import backup
     from custinfo.cli.output import Output
@@ -160,8 +167,17 @@ def restore(
         what="restore",
     )
     key = context.passphrase_key(passphrase_file)
-    result = backup.restore(path, file, key)
+    result = backup.restore(path, file, key, ignore_damaged_journal=ignore_damaged_journal)
     out = Output()
+    if result.journal_from:
+        out.warn(f"the purge journal was missing: used its copy {result.journal_from}")
+    for problem in result.ignored:
+        out.warn(f"purge journal damage ignored: {problem}")
+    if result.torn:
+        out.warn(
+            f"the purge journal's {result.torn}: a purge interrupted then did not happen; "
+            "run it again if those people are back"
+        )
     if result.pre_restore:
         out.info(f"previous database kept as {result.pre_restore}")
     if result.reapplied:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context, filters
+from custinfo.cli import context, filters, options
 
 app = typer.Typer()
 
@@ -37,7 +37,9 @@ def export(
     ] = False,
     customer_id: Annotated[
         list[int] | None,
-        typer.Option("--id", help="Export only this customer (repeatable)."),
+        typer.Option(
+            "--id", help="Export only this customer (repeatable).", parser=options.customer_id
+        ),
     ] = None,
     phone: filters.PhoneFilter = None,
     email: filters.EmailFilter = None,
@@ -74,6 +76,10 @@ def export(
     filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
     if customer_id and filtered:
         raise UsageError("--id selects customers itself: use it without find filters")
+    if output is not None:
+        from custinfo.files import guard
+
+        guard(output, context.db_path(db))  # before the key is derived: fail fast
     store = context.open_store(db, passphrase_file)
     ids: list[int] | None = list(customer_id) if customer_id else None
     if ids is not None and (missing := store.missing_ids(ids)):
@@ -82,7 +88,7 @@ def export(
         from custinfo import search
 
         ids = search.find_ids(store, q, context.region(store, region))
-    with output_text(output, force=force) as out:
+    with output_text(output, force=force, db_path=context.db_path(db)) as out:
         count = run_export(store, out, format.value, ids=ids, excel=excel)
     if output is not None:
         Output().info(f"exported {count} customers to {output}")

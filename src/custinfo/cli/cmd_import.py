@@ -36,7 +36,12 @@ def import_(
         typer.Option("--format", "-f", help="Input format (default: detected)."),
     ] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="Input encoding, e.g. gbk (default: detected).")
+        str | None,
+        typer.Option(
+            metavar="ENC[:ERRORS]",
+            help="Input encoding, e.g. gbk (default: detected); gbk:replace also replaces "
+            "bytes that do not decode (ERRORS: strict, replace, ignore, backslashreplace).",
+        ),
     ] = None,
     map_: Annotated[
         list[str] | None,
@@ -68,16 +73,21 @@ def import_(
 
     All-or-nothing unless --rejects: any invalid row means nothing is imported (exit 2).
     """
+    import os
     import sys
 
     from custinfo.cli.output import Output
-    from custinfo.errors import UsageError, ValidationError
+    from custinfo.errors import ValidationError
     from custinfo.importer import ImportOptions, RejectsWriter, run_import
+    from custinfo.importer.source import open_input
 
     out = Output()
     path = None if file == "-" else Path(file)
-    if path is not None and not path.is_file():
-        raise UsageError(f"no such file: {path}")
+    opened = open_input(path) if path is not None else None  # a regular file, or exit 2
+    if rejects is not None:
+        from custinfo.files import guard
+
+        guard(rejects, context.db_path(db))  # before the key is derived: fail fast
     store = context.open_store(db, passphrase_file)
     options = ImportOptions(
         fmt=format.value if format else None,
@@ -90,22 +100,22 @@ def import_(
         allow_suppressed=allow_suppressed,
     )
     if rejects is not None and not dry_run:
-        options.rejects = RejectsWriter(rejects, force=force)
+        options.rejects = RejectsWriter(rejects, force=force, db_path=context.db_path(db))
     elif rejects is not None:
         options.rejects = _DryRejects()
-    total = path.stat().st_size if path is not None else None
+    total = os.fstat(opened.fileno()).st_size if opened is not None else None
     summary = None
     try:
         with _progress(out, total) as progress:
-            if path is not None:
-                with path.open("rb") as stream:
+            if opened is not None:
+                with opened as stream:
                     summary = run_import(store, stream, options, warn=out.warn, progress=progress)
             else:
                 stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else _encoded(sys.stdin)
                 summary = run_import(store, stream, options, warn=out.warn, progress=progress)
     finally:
         if isinstance(options.rejects, RejectsWriter):
-            options.rejects.close(keep=summary is not None and summary.committed)
+            _close_rejects(options.rejects, summary is not None and summary.committed)
     for line, column, reason in summary.problems:
         out.info(f"custinfo: line {line}, column {column!r}: {reason}")
     if summary.rejected > len({p[0] for p in summary.problems}):
@@ -118,6 +128,21 @@ def import_(
         )
     if isinstance(options.rejects, RejectsWriter) and options.rejects.count:
         out.info(f"{options.rejects.count} rejected rows written to {rejects}")
+
+
+def _close_rejects(rejects: Any, committed: bool) -> None:
+    """Publish the rejects file; if that fails after the import committed, say so."""
+    from custinfo.errors import CustinfoError
+
+    try:
+        rejects.close(keep=committed)
+    except OSError as exc:
+        if not committed:
+            raise
+        raise CustinfoError(
+            f"the valid rows were imported, but writing the rejects file {rejects.path} failed "
+            f"({exc.strerror}); no partial file was left"
+        ) from None
 
 
 class _DryRejects:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
-import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -248,15 +246,19 @@ def weak_message(length: int) -> str:
 
 
 @contextlib.contextmanager
-def output_text(path: Path | None, *, force: bool = False) -> Iterator[TextIO]:
-    """UTF-8 text to FILE (created 0600; refuses to overwrite unless `force`) or stdout.
+def output_text(
+    path: Path | None, *, force: bool = False, db_path: Path | None = None
+) -> Iterator[TextIO]:
+    """UTF-8 text to FILE (0600; refuses to overwrite unless `force`) or stdout.
 
-    Line endings are written exactly as given. A file left half-written by an error is
-    removed.
+    Line endings are written exactly as given. FILE is refused (exit 2) if it is one of
+    custinfo's own files for the database `db_path`, and appears only when complete
+    (`custinfo.files.AtomicOutput`): an error or Ctrl-C leaves no partial file.
     """
-    from custinfo.errors import UsageError
+    from custinfo import files
 
     if path is None or str(path) == "-":
+        files.guard_stream(sys.stdout, db_path)
         buffer = getattr(sys.stdout, "buffer", None)
         if buffer is None:  # an in-memory stream (tests)
             yield sys.stdout
@@ -270,21 +272,8 @@ def output_text(path: Path | None, *, force: bool = False) -> Iterator[TextIO]:
             with contextlib.suppress(ValueError, OSError):
                 wrapper.detach()
         return
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise UsageError(f"{path} already exists; use --force to overwrite it") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a directory") from None
-    if stat.S_ISREG(os.fstat(fd).st_mode):  # never chmod /dev/null or a terminal
-        os.fchmod(fd, 0o600)
-    handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    try:
+    files.guard(path, db_path)
+    with files.atomic_output(
+        path, force=force, encoding="utf-8", newline="", track=db_path
+    ) as handle:
         yield handle
-        handle.close()
-    except BaseException:
-        handle.close()
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise

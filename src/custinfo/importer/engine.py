@@ -11,6 +11,7 @@ through pipes, and back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -99,8 +100,9 @@ def run_import(
     cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
     store.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
-        with store.write("import") as w:
-            for pairs in validated(records, converter, options.workers):
+        chunks = validated(records, converter, options.workers)
+        with store.write("import") as w, closing(chunks):  # error, Ctrl-C: workers stop
+            for pairs in chunks:
                 summary.read += len(pairs)
                 loader.load_chunk(w, pairs)
                 if progress is not None:

@@ -18,7 +18,9 @@ from custinfo.errors import ValidationError
 from custinfo.export.tabular import parse_notes, split_values, unneutralize
 from custinfo.importer import fastpath
 from custinfo.importer.mapping import IGNORED, field_for
+from custinfo.importer.source import BadJson, LongNumber
 from custinfo.models import CustomerInput, Email, Phone
+from custinfo.validation import shown
 
 _MULTI_SPLIT = re.compile(r"\s*(?:[;；,，、|\n]|\s/\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -61,10 +63,13 @@ def normalize_timestamp(raw: str) -> str:
     try:
         moment = _dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"{raw!r}: expected an ISO 8601 time", "time") from None
+        raise ValidationError(f"{shown(raw)}: expected an ISO 8601 time", "time") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(_dt.UTC).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        try:
+            moment = moment.astimezone(_dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+            raise ValidationError(f"{shown(raw)}: out of range in UTC", "time") from None
+    return moment.isoformat(timespec="microseconds") + "Z"  # 4-digit years, unlike %Y
 
 
 class Converter:
@@ -97,7 +102,7 @@ class Converter:
             items = [(h, f, v) for h, f, v in zip(self.header, self.fields, record, strict=True)]
         elif isinstance(record, dict):
             items = [(k, self._field(k), v) for k, v in record.items()]
-        elif isinstance(record, str) and type(record) is not str:  # _BadJson
+        elif isinstance(record, BadJson):
             return Invalid(line, [("line", str(record))])
         else:
             return Invalid(line, [("line", "expected a JSON object")])
@@ -112,7 +117,7 @@ class Converter:
         notes: list[tuple[str | None, str]] = []
         extras: list[str] = []
         for column, name, value in items:
-            if value is None or value == "" or value == []:
+            if value is None or (type(value) in (str, list) and not value):
                 continue
             try:
                 if name is None:
@@ -122,11 +127,11 @@ class Converter:
                 elif name in IGNORED:
                     continue
                 elif name == "phone":
-                    for raw in _multi(value):
+                    for raw in _multi(value, name, numbers=True):
                         phone = fastpath.phone(raw, self.region)
                         phones.setdefault((phone.e164, phone.ext), phone)
                 elif name == "email":
-                    for raw in _multi(value):
+                    for raw in _multi(value, name):
                         email = fastpath.email(raw)
                         emails.setdefault(email.key, email)
                 elif name == "tags":
@@ -138,7 +143,7 @@ class Converter:
                         note = validation.normalize_note(text)
                         notes.append((normalize_timestamp(at) if at else None, note))
                 else:
-                    parts[name] = (column, _scalar(value))
+                    parts[name] = (column, _scalar(value, name))
             except ValidationError as exc:
                 problems.append((column, str(exc)))
         if extras:
@@ -174,7 +179,8 @@ class Converter:
         try:
             customer = CustomerInput(name=validation.normalize_name(name))
         except ValidationError as exc:
-            problems.append((column, str(exc)))
+            if all(where != column for where, _ in problems):  # not a JSON type error again
+                problems.append((column, str(exc)))
         for key in ("company", "address", "city", "birthday"):
             if key not in parts:
                 continue
@@ -206,30 +212,54 @@ class Converter:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return value if type(value) is str else json.dumps(value, ensure_ascii=False)
 
 
-def _scalar(value: Any) -> str:
-    if isinstance(value, str):
-        return value
+def kind(value: Any) -> str:
+    """What a JSON value is, for messages: "an object", "a number (NaN)", "true"…"""
+    if isinstance(value, dict):
+        return "an object"
     if isinstance(value, list):
-        return " ".join(map(str, value))
-    return str(value)
+        return "an array"
+    if isinstance(value, bool):
+        return f"a boolean ({json.dumps(value)})"
+    if isinstance(value, LongNumber):
+        return f"a number ({len(value)} digits)"
+    if isinstance(value, int | float):
+        return f"a number ({json.dumps(value)[:40]})"
+    return type(value).__name__
 
 
-def _multi(value: Any) -> list[str]:
+def _expect_text(value: Any, field: str, numbers: bool = False, what: str = "") -> str:
+    """A JSON value where text is expected: a string (or, for phones, a whole number of at
+    most 20 digits); anything else is a row error naming the field and the type."""
+    if type(value) is str:
+        return value
+    if numbers and type(value) is int and 0 <= value < 10**20:
+        return str(value)
+    raise ValidationError(f"{what}expected text, got {kind(value)}", field)
+
+
+def _scalar(value: Any, field: str) -> str:
+    return _expect_text(value, field)
+
+
+def _multi(value: Any, field: str, numbers: bool = False) -> list[str]:
     """Phones or emails from a cell ("a; b", "a, b", one per line) or a JSON list."""
     if isinstance(value, list):
-        return [str(v) for v in value if v is not None and str(v).strip()]
-    return [v for v in _MULTI_SPLIT.split(str(value)) if v.strip()]
+        texts = [_expect_text(v, field, numbers) for v in value if v is not None]
+        return [text for text in texts if text.strip()]
+    text = _expect_text(value, field, numbers)
+    return [v for v in _MULTI_SPLIT.split(text) if v.strip()]
 
 
 def _tags(value: Any) -> list[str]:
     """Tags from custinfo's escaped ";" list, or separated by commas (tags have none)."""
     if isinstance(value, list):
-        return [str(v) for v in value if str(v).strip()]
+        texts = [_expect_text(v, "tags") for v in value if v is not None]
+        return [text for text in texts if text.strip()]
     out: list[str] = []
-    for part in split_values(str(value)):
+    for part in split_values(_expect_text(value, "tags")):
         out.extend(p for p in part.split(",") if p.strip())
     return out
 
@@ -240,9 +270,14 @@ def _notes(value: Any) -> list[tuple[str | None, str]]:
         out: list[tuple[str | None, str]] = []
         for item in value:
             if isinstance(item, dict):
-                out.append((item.get("at") or None, str(item.get("text") or "")))
+                at, text = item.get("at"), item.get("text")
+                if at is not None:
+                    at = _expect_text(at, "notes", what='a note\'s "at": ')
+                if text is not None:
+                    text = _expect_text(text, "notes", what='a note\'s "text": ')
+                out.append((at or None, text or ""))
             elif item is not None:
-                out.append((None, str(item)))
+                out.append((None, _expect_text(item, "notes")))
         return [(at, text) for at, text in out if text.strip()]
-    text = _scalar(value)
+    text = _scalar(value, "notes")
     return parse_notes(text) or [(None, text)]

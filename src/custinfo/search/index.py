@@ -1,4 +1,5 @@
-"""The search index: derived tables kept in step with customers (see `store/hooks.py`).
+"""The search index: derived tables kept in step with customers by the write gate
+(`store.derived`; `SearchIndex` below).
 
 - `search_docs`: per customer, the case-folded text of name, company, city and "other"
   (address and notes). Used to verify candidate matches and to rank them.
@@ -104,7 +105,7 @@ def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
     )
 
 
-# -- hooks --------------------------------------------------------------------------------
+# -- derived-data events ----------------------------------------------------------------
 def changed(conn: Any, ids: Sequence[int]) -> None:
     """Customers were added or changed: re-index them (inside the caller's transaction)."""
     for chunk in _chunks(ids):

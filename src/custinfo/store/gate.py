@@ -311,9 +311,11 @@ class Write:
         self._forced = True
 
     # -- settings ---------------------------------------------------------------------------
-    def set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, key: str, value: str, *, audited: bool = True) -> None:
+        """Change a database setting; `audited=False` for bookkeeping that the caller's own
+        audit entry already covers."""
         self.store.db.set_meta(key, value)
-        self._forced = True
+        self._forced = self._forced or audited
 
     # -- exit -------------------------------------------------------------------------------
     def finish(self) -> None:
