@@ -247,7 +247,7 @@ def test_progress_bar_only_on_a_terminal() -> None:
     with _progress(term, 100) as update:
         update(10, 50)
         update(20, 100)
-    assert "importing" in term.stderr.getvalue()
+    assert "rows/s" in term.stderr.getvalue()  # rows, rate and ETA (cmd_import.progress_line)
 
 
 def test_real_process_stdin_gbk_round_trip(tmp_path: Path) -> None:
