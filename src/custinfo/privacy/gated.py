@@ -111,7 +111,8 @@ def filter_hmac(conn: Any, filters: dict[str, Any]) -> str:
 
 def export_for(
     store: Any, out: TextIO, fmt: str, *, ids: list[int] | None, purpose: str,
-    channel: str | None = None, excel: bool = False, filters: dict[str, Any] | None = None,
+    channel: str | None = None, excel: bool = False, vcard_version: str = "3.0",
+    filters: dict[str, Any] | None = None,
 ) -> GateResult:  # fmt: skip
     """Export the customers among `ids` (None: everyone) that may be contacted for
     `purpose`, and record the audit entry (see the module docstring)."""
@@ -126,7 +127,9 @@ def export_for(
     hashing = _Hashing(out)
     complete = False
     try:
-        result.exported = export(store, hashing, fmt, ids=allowed, excel=excel)
+        result.exported = export(
+            store, hashing, fmt, ids=allowed, excel=excel, vcard_version=vcard_version
+        )
         complete = True
     finally:
         result.sha256 = hashing.digest.hexdigest()

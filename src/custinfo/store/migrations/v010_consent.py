@@ -1,4 +1,4 @@
-"""v6: consent per purpose, opt-outs by contact, and audit links readable per entry.
+"""v10: consent per purpose, opt-outs by contact, and audit links readable per entry.
 
 - `purposes`: what personal data is processed for (not customer data): a key, a label,
   the lawful basis and an optional retention rule (duration and what it counts from).
