@@ -233,13 +233,25 @@ def test_consent_import_is_all_or_nothing_and_applies_in_time_order(cli, shop) -
     )  # no phone or email column
 
 
-def test_journal_entries_of_opt_outs_are_told_apart_from_purges() -> None:
-    from custinfo.privacy.optout_journal import is_optout_entry
+def test_opt_out_journal_entries_are_checked_typed_and_told_apart_from_purges(tmp_path) -> None:
+    """Journal format 2 carries the `optout` type and its six-part rows under its MAC; a
+    purge line keeps its own shape; an altered or unkeyed opt-out line is never applied."""
+    from custinfo.privacy import journal
+    from custinfo.privacy.optout_journal import _rows, is_optout_entry
 
-    row = ["00" * 32, "phone", "sms-marketing", "any", "withdrawn", "2024-01-01T00:00:00.000000Z"]
-    assert is_optout_entry({"type": "optout", "uid": "a", "hmacs": [row]})
-    # a journal format that keeps only its own keys: still recognised by its shape
-    assert is_optout_entry({"uid": "a", "reason": "optout", "ids": [], "hmacs": [row]})
-    # a purge whose owner typed the reason "optout" is still a purge
-    purge = {"uid": "b", "reason": "optout", "ids": [7], "hmacs": [["00" * 32, "phone"]]}
-    assert not is_optout_entry(purge)
+    path, key = tmp_path / "j", b"k" * 32
+    row = ["ab" * 32, "phone", "sms-marketing", "any", "withdrawn", "2024-01-01T00:00:00.000000Z"]
+    journal.append_journal(path, {"uid": "p1", "at": "t", "db_uid": "D", "reason": "optout",
+                                  "ids": [7], "hmacs": [["00" * 32, "phone"], row]}, key)  # fmt: skip
+    journal.append_journal(path, {"type": "optout", "uid": "o1", "at": "t", "db_uid": "D",
+                                  "reason": "optout", "ids": [], "hmacs": [row]}, key)  # fmt: skip
+    read = journal.read_journal(path, {"D": key})
+    assert not read.problems({"p1", "o1"}, have_key=True)
+    purge, optout = read.entries
+    assert not is_optout_entry(purge) and purge["hmacs"] == [["00" * 32, "phone"]]
+    assert is_optout_entry(optout) and optout["checked"] == "mac" and optout["hmacs"] == [row]
+    assert _rows(optout) == [(bytes.fromhex(row[0]), *row[1:])]
+    assert journal.read_journal(path).entries[1]["checked"] == "none"  # no key: not applied
+    first, second = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(first + second.replace(b'"withdrawn"', b'"given"'))
+    assert [e["uid"] for e in journal.read_journal(path, {"D": key}).entries] == ["p1"]
