@@ -1,9 +1,9 @@
 """Benchmark consent: `python -m bench.consent --n 1000000`.
 
 Builds (once, cached in bench/out/consent-N.db) an encrypted database of N synthetic
-customers (`custinfo import --on-duplicate add` of the seed-4 CSV of bench.importexport),
-spreads their last activity over 2019-2026, tags a random tenth "bench10pct", declares 2
-purposes and writes 3 consent entries per customer (3N in all) and N/20 opt-outs (a fifth
+customers (`custinfo.demo.synth`, through the import's insert path as bench.dedupe), each
+created and last active at one moment of 2019-2026, a random tenth tagged "bench10pct";
+declares 2 purposes and writes 3 consent entries per customer (3N in all) and N/20 opt-outs (a fifth
 of them phones customers hold, whose ledgers end in the opt-out's `withdrawn` entry, as the
 write gate keeps them; the rest contacts nobody holds). Fixed seed. Then measures in one
 run, as real processes (`custinfo ... > /dev/null`):
@@ -20,7 +20,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -40,48 +39,66 @@ def _stamp(rng: random.Random, start: int = 2019, end: int = 2026) -> str:
 
 
 def build(path: Path, n: int) -> None:
-    from bench.importexport import write_csv
     from custinfo.store import Store
 
     tmp = path.with_suffix(".building")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-    Store.create(tmp, PASSPHRASE.encode(), region="CN").close()
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="bench-consent-") as work:
-        source = Path(work) / "customers.csv"
-        write_csv(source, n)
-        subprocess.run(
-            [sys.executable, "-m", "custinfo", "import", str(source), "--on-duplicate", "add",
-             "--rejects", str(Path(work) / "rejects.csv")],
-            env=_env(tmp), check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-    print(f"  imported ({time.perf_counter() - started:.0f} s)", flush=True)
-    with Store.open(tmp, PASSPHRASE.encode()) as store:
+    with Store.create(tmp, PASSPHRASE.encode(), region="CN") as store:
+        _load(store, n)
+        print(f"  {n:,} customers loaded ({time.perf_counter() - started:.0f} s)", flush=True)
         _populate(store)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     print(f"  built ({time.perf_counter() - started:.0f} s)", flush=True)
     os.replace(tmp, path)
 
 
-def _populate(store) -> None:  # type: ignore[no-untyped-def]
-    """Tag, purposes, 3 entries per customer, N/20 opt-outs (raw SQL: bench data only)."""
-    from custinfo.privacy import consent, suppression
+def _load(store, n: int) -> None:  # type: ignore[no-untyped-def]
+    """N synthetic customers through the import's insert path (`insert_bulk` + derived
+    data, 20,000 per transaction, as bench.dedupe), each created and last active at one
+    moment of 2019-2026 (its note too), a tenth tagged TAG."""
+    from custinfo import validation
+    from custinfo.demo.synth import generate, to_fields
+    from custinfo.errors import ValidationError
+    from custinfo.store import derived
+    from custinfo.store.bulk import BulkCustomer
 
     rng = random.Random(SEED)
+    tag_ids: dict[str, int] = {}
+    rows: list[BulkCustomer] = []
+
+    def flush() -> None:
+        with store.write("bench") as w:
+            data = [derived.derive(r) for r in rows]
+            w.insert_bulk(rows, source="bench", tag_ids=tag_ids, derived_data=data)
+        rows.clear()
+
+    for rec in generate(n, seed=SEED, dup_share=0.0, namesake_share=0.02, sparse_share=0.05):
+        try:
+            c = validation.customer_input(region="CN", **to_fields(rec))
+        except ValidationError:
+            continue
+        at = _stamp(rng)
+        rows.append(BulkCustomer(
+            c.name, c.company, c.address, c.city, c.birthday, at, at,
+            tuple((p.e164, p.ext or "") for p in c.phones),
+            tuple((e.address, e.key) for e in c.emails),
+            (TAG,) if rng.random() < 0.1 else (), tuple((at, text) for text in c.notes),
+        ))  # fmt: skip
+        if len(rows) >= 20_000:
+            flush()
+    if rows:
+        flush()
+
+
+def _populate(store) -> None:  # type: ignore[no-untyped-def]
+    """Purposes, 3 entries per customer, N/20 opt-outs (raw SQL: bench data only)."""
+    from custinfo.privacy import consent, suppression
+
+    rng = random.Random(SEED + 1)
     conn = store.conn
     ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
-    tagged = [cid for cid in ids if rng.random() < 0.1]
-    with store.write("bench") as w:
-        for start in range(0, len(tagged), 100_000):
-            w.tag(TAG, tagged[start : start + 100_000])
-    with store.db.transaction():  # last activity spread over 2019-2026 (import sets "now")
-        conn.executemany(
-            "UPDATE customers SET created_at = ?, updated_at = ? WHERE id = ?",
-            ((at, at, cid) for cid in ids for at in [_stamp(rng)]),
-        )
-        conn.execute("UPDATE notes SET at = (SELECT updated_at FROM customers c "
-                     "WHERE c.id = notes.customer_id)")  # fmt: skip
     consent.add_purpose(store, "sms-marketing", label="短信营销", basis="consent",
                         retention="2y", retention_from="withdrawal")  # fmt: skip
     consent.add_purpose(store, "newsletter", label="会员通讯", basis="consent",
@@ -91,38 +108,42 @@ def _populate(store) -> None:  # type: ignore[no-untyped-def]
     for cid, e164 in conn.execute("SELECT customer_id, min(e164) FROM phones GROUP BY customer_id"):
         if cid % 100 == 0:
             held[cid] = e164
-    rows, optouts = [], []
-    for cid in ids:
-        given = _stamp(rng, 2019, 2024)
-        rows.append((cid, "sms-marketing", "any", "given", given, "门店纸质表", "manual"))
-        rows.append((cid, "newsletter", "any", "given", _stamp(rng), "web", "manual"))
-        later = _stamp(rng, int(given[:4]) + 1, 2027)
-        if cid in held:
-            rows.append((cid, "sms-marketing", "any", "withdrawn", later, "opt-out", "opt-out"))
-        elif cid % 10 == 3:
-            rows.append((cid, "sms-marketing", "any", "withdrawn", later, "shop", "manual"))
-        elif cid % 10 == 7:
-            rows.append((cid, "sms-marketing", "sms", "withdrawn", later, "sms TD", "manual"))
-        else:
-            rows.append((cid, "newsletter", "any", "withdrawn", later, "web", "manual"))
-    for e164 in held.values():
-        optouts.append((suppression.digest(hkey, "phone", e164), "phone"))
+    optouts = [(suppression.digest(hkey, "phone", e164), "phone") for e164 in held.values()]
     while len(optouts) < len(ids) // 20:
         number = f"+86139{rng.randrange(10**8):08d}"
         optouts.append((suppression.digest(hkey, "phone", number), "phone"))
+    entries = 0
+    for start in range(0, len(ids), 100_000):
+        rows = []
+        for cid in ids[start : start + 100_000]:
+            given = _stamp(rng, 2019, 2024)
+            rows.append((cid, "sms-marketing", "any", "given", given, "门店纸质表", "manual"))
+            rows.append((cid, "newsletter", "any", "given", _stamp(rng), "web", "manual"))
+            later = _stamp(rng, int(given[:4]) + 1, 2027)
+            if cid in held:
+                rows.append((cid, "sms-marketing", "any", "withdrawn", later, "opt-out",
+                             "opt-out"))  # fmt: skip
+            elif cid % 10 == 3:
+                rows.append((cid, "sms-marketing", "any", "withdrawn", later, "shop", "manual"))
+            elif cid % 10 == 7:
+                rows.append((cid, "sms-marketing", "sms", "withdrawn", later, "sms TD", "manual"))
+            else:
+                rows.append((cid, "newsletter", "any", "withdrawn", later, "web", "manual"))
+        with store.db.transaction():
+            conn.executemany(
+                "INSERT INTO consents(customer_id, purpose, channel, state, at, method, source, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, '2026-01-01T00:00:00.000000Z')",
+                rows,
+            )
+        entries += len(rows)
     with store.db.transaction():
-        conn.executemany(
-            "INSERT INTO consents(customer_id, purpose, channel, state, at, method, source, "
-            "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, '2026-01-01T00:00:00.000000Z')",
-            rows,
-        )
         conn.executemany(
             "INSERT OR IGNORE INTO optouts(hmac, kind, purpose, channel, state, at, batch) "
             "VALUES (?, ?, 'sms-marketing', 'any', 'withdrawn', '2025-01-01T00:00:00.000000Z', "
             "'bench')",
             optouts,
         )
-    print(f"  {len(rows):,} consent entries, {len(optouts):,} opt-outs", flush=True)
+    print(f"  {entries:,} consent entries, {len(optouts):,} opt-outs", flush=True)
 
 
 def _timed(db: Path, args: list[str], *, lines: bool = False) -> tuple[float, str]:

@@ -23,15 +23,18 @@ def _sql(db: Path, sql: str, params=()) -> list[tuple]:
 
 
 _SHOP_IDS: dict[str, int] = {}
+_BUILT: list[Path] = []  # the template, built once per test process (both modules share it)
 
 
 @pytest.fixture(scope="module", name="shop_template")
 def shop_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once: purposes sms-marketing (consent, 2y from withdrawal) and orders
+    """Built once per process: purposes sms-marketing (consent, 2y from withdrawal) and orders
     (contract), four customers: wang gave (any channel), li gave for sms, zhao gave and
     withdrew, none never did."""
     from tests.conftest import ENV_NAMES, CliRunner
 
+    if _BUILT:
+        return _BUILT[0]
     path = tmp_path_factory.mktemp("shop") / "shop.db"
     with pytest.MonkeyPatch.context() as mp:
         for name in ENV_NAMES:
@@ -59,6 +62,7 @@ def shop_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store.open(path, PASSPHRASE.encode()) as store:  # one self-contained file to copy
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         store.conn.execute("PRAGMA journal_mode = DELETE").fetchone()
+    _BUILT.append(path)
     return path
 
 

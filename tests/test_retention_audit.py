@@ -49,6 +49,7 @@ def test_gated_export_audits_purpose_counts_hash_and_no_filter_values(cli, shop)
     assert json.loads(gone) == []
 
 
+@pytest.mark.slow
 def test_legitimate_interest_leaves_out_only_objections(cli, shop, store_factory) -> None:
     cli.ok("purpose", "add", "newsletter", "--label", "会员通讯", "--basis", "legitimate-interest")
     cli.ok("consent", "withdraw", str(shop["li"]), "newsletter")
@@ -155,7 +156,7 @@ _ledger = st.lists(
 _FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=_FIXTURE_OK)
+@settings(max_examples=25, deadline=None, suppress_health_check=_FIXTURE_OK)
 @given(ps=_purposes, rows=_ledger, created=_DAY, updated=_DAY, note=st.none() | _DAY)
 def test_retention_sql_agrees_with_the_reference(retention_db, ps, rows, created, updated, note):
     """`retention.past_ids` (one SQL scan) == `retention.evaluate` (Python, per customer)."""
@@ -183,6 +184,7 @@ def test_retention_sql_agrees_with_the_reference(retention_db, ps, rows, created
 
 
 # -- the audit viewer -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_audit_lists_filters_and_formats(cli, shop) -> None:
     rows = "name,phone\n" + "".join(f"Bulk {i},1370000{i:04d}\n" for i in range(25))
     cli.ok("import", "-", input=rows)
@@ -223,3 +225,17 @@ def test_restore_reapplies_opt_outs_recorded_after_the_backup(cli, shop) -> None
     assert history[-1]["source"] == "opt-out"
     journal = Path(f"{cli.db}.purge-journal").read_text()
     assert "13800138000" not in journal and "gone@example.com" not in journal
+
+
+@pytest.mark.slow
+def test_restore_refuses_a_journal_that_lost_opt_outs_the_database_records(cli, shop) -> None:
+    """The databases' opt-out batches are cross-checked against the journal, like purges."""
+    from pathlib import Path
+
+    snap = Path(cli.ok("backup", "create").strip())
+    cli.ok("consent", "withdraw", "--phone", "13800138000", "sms-marketing")
+    journal = Path(f"{cli.db}.purge-journal")
+    journal.write_bytes(b"")  # the opt-out's line removed
+    refused = cli("backup", "restore", str(snap), "--yes")
+    assert refused.code == 13 and "cannot be read in full" in refused.stderr
+    assert _sql(cli.db, "SELECT count(*) FROM optouts") == [(1,)]  # nothing changed

@@ -187,9 +187,7 @@ def restore(
     if result.optouts:
         from custinfo.i18n import _
 
-        out.info(
-            _("re-applied {n} later opt-out(s) by phone or email").format(n=result.optouts)
-        )
+        out.info(_("re-applied {n} later opt-out(s) by phone or email").format(n=result.optouts))
     if result.foreign:
         out.warn(
             f"{result.foreign} purge(s) in the journal belong to another database and were "

@@ -53,33 +53,42 @@ def _run(
 ) -> None:  # fmt: skip
     from custinfo.cli.output import Output
     from custinfo.errors import UsageError
+    from custinfo.i18n import _
     from custinfo.privacy import consent
     from custinfo.privacy.dates import parse_when
 
     by_contact = phone is not None or email is not None
     if len(targets) != (1 if by_contact else 2):
         raise UsageError(
-            "give PURPOSE with --phone or --email" if by_contact else "give ID and PURPOSE"
+            _("give PURPOSE with --phone or --email") if by_contact else _("give ID and PURPOSE")
         )
     when = parse_when(at, "--at") if at else None
     store = context.open_store(db, passphrase_file)
-    verb = "given" if state == consent.GIVEN else "withdrawn"
     out = Output()
     if by_contact:
         result = consent.record_contact(
             store, targets[0], state, phone=phone, email=email,
             region=context.region(store, region), channel=channel, method=method, at=when,
         )  # fmt: skip
-        what = "opt-out" if state == consent.WITHDRAWN else "opt-in"
-        held = ", ".join(map(str, result.holders)) or "none"
-        out.info(f"{what} recorded for {consent.check_key(targets[0])}; customers: {held}")
+        held = ", ".join(map(str, result.holders)) or _("none")
+        line = (
+            _("opt-out recorded for {purpose}; customers: {ids}")
+            if state == consent.WITHDRAWN
+            else _("opt-in recorded for {purpose}; customers: {ids}")
+        )
+        out.info(line.format(purpose=consent.check_key(targets[0]), ids=held))
         return
     if not targets[0].isdigit():
-        raise UsageError(f"customer id {targets[0]!r} is not a number")
-    cid, _ = consent.record(
+        raise UsageError(_("customer id {value!r} is not a number").format(value=targets[0]))
+    cid, _entry = consent.record(
         store, int(targets[0]), targets[1], state, channel=channel, method=method, at=when
     )
-    out.info(f"consent {verb}: customer {cid}, {consent.check_key(targets[1])}")
+    line = (
+        _("consent given: customer {id}, {purpose}")
+        if state == consent.GIVEN
+        else _("consent withdrawn: customer {id}, {purpose}")
+    )
+    out.info(line.format(id=cid, purpose=consent.check_key(targets[1])))
 
 
 @app.command("give")
@@ -170,12 +179,13 @@ def import_(
 
     from custinfo.cli.output import Output
     from custinfo.errors import UsageError, ValidationError
+    from custinfo.i18n import _
     from custinfo.privacy.consent_import import run
 
     out = Output()
     path = None if file == "-" else Path(file)
     if path is not None and not path.is_file():
-        raise UsageError(f"no such file: {path}")
+        raise UsageError(_("no such file: {path}").format(path=path))
     store = context.open_store(db, passphrase_file)
     options = {
         "purpose": purpose, "channel": channel, "region": context.region(store, region),
@@ -191,7 +201,11 @@ def import_(
         stream = getattr(sys.stdin, "buffer", None) or io.BytesIO(sys.stdin.read().encode())
         summary = run(store, stream, **options)  # type: ignore[arg-type]
     for line, column, reason in summary.problems:
-        out.info(f"custinfo: line {line}, column {column!r}: {reason}")
+        out.info(
+            _("custinfo: line {line}, column {column!r}: {reason}").format(
+                line=line, column=column, reason=reason
+            )
+        )
     out.info(summary.line())
     if summary.rejected:
-        raise ValidationError(f"{summary.rejected} invalid rows; nothing imported")
+        raise ValidationError(_("{n} invalid rows; nothing imported").format(n=summary.rejected))

@@ -68,13 +68,12 @@ def export(
         typer.Option(
             "--for",
             metavar="PURPOSE",
-            help="Only people who may be contacted for PURPOSE (consent, no opt-out); "
-            "recorded in the audit log.",
+            help="Only people who may be contacted for PURPOSE (audited).",
         ),
     ] = None,
     channel: Annotated[
         str | None,
-        typer.Option(help="With --for: the channel (sms, email, phone, wechat, post, any)."),
+        typer.Option(help="With --for: sms|email|phone|wechat|post|any."),
     ] = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,

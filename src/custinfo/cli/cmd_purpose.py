@@ -77,4 +77,6 @@ def list_(
     ]
     shown = out.rows(COLUMNS, rows, out.choose(format), title="Purposes")
     if not shown and out.is_tty:
-        out.info("no purposes yet: add one with 'custinfo purpose add'")
+        from custinfo.i18n import _
+
+        out.info(_("no purposes yet: add one with 'custinfo purpose add'"))

@@ -27,6 +27,7 @@ def check(
 ) -> None:
     """Customers no purpose covers any more, with the rule whose period ended last."""
     from custinfo.cli.output import Output
+    from custinfo.i18n import _, plural
     from custinfo.privacy import retention
 
     store = context.open_store(db, passphrase_file)
@@ -37,7 +38,7 @@ def check(
     if due or fmt is not output.Format.table:
         out.rows(COLUMNS, rows, fmt, title="Past retention")
     if out.is_tty or not due:
-        out.info(f"{len(due)} {'customer' if len(due) == 1 else 'customers'} past retention")
+        out.info(_("{customers} past retention").format(customers=plural(len(due), "customer")))
 
 
 @app.command("apply")
@@ -53,6 +54,7 @@ def apply(
     summary line, for cron: `custinfo retention apply --yes`."""
     from custinfo.cli.output import Output
     from custinfo.cli.terminal import confirm
+    from custinfo.i18n import _, plural
     from custinfo.privacy import retention
 
     store = context.open_store(db, passphrase_file)
@@ -62,17 +64,20 @@ def apply(
     for d in due:
         per[d.purpose] = per.get(d.purpose, 0) + 1
     parts = ", ".join(f"{key} {n}" for key, n in sorted(per.items()))
-    noun = "customer" if len(due) == 1 else "customers"
+    counted = plural(len(due), "customer")
     if not due:
-        out.data("retention: nothing past retention")
+        out.data(_("retention: nothing past retention"))
         return
     if dry_run:
-        out.data(f"retention: would purge {len(due)} {noun} ({parts})")
+        out.data(_("retention: would purge {customers} ({parts})").format(
+            customers=counted, parts=parts))  # fmt: skip
         return
-    question = f"Erase {len(due)} {noun} past retention ({parts})?"
+    question = _("Erase {customers} past retention ({parts})?").format(
+        customers=counted, parts=parts
+    )
     confirm(question, yes=yes, what="retention apply")
     results = retention.apply(store, due)
     total = sum(r.customers for r in results.values())
     uids = ", ".join(r.uid for r in results.values() if r.uid)
-    noun = "customer" if total == 1 else "customers"
-    out.data(f"retention: purged {total} {noun} ({parts}); purge ids {uids}")
+    out.data(_("retention: purged {customers} ({parts}); purge ids {uids}").format(
+        customers=plural(total, "customer"), parts=parts, uids=uids))  # fmt: skip

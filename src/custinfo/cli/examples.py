@@ -37,6 +37,7 @@ EXAMPLES: dict[str, list[str]] = {
         "custinfo find --phone 8000 --city 上海  # last four digits, in Shanghai",
         "custinfo find --email @example.com --format json",
         "custinfo find --tag VIP --not-tag wholesale --sort updated --limit 20",
+        "custinfo find --consent sms-marketing:sms --tag VIP  # may get a marketing SMS",
     ],
     "tag": [
         "custinfo find --city 上海 --format ids | custinfo tag add shanghai",
@@ -54,6 +55,7 @@ EXAMPLES: dict[str, list[str]] = {
         "custinfo export -o customers.csv",
         "custinfo export --tag VIP --format vcard -o vip.vcf",
         "custinfo export --city 上海 --excel -o shanghai.csv",
+        "custinfo export --tag VIP --for sms-marketing --channel sms -o sms-vip.csv",
     ],
     "dedupe": [
         "custinfo dedupe  # likely duplicates, with reasons",
@@ -89,6 +91,30 @@ EXAMPLES: dict[str, list[str]] = {
     "subject": [
         "custinfo subject 42",
         "custinfo subject 42 --format json > subject-42.json",
+    ],
+    "purpose": [
+        "custinfo purpose add sms-marketing --label 短信营销 --basis consent --retention 2y "
+        "--from withdrawal",
+        "custinfo purpose add orders --label 订单履行 --basis contract --retention 3y "
+        "--from last-contact",
+        "custinfo purpose list",
+    ],
+    "consent": [
+        'custinfo consent give 42 sms-marketing --channel sms --method "门店纸质表 #0457"',
+        "custinfo consent withdraw 42 sms-marketing",
+        'custinfo consent withdraw --phone "138 0013 8000" sms-marketing  # opt-out by contact',
+        "custinfo consent show 42",
+        "custinfo consent import replies.csv --purpose sms-marketing --dry-run",
+    ],
+    "retention": [
+        "custinfo retention check",
+        "custinfo retention apply --dry-run",
+        "custinfo retention apply --yes  # monthly, from cron",
+    ],
+    "audit": [
+        "custinfo audit --since 7d",
+        "custinfo audit --customer 42 --format json",
+        "custinfo audit exports --customer 42  # which exports contained customer 42",
     ],
     "demo": [
         "custinfo demo",

@@ -104,7 +104,7 @@ ConsentFilter = Annotated[
     list[str] | None,
     typer.Option(
         "--consent", metavar="PURPOSE[:CHANNEL]",
-        help="Consent given for the purpose (on that channel; else on every channel).",
+        help="Consent given (on CHANNEL; else on every channel).",
         rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
@@ -112,7 +112,7 @@ NoConsentFilter = Annotated[
     list[str] | None,
     typer.Option(
         "--no-consent", metavar="PURPOSE[:CHANNEL]",
-        help="No consent for the purpose (never given, or withdrawn).", rich_help_panel=_PANEL,
+        help="No consent (never given, or withdrawn).", rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
 SortOption = Annotated[

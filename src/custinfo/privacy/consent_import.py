@@ -49,13 +49,18 @@ class ConsentImport:
     problems: list[tuple[int, str, str]] = field(default_factory=list)
 
     def line(self) -> str:
+        from custinfo.i18n import _
+
         if self.rejected:
-            return f"read {self.read}, rejected {self.rejected}: nothing imported"
-        text = (
-            f"read {self.read}, given {self.given}, withdrawn {self.withdrawn}, rejected 0; "
-            f"{self.customers} customers updated, {self.unheld} contacts held by no customer"
-        )
-        return text + (" (dry run: nothing written)" if self.dry_run else "")
+            return _("read {read}, rejected {rejected}: nothing imported").format(
+                read=self.read, rejected=self.rejected
+            )
+        text = _(
+            "read {read}, given {given}, withdrawn {withdrawn}, rejected 0; "
+            "{customers} customers updated, {unheld} contacts held by no customer"
+        ).format(read=self.read, given=self.given, withdrawn=self.withdrawn,
+                 customers=self.customers, unheld=self.unheld)  # fmt: skip
+        return text + (_(" (dry run: nothing written)") if self.dry_run else "")
 
 
 def _columns(header: list[str]) -> dict[str, int]:

@@ -46,12 +46,14 @@ class GateResult:
     def line(self) -> str:
         """The stderr summary, e.g. `exported 83 customers for sms-marketing; left out 17
         without consent, 2 withdrawn, 1 opted out`."""
-        noun = "customer" if self.exported == 1 else "customers"
-        return (
-            f"exported {self.exported} {noun} for {self.purpose}; left out "
-            f"{self.without_consent} without consent, {self.withdrawn} withdrawn, "
-            f"{self.opted_out} opted out"
-        )
+        from custinfo.i18n import _, plural
+
+        return _(
+            "exported {customers} for {purpose}; left out {without} without consent, "
+            "{withdrawn} withdrawn, {opted_out} opted out"
+        ).format(customers=plural(self.exported, "customer"), purpose=self.purpose,
+                 without=self.without_consent, withdrawn=self.withdrawn,
+                 opted_out=self.opted_out)  # fmt: skip
 
 
 class _Hashing:

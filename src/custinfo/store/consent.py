@@ -230,6 +230,7 @@ def blocked_channels(conn: Connection, ids: Iterable[int]) -> dict[tuple[int, st
 def enforce(w: Write, ids: Iterable[int]) -> None:
     """Give every customer in `ids` that holds an opted-out contact the `withdrawn` entries
     its opt-outs require (source `opt-out`), and leave a notice for the owner."""
+    from custinfo.i18n import _
     from custinfo.privacy.consent import OPT_OUT, needed
 
     conn = w.conn
@@ -238,7 +239,7 @@ def enforce(w: Write, ids: Iterable[int]) -> None:
     blocks = blocked_channels(conn, ids)
     if not blocks:
         return
-    ledger = entries(conn, sorted({cid for cid, _ in blocks}))
+    ledger = entries(conn, sorted({cid for cid, _p in blocks}))
     now = w.now()
     added: list[tuple[int, str, str, str, str, str, str]] = []
     for (cid, p), channels in sorted(blocks.items()):
@@ -248,16 +249,19 @@ def enforce(w: Write, ids: Iterable[int]) -> None:
             added.append((cid, p, channel, "withdrawn", at, AUTO_METHOD, OPT_OUT))
     append(w, added)
     by_purpose: dict[str, dict[int, None]] = defaultdict(dict)
-    for cid, p, *_ in added:
+    for cid, p, *_rest in added:
         by_purpose[p][cid] = None
     for p, found in sorted(by_purpose.items()):
         cids = list(found)
         shown = ", ".join(map(str, cids[:10])) + (", …" if len(cids) > 10 else "")
-        noun = "customer holds" if len(cids) == 1 else "customers hold"
-        w.notices.append(
-            f"{len(cids)} {noun} a phone or email opted out of {p}: consent recorded as "
-            f"withdrawn (customer {shown})"
-        )
+        text = (
+            _("1 customer holds a phone or email opted out of {purpose}: consent recorded "
+              "as withdrawn (customer {ids})")
+            if len(cids) == 1
+            else _("{n} customers hold a phone or email opted out of {purpose}: consent "
+                   "recorded as withdrawn (customer {ids})")
+        )  # fmt: skip
+        w.notices.append(text.format(n=f"{len(cids):,}", purpose=p, ids=shown))
 
 
 def _chunks(ids: Iterable[int], size: int = _CHUNK) -> Iterable[list[int]]:
