@@ -68,7 +68,7 @@ def paths(tmp: Path) -> list[str]:
 def value_strategy(param: Any, tmp: Path) -> st.SearchStrategy[str]:
     """Values for one parameter, from its annotation and name."""
     annotation = param.type_descriptor.annotation
-    if typing.get_origin(annotation) is list:
+    if typing.get_origin(annotation) in (list, tuple):  # list[int], tuple[int, int]: an item
         annotation = typing.get_args(annotation)[0]
     name = param.name
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -109,7 +109,8 @@ def argv_for(draw: st.DrawFn, path: tuple[str, ...], command: Any, tmp: Path) ->
         if param.type_descriptor.annotation is bool:
             args.append(flag)
         else:
-            args += [flag, draw(value_strategy(param, tmp))]
+            values = value_strategy(param, tmp)  # nargs values (--explain ID1 ID2)
+            args += [flag, *(draw(values) for _ in range(max(param.nargs, 1)))]
     if draw(st.integers(0, 9)) == 0:  # a stray token somewhere
         stray = draw(st.sampled_from(["--nope", "-", "--", "-x", "--help", "extra", "-5"]))
         args.insert(draw(st.integers(len(path), len(args))), stray)
