@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from custinfo.privacy import consent as core
 from custinfo.privacy.consent import ANY, SPECIFIC, Entry
+from tests.budget import examples
 from tests.conftest import PASSPHRASE
 from tests.consent_shop import _sql, shop_fixture, shop_template_fixture  # noqa: F401
 
@@ -63,7 +64,9 @@ _entries = st.lists(
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(rows=_entries)
 def test_sql_twin_decides_like_python(ledger_db, rows) -> None:

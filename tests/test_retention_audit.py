@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from custinfo.privacy.consent import ANY, SPECIFIC, Purpose
+from tests.budget import examples
 from tests.conftest import PASSPHRASE
 from tests.consent_shop import _sql, shop_fixture, shop_template_fixture  # noqa: F401
 
@@ -156,7 +157,7 @@ _ledger = st.lists(
 _FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=_FIXTURE_OK)
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=_FIXTURE_OK)
 @given(ps=_purposes, rows=_ledger, created=_DAY, updated=_DAY, note=st.none() | _DAY)
 def test_retention_sql_agrees_with_the_reference(retention_db, ps, rows, created, updated, note):
     """`retention.past_ids` (one SQL scan) == `retention.evaluate` (Python, per customer)."""
