@@ -153,8 +153,10 @@ def _record(
     }  # fmt: skip
     if not complete:
         detail["incomplete"] = True  # the reader stopped early (a closed pipe) or an error
+    from custinfo.store.consent import absent
+
     with store.write("export") as w:
-        missing = set(store.missing_ids(ids))  # erased meanwhile: never linked
+        missing = absent(w.conn, ids)  # erased meanwhile: never linked
         w.name(i for i in ids if i not in missing)
         w.audit(detail=json.dumps(detail, ensure_ascii=False, separators=(",", ":")))
     result.audit_id = w.audit_id

@@ -119,6 +119,19 @@ def deciding(
         )
 
 
+def absent(conn: Connection, ids: Sequence[int]) -> set[int]:
+    """The ids that are not live customers (one statement: the gated export's check that
+    nobody it links was erased meanwhile, 100k ids in a few ms)."""
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT j.value FROM json_each(?) j WHERE NOT EXISTS "
+            "(SELECT 1 FROM customers c WHERE c.id = j.value)",
+            (json.dumps(list(ids)),),
+        )
+    }
+
+
 # -- the contact ledger (opt-outs) ------------------------------------------------------------
 def append_contacts(w: Write, batch: str, items: Iterable[tuple]) -> None:
     """Contact-ledger rows (hmac, kind, purpose, channel, state, at); never erased."""
