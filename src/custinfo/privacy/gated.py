@@ -120,7 +120,9 @@ def export_for(
     `purpose`, and record the audit entry (see the module docstring)."""
     from custinfo.export import export
     from custinfo.privacy.consent import check_channel
+    from custinfo.store.consent import data_version
 
+    version = data_version(store.conn)  # another connection's commit changes it
     p = get_purpose(store, purpose)
     channel = check_channel(channel) if channel else None
     channel = None if channel == "any" else channel
@@ -135,13 +137,13 @@ def export_for(
         complete = True
     finally:
         result.sha256 = hashing.digest.hexdigest()
-        _record(store, result, allowed, fmt, filters or {}, complete=complete)
+        _record(store, result, allowed, fmt, filters or {}, complete=complete, version=version)
     return result
 
 
 def _record(
     store: Any, result: GateResult, ids: list[int], fmt: str, filters: dict[str, Any],
-    *, complete: bool,
+    *, complete: bool, version: int | None = None,
 ) -> None:  # fmt: skip
     detail = {
         "purpose": result.purpose, "channel": result.channel, "basis": result.basis,
@@ -153,10 +155,12 @@ def _record(
     }  # fmt: skip
     if not complete:
         detail["incomplete"] = True  # the reader stopped early (a closed pipe) or an error
-    from custinfo.store.consent import absent
+    from custinfo.store.consent import absent, data_version
 
     with store.write("export") as w:
-        missing = absent(w.conn, ids)  # erased meanwhile: never linked
+        # Erased meanwhile (only if another process committed since): never linked.
+        changed = version is None or data_version(w.conn) != version
+        missing = absent(w.conn, ids) if changed else set()
         w.name(i for i in ids if i not in missing)
         w.audit(detail=json.dumps(detail, ensure_ascii=False, separators=(",", ":")))
     result.audit_id = w.audit_id

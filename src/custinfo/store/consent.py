@@ -119,6 +119,12 @@ def deciding(
         )
 
 
+def data_version(conn: Connection) -> int:
+    """SQLite's `data_version`: changes when another connection commits (the gated export
+    checks for erased customers only then)."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 def absent(conn: Connection, ids: Sequence[int]) -> set[int]:
     """The ids that are not live customers (one statement: the gated export's check that
     nobody it links was erased meanwhile, 100k ids in a few ms)."""
