@@ -42,9 +42,9 @@ class _Source:
     condition: str
     params: list[Any]
     kind: str = "in"  # in: `{id} IN (ids)`; flat: ids in index order; fts: the FTS index
-    #: For a range that may match many: the same ids in id order from an index walk
-    #: (`search.rank.dense` uses it when the range is dense).
-    walk: str = ""
+    #: For a range that may match many: (table, column, customer index) to walk it in id
+    #: order instead (`search.rank.dense`, when the range is dense).
+    walk: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -286,12 +286,8 @@ def _email_source(email: str) -> _Source:
     )
 
 
-def _walk(table: str, column: str, index: str) -> str:
-    """Customer ids with `column` in a range, in id order, from the table's customer index."""
-    return (
-        f"SELECT DISTINCT customer_id AS id FROM {table} INDEXED BY {index} "
-        f"WHERE {column} >= ? AND {column} < ? ORDER BY customer_id"
-    )
+def _walk(table: str, column: str, index: str) -> tuple[str, str, str]:
+    return (table, column, index)
 
 
 def _small_tag(conn: Connection, tag_id: int, limit: int = 5000) -> bool:
