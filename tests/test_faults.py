@@ -19,7 +19,7 @@ from custinfo import backup, dbfiles, files
 from tests.conftest import ENV_NAMES, PASSPHRASE
 
 KEY = PASSPHRASE.encode()
-BEFORE, AFTER = 50, 1200  # customers in the backup, then in the live database
+BEFORE, AFTER = 50, 400  # customers in the backup, then in the live database
 ERASED = 7  # purged after the backup
 
 
@@ -40,7 +40,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 for i in range(start, stop):
                     row = validation.customer_input(
                         region="CN", name=f"客户 {i}", phones=[f"139{i:08d}"],
-                        notes=[f"备注 {i} 长街 " * 12],
+                        notes=[f"备注 {i} 长街 " * 60],
                     )  # fmt: skip
                     ids.append(w.add_customer(row, source="test"))
             if stop == BEFORE:

@@ -1,5 +1,6 @@
-"""Fuzzing import input: CSV, TSV, JSON and NDJSON files built from random records (right
-and wrong types, Chinese, zero-width and control characters, huge numbers, NaN, nesting),
+"""Fuzzing import input: CSV, TSV, JSON, NDJSON, vCard and .xlsx files built from random
+records (right and wrong types, Chinese, zero-width and control characters, huge numbers,
+NaN, nesting),
 in several encodings, often damaged at the byte level, imported with random options.
 
 For every run: no traceback and no "internal error"; exit 0 or 2; under 30 s; when it
@@ -54,12 +55,70 @@ def _delimited(records: list[Record], delimiter: str) -> str:
     return out.getvalue()
 
 
-#: format name -> writer of records as that format's text.
+#: vCard properties a record's keys become (other keys: X- properties).
+_VCARD = {"name": "FN", "姓名": "FN", "phone": "TEL;TYPE=CELL", "手机": "TEL", "email": "EMAIL",
+          "邮箱": "EMAIL;TYPE=WORK", "company": "ORG", "address": "ADR", "city": "ADR",
+          "birthday": "BDAY", "tags": "CATEGORIES", "notes": "NOTE", "备注": "NOTE",
+          "first_name": "N", "last_name": "N", "created_at": "X-CUSTINFO-CREATED",
+          "updated_at": "X-CUSTINFO-UPDATED"}  # fmt: skip
+
+
+def _vcards(records: list[Record]) -> str:
+    """Cards with the records' values, escaped or raw (a raw `;`, `,` or line break is the
+    kind of damage real exports have), in 2.1, 3.0 or 4.0 by turns."""
+    out = []
+    for index, record in enumerate(records):
+        version = ("2.1", "3.0", "4.0")[index % 3]
+        lines = ["BEGIN:VCARD", f"VERSION:{version}"]
+        for key, value in record.items():
+            prop = _VCARD.get(key, "X-" + "".join(ch for ch in key.upper() if ch.isalnum()) or "X")
+            text = _cell(value)
+            if index % 2:
+                text = text.replace("\\", "\\\\").replace(",", "\\,").replace("\n", "\\n")
+            if prop == "ADR":
+                text = f";;{text};{text};;;"
+            lines.append(f"{prop}:{text}")
+        if index % 4 == 3:
+            lines.append("PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQ")
+        lines.append("END:VCARD")
+        out.append("\r\n".join(lines) + "\r\n")
+    return "".join(out)
+
+
+def _xlsx(records: list[Record]) -> bytes:
+    """An .xlsx workbook of the records (the CSV header and cells; numbers stay numbers)."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = Workbook()
+    sheet = book.active
+    header = list(dict.fromkeys(key for record in records for key in record)) or ["name"]
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", h) for h in header])
+    for record in records:
+        row = []
+        for key in header:
+            value = record.get(key)
+            number = type(value) in (int, float) and value == value and abs(value) < 1e15
+            if number:
+                row.append(value)
+            elif key in record:
+                row.append(ILLEGAL_CHARACTERS_RE.sub("", _cell(value))[:32000])
+            else:
+                row.append(None)
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+#: format name -> writer of records as that format's text (.xlsx: bytes, see `_xlsx`).
 WRITERS: dict[str, Callable[[list[Record]], str]] = {
     "csv": lambda records: _delimited(records, ","),
     "tsv": lambda records: _delimited(records, "\t"),
     "json": lambda records: json.dumps(records, ensure_ascii=False),
     "ndjson": lambda records: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+    "vcard": _vcards,
+    "xlsx": lambda records: "",  # bytes: `inputs` calls `_xlsx`
 }
 
 KEYS = ["name", "姓名", "phone", "手机", "email", "邮箱", "company", "address", "city", "birthday",
@@ -91,6 +150,7 @@ OPTIONS = st.lists(
         ["--encoding", "utf-8"], ["--encoding", "gb18030:replace"], ["--encoding", "utf-16"],
         ["--encoding", "latin-1"], ["--encoding", "rot13"], ["--map", "Kontakt=name"],
         ["--map", "备注=phone"], ["--map", "x=nope"], ["--rejects", "REJECTS", "--force"],
+        ["--sheet", "Sheet"], ["--date-order", "dmy"],
         *(["--format", name] for name in WRITERS),
     ]),
     max_size=3,
@@ -118,7 +178,11 @@ def damaged(draw: st.DrawFn, data: bytes) -> bytes:
 @st.composite
 def inputs(draw: st.DrawFn) -> tuple[bytes, list[str]]:
     fmt = draw(st.sampled_from(sorted(WRITERS)))
-    text = WRITERS[fmt](draw(RECORDS))
+    records = draw(RECORDS)
+    options = [part for option in draw(OPTIONS) for part in option]
+    if fmt == "xlsx":
+        return draw(damaged(_xlsx(records))), options
+    text = WRITERS[fmt](records)
     if draw(st.integers(0, 19)) == 0:  # nesting past any recursion limit
         text = "[" + "[" * 5000 + "]" * 5000 + "]" if fmt == "json" else "[" * 5000 + "\n"
     encoding = draw(st.sampled_from(ENCODINGS))
@@ -126,7 +190,6 @@ def inputs(draw: st.DrawFn) -> tuple[bytes, list[str]]:
         data = text.encode(encoding)
     except UnicodeEncodeError:
         data = text.encode("utf-8")
-    options = [part for option in draw(OPTIONS) for part in option]
     return draw(damaged(data)), options
 
 

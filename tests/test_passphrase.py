@@ -233,24 +233,23 @@ def fake_terminal(monkeypatch: pytest.MonkeyPatch, answers: list[str]) -> list[s
 
 
 def test_prompt_asks_twice_at_init(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    prompts = fake_terminal(monkeypatch, ["typed 密码", "typed 密码", "typed 密码"])
+    prompts = fake_terminal(monkeypatch, ["typed 密码 long", "typed 密码 long", "typed 密码 long"])
     cli.ok("init")
-    assert prompts == ["Passphrase: ", "Repeat passphrase: "]
+    assert prompts == ["New passphrase: ", "Repeat new passphrase: "]
     assert cli("show", "1").code == 3  # the prompted passphrase opens it
     assert prompts[2:] == ["Passphrase: "]
 
 
 def test_prompt_mismatch_creates_nothing(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_terminal(monkeypatch, ["one", "two"])
+    fake_terminal(monkeypatch, ["long enough one", "long enough two"] * 3)  # asked 3 times
     result = cli("init")
-    assert (result.code, result.stderr) == (
-        12, "custinfo: error: the passphrases do not match\n",
-    )  # fmt: skip
+    assert result.code == 12 and result.stderr.count("The two passphrases differ") == 3
+    assert result.stderr.endswith("custinfo: error: no new passphrase given; nothing changed\n")
     assert not cli.db.exists()
 
 
 def test_empty_prompt_is_refused(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_terminal(monkeypatch, ["", ""])
+    fake_terminal(monkeypatch, ["", "", ""])
     assert cli("init").code == 12
     assert not cli.db.exists()
 

@@ -18,6 +18,7 @@ from custinfo.text import fold, has_visible, normalize_multiline, normalize_text
 _EXTENSION_WORDS = re.compile(r"\s*(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,7})\s*$", re.I)
 _TAG_FORBIDDEN = re.compile(r"[,\x00-\x1f\x7f-\x9f]")
 MAX_TEXT = 10_000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def check_region(region: str) -> str:
@@ -136,22 +137,32 @@ def shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
-def normalize_birthday(raw: str | None) -> str | None:
-    """Accept YYYY-MM-DD (a real date, not in the future); empty means none."""
+def normalize_birthday(raw: str | None, order: str | None = None) -> str | None:
+    """A birthday as stored: YYYY-MM-DD (a real date, not in the future), or --MM-DD
+    without a year; empty means none. `order` (an import's day/month order, see
+    `custinfo.dates`) also admits the forms contact files write."""
     if raw is None or not raw.strip():
         return None
+    from custinfo import dates
+
     text = normalize_text(raw, fold_symbols=True)  # full-width digits and dashes too
+    if _ISO_DATE.fullmatch(text):  # the common case, quickly
+        try:
+            day = _dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(f"birthday {shown(raw)}: {dates.EXPECTED}", "birthday") from None
+        if day > _dt.date.today():
+            raise ValidationError(f"birthday {shown(raw)}: is in the future", "birthday")
+        return text
+    if order is None and not re.fullmatch(r"--\d\d-?\d\d", text):
+        raise ValidationError(f"birthday {shown(raw)}: {dates.EXPECTED}", "birthday")
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError
-        day = _dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            f"birthday {shown(raw)}: expected a date as YYYY-MM-DD", "birthday"
-        ) from None
-    if day > _dt.date.today():
+        value = dates.birthday(text, order)
+    except ValueError as exc:
+        raise ValidationError(f"birthday {shown(raw)}: {exc}", "birthday") from None
+    if value and not dates.is_yearless(value) and value > _dt.date.today().isoformat():
         raise ValidationError(f"birthday {shown(raw)}: is in the future", "birthday")
-    return text
+    return value
 
 
 def normalize_tag(raw: str) -> str:

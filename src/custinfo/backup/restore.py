@@ -244,21 +244,20 @@ def _journal(db_path: Path, backup_file: Path, live: _Live, copy: _CopyFacts) ->
     every reason it cannot be trusted in full."""
     from custinfo.privacy import journal
 
-    if live.mac_key is not None:
-        key, key_uid = live.mac_key, live.db_uid
-    else:
-        key, key_uid = copy.mac_key, copy.db_uid
+    keys = {uid: key for uid, key in ((live.db_uid, live.mac_key), (copy.db_uid, copy.mac_key))
+            if uid is not None and key is not None}  # fmt: skip
     path = dbfiles.journal_path(db_path)
     match = NAME_RE.match(backup_file.name)
     spare = journal_copy(backup_file.parent, match["stem"]) if match else None
     install = not path.exists() and spare is not None and spare.exists()
-    read = journal.read_journal(spare if install and spare else path, key, key_uid)
+    read = journal.read_journal(spare if install and spare else path, keys)
     recorded = set(live.purges)
     if live.state != "ok" or copy.db_uid == live.db_uid:
         recorded |= copy.purges
-    problems = read.problems(recorded, have_key=key is not None)
+    problems = read.problems(recorded, have_key=bool(keys))
     if spare is not None and spare.exists() and not install:
-        extra = journal.read_journal(spare, key, key_uid).uids() - read.uids()
+        spare_read = journal.read_journal(spare, keys)  # only this lineage's checked lines
+        extra = {e["uid"] for e in spare_read.entries if e["checked"] != "none"} - read.uids()
         if extra:
             problems.append(f"its copy {spare} has {len(extra)} purge(s) that it lacks")
     return _JournalRead(read, problems, install)

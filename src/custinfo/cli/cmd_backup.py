@@ -68,7 +68,7 @@ def create(
     out = Output()
     store, key = _open(db, passphrase_file)
     try:
-        folder = backup.default_dir(store.path, to)
+        folder = backup.default_dir(store.path, context.backup_dir(to))
         rules = backup.KeepRules(keep_last, keep_daily, keep_weekly, keep_monthly)
         result = backup.create(store, key, folder, rules, full_check=full_check)
     finally:
@@ -95,7 +95,7 @@ def list_(
     from custinfo import backup
     from custinfo.cli.output import Format, Output
 
-    where = folder or backup.default_dir(context.db_path(db))
+    where = folder or backup.default_dir(context.db_path(db), context.backup_dir())
     entries = backup.list_backups(where)
     out = Output()
     fmt = out.choose(format)
@@ -121,7 +121,7 @@ def verify(
     from custinfo.cli.output import Output
     from custinfo.errors import IntegrityCheckError, NotFoundError
 
-    where = target or backup.default_dir(context.db_path(db))
+    where = target or backup.default_dir(context.db_path(db), context.backup_dir())
     key = context.passphrase_key(passphrase_file)
     good, bad = backup.verify(where, key)
     out = Output()

@@ -20,6 +20,11 @@ class ExportFormatOption(StrEnum):
     vcard = "vcard"
 
 
+class VcardVersion(StrEnum):
+    v3 = "3.0"
+    v4 = "4.0"
+
+
 @app.command()
 def export(
     query: filters.QueryArgument = None,
@@ -35,6 +40,10 @@ def export(
         bool,
         typer.Option(help="CSV for spreadsheets: BOM, CRLF, formula-like cells neutralised."),
     ] = False,
+    vcard_version: Annotated[
+        VcardVersion,
+        typer.Option("--vcard-version", help="vCard 3.0 (phones, iOS, Outlook) or 4.0."),
+    ] = VcardVersion.v3,
     customer_id: Annotated[
         list[int] | None,
         typer.Option(
@@ -56,7 +65,7 @@ def export(
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
-    """Export customers as CSV (default), JSON, NDJSON or vCard 4.0, to stdout or a file.
+    """Export customers as CSV (default), JSON, NDJSON or vCard (3.0; 4.0 on request).
 
     Everyone by default (in id order), or the customers the find filters select (in their
     order), or those given with --id.
@@ -68,6 +77,8 @@ def export(
 
     if excel and format is not ExportFormatOption.csv:
         raise UsageError("--excel applies to --format csv only")
+    if vcard_version is not VcardVersion.v3 and format is not ExportFormatOption.vcard:
+        raise UsageError("--vcard-version applies to --format vcard only")
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
@@ -89,6 +100,8 @@ def export(
 
         ids = search.iter_ids(store, q, context.region(store, region))  # type: ignore[assignment]
     with output_text(output, force=force, db_path=context.db_path(db)) as out:
-        count = run_export(store, out, format.value, ids=ids, excel=excel)
+        count = run_export(
+            store, out, format.value, ids=ids, excel=excel, vcard_version=vcard_version.value
+        )
     if output is not None:
         Output().info(f"exported {count} customers to {output}")

@@ -71,7 +71,9 @@ def find(
             empty = not head and fmt is Format.table
             shown = 0 if empty else out.customers(_load(store, chain(head, ids)), fmt)
         if shown == 0 and out.is_tty:
-            out.info("no customer matched")
+            from custinfo.i18n import _
+
+            out.info(_("no customer matched"))
         return
     q.limit = PAGE + 1
     ids = search.find_ids(store, q, where)
@@ -82,13 +84,23 @@ def find(
     # No match on a terminal: no empty table, just the message below.
     shown = 0 if not ids and fmt is Format.table else out.customers(_load(store, ids), fmt)
     if more:
-        counted = f"more than {MORE:,} more" if more > MORE else f"{more} more"
-        out.info(
-            f"{counted} matched (showing the first {PAGE}); "
-            "use --limit N, or pipe the output to get every match"
-        )
+        from custinfo.i18n import _
+
+        if more > MORE:  # counting them all would cost more than the page
+            message = _(
+                "more than {more} more matched (showing the first {page}); use --limit N, or "
+                "pipe the output to get every match"
+            )
+        else:
+            message = _(
+                "{more} more matched (showing the first {page}); use --limit N, or pipe the "
+                "output to get every match"
+            )
+        out.info(message.format(more=f"{min(more, MORE):,}", page=PAGE))
     elif shown == 0:
-        out.info("no customer matched")
+        from custinfo.i18n import _
+
+        out.info(_("no customer matched"))
 
 
 class _Id:

@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,22 +156,22 @@ class Journal:
         return out
 
 
-def read_journal(path: Path, key: bytes | None = None, key_db_uid: str | None = None) -> Journal:
-    """Read and check every line. `key` (from `mac_key`) checks the lines of the database
-    `key_db_uid`; lines of other databases are read but not checked (and never applied)."""
+def read_journal(path: Path, keys: Mapping[str, bytes] | None = None) -> Journal:
+    """Read and check every line. `keys` maps a db_uid to its `mac_key`: the lines of those
+    databases must pass their check; lines of other databases are read but not checked
+    (restore never applies them)."""
     data = snapshot(path)
     journal = Journal(path)
     if data is None:
         return journal
     journal.exists = True
-    return _Reader(journal, key, key_db_uid).run(data)
+    return _Reader(journal, dict(keys or {})).run(data)
 
 
 class _Reader:
-    def __init__(self, journal: Journal, key: bytes | None, key_db_uid: str | None) -> None:
+    def __init__(self, journal: Journal, keys: dict[str, bytes]) -> None:
         self.j = journal
-        self.key = key
-        self.key_db_uid = key_db_uid
+        self.keys = keys
         self.by_uid: dict[str, dict[str, Any]] = {}
         self.seen_v2 = False
         self.last_uid = ""  # the purge of the latest entry line
@@ -244,10 +245,11 @@ class _Reader:
         self.seen_v2 = True
         mac = obj.pop("mac", None)
         checked = "mac"
-        if self.key is None or obj.get("db_uid") != self.key_db_uid:
+        key = self.keys.get(obj.get("db_uid"))  # type: ignore[arg-type]
+        if key is None:
             self.j.unverified += 1
             checked = "none"
-        elif not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(self.key, obj)):
+        elif not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, obj)):
             self.damaged(number, "fails its check (changed or forged)")
             return  # its content cannot be trusted: never applied
         if obj.get("prev") != prev:  # the line itself is genuine: kept, but damage is reported
