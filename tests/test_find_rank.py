@@ -107,3 +107,55 @@ def test_the_stream_is_lazy(shop):
     stream = iter_ids(shop, Query(text="上海"), "CN")
     first = next(stream)
     assert first == find_ids(shop, Query(text="上海", limit=1), "CN")[0]
+
+
+# -- the CLI: a pipe streams, a terminal pages ---------------------------------------------
+CLI_QUERIES = [
+    (["上海"], Query(text="上海")),
+    (["--email", "@qq.com"], Query(email="@qq.com")),
+    (["li", "--tag", "vip"], Query(text="li", tags_all=["vip"])),
+    ([], Query()),
+]
+
+
+@pytest.fixture
+def shop_cli(shop, monkeypatch):  # type: ignore[no-untyped-def]
+    from tests.conftest import ENV_NAMES, CliRunner
+
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CUSTINFO_DB", str(shop.path))
+    monkeypatch.setenv("CUSTINFO_PASSPHRASE", "rank test")
+    return CliRunner(shop.path)
+
+
+@pytest.mark.parametrize(("args", "query"), CLI_QUERIES)
+def test_pipe_csv_streams_the_plain_rows_and_equals_export(shop, shop_cli, args, query):
+    """`find Q` in a pipe: byte for byte the CSV `Output.customers` makes from the plain
+    path's records, and the same bytes as `export Q`; `--format ids` the plain ids."""
+    import io
+
+    from custinfo.cli.output import Format, Output
+
+    plain_ids = find_ids_plain(shop, query, "CN")
+    plain = io.StringIO()
+    Output(plain).customers(shop.get_many(plain_ids), Format.csv)
+    found = shop_cli.ok("find", *args)
+    assert found == plain.getvalue()
+    if args:
+        assert shop_cli.ok("export", *args) == found
+    assert [int(i) for i in shop_cli.ok("find", *args, "--format", "ids").split()] == plain_ids
+
+
+def test_terminal_counts_stop_at_more_than_n(shop, shop_cli, monkeypatch):
+    from custinfo.cli import cmd_find
+
+    more = len(find_ids_plain(shop, Query(text="王"), "CN")) - 3
+    monkeypatch.setattr(cmd_find, "PAGE", 3)
+    monkeypatch.setattr(cmd_find, "MORE", more - 1)
+    capped = shop_cli("find", "王", "--format", "ids", tty=True)
+    assert len(capped.stdout.split()) == 3
+    assert f"more than {more - 1:,} more matched (showing the first 3)" in capped.stderr
+    monkeypatch.setattr(cmd_find, "MORE", more)
+    exact = shop_cli("find", "王", "--format", "ids", tty=True)
+    assert f"\n{more:,} more matched" in "\n" + exact.stderr and "more than" not in exact.stderr
