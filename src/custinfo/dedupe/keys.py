@@ -12,12 +12,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 _CHUNK = 2000
-#: Keys of bulk-inserted customers held back and then written in key order (`KeyBuffer`):
-#: about 12 MB, some 70,000 imported customers' worth.
-BUFFER = 250_000
-_NAME_KIND = 1  # `normalize.KEY_KINDS["n"]`, the low 3 bits of a name key's hash
-_OFFSET = 1 << 63  # signed 64-bit hash -> non-negative, order kept
-_INSERT = "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)"
 
 
 def derive(
@@ -38,41 +32,10 @@ def derive_row(row: Any) -> tuple[int, ...]:
 
 def store_derived(conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
     """Insert the keys of freshly inserted customers."""
-    conn.executemany(_INSERT, [(key, cid) for cid, keys in items for key in keys])
-
-
-class KeyBuffer:
-    """`store_derived` for a whole import: the keys land on random pages of the
-    `(key, customer_id)` tree, which outgrows the page cache near 1M customers, so all but
-    the name keys are held back (packed into one int each) and written sorted, in batches
-    of `BUFFER`: each batch then walks the tree once in order. Name keys are written at
-    once, because the import reads them back (`importer.same`: customers without phone or
-    email). The write gate flushes the buffer before the write ends, inside its transaction,
-    so the table ends up exactly as `store_derived` leaves it."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-        self.packed: list[int] = []
-
-    def store(self, items: list[tuple[int, tuple[int, ...]]]) -> None:
-        now: list[tuple[int, int]] = []
-        packed = self.packed
-        for cid, keys in items:
-            for key in keys:
-                if key & 7 == _NAME_KIND or cid >> 32:
-                    now.append((key, cid))
-                else:
-                    packed.append(((key + _OFFSET) << 32) | cid)
-        self.conn.executemany(_INSERT, now)
-        if len(packed) >= BUFFER:
-            self.flush()
-
-    def flush(self) -> None:
-        packed = self.packed
-        packed.sort()
-        mask = (1 << 32) - 1
-        self.conn.executemany(_INSERT, (((p >> 32) - _OFFSET, p & mask) for p in packed))
-        packed.clear()
+    conn.executemany(
+        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)",
+        [(key, cid) for cid, keys in items for key in keys],
+    )
 
 
 def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
@@ -146,10 +109,6 @@ class DedupeKeys:
 
     def store_derived(self, conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
         store_derived(conn, items)
-
-    def buffer(self, conn: Any) -> KeyBuffer:
-        """`store_derived` across one write's bulk inserts (see `KeyBuffer`)."""
-        return KeyBuffer(conn)
 
 
 DEDUPE_KEYS = DedupeKeys()

@@ -11,9 +11,7 @@ transaction:
 
 The import's fast path uses `RowDerived` implementations: `derive_row(row)` is a pure
 function of a validated import row (run in the import's worker processes) and
-`store_derived(conn, items)` writes the result once the new customers have ids (one with a
-`buffer(conn)` method gets a buffer per write instead, whose `store(items)` may hold rows
-back until the gate calls its `flush()`, before the write ends). Each
+`store_derived(conn, items)` writes the result once the new customers have ids. Each
 implementation writes only the tables (or, for export cells, the columns) it declares in
 `writes`; `tests/test_records.py` checks the source against that.
 """

@@ -51,7 +51,6 @@ class Write:
         self._dirty: dict[str, set[int]] = {}
         self._named: set[int] = set()
         self._runs = IdRanges()  # bulk-inserted ids, named without a set of 1M ints
-        self._buffers: dict[str, Any] = {}  # derived data held back by `insert_bulk`
         self._gone: set[int] = set()  # deleted: merged away or erased
         self._erased = 0  # erased customers are counted, never linked
         self._forced = False
@@ -206,12 +205,7 @@ class Write:
         if derived_data is not None:
             for index, impl in enumerate(derived.row_derivers()):
                 items = [(i, d[index]) for i, d in zip(ids, derived_data, strict=True)]
-                if hasattr(impl, "buffer"):  # written in its own order by `finish`
-                    if impl.name not in self._buffers:
-                        self._buffers[impl.name] = impl.buffer(self.conn)
-                    self._buffers[impl.name].store(items)
-                else:
-                    impl.store_derived(self.conn, items)
+                impl.store_derived(self.conn, items)
         else:  # no precomputed data: the derived data follows on exit
             for kind in ("customer", *(k.name for k in records.KINDS)):
                 self._dirty.setdefault(kind, set()).update(ids)
@@ -352,8 +346,6 @@ class Write:
     # -- exit -------------------------------------------------------------------------------
     def finish(self) -> None:
         """Derived data once, then one audit entry (called by `Store.write` on success)."""
-        for held in self._buffers.values():
-            held.flush()
         derived.changed(self.conn, self._dirty, self._gone)
         if not (self._named or self._runs or self._erased or self._forced):
             return
