@@ -45,7 +45,7 @@ def count(db: Path) -> int:
 def test_init_creates_and_refuses_to_overwrite(cli: CliRunner) -> None:
     result = cli("init", "--region", "us")
     assert (result.code, result.stdout) == (0, "")
-    assert result.stderr == f"created {cli.db} (region US)\n"
+    assert result.stderr == f"created {cli.db} (region US, currency CNY)\n"
     content = cli.db.read_bytes()
     again = cli("init")
     assert again.code == 2

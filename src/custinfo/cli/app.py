@@ -22,7 +22,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("custinfo.cli.cmd_add", "Add a customer; prints the new id."),
     "show": ("custinfo.cli.cmd_show", "Show everything about one customer."),
     "edit": ("custinfo.cli.cmd_edit", "Change fields of a customer."),
-    "note": ("custinfo.cli.cmd_note", "Append a note to a customer's interaction log."),
+    "note": ("custinfo.cli.cmd_note", "Log a note or an interaction (call, complaint, ...)."),
+    "order": ("custinfo.cli.cmd_order", "Add, list, remove, import and export orders."),
+    "timeline": ("custinfo.cli.cmd_timeline", "A customer's interactions, orders and merges."),
     "find": ("custinfo.cli.cmd_find", "Find customers by any scrap: name, phone, email, text."),
     "tag": ("custinfo.cli.cmd_tag", "Add, remove, list and rename tags."),
     "import": ("custinfo.cli.cmd_import", "Import customers from CSV, TSV, JSON or NDJSON."),
@@ -34,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "suppress": ("custinfo.cli.cmd_suppress", "Inspect the suppression list of erased contacts."),
     "backup": ("custinfo.cli.cmd_backup", "Create, list, verify and restore encrypted backups."),
     "check": ("custinfo.cli.cmd_check", "Check the integrity of the database."),
+    "info": ("custinfo.cli.cmd_info", "The database: path, schema, region, currency, counts."),
     "subject": ("custinfo.cli.cmd_subject", "Data-subject access report: all held on a person."),
     "demo": ("custinfo.cli.cmd_demo", "Walk through custinfo on a throwaway demo database."),
 }

@@ -140,7 +140,8 @@ def _prepare(
             f"unknown columns kept as a note per customer: {', '.join(map(repr, unknown))} "
             "(map them with --map COLUMN=FIELD, or COLUMN=ignore)"
         )
-    excel = source.bom and source.encoding == "utf-8-sig" and tuple(header) == CUSTOMER_FIELDS
+    own = tuple(header) in (CUSTOMER_FIELDS, CUSTOMER_FIELDS[:13])  # new and old exports
+    excel = source.bom and source.encoding == "utf-8-sig" and own
     converter = Converter(header, fields, overrides, options.region, excel=excel, now=now)
     if options.rejects is not None:
         options.rejects.start_csv(header, source.delimiter)

@@ -93,7 +93,11 @@ class Write:
         records.PHONES.insert(self.conn, new_id, ((p.e164, p.ext or "") for p in customer.phones))
         records.EMAILS.insert(self.conn, new_id, ((e.address, e.key) for e in customer.emails))
         records.TAGS.insert(self.conn, new_id, ((t,) for t in customer.tags))
-        records.NOTES.insert(self.conn, new_id, ((now, text) for text in customer.notes))
+        records.NOTES.insert(
+            self.conn,
+            new_id,
+            ((now, text, "note", None, None, None, None) for text in customer.notes),
+        )
         filled = ["name", *(n for n in SCALAR_FIELDS if getattr(customer, n))]
         self.touch("customer", [new_id], filled)
         for kind in records.KINDS:
@@ -136,11 +140,15 @@ class Write:
         self.touch("emails", [customer_id])
         return cur.rowcount > 0
 
-    def add_note(self, customer_id: int, text: str, *, at: str | None = None) -> int:
-        """Append a note (validated text) to the interaction log."""
+    def add_note(
+        self, customer_id: int, text: str, *, at: str | None = None, kind: str = "note",
+        direction: str | None = None, status: str | None = None, ref: str | None = None,
+    ) -> int:  # fmt: skip
+        """Append a note or a typed interaction (validated values) to the interaction log."""
         note_id = self.conn.execute(
-            "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
-            (customer_id, at or utc_now(), text),
+            "INSERT INTO notes(customer_id, at, text, kind, direction, status, ref) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (customer_id, at or utc_now(), text, kind, direction, status, ref),
         ).lastrowid
         self.touch("notes", [customer_id])
         return note_id
