@@ -17,7 +17,10 @@ from tests.conftest import ENV_NAMES, PASSPHRASE, CliRunner, run_process
 
 ANSI = re.compile(r"\x1b\[")
 JSON_KEYS = ["id", "name", "phones", "emails", "company", "address", "city", "birthday", "tags",
-             "notes", "source", "created_at", "updated_at"]  # fmt: skip
+             "notes", "source", "created_at", "updated_at",
+             # appended by the orders issue (documented keys keep their order)
+             "order_count", "order_total", "last_order_at", "last_contact_at",
+             "orders_summary"]  # fmt: skip
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 
 
