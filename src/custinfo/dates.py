@@ -29,6 +29,9 @@ from custinfo.text import normalize_text
 WHEN_HELP = "YYYY-MM-DD or a duration back from today: 90d, 2w, 6m, 1y"
 _DURATION = re.compile(r"(\d{1,5})\s*([dwmy])", re.IGNORECASE)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_PLAIN_MOMENT = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?)?(Z)?"
+)
 _MOMENT = re.compile(
     r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
     r"(?:(?:T|\s+)(\d{1,2})[:时](\d{2})(?:[:分](\d{2})(?:\.(\d{1,6}))?)?秒?)?"
@@ -116,8 +119,9 @@ def moment(value: str, what: str) -> str:
     """A point in time as stored text: a date alone is the start of that local day; a
     date and time is local unless it carries `Z` or an offset. Also reads what shop
     exports write: `2026/11/11 10:23:45`, `2026.1.5`, `2026年11月11日 10:23`."""
-    text = normalize_text(value or "", fold_symbols=True)
-    match = _MOMENT.fullmatch(text)
+    match = _PLAIN_MOMENT.fullmatch(value) if value else None  # the usual forms, fast
+    if match is None:
+        match = _MOMENT.fullmatch(normalize_text(value or "", fold_symbols=True))
     if match is None:
         raise ValidationError(
             f"{what} {value!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]", what
@@ -161,13 +165,37 @@ def local_text(stored: str | None, *, with_time: bool = True) -> str:
 
 
 def _local(y: int, mo: int, d: int, h: int, mi: int, s: int, micro: int) -> str:
-    """Local wall time as stored text (the UTC offset is cached per local hour)."""
-    offset = _offset(y, mo, d, h, time.tzname, time.timezone)
-    utc = datetime(y, mo, d, h, mi, s, micro) - offset
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Local wall time as stored text. The UTC offset is cached per local day; on a day
+    whose offset does not change (every day but the daylight-saving ones) the UTC time is
+    plain arithmetic on the time of day."""
+    if h > 23 or mi > 59 or s > 59:
+        raise ValueError("no such time")
+    offset, before, day, after = _day(y, mo, d, time.tzname, time.timezone)
+    if offset is None:  # the offset changes that day
+        utc = datetime(y, mo, d, h, mi, s, micro) - _offset(y, mo, d, h)
+        return utc.isoformat(timespec="microseconds") + "Z"
+    seconds = h * 3600 + mi * 60 + s - offset
+    if seconds < 0:
+        seconds, day = seconds + 86400, before
+    elif seconds >= 86400:
+        seconds, day = seconds - 86400, after
+    hours, rest = divmod(seconds, 3600)
+    return f"{day}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}.{micro:06d}Z"
 
 
 @lru_cache(maxsize=8192)
-def _offset(y: int, mo: int, d: int, h: int, *zone: object) -> timedelta:
-    """The local UTC offset at that local hour (`zone` keys the cache to TZ)."""
+def _day(y: int, mo: int, d: int, *zone: object) -> tuple[int | None, str, str, str]:
+    """(UTC offset in seconds of the whole local day, or None when it changes during the
+    day; the day before, the day and the day after as YYYY-MM-DD). `zone` keys the cache
+    to TZ. A date that does not exist raises ValueError."""
+    day = date(y, mo, d)
+    first = _offset(y, mo, d, 0)
+    offset = int(first.total_seconds()) if _offset(y, mo, d, 23) == first else None
+    names = [(day + timedelta(days=k)).isoformat() if date.min < day < date.max or k == 0
+             else "" for k in (-1, 0, 1)]  # fmt: skip
+    return offset, names[0], names[1], names[2]
+
+
+def _offset(y: int, mo: int, d: int, h: int) -> timedelta:
+    """The local UTC offset at that local hour."""
     return datetime(y, mo, d, h).astimezone().utcoffset() or timedelta(0)

@@ -66,11 +66,11 @@ def add(
     from custinfo.activity import interactions
     from custinfo.cli.output import Output
 
+    store = context.open_store(db, passphrase_file)  # (then stdin: the db is open meanwhile)
     value = interactions.interaction_input(
         sys.stdin.read() if text == "-" else text, kind=kind, direction=direction,
         status=status, ref=ref, at=at,
     )  # fmt: skip
-    store = context.open_store(db, passphrase_file)
     Output().data(str(interactions.add(store, customer_id, value)))
 
 

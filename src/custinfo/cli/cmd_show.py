@@ -31,4 +31,4 @@ def show(
 
     store = context.open_store(db, passphrase_file)
     customer = store.get(customer_id)
-    Output().customer_detail(customer, Format(format.value), currency=store.currency)
+    Output().customer_detail(customer, Format(format.value), store.currency)

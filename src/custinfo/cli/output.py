@@ -175,7 +175,7 @@ class Output:
         self.table(columns, cells, title=title)
 
     def customer_detail(
-        self, customer: Customer | dict[str, Any], fmt: Format, *, currency: str = "CNY"
+        self, customer: Customer | dict[str, Any], fmt: Format, currency: str = "CNY"
     ) -> None:
         """`show`: one customer as JSON or as a readable key/value layout (activity as one
         `orders:` line and a `last_contact:` line; typed notes with their kind)."""

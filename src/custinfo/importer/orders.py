@@ -163,7 +163,13 @@ class Converter:
 
     def _cell(self, cells: Sequence[str], name: str) -> tuple[str, str]:
         """(first non-empty value, its column name) of a field."""
-        for index in self._cols[name]:
+        columns = self._cols[name]
+        if len(columns) == 1:  # the usual case, without a loop
+            index = columns[0]
+            if index < len(cells):
+                return cells[index], self.header[index]
+            return "", self.header[index]
+        for index in columns:
             if index < len(cells):
                 value = cells[index]
                 if value and not value.isspace():
@@ -172,32 +178,40 @@ class Converter:
 
     def convert(self, line: int, cells: Sequence[str]) -> Candidate:
         cell = self._cell
-        status, _ = cell(cells, "status")
-        if status and any(word in status.casefold() for word in CANCELLED):
-            raise Cancelled
-        raw_currency, column = cell(cells, "currency")
-        currency = _field(column, money.check_currency, raw_currency) if raw_currency else (
-            self.currency
-        )  # fmt: skip
+        has = self._cols
+        if has["status"]:
+            status = cell(cells, "status")[0]
+            if status and any(word in status.casefold() for word in CANCELLED):
+                raise Cancelled
+        currency = self.currency
+        if has["currency"]:
+            raw, column = cell(cells, "currency")
+            if raw.strip():
+                currency = _field(column, money.check_currency, raw)
         raw_amount, column = cell(cells, "amount")
-        amount = _field(column, money.parse_amount, raw_amount, currency, what=column)
-        raw_at, column = cell(cells, "at")
-        at = _field(column, dates.moment, raw_at, column)
+        try:
+            amount = money.parse_amount(raw_amount, currency, what=column)
+            raw_at, column = cell(cells, "at")
+            at = dates.moment(raw_at, column)
+        except ValidationError as exc:
+            raise ValidationError(str(exc), column) from None
         if at > self.horizon:
             raise ValidationError(f"{column} {raw_at!r} is in the future", column)
-        items = _text(cell(cells, "items")[0], "items")
-        quantity, column = cell(cells, "quantity")
-        if quantity:
-            count = _field(column, _quantity, quantity, column)
+        text = [cell(cells, name)[0] if has[name] else "" for name in _TEXTS]
+        items, channel = _text(text[0], "items"), _text(text[1], "channel")
+        ref, note = _text(text[2], "ref"), _text(text[3], "note", True)
+        if has["quantity"]:
+            quantity, column = cell(cells, "quantity")
+            count = _field(column, _quantity, quantity, column) if quantity.strip() else 1
             if count != 1:
                 items = f"{items} ×{count}" if items else f"×{count}"
-        channel = _text(cell(cells, "channel")[0], "channel") or self.channel
-        return Candidate(
-            line, at, amount, currency, items, channel, _text(cell(cells, "ref")[0], "ref") or None,
-            _text(cell(cells, "note")[0], "note", multiline=True), cell(cells, "phone")[0],
-            cell(cells, "email")[0], cell(cells, "customer_id")[0], cell(cells, "name")[0],
-            cell(cells, "address")[0], cell(cells, "city")[0],
-        )  # fmt: skip
+        return Candidate(line, at, amount, currency, items, channel or self.channel, ref or None,
+                         note, *text[4:])  # fmt: skip
+
+
+#: The fields a Candidate carries as (raw or normalised) text.
+_TEXTS = ("items", "channel", "ref", "note", "phone", "email", "customer_id", "name", "address",
+          "city")  # fmt: skip
 
 
 def record_cells(record: Any, header: list[str]) -> list[str] | None:
@@ -225,7 +239,7 @@ def _quantity(text: str, what: str) -> int:
     return int(value)
 
 
-def _text(value: str, what: str, *, multiline: bool = False) -> str:
+def _text(value: str, what: str, multiline: bool = False) -> str:
     if not value:
         return ""
     text = normalize_multiline(value) if multiline else normalize_text(value)

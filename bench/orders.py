@@ -1,0 +1,312 @@
+"""Orders benchmark: `python -m bench.orders [--customers 1000000 --orders 5000000]`.
+
+Fixed seeds throughout (`custinfo.demo.synth`: customers, and `synth.orders`: many one-time
+buyers, a few regulars). Databases are built once and cached in bench/out/.
+
+1. QUERIES at N customers / M orders (default 1M / 5M; the database open, warm, medians):
+   the query part of `find --spent-over 1000 --no-order-since 180d`, first 50 results
+   (ids and loading the 50 customers), other behaviour filters for comparison, and the
+   query part of `timeline ID` (a regular buyer and the heaviest one).
+2. SHOW: `custinfo show ID` (a customer with orders and interactions) against the
+   start-up baseline of bench/startup.py (a minimal Typer command that opens the same
+   database with the passphrase and looks one customer up), interleaved runs, medians.
+3. IMPORT (`--import-orders`, default 1M, into a `--import-customers` database, default
+   100k): `custinfo order import FILE` in a subprocess, every order matched by phone (typed
+   nationally, as shops export them), against a raw `executemany` of the same stored rows
+   into a copy of the same database, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+PASSPHRASE = "bench orders passphrase 订单"
+SEED = 20261201
+KINDS = ("call", "visit", "message", "complaint", "service", "campaign")
+_COLUMNS = "customer_id, at, amount, currency, items, channel, ref, note"
+
+
+def _env(db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTINFO_")}
+    return env | {"CUSTINFO_DB": str(db), "CUSTINFO_PASSPHRASE": PASSPHRASE, "NO_COLOR": "1"}
+
+
+def build_customers(path: Path, n: int) -> list[int]:
+    """A database of `n` synthetic customers through the customer import; their ids."""
+    from custinfo.demo.synth import CSV_HEADER, csv_row, generate
+    from custinfo.importer import ImportOptions, RejectsWriter, run_import
+    from custinfo.store import Store
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    source = OUT / f"customers-{n}.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_HEADER)
+        writer.writerows(csv_row(r) for r in generate(n, seed=SEED))
+    rejects = OUT / f"customers-{n}-rejects.csv"
+    rejects.unlink(missing_ok=True)
+    with Store.create(path, PASSPHRASE.encode(), region="CN") as store:
+        options = ImportOptions(on_duplicate="add", rejects=RejectsWriter(rejects, force=True),
+                                source_name=source.name)  # fmt: skip
+        with source.open("rb") as stream:
+            run_import(store, stream, options)
+        options.rejects.close(keep=False)
+        ids = [r[0] for r in store.conn.execute("SELECT id FROM customers ORDER BY id")]
+    source.unlink()
+    return ids
+
+
+def build_orders(path: Path, ids: list[int], total: int) -> None:
+    """`total` synthetic orders for the customers `ids`, and a typed interaction for about
+    one customer in five, through the write gate (derived data kept in step)."""
+    from custinfo.demo.synth.orders import orders
+    from custinfo.store import Store
+    from custinfo.store.orders import OrderRow, insert_orders
+
+    r = random.Random(SEED)
+    with Store.open(path, PASSPHRASE.encode()) as store:
+        batch: list[OrderRow] = []
+        for o in orders(len(ids), total, seed=SEED):
+            batch.append(OrderRow(ids[o.customer], o.at, o.amount, o.currency, o.items,
+                                  o.channel, o.ref))  # fmt: skip
+            if len(batch) >= 500_000:
+                with store.write("bench") as w:
+                    insert_orders(w, batch)
+                batch = []
+        with store.write("bench") as w:
+            insert_orders(w, batch)
+            for cid in r.sample(ids, len(ids) // 5):
+                kind = r.choice(KINDS)
+                status = (
+                    r.choice(("open", "resolved")) if kind in ("complaint", "service") else None
+                )
+                day = f"20{r.randint(24, 26)}-{r.randint(1, 11):02d}-{r.randint(1, 28):02d}"
+                w.add_note(cid, f"{kind} bench", at=f"{day}T03:00:00.000000Z", kind=kind,
+                           status=status)  # fmt: skip
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def big_database(customers: int, total: int, rebuild: bool) -> Path:
+    path = OUT / f"orders-{customers}-{total}.db"
+    meta = OUT / f"orders-{customers}-{total}.json"
+    if rebuild or not path.exists() or not meta.exists():
+        print(f"building {path.name}: {customers} customers, {total} orders…", flush=True)
+        t0 = time.perf_counter()
+        ids = build_customers(path, customers)
+        t1 = time.perf_counter()
+        build_orders(path, ids, total)
+        t2 = time.perf_counter()
+        meta.write_text(json.dumps({"customers_s": round(t1 - t0), "orders_s": round(t2 - t1)}))
+    print(f"database: {path.name} ({path.stat().st_size / 2**20:.0f} MiB); build "
+          f"{meta.read_text()}")  # fmt: skip
+    return path
+
+
+def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+    fn()  # warm
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def queries(path: Path, runs: int) -> tuple[int, int]:
+    """Print the query-part medians; returns (a regular buyer's id, the heaviest buyer's)."""
+    from custinfo.activity.timeline import timeline
+    from custinfo.search import Query, count, find_ids
+    from custinfo.store import Store
+
+    store = Store.open(path, PASSPHRASE.encode())
+    conn = store.conn
+    shape = conn.execute(
+        "SELECT count(*), sum(order_count >= 2), sum(spent > 100000) FROM customer_activity"
+    ).fetchone()
+    print(f"customers with activity {shape[0]}, repeat buyers {shape[1]}, spent > ¥1000 {shape[2]}")
+    cases = [
+        ("--spent-over 1000 --no-order-since 180d",
+         Query(spent_over="1000", no_order_since="180d")),
+        ("--spent-over 50000 (selective: index)", Query(spent_over="50000")),
+        ("--orders-at-least 20", Query(orders_at_least=20)),
+        ("--ordered-since 7d", Query(ordered_since="7d")),
+        ("--no-contact-since 90d", Query(no_contact_since="90d")),
+        ("--kind complaint --status open", Query(kind="complaint", status="open")),
+        ("--tag-less city + --spent-over 1000", Query(city="上海", spent_over="1000")),
+        ("--bought 紫砂壶 (scans orders)", Query(bought="紫砂壶")),
+    ]  # fmt: skip
+    print(f"\nquery part (db open; first 50 results incl. loading them; median of {runs})")
+    print(f"{'filters':44} {'matches':>9} {'ms':>8}")
+    for label, q in cases:
+        q.limit = 50
+
+        def run(q: Query = q) -> None:
+            store.get_many(find_ids(store, q, "CN"))
+
+        slow = "bought" in label
+        ms = _median_ms(run, 3 if slow else runs)
+        q.limit = None
+        total = count(store, q, "CN")
+        target = "  (target <= 50 ms)" if label.startswith("--spent-over 1000 --no") else ""
+        print(f"{label:44} {total:>9} {ms:>8.1f}{target}")
+    regulars = [r[0] for r in conn.execute(
+        "SELECT customer_id FROM customer_activity WHERE order_count BETWEEN 8 AND 12"
+    )]  # fmt: skip
+    regular = regulars[len(regulars) // 2]
+    heaviest, most = conn.execute(
+        "SELECT customer_id, order_count FROM customer_activity ORDER BY order_count DESC LIMIT 1"
+    ).fetchone()
+    for label, cid in ((f"regular buyer #{regular}", regular),
+                       (f"heaviest buyer #{heaviest} ({most} orders)", heaviest)):  # fmt: skip
+        n = len(timeline(store, cid))
+        ms = _median_ms(lambda cid=cid: timeline(store, cid), runs)
+        print(f"timeline query part, {label}: {n} entries, {ms:.2f} ms (target <= 10 ms)")
+    store.close()
+    return regular, heaviest
+
+
+def show_ratio(path: Path, customer_id: int, runs: int) -> None:
+    from bench.startup import BASELINE_SHOW, custinfo_argv, timed
+
+    work = OUT / "baseline_show.py"
+    work.write_text(BASELINE_SHOW)
+    env = _env(path)
+    commands = {
+        "custinfo show ID": [*custinfo_argv(), "show", str(customer_id)],
+        "baseline show ID": [sys.executable, str(work), str(customer_id)],
+    }
+    for argv in commands.values():
+        timed(argv, env)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    order = list(commands)
+    rng = random.Random(SEED)
+    for _ in range(runs):
+        rng.shuffle(order)
+        for name in order:
+            times[name].append(timed(commands[name], env))
+    med = {name: statistics.median(v) * 1000 for name, v in times.items()}
+    shown = subprocess.run(commands["custinfo show ID"], env=env, capture_output=True, text=True)
+    line = next(x for x in shown.stdout.splitlines() if x.startswith("orders:"))
+    print(f"\nshow of a customer with orders ({line}), {runs} interleaved runs, medians:")
+    for name, ms in med.items():
+        print(f"  {name:18} {ms:7.1f} ms")
+    ratio = med["custinfo show ID"] / med["baseline show ID"]
+    print(f"  show ratio    {ratio:.3f}  (target <= 1.15)")
+
+
+def import_bench(customers: int, total: int, rebuild: bool) -> None:
+    """`order import` of `total` orders matched by phone into a `customers` database."""
+    from custinfo.demo.synth.orders import orders
+    from custinfo.store import Store
+
+    base = OUT / f"import-base-{customers}.db"
+    if rebuild or not base.exists():
+        print(f"\nbuilding {base.name}…", flush=True)
+        build_customers(base, customers)
+    with Store.open(base, PASSPHRASE.encode()) as store:
+        phones = dict(store.conn.execute(
+            "SELECT customer_id, min(e164) FROM phones WHERE e164 LIKE '+861%' GROUP BY customer_id"
+        ).fetchall())  # fmt: skip
+        names = dict(store.conn.execute("SELECT id, name FROM customers").fetchall())
+    buyers = sorted(phones)
+    source = OUT / f"orders-import-{total}.csv"
+    rng = random.Random(SEED)
+    rows = []
+    for o in orders(len(buyers), total, seed=SEED + 1):
+        cid = buyers[o.customer]
+        e164 = phones[cid]
+        typed = f"{e164[3:6]} {e164[6:10]} {e164[10:]}" if rng.random() < 0.5 else e164[3:]
+        local = o.at[:10] + " " + o.at[11:19]  # (times as shops write them)
+        rows.append([o.ref, local, _yuan(o.amount), o.items, typed, names[cid], o.channel])
+    rows.sort(key=lambda row: row[1])  # a shop export is in time order
+    with source.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["订单编号", "下单时间", "实付金额", "商品名称", "买家手机", "收货人", "店铺"]
+        )
+        writer.writerows(rows)
+    del rows
+    size = source.stat().st_size / 2**20
+    print(f"\norder import: {total} orders of {len(buyers)} buyers (by phone) into a "
+          f"{customers}-customer database; input {size:.0f} MiB")  # fmt: skip
+    target = OUT / "import-target.db"
+    raw = OUT / "import-raw.db"
+    for copy in (target, raw):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        shutil.copy(base, copy)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "custinfo", "order", "import", str(source)],
+                          env=_env(target), capture_output=True, text=True)  # fmt: skip
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"order import failed: {done.stderr[-500:]}")
+    print(f"  custinfo order import (whole process): {wall:.1f} s, {total / wall:,.0f} orders/s"
+          f"  (target >= 20,000)\n  {done.stderr.strip().splitlines()[-1]}")  # fmt: skip
+    with Store.open(target, PASSPHRASE.encode()) as store:
+        stored = store.conn.execute(f"SELECT {_COLUMNS} FROM orders ORDER BY id").fetchall()
+    with Store.open(raw, PASSPHRASE.encode()) as store:
+        conn = store.conn
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(f"INSERT INTO orders({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", stored)
+        conn.execute("COMMIT")
+        raw_s = time.perf_counter() - start
+    print(f"  baseline raw executemany of the {len(stored)} stored rows (same schema and "
+          f"indexes): {raw_s:.1f} s, {len(stored) / raw_s:,.0f} rows/s")  # fmt: skip
+    print(f"  IMPORT RATIO (orders/s vs raw rows/s): {(total / wall) / (len(stored) / raw_s):.2f}")
+    for path in (target, raw, source):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--orders", type=int, default=5_000_000)
+    parser.add_argument("--import-customers", type=int, default=100_000)
+    parser.add_argument("--import-orders", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=15, help="repetitions for medians")
+    parser.add_argument("--skip", nargs="*", default=[], choices=("queries", "show", "import"))
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    os.umask(0o077)
+    print(f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
+    if not {"queries", "show"} <= set(args.skip):
+        path = big_database(args.customers, args.orders, args.rebuild)
+        regular = None
+        if "queries" not in args.skip:
+            regular, _ = queries(path, args.runs)
+        if "show" not in args.skip:
+            if regular is None:
+                from custinfo.store import Store
+
+                with Store.open(path, PASSPHRASE.encode()) as store:
+                    regular = store.conn.execute(
+                        "SELECT customer_id FROM customer_activity WHERE order_count > 5 LIMIT 1"
+                    ).fetchone()[0]
+            show_ratio(path, regular, args.runs)
+    if "import" not in args.skip:
+        import_bench(args.import_customers, args.import_orders, args.rebuild)
+
+
+if __name__ == "__main__":
+    main()
