@@ -95,3 +95,21 @@ def test_backup_and_restore_carry_orders(cli, pair) -> None:
     cli.ok("backup", "restore", backup, "--yes")
     assert _state(cli, keep) == before
     assert cli.ok("backup", "verify", backup).startswith("ok")
+
+
+def test_customer_exports_with_activity_import_cleanly(cli, pair, tmp_path) -> None:
+    """The activity columns and `orders_summary` of an export are not imported as notes."""
+    keep, _ = pair
+    for fmt in ("csv", "json", "ndjson"):
+        exported = cli.ok("export", "--format", fmt, "--id", keep)
+        other = tmp_path / f"{fmt}.db"
+        cli.ok("--db", str(other), "init")
+        result = cli("--db", str(other), "import", "-", input=exported)
+        assert result.code == 0 and "unknown columns" not in result.stderr, (fmt, result.stderr)
+        record = json.loads(cli.ok("--db", str(other), "show", "1", "--format", "json"))
+        # A customer import brings notes back plain (CSV keeps the kind in the text).
+        assert [n["text"] for n in record["notes"]] == [
+            "[call in] 来电" if fmt == "csv" else "来电"
+        ]
+        assert {n["kind"] for n in record["notes"]} == {"note"}
+        assert record["order_count"] == 0 and record["orders_summary"]["count"] == 0

@@ -53,7 +53,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "source": ("source",),
     # The rejects file's error column; the activity columns of custinfo's own export
     # (derived from orders and interactions, recomputed, never imported).
-    "ignore": ("error", "order_count", "order_total", "last_order_at", "last_contact_at"),
+    "ignore": ("error", "order_count", "order_total", "last_order_at", "last_contact_at",
+               "orders_summary"),
 }  # fmt: skip
 
 _STRIP = re.compile(r"[\s_\-.:：/()（）#]+")
