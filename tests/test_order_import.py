@@ -47,7 +47,7 @@ def test_taobao_gbk_export_all_or_nothing_then_create_missing(cli, shop, tmp_pat
     path.write_bytes(_csv(TAOBAO).encode("gbk"))
     result = cli("order", "import", str(path))
     assert result.code == 2  # 王芳 is unknown: nothing imported
-    assert "line 4, column 'phone': no customer with phone +8613700001111" in result.stderr
+    assert "line 4, column '联系手机': no customer with phone +8613700001111" in result.stderr
     assert "columns not imported: '运费'" in result.stderr
     assert _orders(cli) == []
 

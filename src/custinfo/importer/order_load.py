@@ -166,6 +166,9 @@ class _Loader:
         self.failed = False
         self.active: set[int] = set()
         self.buyers = _Buyers(store, options, summary)
+        #: Buyer fields as the input names them (for the messages): the first such column.
+        cols, header = converter.plan.columns, converter.header
+        self.names = {f: header[cols[f][0]] for f in ("phone", "email", "customer_id") if f in cols}
 
     def reject(self, record: Any, line: int, column: str, reason: str) -> None:
         s = self.summary
@@ -202,7 +205,8 @@ class _Loader:
             try:
                 customer_id = self.buyers.find(w, c, create=not self.failed)
             except ValidationError as exc:
-                self.reject(record, c.line, exc.field or "row", str(exc))
+                column = self.names.get(exc.field or "", exc.field or "row")
+                self.reject(record, c.line, column, str(exc))
                 continue
             orders.append((c, customer_id))
         if not self.failed:
