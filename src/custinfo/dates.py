@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 
 from custinfo.errors import ValidationError
 from custinfo.text import normalize_text
@@ -170,7 +169,17 @@ def _local(y: int, mo: int, d: int, h: int, mi: int, s: int, micro: int) -> str:
     plain arithmetic on the time of day."""
     if h > 23 or mi > 59 or s > 59:
         raise ValueError("no such time")
-    offset, before, day, after = _day(y, mo, d, time.tzname, time.timezone)
+    global _zone
+    zone = (time.tzname, time.timezone)
+    if zone != _zone:  # TZ changed (time.tzset): the cached days are another zone's
+        _days.clear()
+        _zone = zone
+    info = _days.get((y, mo, d))
+    if info is None:
+        if len(_days) > 100_000:
+            _days.clear()
+        info = _days[(y, mo, d)] = _day(y, mo, d)
+    offset, before, day, after = info
     if offset is None:  # the offset changes that day
         utc = datetime(y, mo, d, h, mi, s, micro) - _offset(y, mo, d, h)
         return utc.isoformat(timespec="microseconds") + "Z"
@@ -183,11 +192,14 @@ def _local(y: int, mo: int, d: int, h: int, mi: int, s: int, micro: int) -> str:
     return f"{day}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}.{micro:06d}Z"
 
 
-@lru_cache(maxsize=8192)
-def _day(y: int, mo: int, d: int, *zone: object) -> tuple[int | None, str, str, str]:
+_days: dict[tuple[int, int, int], tuple[int | None, str, str, str]] = {}
+_zone: object = None
+
+
+def _day(y: int, mo: int, d: int) -> tuple[int | None, str, str, str]:
     """(UTC offset in seconds of the whole local day, or None when it changes during the
-    day; the day before, the day and the day after as YYYY-MM-DD). `zone` keys the cache
-    to TZ. A date that does not exist raises ValueError."""
+    day; the day before, the day and the day after as YYYY-MM-DD). A date that does not
+    exist raises ValueError."""
     day = date(y, mo, d)
     first = _offset(y, mo, d, 0)
     offset = int(first.total_seconds()) if _offset(y, mo, d, 23) == first else None

@@ -158,6 +158,7 @@ class Converter:
         self.channel = channel
         cols = the_plan.columns
         self._cols = {name: cols.get(name, []) for name in FIELDS}
+        self._seen: dict[str, str] = {}
         #: Later order times are typos (2062), not clock skew.
         self.horizon = dates.to_stored(datetime.now(UTC) + FUTURE_SLACK)
 
@@ -198,7 +199,11 @@ class Converter:
         if at > self.horizon:
             raise ValidationError(f"{column} {raw_at!r} is in the future", column)
         text = [cell(cells, name)[0] if has[name] else "" for name in _TEXTS]
-        items, channel = _text(text[0], "items"), _text(text[1], "channel")
+        seen = self._seen  # product names and channels repeat: normalised once each
+        items = seen.get(text[0]) or _text(text[0], "items")
+        channel = seen.get(text[1]) or _text(text[1], "channel")
+        if len(seen) < 50_000:
+            seen[text[0]], seen[text[1]] = items, channel
         ref, note = _text(text[2], "ref"), _text(text[3], "note", True)
         if has["quantity"]:
             quantity, column = cell(cells, "quantity")
