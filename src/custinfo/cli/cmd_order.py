@@ -20,6 +20,8 @@ app.command("import")(order_import)
 
 ListFormat = output.choices("table", "csv", "json", "ndjson")
 ExportFormat = output.choices("csv", "json", "ndjson")
+#: Orders a terminal table shows (a pipe gets every one).
+PAGE = 200
 #: Columns of the terminal table (the other formats have every column).
 TABLE = ("id", "customer_id", "at", "amount", "items", "channel", "ref")
 
@@ -88,6 +90,14 @@ def list_orders(
     fmt = out.choose(format)
     store = context.open_store(db, passphrase_file)
     found = orders.select(store, customer_id, since=since, until=until, channel=channel)
+    if fmt is output.Format.table and out.is_tty:  # a person reads a page, not 5M rows
+        from itertools import islice
+
+        found = list(islice(found, PAGE + 1))
+        if len(found) > PAGE:
+            found = found[:PAGE]
+            out.info(f"showing the first {PAGE} orders; narrow with --since/--until or pipe "
+                     "the output to get every order")  # fmt: skip
     count = _write(out, found, fmt)
     if count == 0 and out.is_tty:
         out.info("no orders")
