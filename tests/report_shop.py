@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from custinfo import dates, validation
+from custinfo import times, validation
 from custinfo.models import CustomerInput
 from custinfo.store import Store
 from custinfo.store.orders import OrderRow, insert_orders
@@ -69,13 +69,13 @@ def build(path: Path, key: bytes) -> None:
                 phones=[validation.normalize_phone(p, "CN") for p in phones],
                 emails=[validation.normalize_email(e) for e in emails],
             )  # fmt: skip
-            ids.append(w.add_customer(customer, source=source, at=dates.moment(created, "at")))
+            ids.append(w.add_customer(customer, source=source, at=times.moment(created, "at")))
         insert_orders(w, [
-            OrderRow(ids[c - 1], dates.moment(at, "at"), parse_amount(amount, cur), cur)
+            OrderRow(ids[c - 1], times.moment(at, "at"), parse_amount(amount, cur), cur)
             for c, at, amount, cur in ORDERS
         ])  # fmt: skip
         for c, at, kind, status in INTERACTIONS:
-            w.add_note(ids[c - 1], f"{kind} test", at=dates.moment(at, "at"), kind=kind,
+            w.add_note(ids[c - 1], f"{kind} test", at=times.moment(at, "at"), kind=kind,
                        status=status)  # fmt: skip
         for c, text in NOTES:
-            w.add_note(ids[c - 1], text, at=dates.moment("2026-11-01", "at"))
+            w.add_note(ids[c - 1], text, at=times.moment("2026-11-01", "at"))

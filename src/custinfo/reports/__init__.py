@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from custinfo import dates
+from custinfo import times
 from custinfo.errors import UsageError
 
 if TYPE_CHECKING:
@@ -101,11 +101,11 @@ class Scope:
 
     def start(self) -> str:
         """Stored text of the window's start (local midnight of `since`)."""
-        return dates.local_start(self.since)
+        return times.local_start(self.since)
 
     def end(self) -> str:
         """Stored text of the window's exclusive end (local midnight after `as_of`)."""
-        return dates.local_start(dates.shift(self.as_of, 1, "d"))
+        return times.local_start(times.shift(self.as_of, 1, "d"))
 
 
 def month_starts(first: date, last: date) -> list[date]:
@@ -113,15 +113,15 @@ def month_starts(first: date, last: date) -> list[date]:
     months, day = [], date(first.year, first.month, 1)
     while day <= last:
         months.append(day)
-        day = dates.shift(day, 1, "m")
+        day = times.shift(day, 1, "m")
     return months
 
 
 def month_case(column: str, months: Sequence[date]) -> str:
     """An SQL expression: the index of the local month `column` (stored UTC text) falls
     in, given ascending month starts; NULL before the first or after the last month."""
-    bounds = [dates.local_start(m) for m in months]
-    bounds.append(dates.local_start(dates.shift(months[-1], 1, "m")))
+    bounds = [times.local_start(m) for m in months]
+    bounds.append(times.local_start(times.shift(months[-1], 1, "m")))
     parts = [f"WHEN {column} < '{bounds[0]}' THEN NULL"]
     parts += [f"WHEN {column} < '{b}' THEN {i}" for i, b in enumerate(bounds[1:])]
     return "(CASE " + " ".join(parts) + " END)"
@@ -131,11 +131,11 @@ def default_since(name: str, as_of: date) -> date:
     """The window start when `--since` is not given: 12 months back (overview, activity),
     2 years (growth, value); the start of the month for monthly series."""
     if name in ("growth", "value"):
-        back = dates.shift(as_of, -2, "y")
+        back = times.shift(as_of, -2, "y")
     else:
-        back = dates.shift(as_of, -12, "m")
+        back = times.shift(as_of, -12, "m")
     if name == "value":
-        return dates.shift(back, 1, "d")  # exactly two years: (as_of - 2y, as_of]
+        return times.shift(back, 1, "d")  # exactly two years: (as_of - 2y, as_of]
     return date(back.year, back.month, 1) if name != "quality" else back
 
 
@@ -155,8 +155,8 @@ def build(
     and `stale` are WHENs as typed (`custinfo.dates`); bad ones raise ValidationError."""
     if name not in NAMES:
         raise UsageError(f"unknown report {name!r}: use one of {', '.join(NAMES)}")
-    day = dates.parse_day(as_of, "--as-of") if as_of else dates.today()
-    start = dates.parse_day(since, "--since", now=day) if since else default_since(name, day)
+    day = times.parse_day(as_of, "--as-of") if as_of else times.today()
+    start = times.parse_day(since, "--since", now=day) if since else default_since(name, day)
     if start > day:
         raise UsageError(f"--since {since!r} is after the report's day {day.isoformat()}")
     scope = Scope(store, ids, day, start)

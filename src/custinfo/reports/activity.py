@@ -14,7 +14,7 @@ Shape (JSON keys; CSV is the long form `section,label,measure,value,currency`):
 
 from __future__ import annotations
 
-from custinfo import dates
+from custinfo import times
 from custinfo.reports import Report, Scope, Table, hooks, month_case, month_starts
 from custinfo.reports import new_report as _new
 
@@ -26,7 +26,7 @@ def compute(scope: Scope, **_: object) -> Report:
     conn = scope.conn
     report = _new("activity", scope)
     months = month_starts(scope.since, scope.as_of)
-    start, end = dates.local_start(months[0]), scope.end()
+    start, end = times.local_start(months[0]), scope.end()
     report.period["since"] = months[0].isoformat()
     sel, params = scope.where("n.customer_id")
     case = month_case("n.at", months)
@@ -63,7 +63,7 @@ def compute(scope: Scope, **_: object) -> Report:
                                ["note_id", "customer_id", "kind", "opened", "age_days"],
                                [list(c) for c in cases]))  # fmt: skip
 
-    gap = dates.local_start(dates.shift(scope.as_of, -GAP_DAYS + 1, "d"))
+    gap = times.local_start(times.shift(scope.as_of, -GAP_DAYS + 1, "d"))
     csel, cparams = scope.where("c.id")
     quiet = conn.execute(
         "SELECT count(*) FROM customers c LEFT JOIN customer_activity a ON a.customer_id = c.id "

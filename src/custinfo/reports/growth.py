@@ -10,7 +10,7 @@ order (or refund) or any interaction other than a plain note in that month, each
 
 from __future__ import annotations
 
-from custinfo import dates
+from custinfo import times
 from custinfo.reports import Money, Report, Scope, Table, month_case, month_starts
 from custinfo.reports import new_report as _new
 
@@ -18,7 +18,7 @@ from custinfo.reports import new_report as _new
 def compute(scope: Scope, **_: object) -> Report:
     conn = scope.conn
     months = month_starts(scope.since, scope.as_of)
-    start, end = dates.local_start(months[0]), scope.end()
+    start, end = times.local_start(months[0]), scope.end()
     report = _new("growth", scope)
     report.period["since"] = months[0].isoformat()
 

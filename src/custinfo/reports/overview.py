@@ -15,7 +15,7 @@ Shape (JSON keys; CSV is the long form `section,label,measure,value,currency`):
 
 from __future__ import annotations
 
-from custinfo import dates
+from custinfo import times
 from custinfo.reports import IDS, Money, Report, Scope, Table, hooks, month_case, month_starts
 from custinfo.reports import new_report as _new
 from custinfo.reports.numbers import ratio
@@ -34,7 +34,7 @@ def compute(scope: Scope, **_: object) -> Report:
     counts = dict(conn.execute(
         f"SELECT {case} AS m, count(*) FROM customers c WHERE c.created_at >= ? "
         f"AND c.created_at < ?{sel} GROUP BY m",
-        [dates.local_start(months[0]), scope.end(), *params],
+        [times.local_start(months[0]), scope.end(), *params],
     ).fetchall())  # fmt: skip
     new_rows = [[m.strftime("%Y-%m"), counts.get(i, 0)] for i, m in enumerate(months)]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from custinfo import dates
+from custinfo import times
 from custinfo.reports import IDS, Report, Scope, Table
 from custinfo.reports import new_report as _new
 from custinfo.reports.numbers import share
@@ -39,8 +39,8 @@ _OWN_SOURCES = "('manual', 'demo')"
 def compute(scope: Scope, *, stale: str | None = None, listing: bool = False, **_: Any) -> Report:
     conn = scope.conn
     report = _new("quality", scope, since=False)
-    stale_day = dates.parse_day(stale or "12m", "--stale", now=scope.as_of)
-    cutoff = dates.local_start(stale_day)
+    stale_day = times.parse_day(stale or "12m", "--stale", now=scope.as_of)
+    cutoff = times.local_start(stale_day)
     report.period["stale_before"] = stale_day.isoformat()
     sel, params = scope.where("c.id")
     sums = ", ".join(f"coalesce(sum({cond}), 0)" for cond in _EMPTY.values())

@@ -51,7 +51,8 @@ def charts(table: Table) -> list[Chart]:
         out.append(("series", months, counts))
     for name, values in money:
         currency = values[0].currency if values else ""
-        out.append(("series", months, [(f"{name} ({currency})", [major(v) for v in values])]))
+        label = name if name.endswith(currency) else f"{name} ({currency})"
+        out.append(("series", months, [(label, [major(v) for v in values])]))
     return out
 
 
