@@ -41,36 +41,49 @@ def report(
     query: filters.QueryArgument = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="WHEN",
-                     help=f"Start of the period ({_WHEN}; default 12m, growth and value 2y)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help=f"Start of the period ({_WHEN}; default 12m, growth and value 2y).",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", metavar="DATE", help="Compute as of this day (default: today)."),
     ] = None,
     apply_tags: Annotated[
         str | None,
-        typer.Option("--apply-tags", metavar="PREFIX",
-                     help="value: tag each customer PREFIX+segment, replacing older PREFIX tags."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--apply-tags",
+            metavar="PREFIX",
+            help="value: tag each customer PREFIX+segment, replacing older PREFIX tags.",
+        ),
+    ] = None,
     stale: Annotated[
         str | None,
-        typer.Option("--stale", metavar="WHEN",
-                     help="quality: not updated since WHEN counts as stale (default 12m)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--stale",
+            metavar="WHEN",
+            help="quality: not updated since WHEN counts as stale (default 12m).",
+        ),
+    ] = None,
     listing: Annotated[
         bool, typer.Option("--list", help="quality: list the customers the checks flag.")
     ] = False,
     format: Annotated[
         ReportFormat | None,
-        typer.Option("--format", "-f", help="table, csv, json, html or ids (default: a table on "
-                     "a terminal, else csv)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, csv, json, html or ids (default: a table on a terminal, else csv).",
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE",
-                     help="Write to FILE (created 0600) instead of stdout."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to FILE (created 0600) instead of stdout."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
     phone: filters.PhoneFilter = None,
     email: filters.EmailFilter = None,

@@ -256,4 +256,3 @@ def html_text(report: Report) -> str:
     from custinfo.reports import html
 
     return html.render(report, tr=_, local_time=local_time)
-

@@ -83,7 +83,8 @@ def _section(report: Report, table: Any, t: Any) -> str:
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     if total > len(rows):
-        out.append(f"<p class='note'>{escape(t('first {shown} of {total}').format(shown=human(len(rows)), total=human(total)))}</p>")  # noqa: E501
+        note = t("first {shown} of {total}").format(shown=human(len(rows)), total=human(total))
+        out.append(f"<p class='note'>{escape(note)}</p>")
     elif not rows:
         out.append(f"<p class='note'>{escape(t('none'))}</p>")
     out.append("</section>")
