@@ -27,6 +27,19 @@ SHOWN = 50  # rows of a long table on screen
 SPARKS = "▁▂▃▄▅▆▇█"
 #: Narrower headers of the value report's customer table on screen.
 SHORT = {"recency_days": N_("R days"), "frequency": "F", "monetary": "M"}
+#: Report names and period keys, for people.
+WORDS = {"overview": N_("overview"), "growth": N_("growth"), "value": N_("value"),
+         "activity": N_("activity"), "quality": N_("quality"), "since": N_("since"),
+         "as_of": N_("as of"), "stale_before": N_("stale before")}  # fmt: skip
+
+
+def word(key: str) -> str:
+    return _(WORDS.get(key, key))
+
+
+def label(report: Report, text: str) -> str:
+    """A summary label in the interface language, with the report's period filled in."""
+    return _(text).format(**report.period) if "{" in text else _(text)
 
 
 # -- machine formats ------------------------------------------------------------------------
@@ -108,14 +121,14 @@ def terminal_text(report: Report, *, width: int, color: bool) -> str:
     from custinfo.cli import tables
 
     bold = (lambda s: f"{tables.BOLD}{s}{tables.RESET}") if color else (lambda s: s)
-    lines = [bold(_("Report: {name}").format(name=_(report.name)))]
-    period = "  ".join(f"{_(k.replace('_', ' '))} {v}" for k, v in report.period.items())
+    lines = [bold(_("Report: {name}").format(name=word(report.name)))]
+    period = "  ".join(f"{word(k)} {v}" for k, v in report.period.items())
     filters = "; ".join(f"{k} {v}" for k, v in report.filters.items()) or _("none (everyone)")
     lines += [period, _("Filters: {filters}").format(filters=filters), ""]
-    labels = [_(label) for _k, label, _v in report.summary]
+    labels = [label(report, text) for _k, text, _v in report.summary]
     pad = max((tables.width_of(x) for x in labels), default=0)
-    for label, (_key, _l, value) in zip(labels, report.summary, strict=True):
-        lines.append(f"  {label}{' ' * (pad - tables.width_of(label))}  {_value(value)}")
+    for text, (_key, _l, value) in zip(labels, report.summary, strict=True):
+        lines.append(f"  {text}{' ' * (pad - tables.width_of(text))}  {_value(value)}")
     for table in report.tables:
         lines += ["", bold(_(table.title))]
         lines += _table_block(report, table, width, color)
@@ -255,4 +268,4 @@ def html_text(report: Report) -> str:
     from custinfo.cli.tables import local_time
     from custinfo.reports import html
 
-    return html.render(report, tr=_, local_time=local_time)
+    return html.render(report, tr=_, word=word, label=label, local_time=local_time)

@@ -153,12 +153,22 @@ def build(
 ) -> Report:
     """Compute report `name` for the customers `ids` (None: everyone). `since`, `as_of`
     and `stale` are WHENs as typed (`custinfo.dates`); bad ones raise ValidationError."""
+    from custinfo.i18n import _
+
     if name not in NAMES:
-        raise UsageError(f"unknown report {name!r}: use one of {', '.join(NAMES)}")
+        raise UsageError(
+            _("unknown report {name!r}: use one of {names}").format(
+                name=name, names=", ".join(NAMES)
+            )
+        )
     day = times.parse_day(as_of, "--as-of") if as_of else times.today()
     start = times.parse_day(since, "--since", now=day) if since else default_since(name, day)
     if start > day:
-        raise UsageError(f"--since {since!r} is after the report's day {day.isoformat()}")
+        raise UsageError(
+            _("--since {since!r} is after the report's day {day}").format(
+                since=since, day=day.isoformat()
+            )
+        )
     scope = Scope(store, ids, day, start)
     from importlib import import_module
 

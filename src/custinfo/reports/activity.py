@@ -15,6 +15,7 @@ Shape (JSON keys; CSV is the long form `section,label,measure,value,currency`):
 from __future__ import annotations
 
 from custinfo import times
+from custinfo.i18n import N_
 from custinfo.reports import Report, Scope, Table, hooks, month_case, month_starts
 from custinfo.reports import new_report as _new
 
@@ -41,7 +42,7 @@ def compute(scope: Scope, **_: object) -> Report:
     kinds = [k for k in KINDS if k != "note" and any(key[1] == k for key in counts)]
     rows = [[m.strftime("%Y-%m"), *(counts.get((i, k), 0) for k in kinds)]
             for i, m in enumerate(months)]  # fmt: skip
-    report.tables.append(Table("by_month", "Interactions per month", ["month", *kinds], rows,
+    report.tables.append(Table("by_month", N_("Interactions per month"), ["month", *kinds], rows,
                                chart="series"))  # fmt: skip
 
     as_of = scope.as_of.isoformat()
@@ -57,9 +58,9 @@ def compute(scope: Scope, **_: object) -> Report:
         inside = [c for c in cases if c[4] >= low and (high is None or c[4] <= high)]
         ages.append([label, sum(c[2] == "complaint" for c in inside),
                      sum(c[2] == "service" for c in inside)])  # fmt: skip
-    report.tables.append(Table("case_age", "Open cases by age (days)",
+    report.tables.append(Table("case_age", N_("Open cases by age (days)"),
                                ["age_days", "complaint", "service"], ages))  # fmt: skip
-    report.tables.append(Table("open_cases", "Open cases, oldest first",
+    report.tables.append(Table("open_cases", N_("Open cases, oldest first"),
                                ["note_id", "customer_id", "kind", "opened", "age_days"],
                                [list(c) for c in cases]))  # fmt: skip
 
@@ -71,15 +72,19 @@ def compute(scope: Scope, **_: object) -> Report:
         [gap, *cparams],
     ).fetchone()[0]
     report.summary = [
-        ("interactions", "Interactions in the period", sum(counts.values())),
-        ("open_cases", "Open complaints and service cases", len(cases)),
-        ("oldest_open_days", "Oldest open case (days)", max((c[4] for c in cases), default=None)),
-        ("not_contacted_90d", "Not contacted for 90 days", quiet),
+        ("interactions", N_("Interactions in the period"), sum(counts.values())),
+        ("open_cases", N_("Open complaints and service cases"), len(cases)),
+        (
+            "oldest_open_days",
+            N_("Oldest open case (days)"),
+            max((c[4] for c in cases), default=None),
+        ),
+        ("not_contacted_90d", N_("Not contacted for 90 days"), quiet),
     ]
     follow = hooks.followups(conn, scope.ids, end)
     if follow is not None:  # pragma: no cover - wired at integration
         report.summary += [
-            ("followups_done", "Follow-ups done", follow.get("done")),
-            ("followups_overdue", "Follow-ups overdue", follow.get("overdue")),
+            ("followups_done", N_("Follow-ups done"), follow.get("done")),
+            ("followups_overdue", N_("Follow-ups overdue"), follow.get("overdue")),
         ]
     return report

@@ -11,6 +11,7 @@ order (or refund) or any interaction other than a plain note in that month, each
 from __future__ import annotations
 
 from custinfo import times
+from custinfo.i18n import N_
 from custinfo.reports import Money, Report, Scope, Table, month_case, month_starts
 from custinfo.reports import new_report as _new
 
@@ -57,11 +58,11 @@ def compute(scope: Scope, **_: object) -> Report:
          *(Money(revenue.get((i, cur), 0), cur) for cur in others)]
         for i, m in enumerate(months)
     ]  # fmt: skip
-    report.tables.append(Table("months", "Growth per month", columns, rows, chart="series"))
+    report.tables.append(Table("months", N_("Growth per month"), columns, rows, chart="series"))
     report.main = "months"
     report.summary = [
-        ("new_customers", "New customers", sum(r[1] for r in rows)),
-        ("orders", "Orders", sum(r[3] for r in rows)),
-        ("revenue", "Revenue", Money(sum(r[4].minor for r in rows), home)),
+        ("new_customers", N_("New customers"), sum(r[1] for r in rows)),
+        ("orders", N_("Orders"), sum(r[3] for r in rows)),
+        ("revenue", N_("Revenue"), Money(sum(r[4].minor for r in rows), home)),
     ]
     return report

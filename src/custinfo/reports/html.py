@@ -34,11 +34,16 @@ section { break-inside: avoid; page-break-inside: avoid; }
 """
 
 
-def render(report: Report, *, tr: Any = None, local_time: Any = None) -> str:
-    """The report as one HTML document. `tr` translates English labels (default: as is);
-    `local_time` turns stored UTC text into local time for people."""
+def render(
+    report: Report, *, tr: Any = None, word: Any = None, label: Any = None, local_time: Any = None
+) -> str:
+    """The report as one HTML document. `tr` translates English text, `word` a report name
+    or period key, `label` a summary label (defaults: as is); `local_time` turns stored UTC
+    text into local time for people."""
     t = tr or (lambda text: text)
-    title = t("Report: {name}").format(name=t(report.name))
+    w = word or (lambda key: key.replace("_", " "))
+    lab = label or (lambda _report, text: text.format(**report.period))
+    title = t("Report: {name}").format(name=w(report.name))
     made = local_time(report.generated_at) if local_time else report.generated_at
     parts = [
         "<!DOCTYPE html>", f'<html lang="{_lang()}">', "<head>", '<meta charset="utf-8">',
@@ -48,14 +53,15 @@ def render(report: Report, *, tr: Any = None, local_time: Any = None) -> str:
         f"<dt>{escape(t('Made'))}</dt><dd>{escape(made)}</dd>",
     ]  # fmt: skip
     for key, value in report.period.items():
-        parts.append(f"<dt>{escape(t(key.replace('_', ' ')))}</dt><dd>{escape(value)}</dd>")
+        parts.append(f"<dt>{escape(w(key))}</dt><dd>{escape(value)}</dd>")
     filters = "; ".join(f"{k} {v}" for k, v in report.filters.items()) or t("none (everyone)")
     parts += [f"<dt>{escape(t('Filters'))}</dt><dd>{escape(filters)}</dd>", "</dl>"]
     if report.summary:
         parts.append('<table class="summary">')
-        for _, label, value in report.summary:
+        for _, text, value in report.summary:
             shown = f"{value:.1%}" if isinstance(value, float) and value <= 1 else human(value)
-            parts.append(f"<tr><td>{escape(t(label))}</td><td class='n'>{escape(shown)}</td></tr>")
+            name = escape(lab(report, text))
+            parts.append(f"<tr><td>{name}</td><td class='n'>{escape(shown)}</td></tr>")
         parts.append("</table>")
     for table in report.tables:
         parts.append(_section(report, table, t))

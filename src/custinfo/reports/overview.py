@@ -16,6 +16,7 @@ Shape (JSON keys; CSV is the long form `section,label,measure,value,currency`):
 from __future__ import annotations
 
 from custinfo import times
+from custinfo.i18n import N_
 from custinfo.reports import IDS, Money, Report, Scope, Table, hooks, month_case, month_starts
 from custinfo.reports import new_report as _new
 from custinfo.reports.numbers import ratio
@@ -38,10 +39,10 @@ def compute(scope: Scope, **_: object) -> Report:
     ).fetchall())  # fmt: skip
     new_rows = [[m.strftime("%Y-%m"), counts.get(i, 0)] for i, m in enumerate(months)]
 
-    report.tables.append(Table("new_by_month", "New customers per month", ["month", "new"],
+    report.tables.append(Table("new_by_month", N_("New customers per month"), ["month", "new"],
                                new_rows, chart="series"))  # fmt: skip
-    report.tables.append(_split(scope, "by_source", "By source", "source", "c.source"))
-    report.tables.append(_split(scope, "by_city", "By city (top 10)", "city", "c.city", TOP))
+    report.tables.append(_split(scope, "by_source", N_("By source"), "source", "c.source"))
+    report.tables.append(_split(scope, "by_city", N_("By city (top 10)"), "city", "c.city", TOP))
     report.tables.append(_tags(scope))
     for label, split in hooks.choice_splits(conn, scope.ids):
         rows = [[choice, n] for choice, n in split]
@@ -57,14 +58,14 @@ def compute(scope: Scope, **_: object) -> Report:
     if coverage is not None:
         rows = [[purpose, given, n] for purpose, given, n in coverage]
         report.tables.append(
-            Table("consent", "Consent coverage", ["purpose", "given", "customers"], rows)
+            Table("consent", N_("Consent coverage"), ["purpose", "given", "customers"], rows)
         )
     report.summary = [
-        ("customers", "Customers", total),
-        ("new_this_month", "New this month", new_rows[-1][1] if new_rows else 0),
-        ("orders", "Orders in the period", orders),
-        ("average_order", "Average order value", aov),
-        ("repeat_buyers", "Repeat buyers (2+ orders, of all buyers)", ratio(repeat, buyers)),
+        ("customers", N_("Customers"), total),
+        ("new_this_month", N_("New this month"), new_rows[-1][1] if new_rows else 0),
+        ("orders", N_("Orders in the period"), orders),
+        ("average_order", N_("Average order value"), aov),
+        ("repeat_buyers", N_("Repeat buyers (2+ orders, of all buyers)"), ratio(repeat, buyers)),
     ]
     return report
 
@@ -89,7 +90,9 @@ def _tags(scope: Scope) -> Table:
         f"ORDER BY x.n DESC, t.key LIMIT {TOP}",
         params,
     ).fetchall()
-    return Table("by_tag", "By tag (top 10)", ["tag", "customers"], [list(r) for r in rows], "bars")
+    return Table(
+        "by_tag", N_("By tag (top 10)"), ["tag", "customers"], [list(r) for r in rows], "bars"
+    )
 
 
 def _revenue(scope: Scope) -> tuple[Table, int, Money | None]:
@@ -104,7 +107,7 @@ def _revenue(scope: Scope) -> tuple[Table, int, Money | None]:
     home = scope.currency
     rows.sort(key=lambda r: (r[0] != home, r[0]))
     table = Table(
-        "revenue", "Orders and revenue per currency", ["currency", "orders", "refunds", "revenue"],
+        "revenue", N_("Orders and revenue per currency"), ["currency", "orders", "refunds", "revenue"],
         [[cur, n, refunds, Money(net, cur)] for cur, n, refunds, net, _ in rows],
     )  # fmt: skip
     orders = sum(r[1] for r in rows)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from custinfo import times
+from custinfo.i18n import N_
 from custinfo.reports import IDS, Report, Scope, Table
 from custinfo.reports import new_report as _new
 from custinfo.reports.numbers import share
@@ -51,7 +52,7 @@ def compute(scope: Scope, *, stale: str | None = None, listing: bool = False, **
     ).fetchone()  # fmt: skip
     total, missing, stale_n, no_contact = row[0], row[1:-2], row[-2], row[-1]
     report.tables.append(Table(
-        "missing", "Missing values per field", ["field", "missing", "share"],
+        "missing", N_("Missing values per field"), ["field", "missing", "share"],
         [[f, n, share(n, total)] for f, n in zip(FIELDS, missing, strict=True)], chart="bars",
     ))  # fmt: skip
     groups = duplicate_groups(scope)
@@ -61,12 +62,12 @@ def compute(scope: Scope, *, stale: str | None = None, listing: bool = False, **
         f"WHERE {_UNMAPPED} AND c.source NOT IN {_OWN_SOURCES}{nsel}", params
     ).fetchall()  # fmt: skip
     report.summary = [
-        ("customers", "Customers", total),
-        ("stale", f"Not updated since {stale_day.isoformat()}", stale_n),
-        ("no_contact", "Without phone and email", no_contact),
-        ("duplicate_groups", "Likely duplicate groups (same phone or email)", len(groups)),
-        ("duplicate_customers", "Customers in them", sum(len(g) for g in groups)),
-        ("unmapped_notes", "Notes from unmapped import columns", len(unmapped_rows)),
+        ("customers", N_("Customers"), total),
+        ("stale", N_("Not updated since {stale_before}"), stale_n),
+        ("no_contact", N_("Without phone and email"), no_contact),
+        ("duplicate_groups", N_("Likely duplicate groups (same phone or email)"), len(groups)),
+        ("duplicate_customers", N_("Customers in them"), sum(len(g) for g in groups)),
+        ("unmapped_notes", N_("Notes from unmapped import columns"), len(unmapped_rows)),
     ]
     if listing:
         report.tables.append(_flagged(scope, cutoff, groups, {r[0] for r in unmapped_rows}))
@@ -136,4 +137,4 @@ def _flagged(scope: Scope, cutoff: str, groups: list[list[int]], unmapped: set[i
         f"SELECT id, name FROM customers WHERE id IN {IDS}", (json.dumps(ids),)
     ).fetchall())  # fmt: skip
     rows = [[cid, names.get(cid, ""), " ".join(reasons[cid])] for cid in ids]
-    return Table("flagged", "Customers to check", ["id", "name", "reasons"], rows)
+    return Table("flagged", N_("Customers to check"), ["id", "name", "reasons"], rows)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from custinfo.i18n import N_
 from custinfo.reports import IDS, Money, Report, Scope, Table
 from custinfo.reports import new_report as _new
 
@@ -193,19 +194,18 @@ def compute(scope: Scope, **_: object) -> Report:
         freq = round(float(result.frequency[mask].mean()), 2) if count else None
         rows.append([names[index], count, Money(total, home), recency, freq, key])
     report.tables.append(Table(
-        "segments", "Segments", ["segment", "customers", "monetary", "avg_recency_days",
+        "segments", N_("Segments"), ["segment", "customers", "monetary", "avg_recency_days",
                                  "avg_frequency", "key"], rows, chart="bars",
     ))  # fmt: skip
     customers = CustomerRows(scope, result, others)
     best = np.lexsort((result.ids, -result.monetary, -(result.r + result.f + result.m)))
-    table = Table("customers", "Customers", list(COLUMNS), customers)  # type: ignore[arg-type]
-    table.note = "best first (R+F+M, then monetary)"
+    table = Table("customers", N_("Customers"), list(COLUMNS), customers)  # type: ignore[arg-type]
     report.tables.append(table)
     report.extra["shown_order"] = best
     report.main = "customers"
     report.summary = [
-        ("customers", "Customers with orders in the period", n),
-        ("monetary", "Monetary, all of them", Money(int(result.monetary.sum()), home)),
+        ("customers", N_("Customers with orders in the period"), n),
+        ("monetary", N_("Monetary, all of them"), Money(int(result.monetary.sum()), home)),
     ]
     report.extra["rules"] = {
         "window": [scope.since.isoformat(), scope.as_of.isoformat()],

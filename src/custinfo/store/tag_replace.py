@@ -25,11 +25,12 @@ def replace_tags(
     w: Write, prefix: str, groups: Mapping[str, Sequence[int]], scope: Sequence[int] | None
 ) -> None:
     """See the module docstring. Every tag of `groups` must start with `prefix`."""
+    from custinfo.i18n import _
     from custinfo.validation import tag_key
 
     key = tag_key(prefix)
     if not key.strip():
-        raise UsageError("the tag prefix must not be empty")
+        raise UsageError(_("the tag prefix must not be empty"))
     conn = w.conn
     old = [r[0] for r in conn.execute(
         "SELECT id FROM tags WHERE substr(key, 1, ?) = ?", (len(key), key)
@@ -46,7 +47,9 @@ def replace_tags(
     gained: list[int] = []
     for tag, ids in groups.items():
         if not tag_key(tag).startswith(key):
-            raise UsageError(f"tag {tag!r} does not start with {prefix!r}")
+            raise UsageError(
+                _("tag {tag!r} does not start with {prefix!r}").format(tag=tag, prefix=prefix)
+            )
         tid = records.tag_id(conn, tag)
         conn.execute(
             f"INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) SELECT value, ? FROM {_IDS}",
