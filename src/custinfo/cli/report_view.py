@@ -175,7 +175,10 @@ def _table_block(report: Report, table: Table, width: int, color: bool) -> list[
         out.append(_("first {shown} of {total}; --format csv gives all").format(
             shown=len(rows), total=human(total)))  # fmt: skip
     if dropped:
-        out.append(_("(not shown at this width: {columns})").format(columns=", ".join(dropped)))
+        out.append(
+            _("(not shown at this width: {columns}; widen the terminal or use --format csv)")
+            .format(columns=", ".join(dropped))
+        )  # fmt: skip
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from custinfo.i18n import N_
 from custinfo.reports import Report
 from custinfo.reports.numbers import human
 from custinfo.reports.shown import charts, shown_rows
@@ -43,19 +44,19 @@ def render(
     t = tr or (lambda text: text)
     w = word or (lambda key: key.replace("_", " "))
     lab = label or (lambda _report, text: text.format(**report.period))
-    title = t("Report: {name}").format(name=w(report.name))
+    title = t(N_("Report: {name}")).format(name=w(report.name))
     made = local_time(report.generated_at) if local_time else report.generated_at
     parts = [
         "<!DOCTYPE html>", f'<html lang="{_lang()}">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
         f"<h1>{escape(title)}</h1>", '<dl class="meta">',
-        f"<dt>{escape(t('Made'))}</dt><dd>{escape(made)}</dd>",
+        f"<dt>{escape(t(N_('Made')))}</dt><dd>{escape(made)}</dd>",
     ]  # fmt: skip
     for key, value in report.period.items():
         parts.append(f"<dt>{escape(w(key))}</dt><dd>{escape(value)}</dd>")
-    filters = "; ".join(f"{k} {v}" for k, v in report.filters.items()) or t("none (everyone)")
-    parts += [f"<dt>{escape(t('Filters'))}</dt><dd>{escape(filters)}</dd>", "</dl>"]
+    filters = "; ".join(f"{k} {v}" for k, v in report.filters.items()) or t(N_("none (everyone)"))
+    parts += [f"<dt>{escape(t(N_('Filters')))}</dt><dd>{escape(filters)}</dd>", "</dl>"]
     if report.summary:
         parts.append('<table class="summary">')
         for _, text, value in report.summary:
@@ -89,10 +90,10 @@ def _section(report: Report, table: Any, t: Any) -> str:
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     if total > len(rows):
-        note = t("first {shown} of {total}").format(shown=human(len(rows)), total=human(total))
+        note = t(N_("first {shown} of {total}")).format(shown=human(len(rows)), total=human(total))
         out.append(f"<p class='note'>{escape(note)}</p>")
     elif not rows:
-        out.append(f"<p class='note'>{escape(t('none'))}</p>")
+        out.append(f"<p class='note'>{escape(t(N_('none')))}</p>")
     out.append("</section>")
     return "\n".join(out)
 

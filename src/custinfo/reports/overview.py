@@ -106,10 +106,9 @@ def _revenue(scope: Scope) -> tuple[Table, int, Money | None]:
     ).fetchall()
     home = scope.currency
     rows.sort(key=lambda r: (r[0] != home, r[0]))
-    table = Table(
-        "revenue", N_("Orders and revenue per currency"), ["currency", "orders", "refunds", "revenue"],
-        [[cur, n, refunds, Money(net, cur)] for cur, n, refunds, net, _ in rows],
-    )  # fmt: skip
+    columns = ["currency", "orders", "refunds", "revenue"]
+    cells = [[cur, n, refunds, Money(net, cur)] for cur, n, refunds, net, _ in rows]
+    table = Table("revenue", N_("Orders and revenue per currency"), columns, cells)
     orders = sum(r[1] for r in rows)
     aov = None
     for cur, n, _, _, gross in rows:
