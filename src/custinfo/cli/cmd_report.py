@@ -159,7 +159,9 @@ def report(
 
     with output_text(output, force=force, db_path=context.db_path(db)) as handle:
         report_view.show(out, result, chosen, stream=handle)
-    out.info(_("wrote the {name} report to {path}").format(name=which, path=output))
+    out.info(
+        _("wrote the {name} report to {path}").format(name=report_view.word(which), path=output)
+    )
 
 
 def _check(which: str, fmt: str | None, *, apply_tags: str | None, stale: str | None,

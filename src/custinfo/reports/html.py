@@ -30,6 +30,8 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: left;
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .summary td:first-child { color: #555; } .note { color: #666; font-size: 0.85em; }
 svg.chart { max-width: 100%; height: auto; display: block; }
+.pair { display: flex; flex-wrap: wrap; gap: 0 2em; align-items: flex-start; }
+.charts { flex: 1 1 32em; min-width: 20em; }
 section { break-inside: avoid; page-break-inside: avoid; }
 @media print { body { margin: 0; max-width: none; } a { color: inherit; } }
 """
@@ -51,12 +53,14 @@ def render(
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
         f"<h1>{escape(title)}</h1>", '<dl class="meta">',
-        f"<dt>{escape(t(N_('Made')))}</dt><dd>{escape(made)}</dd>",
     ]  # fmt: skip
+    made_label = t(N_("Made"))
+    parts.append(f"<dt>{escape(made_label)}</dt><dd>{escape(made)}</dd>")
     for key, value in report.period.items():
         parts.append(f"<dt>{escape(w(key))}</dt><dd>{escape(value)}</dd>")
     filters = "; ".join(f"{k} {v}" for k, v in report.filters.items()) or t(N_("none (everyone)"))
-    parts += [f"<dt>{escape(t(N_('Filters')))}</dt><dd>{escape(filters)}</dd>", "</dl>"]
+    filters_label = t(N_("Filters"))
+    parts += [f"<dt>{escape(filters_label)}</dt><dd>{escape(filters)}</dd>", "</dl>"]
     if report.summary:
         parts.append('<table class="summary">')
         for _, text, value in report.summary:
@@ -73,9 +77,13 @@ def render(
 def _section(report: Report, table: Any, t: Any) -> str:
     from custinfo.reports import charts as draw
 
-    out = ["<section>", f"<h2>{escape(t(table.title))}</h2>"]
-    for kind, labels, values in charts(table):
-        out.append(draw.bars(labels, values) if kind == "bars" else draw.series(labels, values))
+    out = ["<section>", f"<h2>{escape(t(table.title))}</h2>", '<div class="pair">']
+    drawn = charts(table)
+    if drawn:
+        out.append('<div class="charts">')
+        for kind, labels, values in drawn:
+            out.append(draw.bars(labels, values) if kind == "bars" else draw.series(labels, values))
+        out.append("</div>")
     rows, total = shown_rows(report, table, ROWS)
     out.append("<table><thead><tr>")
     out += [f"<th>{escape(t(c))}</th>" for c in table.columns]
@@ -93,8 +101,9 @@ def _section(report: Report, table: Any, t: Any) -> str:
         note = t(N_("first {shown} of {total}")).format(shown=human(len(rows)), total=human(total))
         out.append(f"<p class='note'>{escape(note)}</p>")
     elif not rows:
-        out.append(f"<p class='note'>{escape(t(N_('none')))}</p>")
-    out.append("</section>")
+        none = t(N_("none"))
+        out.append(f"<p class='note'>{escape(none)}</p>")
+    out.append("</div></section>")
     return "\n".join(out)
 
 

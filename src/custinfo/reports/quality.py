@@ -90,9 +90,9 @@ def duplicate_groups(scope: Scope) -> list[list[int]]:
         return x
 
     for sql in (
-        f"SELECT group_concat(p.customer_id) FROM phones p WHERE 1{psel} "
+        f"SELECT group_concat(p.customer_id) FROM phones p NOT INDEXED WHERE 1{psel} "
         "GROUP BY p.e164 HAVING count(DISTINCT p.customer_id) > 1",
-        f"SELECT group_concat(e.customer_id) FROM emails e WHERE 1{esel} "
+        f"SELECT group_concat(e.customer_id) FROM emails e NOT INDEXED WHERE 1{esel} "
         "GROUP BY e.key HAVING count(DISTINCT e.customer_id) > 1",
     ):
         for (members,) in conn.execute(sql, params):
