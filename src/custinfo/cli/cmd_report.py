@@ -36,7 +36,11 @@ _WHEN = "YYYY-MM-DD or 90d, 6m, 1y back"
 @app.command()
 def report(
     name: Annotated[
-        Name, typer.Argument(help="Which report (default: overview).", show_default=False)
+        Name,
+        typer.Argument(
+            help="overview (the default), growth, value, activity or quality.",
+            show_default=False,
+        ),
     ] = Name.overview,
     query: filters.QueryArgument = None,
     since: Annotated[

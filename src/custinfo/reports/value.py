@@ -100,7 +100,7 @@ def rfm(scope: Scope) -> tuple[RFM, dict[int, list[Money]]]:
         "CAST(julianday(?) - julianday(date(max(CASE WHEN o.amount >= 0 THEN o.at END), "
         "'localtime')) AS INTEGER), "
         "sum(CASE WHEN o.currency = ? THEN o.amount ELSE 0 END), count(DISTINCT o.currency) "
-        f"FROM orders o WHERE o.at >= ? AND o.at < ?{sel} "
+        f"FROM orders o WHERE +o.at >= ? AND +o.at < ?{sel} "  # stream orders_rfm
         "GROUP BY o.customer_id HAVING f > 0 ORDER BY o.customer_id",
         [as_of, home, scope.start(), scope.end(), *params],
     )
