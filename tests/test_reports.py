@@ -18,6 +18,7 @@ from custinfo.reports import Money
 from custinfo.reports.numbers import human
 from custinfo.reports.value import scores, segment_names
 from tests import report_shop
+from tests.budget import examples
 from tests.conftest import PASSPHRASE, CliRunner
 
 AS_OF = report_shop.AS_OF
@@ -103,7 +104,7 @@ def test_quintile_edges(values: list[int], expected: list[int]) -> None:
     assert scores(reverse, higher_is_better=False).tolist() == expected
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.integers(-1000, 1000), min_size=1, max_size=60))
 def test_scores_are_monotone_and_tie_stable(values: list[int]) -> None:
     got = scores(values, higher_is_better=True).tolist()
