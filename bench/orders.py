@@ -58,6 +58,7 @@ def build_raw(path: Path, n: int) -> list[int]:
     now = utc_now()
     surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
     given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚"
+    mobiles = ("35", "36", "37", "38", "39", "50", "51", "58", "59", "77", "86", "88", "89")
     cities = ("上海", "北京", "杭州", "广州", "深圳", "成都", "南京", "苏州", "武汉", "西安")
     with Store.open(path, PASSPHRASE.encode()) as store:
         conn = store.conn
@@ -66,7 +67,7 @@ def build_raw(path: Path, n: int) -> list[int]:
             chunk = range(start, min(n, start + 249_999) + 1)
             people = []
             for i in chunk:
-                phone = f"+861{r.choice('3456789')}{(i * 7_919) % 10**9:09d}"
+                phone = f"+861{r.choice(mobiles)}{(i * 7_919) % 10**8:08d}"  # (unique)
                 email = f"c{i}@example.com" if i % 3 == 0 else ""
                 name = r.choice(surnames) + "".join(r.choices(given, k=r.randint(1, 2)))
                 people.append((i, name, r.choice(cities), phone, email))
