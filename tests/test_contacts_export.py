@@ -75,9 +75,9 @@ def test_csv_and_json_carry_wechat_and_qq(cli, db) -> None:
 
     cli.ok("import", FIXTURES / "kehu_gbk.csv")
     rows = list(csv.reader(io.StringIO(cli.ok("export"))))
-    assert rows[0][-2:] == ["wechat", "qq"] and rows[0][:2] == ["id", "name"]
+    assert rows[0][13:15] == ["wechat", "qq"] and rows[0][:2] == ["id", "name"]
     chen = next(r for r in rows if r[1] == "陈静")
-    assert chen[-2:] == ["chenjing_hz", "12345678"]
+    assert chen[13:15] == ["chenjing_hz", "12345678"]
     record = json.loads(cli.ok("show", chen[0], "--format", "json"))
     assert (record["wechat"], record["qq"]) == (["chenjing_hz"], ["12345678"])
     assert "wechat: chenjing_hz" in cli.ok("show", chen[0])
@@ -143,7 +143,16 @@ def customers(draw: st.DrawFn) -> Customer:
         value = _clean(draw(st.one_of(_TEXT, _AWKWARD)), multiline)
         return value or "x"
 
-    raw_tags = [words().replace(",", " ") for _ in range(draw(st.integers(0, 3)))]
+    def tag() -> str:
+        from custinfo import validation
+        from custinfo.errors import ValidationError
+
+        try:  # a tag as custinfo stores it ("," alone becomes " ", which it refuses)
+            return validation.normalize_tag(words().replace(",", " "))
+        except ValidationError:
+            return "x"
+
+    raw_tags = [tag() for _ in range(draw(st.integers(0, 3)))]
     tags = sorted({t.casefold(): t for t in raw_tags}.values(), key=str.casefold)
 
     def maybe() -> str | None:
@@ -169,7 +178,7 @@ def customers(draw: st.DrawFn) -> Customer:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(customer=customers(), version=st.sampled_from(["3.0", "4.0"]))
 def test_a_custinfo_vcard_imports_back_losslessly(customer: Customer, version: str) -> None:
     from custinfo.importer.rows import Converter, Valid

@@ -66,6 +66,16 @@ def dedupe(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    spent_over: filters.SpentOverFilter = None,
+    spent_under: filters.SpentUnderFilter = None,
+    orders_at_least: filters.OrdersAtLeastFilter = None,
+    bought: filters.BoughtFilter = None,
+    ordered_since: filters.OrderedSinceFilter = None,
+    no_order_since: filters.NoOrderSinceFilter = None,
+    contacted_since: filters.ContactedSinceFilter = None,
+    no_contact_since: filters.NoContactSinceFilter = None,
+    kind: filters.KindFilter = None,
+    status: filters.StatusFilter = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -88,6 +98,8 @@ def dedupe(
         raise UsageError("--review needs a terminal (use --format json to list groups)")
     if auto and not yes and not terminal.person_present():
         raise UsageError("--auto merges customers: confirm with --yes when not on a terminal")
+    if explain is not None:
+        explain = _explain_ids(explain)
     if min_score is None:
         min_score = core.AUTO_MIN_SCORE if auto else core.DEFAULT_MIN_SCORE
     out = Output()
@@ -101,6 +113,10 @@ def dedupe(
     selection = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
         company=company, added_since=added_since, updated_since=updated_since,
+        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
+        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
+        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
+        status=status,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
     groups = core.find_groups(store, min_score=min_score, only=only, refit=refit)
@@ -126,6 +142,18 @@ def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -
         out.table(("ids", "score", "reasons"), rows, title=f"{len(groups)} groups")
     if not groups:
         out.info("no likely duplicates found")
+
+
+def _explain_ids(ids: tuple[int, int]) -> tuple[int, int]:
+    """Both ids of --explain checked like every customer id (exit 2, never an overflow)."""
+    from custinfo.cli.options import parse_customer_id
+    from custinfo.errors import UsageError
+
+    try:
+        first, second = (parse_customer_id(value) for value in ids)
+    except ValueError as exc:
+        raise UsageError(f"--explain: {exc}") from None
+    return first, second
 
 
 def _explain(out: Output, result: dict, fmt: DedupeFormat | None) -> None:
