@@ -61,6 +61,16 @@ def export(
     updated_since: filters.UpdatedSinceFilter = None,
     consent: filters.ConsentFilter = None,
     no_consent: filters.NoConsentFilter = None,
+    spent_over: filters.SpentOverFilter = None,
+    spent_under: filters.SpentUnderFilter = None,
+    orders_at_least: filters.OrdersAtLeastFilter = None,
+    bought: filters.BoughtFilter = None,
+    ordered_since: filters.OrderedSinceFilter = None,
+    no_order_since: filters.NoOrderSinceFilter = None,
+    contacted_since: filters.ContactedSinceFilter = None,
+    no_contact_since: filters.NoContactSinceFilter = None,
+    kind: filters.KindFilter = None,
+    status: filters.StatusFilter = None,
     sort: filters.SortOption = filters.Sort.rank,
     limit: filters.LimitOption = None,
     for_purpose: Annotated[
@@ -97,6 +107,10 @@ def export(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
         consent=consent, no_consent=no_consent, sort=sort, limit=limit,
+        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
+        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
+        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
+        status=status,
     )  # fmt: skip
     filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
     if customer_id and filtered:
@@ -119,7 +133,7 @@ def export(
     if filtered:
         from custinfo import search
 
-        ids = search.find_ids(store, q, context.region(store, region))
+        ids = search.iter_ids(store, q, context.region(store, region))  # type: ignore[assignment]
     with output_text(output, force=force, db_path=context.db_path(db)) as out:
         if for_purpose is None:
             count = run_export(
@@ -129,8 +143,9 @@ def export(
             from custinfo.privacy.gated import export_for
 
             given = _given_filters(q, customer_id, region)
+            chosen = None if ids is None else list(ids)  # classified before any output
             gated = export_for(
-                store, out, format.value, ids=ids, purpose=for_purpose, channel=channel,
+                store, out, format.value, ids=chosen, purpose=for_purpose, channel=channel,
                 excel=excel, vcard_version=vcard_version.value, filters=given,
             )  # fmt: skip
     if for_purpose is not None:
@@ -145,7 +160,12 @@ def _given_filters(q: object, ids: list[int] | None, region: str | None) -> dict
              "tags_any": "--any-tag", "tags_not": "--not-tag", "city": "--city",
              "company": "--company", "added_since": "--added-since",
              "updated_since": "--updated-since", "consent": "--consent",
-             "no_consent": "--no-consent", "limit": "--limit"}  # fmt: skip
+             "no_consent": "--no-consent", "limit": "--limit", "spent_over": "--spent-over",
+             "spent_under": "--spent-under", "orders_at_least": "--orders-at-least",
+             "bought": "--bought", "ordered_since": "--ordered-since",
+             "no_order_since": "--no-order-since", "contacted_since": "--contacted-since",
+             "no_contact_since": "--no-contact-since", "kind": "--kind",
+             "status": "--status"}  # fmt: skip
     given: dict[str, object] = {
         option: getattr(q, name) for name, option in names.items() if getattr(q, name)
     }
