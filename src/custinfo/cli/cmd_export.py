@@ -78,7 +78,7 @@ def export(
         typer.Option(
             "--for",
             metavar="PURPOSE",
-            help="Only people who may be contacted for PURPOSE (audited).",
+            help="Only people contactable for PURPOSE.",
         ),
     ] = None,
     channel: Annotated[

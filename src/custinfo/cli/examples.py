@@ -75,7 +75,6 @@ EXAMPLES: dict[str, list[str]] = {
         "custinfo export -o customers.csv",
         "custinfo export --tag VIP --format vcard -o vip.vcf",
         "custinfo export --city 上海 --excel -o shanghai.csv",
-        "custinfo export --tag VIP --for sms-marketing --channel sms -o sms-vip.csv",
     ],
     "dedupe": [
         "custinfo dedupe  # likely duplicates, with reasons",

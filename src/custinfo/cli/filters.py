@@ -111,16 +111,16 @@ UpdatedSinceFilter = Annotated[
 ConsentFilter = Annotated[
     list[str] | None,
     typer.Option(
-        "--consent", metavar="PURPOSE[:CHANNEL]",
-        help="Consent given (on CHANNEL; else on every channel).",
+        "--consent", metavar="PURPOSE[:CH]",
+        help="Consent given for PURPOSE.",
         rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
 NoConsentFilter = Annotated[
     list[str] | None,
     typer.Option(
-        "--no-consent", metavar="PURPOSE[:CHANNEL]",
-        help="No consent (never given, or withdrawn).", rich_help_panel=_PANEL,
+        "--no-consent", metavar="PURPOSE[:CH]",
+        help="No consent for PURPOSE.", rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
 
