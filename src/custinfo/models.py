@@ -49,9 +49,11 @@ class Customer:
     source: str = "manual"
     created_at: str = ""
     updated_at: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)  # custom fields: key -> JSON value
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of `show --format json` (keys in CUSTOMER_FIELDS order)."""
+        """The JSON shape of `show --format json` (keys in CUSTOMER_FIELDS order, then the
+        custom `fields`)."""
         return {
             "id": self.id,
             "name": self.name,
@@ -66,6 +68,7 @@ class Customer:
             "source": self.source,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "fields": dict(self.fields),
         }
 
 
@@ -104,3 +107,4 @@ class CustomerInput:
     birthday: str | None = None
     tags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    fields: list[tuple[int, Any]] = field(default_factory=list)  # (field id, stored value)

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "note": ("custinfo.cli.cmd_note", "Append a note to a customer's interaction log."),
     "find": ("custinfo.cli.cmd_find", "Find customers by any scrap: name, phone, email, text."),
     "tag": ("custinfo.cli.cmd_tag", "Add, remove, list and rename tags."),
+    "field": ("custinfo.cli.cmd_field", "Declare custom fields (tier, points, ...); list, change."),
     "import": ("custinfo.cli.cmd_import", "Import customers from CSV, TSV, JSON or NDJSON."),
     "export": ("custinfo.cli.cmd_export", "Export customers as CSV, JSON, NDJSON or vCard."),
     "dedupe": ("custinfo.cli.cmd_dedupe", "Find likely duplicate customers; review or merge them."),

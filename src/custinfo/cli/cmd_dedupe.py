@@ -54,6 +54,7 @@ def dedupe(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    where: filters.WhereFilter = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -80,7 +81,7 @@ def dedupe(
     store = context.open_store(db, passphrase_file)
     selection = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
-        company=company, added_since=added_since, updated_since=updated_since,
+        company=company, added_since=added_since, updated_since=updated_since, where=where,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
     groups = core.find_groups(store, min_score=min_score, only=only)

@@ -48,7 +48,8 @@ def export(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
-    sort: filters.SortOption = filters.Sort.rank,
+    where: filters.WhereFilter = None,
+    sort: filters.SortOption = "rank",
     limit: filters.LimitOption = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
@@ -69,9 +70,9 @@ def export(
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
-        sort=sort, limit=limit,
+        where=where, sort=sort, limit=limit,
     )  # fmt: skip
-    filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
+    filtered = not q.is_empty() or limit is not None or q.sort != "rank"
     if customer_id and filtered:
         raise UsageError("--id selects customers itself: use it without find filters")
     store = context.open_store(db, passphrase_file)

@@ -27,6 +27,7 @@ def find(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    where: filters.WhereFilter = None,
     format: Annotated[
         Format | None,
         typer.Option(
@@ -34,7 +35,7 @@ def find(
         ),
     ] = None,
     limit: filters.LimitOption = None,
-    sort: filters.SortOption = filters.Sort.rank,
+    sort: filters.SortOption = "rank",
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -51,17 +52,17 @@ def find(
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
-        sort=sort, limit=limit,
+        where=where, sort=sort, limit=limit,
     )  # fmt: skip
     store = context.open_store(db, passphrase_file)
-    where = context.region(store, region)
+    code = context.region(store, region)
     paged = out.is_tty and limit is None
     if paged:
         q.limit = PAGE + 1
-    ids = search.find_ids(store, q, where)
+    ids = search.find_ids(store, q, code)
     more = 0
     if paged and len(ids) > PAGE:
-        more = search.count(store, q, where) - PAGE
+        more = search.count(store, q, code) - PAGE
         ids = ids[:PAGE]
     # No match on a terminal: no empty table, just the message below.
     shown = 0 if not ids and fmt is Format.table else out.customers(_load(store, ids), fmt)

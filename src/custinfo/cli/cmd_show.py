@@ -30,4 +30,10 @@ def show(
     from custinfo.cli.output import Format, Output
 
     store = context.open_store(db, passphrase_file)
-    Output().customer_detail(store.get(customer_id), Format(format.value))
+    customer = store.get(customer_id)
+    labels = None
+    if customer.fields:
+        from custinfo.fields import catalog
+
+        labels = {f.key: f.label for f in catalog(store)}
+    Output().customer_detail(customer, Format(format.value), labels)

@@ -9,7 +9,8 @@ its signature and turns them into a `custinfo.search.Query`:
 Names (parameter name → option): `query` → QUERY argument, `phone` → --phone,
 `email` → --email, `tag` → --tag, `any_tag` → --any-tag, `not_tag` → --not-tag,
 `city` → --city, `company` → --company, `added_since` → --added-since,
-`updated_since` → --updated-since, `sort` → --sort, `limit` → --limit.
+`updated_since` → --updated-since, `where` → --where (custom fields), `sort` → --sort,
+`limit` → --limit.
 """
 
 from __future__ import annotations
@@ -94,12 +95,23 @@ UpdatedSinceFilter = Annotated[
         rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
+WhereFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where", metavar="COND",
+        help="Custom field condition (repeatable: all must hold): KEY=VALUE, KEY!=VALUE, "
+        "< <= > >= (numbers, money, dates, choice order), KEY~TEXT (contains), KEY? (has a "
+        "value), !KEY? (has none).",
+        rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
 SortOption = Annotated[
-    Sort,
+    str,
     typer.Option(
         "--sort",
+        metavar="SORT",
         help="rank (best match first; by id without QUERY), name, created or updated "
-        "(newest first).",
+        "(newest first), or field:KEY (a custom field, ascending; -field:KEY descending).",
     ),
 ]
 LimitOption = Annotated[
@@ -120,6 +132,7 @@ def build_query(
     company: str | None = None,
     added_since: str | None = None,
     updated_since: str | None = None,
+    where: list[str] | None = None,
     sort: Sort | str = Sort.rank,
     limit: int | None = None,
 ) -> Query:
@@ -137,8 +150,22 @@ def build_query(
         company=company,
         added_since=added_since,
         updated_since=updated_since,
-        sort=str(Sort(sort).value),
+        where=list(where or ()),
+        sort=check_sort(sort),
         limit=limit,
+    )
+
+
+def check_sort(sort: Sort | str) -> str:
+    """A --sort value: one of `Sort`, or field:KEY / -field:KEY (the key is checked by the
+    planner against the declared fields)."""
+    from custinfo.errors import UsageError
+
+    text = str(sort).strip()
+    if text in Sort.__members__ or (text.startswith(("field:", "-field:")) and ":" != text[-1]):
+        return text
+    raise UsageError(
+        f"--sort {text!r}: use rank, name, created, updated, field:KEY or -field:KEY"
     )
 
 

@@ -174,8 +174,12 @@ class Output:
             columns, cells = [title], [[_cell(row)] for row in rows]
         self.table(columns, cells, title=title)
 
-    def customer_detail(self, customer: Customer | dict[str, Any], fmt: Format) -> None:
-        """`show`: one customer as JSON or as a readable key/value layout."""
+    def customer_detail(
+        self, customer: Customer | dict[str, Any], fmt: Format,
+        labels: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        """`show`: one customer as JSON or as a readable key/value layout (custom fields
+        by their `labels`: key -> label)."""
         record = customer if isinstance(customer, dict) else customer.to_dict()
         if fmt in (Format.json, Format.ndjson):
             self.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
@@ -188,8 +192,13 @@ class Output:
                 else ("" if value is None else str(value)),
             )
             for name, value in record.items()
-            if name != "notes"
+            if name not in ("notes", "fields")
         ]
+        if record.get("fields"):
+            from custinfo.fields.values import json_text
+
+            for key, value in record["fields"].items():
+                pairs.append(((labels or {}).get(key, key), json_text(value)))
         notes = [f"{n['at']}  {n['text']}" for n in record["notes"]]
         if not self.is_tty:
             for name, value in pairs:

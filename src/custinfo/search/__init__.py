@@ -38,7 +38,8 @@ class Query:
     company: str | None = None  # substring of the company, case-insensitive
     added_since: str | None = None  # YYYY-MM-DD (UTC), inclusive
     updated_since: str | None = None  # YYYY-MM-DD (UTC), inclusive
-    sort: str = "rank"  # rank | name | created | updated
+    where: list[str] = field(default_factory=list)  # custom fields: "tier=金卡" (AND)
+    sort: str = "rank"  # rank | name | created | updated | field:KEY | -field:KEY
     limit: int | None = None
 
     def is_empty(self) -> bool:
@@ -55,6 +56,7 @@ class Query:
                 (self.company or "").strip(),
                 self.added_since,
                 self.updated_since,
+                self.where,
             )
         )
 

@@ -79,6 +79,9 @@ def insert_rows(
         "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
         ((i, at, text) for i, r in zip(ids, rows, strict=True) for at, text in r.notes),
     )
+    from custinfo.store import fields
+
+    fields.insert_bulk(conn, ids, rows)  # custom field values, for rows that have them
     return ids
 
 

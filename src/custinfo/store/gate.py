@@ -94,6 +94,7 @@ class Write:
         records.EMAILS.insert(self.conn, new_id, ((e.address, e.key) for e in customer.emails))
         records.TAGS.insert(self.conn, new_id, ((t,) for t in customer.tags))
         records.NOTES.insert(self.conn, new_id, ((now, text) for text in customer.notes))
+        records.FIELDS.insert(self.conn, new_id, customer.fields)
         filled = ["name", *(n for n in SCALAR_FIELDS if getattr(customer, n))]
         self.touch("customer", [new_id], filled)
         for kind in records.KINDS:
@@ -163,6 +164,9 @@ class Write:
             "(SELECT 1 FROM notes WHERE customer_id = ? AND at = ? AND text = ?)",
             ((customer_id, at, text, customer_id, at, text) for at, text in row.notes),
         )
+        from custinfo.store import fields
+
+        fields.fill_in(conn, customer_id, getattr(row, "fields", ()))
         for kind in ("customer", *(k.name for k in records.KINDS)):
             self._dirty.setdefault(kind, set()).add(customer_id)
         self._named.add(customer_id)
