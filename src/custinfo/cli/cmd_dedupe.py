@@ -45,6 +45,15 @@ def dedupe(
         bool, typer.Option("--auto", help="Merge every group at or above --min-score.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (with --auto).")] = False,
+    also_compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--also-compare",
+            metavar="field:KEY",
+            help="Also compare this custom field (repeatable): a different value keeps "
+            "customers apart, the same value is a reason.",
+        ),
+    ] = None,
     phone: filters.PhoneFilter = None,
     email: filters.EmailFilter = None,
     tag: filters.TagFilter = None,
@@ -84,7 +93,15 @@ def dedupe(
         company=company, added_since=added_since, updated_since=updated_since, where=where,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
+    compared = None
+    if also_compare:
+        from custinfo.fields import compare
+
+        compared = compare.parse_keys(also_compare)
+        compare.FieldComparison(store, compared)  # unknown fields: exit 2 before the work
     groups = core.find_groups(store, min_score=min_score, only=only)
+    if compared:
+        groups = compare.refine(store, groups, compared)
     if review:
         _review(out, store, groups)
     elif auto:

@@ -23,10 +23,11 @@ def add_field(
     type_: Annotated[
         str,
         typer.Option(
-            "--type", metavar="TYPE",
+            "--type",
+            metavar="TYPE",
             help="text, number, money, date, choice, multichoice or bool.",
         ),
-    ],  # fmt: skip
+    ],
     label: Annotated[
         str | None, typer.Option("--label", help="What people see (default: KEY), e.g. 会员等级.")
     ] = None,
@@ -37,7 +38,7 @@ def add_field(
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
-    """Declare a field: `custinfo field add tier --type choice --label 会员等级 --choices 金卡,银卡`."""
+    """Declare a field, e.g. `field add tier --type choice --label 会员等级 --choices 金卡,银卡`."""
     from custinfo.fields import manage
 
     field = manage.add(context.open_store(db, passphrase_file), key, type_, label=label,
@@ -47,9 +48,9 @@ def add_field(
 
 @app.command("list")
 def list_fields(
-    format: Annotated[ListFormat | None, typer.Option("--format", "-f", help=output.FORMAT_HELP)] = (
-        None
-    ),
+    format: Annotated[
+        ListFormat | None, typer.Option("--format", "-f", help=output.FORMAT_HELP)
+    ] = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:

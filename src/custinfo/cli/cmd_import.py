@@ -57,6 +57,13 @@ def import_(
             "--allow-suppressed", help="Import contacts of erased people (suppressed) anyway."
         ),
     ] = False,
+    create_fields: Annotated[
+        bool,
+        typer.Option(
+            "--create-fields",
+            help="Declare a custom field for each unknown column (type inferred from its values).",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and report; write nothing.")
     ] = False,
@@ -88,6 +95,7 @@ def import_(
         region=context.region(store, region),
         source_name=path.name if path is not None else "stdin",
         allow_suppressed=allow_suppressed,
+        create_fields=create_fields,
     )
     if rejects is not None and not dry_run:
         options.rejects = RejectsWriter(rejects, force=force)
@@ -106,6 +114,9 @@ def import_(
     finally:
         if isinstance(options.rejects, RejectsWriter):
             options.rejects.close(keep=summary is not None and summary.committed)
+    for col in summary.fields:  # which columns became which custom fields
+        new = (", would be created" if dry_run else ", created") if col.created else ""
+        out.info(f"column {col.column!r} → field {col.key} ({col.type}{new})")
     for line, column, reason in summary.problems:
         out.info(f"custinfo: line {line}, column {column!r}: {reason}")
     if summary.rejected > len({p[0] for p in summary.problems}):

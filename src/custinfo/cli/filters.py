@@ -162,11 +162,11 @@ def check_sort(sort: Sort | str) -> str:
     from custinfo.errors import UsageError
 
     text = str(sort).strip()
-    if text in Sort.__members__ or (text.startswith(("field:", "-field:")) and ":" != text[-1]):
+    if text in Sort.__members__ or (
+        text.startswith(("field:", "-field:")) and not text.endswith(":")
+    ):
         return text
-    raise UsageError(
-        f"--sort {text!r}: use rank, name, created, updated, field:KEY or -field:KEY"
-    )
+    raise UsageError(f"--sort {text!r}: use rank, name, created, updated, field:KEY or -field:KEY")
 
 
 def selected_ids(store: Store, query: Query, region: str | None = None) -> list[int] | None:

@@ -2,8 +2,9 @@
 
 Per customer: FN (the name), N (family;given, see `split_name`), one TEL per phone as a
 `tel:` URI (`;ext=` for an extension), one EMAIL per email, ORG, ADR (street and city), BDAY
-(YYYYMMDD), CATEGORIES (the tags), NOTE (every note as "AT TEXT", one per line), UID
-(`urn:custinfo:ID`) and REV (updated_at).
+(YYYYMMDD), CATEGORIES (the tags), NOTE (every note as "AT TEXT", one per line), one
+X-CUSTINFO-KEY per custom field (`custinfo.export.fields`), UID (`urn:custinfo:ID`) and REV
+(updated_at).
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ def card(customer: Customer) -> str:
         lines.append("CATEGORIES:" + ",".join(escape(t) for t in customer.tags))
     if customer.notes:
         lines.append("NOTE:" + escape("\n".join(f"{n.at} {n.text}" for n in customer.notes)))
+    if customer.fields:  # custom fields: X-CUSTINFO-KEY (custinfo.export.fields)
+        from custinfo.export.fields import vcard_lines
+
+        lines += vcard_lines(customer, escape)
     lines.append(f"UID:urn:custinfo:{customer.id}")
     if customer.updated_at:
         rev = customer.updated_at.split(".")[0].replace("-", "").replace(":", "")

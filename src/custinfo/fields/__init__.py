@@ -154,7 +154,9 @@ def parse_choices(values: list[str] | str | None) -> list[str]:
             if not label:
                 continue
             if _CHOICE_FORBIDDEN.search(label):
-                raise UsageError(f"choice {label!r}: must not contain ; , 、 | or control characters")
+                raise UsageError(
+                    f"choice {label!r}: must not contain ; , 、 | or control characters"
+                )
             if len(label) > MAX_LABEL:
                 raise UsageError(f"choice {label[:20]!r}…: longer than {MAX_LABEL} characters")
             if any(fold(label) == fold(other) for other in out):
@@ -170,7 +172,9 @@ def catalog(store: Store) -> Catalog:
     return stored.catalog(store.conn)
 
 
-def assignments(store: Store, items: list[str], *, option: str = "--set") -> list[tuple[Field, Any]]:
+def assignments(
+    store: Store, items: list[str], *, option: str = "--set"
+) -> list[tuple[Field, Any]]:
     """`KEY=VALUE` items validated against the declarations: (field, stored value); an
     empty VALUE gives None (clear the field). A key given twice is refused."""
     cat = catalog(store)

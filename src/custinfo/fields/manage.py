@@ -38,7 +38,9 @@ def rename(store: Store, key: str, new_key: str, *, label: str | None = None) ->
 
     new_key = check_key(new_key, what="new key")
     with store.write("field rename") as w:
-        return fields.rename(w, key, new_key, None if label is None else check_label(label, new_key))
+        return fields.rename(
+            w, key, new_key, None if label is None else check_label(label, new_key)
+        )
 
 
 def change_choices(store: Store, key: str, *, add: list[str] | None = None,

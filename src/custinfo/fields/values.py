@@ -3,15 +3,15 @@
 Storage is typed so that SQLite compares values as the type means (no affinity on the
 column: Python ints, floats and strs keep their storage class):
 
-| type        | typed as                  | stored as                               | JSON             |
-|-------------|---------------------------|-----------------------------------------|------------------|
-| text        | any text                  | TEXT (normalised, line breaks kept)     | string           |
-| number      | a decimal: 1200, -3.5     | INTEGER, or REAL (≤ 15 significant digits) | number        |
-| money       | a decimal in the currency | INTEGER minor units (fen for CNY)       | decimal string   |
-| date        | YYYY-MM-DD                | TEXT YYYY-MM-DD                         | string           |
-| choice      | one choice, any case      | INTEGER choice id                       | the choice       |
-| multichoice | choices joined by ";"     | TEXT ";id;id;" in choice order          | list of choices  |
-| bool        | yes/no, true/false, 1/0, 是/否 | INTEGER 0/1                        | true/false       |
+- text: any text; stored normalised (line breaks kept); JSON a string;
+- number: a decimal (1200, -3.5); INTEGER, or REAL with at most 15 significant digits;
+  JSON a number;
+- money: a decimal in the database currency (¥1,299.50); INTEGER minor units (fen for
+  CNY, ISO 4217 digits); JSON a decimal string ("1299.50");
+- date: YYYY-MM-DD (also YYYY/M/D, YYYY年M月D日); TEXT YYYY-MM-DD; JSON a string;
+- choice: one of the choices, any case; INTEGER choice id; JSON the choice;
+- multichoice: choices joined with ";"; TEXT ";id;id;" in choice order; JSON a list;
+- bool: yes/no, true/false, 1/0, 是/否; INTEGER 0/1; JSON true/false.
 
 `to_text` is the CSV cell, the vCard value and what `show` prints; `parse(field,
 to_text(field, v)) == v` for every stored value (the export → import round trip).

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from custinfo.importer import fieldcols
 from custinfo.importer.keyfilter import KeyFilter
 from custinfo.importer.mapping import parse_maps, plan
 from custinfo.importer.parallel import validated
@@ -44,6 +45,7 @@ class ImportOptions:
     source_name: str = "stdin"
     workers: int | None = None  # validating processes; None = one per core
     allow_suppressed: bool = False  # import contacts of erased people anyway
+    create_fields: bool = False  # declare a custom field for each unknown column
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Summary:
     encoding: str = ""
     delimiter: str = ""
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # first MAX_REPORTED
+    fields: list[Any] = field(default_factory=list)  # columns that feed custom fields
 
     def line(self) -> str:
         if not self.committed and not self.dry_run and self.rejected:
@@ -90,16 +93,21 @@ def run_import(
 
         raise UsageError(f"--on-duplicate must be one of {', '.join(POLICIES)}")
     overrides = parse_maps(options.maps)
+    stats = None
+    if options.create_fields:  # one pass first: the new fields' types follow every value
+        stream, stats = fieldcols.survey(stream, options.fmt, options.encoding, overrides)
     source = open_source(stream, options.fmt, options.encoding)
     now = utc_now()
-    records, converter = _prepare(source, overrides, options, warn, now)
+    records, converter = _prepare(store.conn, source, overrides, options, warn, now, stats)
     summary = Summary(dry_run=options.dry_run, encoding=source.encoding)
+    summary.fields = converter.field_plan.columns
     summary.delimiter = source.delimiter if source.fmt in ("csv", "tsv") else ""
     loader = _Loader(store, options, summary, now)
     cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
     store.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
         with store.write("import") as w:
+            fieldcols.declare(w, converter.field_plan)  # --create-fields, before the workers
             for pairs in validated(records, converter, options.workers):
                 summary.read += len(pairs)
                 loader.load_chunk(w, pairs)
@@ -119,29 +127,32 @@ def run_import(
 
 
 def _prepare(
-    source: Source, overrides: dict[str, str], options: ImportOptions, warn: Callable[[str], None],
-    now: str,
+    conn: Connection, source: Source, overrides: dict[str, str], options: ImportOptions,
+    warn: Callable[[str], None], now: str, stats: Any = None,
 ) -> tuple[Iterator[tuple[int, Any]], Converter]:  # fmt: skip
     from custinfo.export.tabular import CUSTOMER_FIELDS
 
     if source.fmt in ("json", "ndjson"):
         records = (json_records if source.fmt == "json" else ndjson_records)(source)
-        converter = Converter([], [], overrides, options.region, now=now)
+        _, fplan = fieldcols.resolve(conn, [], [], None)
+        converter = Converter([], [], overrides, options.region, now=now, field_plan=fplan)
         if options.rejects is not None:
             options.rejects.start_json()
         return records, converter
     records = csv_records(source)
     first = next(records, None)
     header = source.header
-    fields = plan(header, overrides)
+    fields, fplan = fieldcols.resolve(conn, header, plan(header, overrides), stats)
     unknown = [h for h, f in zip(header, fields, strict=True) if f is None]
     if unknown:
         warn(
             f"unknown columns kept as a note per customer: {', '.join(map(repr, unknown))} "
             "(map them with --map COLUMN=FIELD, or COLUMN=ignore)"
         )
-    excel = source.bom and source.encoding == "utf-8-sig" and tuple(header) == CUSTOMER_FIELDS
-    converter = Converter(header, fields, overrides, options.region, excel=excel, now=now)
+    fixed = tuple(header[: len(CUSTOMER_FIELDS)]) == CUSTOMER_FIELDS  # then field:KEY columns
+    excel = source.bom and source.encoding == "utf-8-sig" and fixed
+    converter = Converter(header, fields, overrides, options.region, excel=excel, now=now,
+                          field_plan=fplan)  # fmt: skip
     if options.rejects is not None:
         options.rejects.start_csv(header, source.delimiter)
 
@@ -279,7 +290,7 @@ class _Loader:
             self.pending_keys.clear()
 
     def _note_fields(self, row: Valid) -> None:
-        if len(self.fields) < 9:  # every field name seen: nothing left to learn
+        if len(self.fields) < 10:  # every field name seen: nothing left to learn
             pairs = zip(_FIELD_NAMES, row, strict=True)
             self.fields.update(name for name, value in pairs if name and value)
 
@@ -297,7 +308,7 @@ class _Loader:
 
 #: Audit field names, aligned with `Valid`'s fields (line → None).
 _FIELD_NAMES = (None, "name", "company", "address", "city", "birthday", None, None, "phones",
-                "emails", "tags", "notes", None, None)  # fmt: skip
+                "emails", "tags", "notes", None, "fields", None)  # fmt: skip
 
 
 def _prefetch(conn: Connection, rows: list[Valid], known: KeyFilter | None) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from custinfo.errors import UsageError
+from custinfo.importer import fieldcols
 from custinfo.text import fold
 
 #: Fields an input column can map to.
@@ -82,9 +83,14 @@ def parse_maps(items: list[str]) -> dict[str, str]:
         field = _FIELD_SYNONYMS.get(field, field)
         if not sep or not column.strip():
             raise UsageError(f"--map {item!r}: expected COLUMN=FIELD")
+        if (target := fieldcols.map_target(field)) is not None:  # field:KEY, a custom field
+            out[header_key(column)] = target
+            continue
         if field not in FIELDS:
             choices = ", ".join(FIELDS)
-            raise UsageError(f"--map {item!r}: unknown field {field!r} (one of {choices})")
+            raise UsageError(
+                f"--map {item!r}: unknown field {field!r} (one of {choices}, or field:KEY)"
+            )
         out[header_key(column)] = field
     return out
 
@@ -94,6 +100,8 @@ def field_for(header: str, overrides: dict[str, str]) -> str | None:
     key = header_key(header)
     if key in overrides:
         return overrides[key]
+    if (target := fieldcols.header_target(header)) is not None:  # field:KEY, as exported
+        return target
     if key in _LOOKUP:
         return _LOOKUP[key]
     base = _TRAILING_NUMBER.sub("", key)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from custinfo import validation
 from custinfo.errors import ValidationError
 from custinfo.export.tabular import parse_notes, split_values, unneutralize
-from custinfo.importer import fastpath
+from custinfo.importer import fastpath, fieldcols
 from custinfo.importer.mapping import IGNORED, field_for
 from custinfo.models import CustomerInput, Email, Phone
 
@@ -42,6 +42,7 @@ class Valid(NamedTuple):
     tags: tuple[str, ...]
     notes: tuple[tuple[str, str], ...]  # (at, text)
     keys: frozenset[str]  # duplicate keys: "p" + e164 + " " + ext, "e" + email key
+    fields: tuple[tuple[str, Any], ...] = ()  # custom fields: (key, stored value)
     derived: tuple[Any, ...] = ()  # `store.derived.derive` of the row, once computed
 
 
@@ -72,8 +73,9 @@ class Converter:
 
     def __init__(
         self, header: list[str], fields: list[str | None], overrides: dict[str, str],
-        region: str, excel: bool = False, now: str = "",
+        region: str, excel: bool = False, now: str = "", field_plan: Any = None,
     ) -> None:  # fmt: skip
+        self.field_plan = field_plan  # custom fields (`importer.fieldcols.FieldPlan`)
         self.header = header
         self.fields = fields
         self.overrides = overrides
@@ -96,7 +98,10 @@ class Converter:
                 record = [unneutralize(cell) for cell in record]
             items = [(h, f, v) for h, f, v in zip(self.header, self.fields, record, strict=True)]
         elif isinstance(record, dict):
-            items = [(k, self._field(k), v) for k, v in record.items()]
+            items = [
+                (k, "fields" if k == "fields" and isinstance(v, dict) else self._field(k), v)
+                for k, v in record.items()
+            ]
         elif isinstance(record, str) and type(record) is not str:  # _BadJson
             return Invalid(line, [("line", str(record))])
         else:
@@ -111,6 +116,7 @@ class Converter:
         tags: dict[str, str] = {}
         notes: list[tuple[str | None, str]] = []
         extras: list[str] = []
+        custom: dict[str, Any] = {}
         for column, name, value in items:
             if value is None or value == "" or value == []:
                 continue
@@ -137,6 +143,10 @@ class Converter:
                     for at, text in _notes(value):
                         note = validation.normalize_note(text)
                         notes.append((normalize_timestamp(at) if at else None, note))
+                elif name.startswith(fieldcols.PREFIX):
+                    fieldcols.convert(self.field_plan, name, value, custom)
+                elif name == "fields":  # a JSON record's {key: value} (export --format json)
+                    fieldcols.convert_object(self.field_plan, value, custom)
                 else:
                     parts[name] = (column, _scalar(value))
             except ValidationError as exc:
@@ -158,7 +168,7 @@ class Converter:
         return Valid(
             line, c.name, c.company, c.address, c.city, c.birthday, created, updated or created,
             phone_pairs, email_pairs, tuple(tags.values()),
-            tuple((at or now, text) for at, text in notes), keys,
+            tuple((at or now, text) for at, text in notes), keys, tuple(custom.items()),
         )  # fmt: skip
 
     def _customer(
