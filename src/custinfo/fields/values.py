@@ -87,6 +87,8 @@ def parse(field: Field, raw: Any, currency: str = "CNY") -> Any:
         raise _bad(field, raw, f"is not {FORMATS[kind]}")
     if kind == "text":
         text = normalize_multiline(str(raw))
+        if not text:
+            raise ValidationError(f"field {field.key}: the value is empty", field.key)
         if len(text) > MAX_TEXT:
             raise ValidationError(f"field {field.key}: longer than {MAX_TEXT} characters")
         return text
