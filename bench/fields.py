@@ -129,8 +129,9 @@ def main() -> None:
                     import_once(work, with_fields if fields else plain, fields, run)
                 )
         a, b = statistics.median(walls[False]), statistics.median(walls[True])
-        print(f"IMPORT: without fields {a:.1f} s ({args.n / a:,.0f} rows/s), with five fields "
-              f"{b:.1f} s ({args.n / b:,.0f} rows/s): ratio {b / a:.3f} (target <= 1.2)")  # fmt: skip
+        print(f"IMPORT: without fields {a:.1f} s ({args.n / a:,.0f} rows/s), with five "
+              f"fields {b:.1f} s ({args.n / b:,.0f} rows/s): ratio {b / a:.3f} "
+              "(target <= 1.2)")  # fmt: skip
         ids_ms, full_ms, total = query(work / "fields-0.db", args.queries)
         print(f"QUERY find --where {' --where '.join(WHERE)} ({total:,} match): first 50 ids "
               f"{ids_ms:.2f} ms, with the 50 customers loaded {full_ms:.2f} ms (median of "

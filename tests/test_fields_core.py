@@ -213,9 +213,12 @@ def _condition(key: str, kind: str):  # type: ignore[no-untyped-def]
 _CONDITION = st.one_of(*(_condition(k, t) for k, t, _ in DECLARED))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(conds=st.lists(_CONDITION, min_size=1, max_size=3),
-       sort=st.sampled_from(["rank", "field:points", "-field:expires", "field:tier", "name"]))  # fmt: skip
+_SORTS = ["rank", "field:points", "-field:expires", "field:tier", "name"]
+_FIXTURE = [HealthCheck.function_scoped_fixture]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURE)
+@given(conds=st.lists(_CONDITION, min_size=1, max_size=3), sort=st.sampled_from(_SORTS))
 def test_where_finds_exactly_what_the_conditions_mean(valued, conds, sort) -> None:
     from custinfo import search
     from custinfo.store.fields import values_of
@@ -304,7 +307,7 @@ def pair(tmp_path_factory):  # type: ignore[no-untyped-def]
         store.close()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=_FIXTURE)
 @given(data=st.data(), fmt=st.sampled_from(["csv", "csv-excel", "json", "ndjson"]))
 def test_an_export_imports_back_losslessly_into_a_database_with_the_same_fields(
     pair, data, fmt
@@ -316,8 +319,8 @@ def test_an_export_imports_back_losslessly_into_a_database_with_the_same_fields(
 
     source, target = pair
     cat = catalog(source.conn)
-    people = data.draw(st.lists(st.dictionaries(st.sampled_from([f.key for f in cat]),
-                                                st.none(), max_size=7), min_size=1, max_size=4))  # fmt: skip
+    keys = st.dictionaries(st.sampled_from([f.key for f in cat]), st.none(), max_size=7)
+    people = data.draw(st.lists(keys, min_size=1, max_size=4))
     ids = []
     for wanted in people:
         new = validation.customer_input(name="往返 Round Trip", region="CN")

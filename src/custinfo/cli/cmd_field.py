@@ -39,8 +39,9 @@ def add_field(
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
     """Declare a field, e.g. `field add tier --type choice --label 会员等级 --choices 金卡,银卡`."""
-    from custinfo.fields import manage
+    from custinfo.fields import check_key, check_type, manage, parse_choices
 
+    check_key(key), check_type(type_), parse_choices(choices)  # bad input: before the KDF
     field = manage.add(context.open_store(db, passphrase_file), key, type_, label=label,
                        choices=choices)  # fmt: skip
     output.Output().info(f"added field {field.key} ({field.type}, label {field.label!r})")
