@@ -152,6 +152,8 @@ def test_find_export_and_dedupe_filter_with_where_and_sort_by_field(cli, declare
 
     exported = list(csv.reader(io.StringIO(cli.ok("export", "--where", "tier=金卡"))))
     assert [r[1] for r in exported[1:]] == ["甲", "乙", "丙"]
+    listed = list(csv.reader(io.StringIO(cli.ok("find", "--where", "tier=金卡"))))
+    assert listed == exported  # find's CSV has the same field:KEY columns
     assert cli("export", "--id", ids["甲"], "--where", "tier=金卡").code == codes.USAGE
     result = cli("dedupe", "--where", "tier=银卡", "--format", "json")
     assert result.code == 0 and json.loads(result.stdout) == []

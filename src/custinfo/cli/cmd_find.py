@@ -64,8 +64,16 @@ def find(
     if paged and len(ids) > PAGE:
         more = search.count(store, q, code) - PAGE
         ids = ids[:PAGE]
+    keys: list[str] = []
+    if fmt is Format.csv:  # a column per custom field, as `export` writes
+        from custinfo.fields import catalog
+
+        keys = [f.key for f in catalog(store)]
     # No match on a terminal: no empty table, just the message below.
-    shown = 0 if not ids and fmt is Format.table else out.customers(_load(store, ids), fmt)
+    shown = (
+        0 if not ids and fmt is Format.table
+        else out.customers(_load(store, ids), fmt, field_keys=keys)
+    )  # fmt: skip
     if more:
         out.info(
             f"{more} more matched (showing the first {PAGE}); "

@@ -71,9 +71,11 @@ class Output:
 
     # -- records ----------------------------------------------------------------------------
     def customers(
-        self, customers: Iterable[Customer], fmt: Format, *, title: str | None = None
-    ) -> int:
-        """Write customers in `fmt`; returns how many were written."""
+        self, customers: Iterable[Customer], fmt: Format, *, title: str | None = None,
+        field_keys: Iterable[str] = (),
+    ) -> int:  # fmt: skip
+        """Write customers in `fmt`; returns how many were written. CSV gets a `field:KEY`
+        column per custom field in `field_keys`, after the fixed columns."""
         count = 0
         if fmt is Format.ids:
             for c in customers:
@@ -90,7 +92,9 @@ class Output:
                 count += 1
             self.stdout.write("\n]\n" if count else "]\n")
         elif fmt is Format.csv:
-            count = self.csv_rows(CUSTOMER_FIELDS, (_flat(c) for c in customers))
+            keys = list(field_keys)
+            header = [*CUSTOMER_FIELDS, *(f"field:{k}" for k in keys)]
+            count = self.csv_rows(header, (_flat(c, keys) for c in customers))
         else:
             rows = [_table_row(c) for c in customers]
             count = len(rows)
@@ -233,10 +237,16 @@ def _json_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def _flat(customer: Customer) -> list[str]:
+def _flat(customer: Customer, field_keys: list[str] | None = None) -> list[str]:
     from custinfo.export.tabular import flat_row
 
-    return flat_row(customer.to_dict())
+    row = flat_row(customer.to_dict())
+    if field_keys:
+        from custinfo.fields.values import json_text
+
+        values = customer.fields
+        row += [json_text(values[k]) if k in values else "" for k in field_keys]
+    return row
 
 
 def _table_row(c: Customer) -> list[str]:
