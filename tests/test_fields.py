@@ -225,6 +225,13 @@ def test_import_maps_columns_to_fields_creates_fields_and_rejects_bad_values(
     rows = list(csv.reader(rejects.open(encoding="utf-8")))
     assert rows[1][-1].startswith("会员等级: field tier: '铜卡' is not one of 金卡, 银卡, 普通")
     assert "field jifen: 'x' is not a decimal" in rows[2][-1]
+    merge = tmp_path / "merge.csv"
+    merge.write_text("姓名,电话,field:jifen,field:memo\n钱七,13912345679,999,新备注\n", "utf-8")
+    cli.ok("field", "add", "memo", "--type", "text")
+    result = cli("import", str(merge), "--on-duplicate", "merge")
+    assert "merged 1" in result.stderr, result.stderr
+    qian = json.loads(cli.ok("find", "钱七", "--format", "json"))[0]["fields"]
+    assert qian["jifen"] == 300 and qian["memo"] == "新备注"  # filled in, never overwritten
     undeclared = tmp_path / "undeclared.csv"
     undeclared.write_text("name,field:grade\nA,x\n", "utf-8")
     result = cli("import", str(undeclared))

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from custinfo.errors import ValidationError
 from custinfo.text import fold, normalize_multiline, normalize_text
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from custinfo.fields import Field
 
 MAX_TEXT = 10_000
@@ -106,6 +107,8 @@ def parse(field: Field, raw: Any, currency: str = "CNY") -> Any:
 
 
 def _decimal(field: Field, raw: Any, what: str) -> Decimal:
+    from decimal import Decimal, InvalidOperation  # on first use: `show` need not load it
+
     if isinstance(raw, int):
         return Decimal(raw)
     if isinstance(raw, float):
@@ -212,6 +215,8 @@ def number_text(value: int | float) -> str:
     """A number as a plain decimal (no exponent): 1200, -3.5, 0.0000001."""
     if isinstance(value, int):
         return str(value)
+    from decimal import Decimal
+
     text = format(Decimal(repr(value)), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
