@@ -241,6 +241,29 @@ def test_where_finds_exactly_what_the_conditions_mean(valued, conds, sort) -> No
     assert first == expected[:5]  # no text: in id order, the first page stops early
 
 
+def test_split_counts_customers_per_choice(valued) -> None:  # type: ignore[no-untyped-def]
+    from custinfo.store.fields import split, values_of
+
+    store, cat = valued
+    everyone = [r[0] for r in store.conn.execute("SELECT id FROM customers ORDER BY id")]
+    held = values_of(store.conn, everyone)
+    for key in ("tier", "pref", "vip"):
+        f = cat.by_key[key]
+        expected: dict[str, int] = {}
+        for values_ in held.values():
+            if f.id in values_:
+                for label in values.json_text(cat.to_json(f, values_[f.id])).split(";"):
+                    expected[label] = expected.get(label, 0) + 1
+        got = split(store.conn, f)
+        assert {k: v for k, v in got if v} == expected
+        half = everyone[::2]
+        part = split(store.conn, f, half)
+        assert sum(n for _, n in part) == sum(
+            len(values.json_text(cat.to_json(f, held[i][f.id])).split(";"))
+            for i in half if f.id in held.get(i, {})
+        )  # fmt: skip
+
+
 def test_where_errors_name_the_condition(valued) -> None:  # type: ignore[no-untyped-def]
     from custinfo import search
 

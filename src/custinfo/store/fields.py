@@ -277,6 +277,33 @@ def counts(conn: Connection) -> dict[int, int]:
     return dict(rows.fetchall())
 
 
+def split(
+    conn: Connection, field: Field, ids: Sequence[int] | None = None
+) -> list[tuple[str, int]]:
+    """Customers per choice of a choice, multichoice or bool field, in choice order (for
+    reports: "the split by any choice field"); `ids` restricts it to a segment. A
+    multichoice customer counts once per choice held; customers without a value are not
+    counted (see `counts` for how many have one)."""
+    where, params = "field_id = ?", [field.id]
+    if ids is not None:
+        where += f" AND customer_id IN {_IDS}"
+        params.append(json.dumps(list(ids)))
+    if field.type in ("choice", "bool"):  # the partial value index alone
+        rows = dict(conn.execute(
+            f"SELECT value, count(*) FROM field_values WHERE {where} AND indexed = 1 "
+            "GROUP BY value", params))  # fmt: skip
+        if field.type == "bool":
+            return [("yes", rows.get(1, 0)), ("no", rows.get(0, 0))]
+        return [(label, rows.get(cid, 0)) for cid, label in field.choices]
+    if field.type != "multichoice":
+        raise UsageError(f"field {field.key} is a {field.type} field: it has no choices")
+    held: dict[int, int] = {}
+    for (value,) in conn.execute(f"SELECT value FROM field_values WHERE {where}", params):
+        for cid in multi_ids(value):
+            held[cid] = held.get(cid, 0) + 1
+    return [(label, held.get(cid, 0)) for cid, label in field.choices]
+
+
 def conflict_notes(
     conn: Connection, keep: Sequence[Sequence[Any]], others: Sequence[tuple[int, Sequence[Any]]]
 ) -> list[str]:
