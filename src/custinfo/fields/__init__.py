@@ -66,13 +66,6 @@ class Field:
                 return index
         return len(self.choices)
 
-    def to_dict(self, count: int | None = None) -> dict[str, Any]:
-        record: dict[str, Any] = {"key": self.key, "label": self.label, "type": self.type,
-                                  "choices": self.choice_labels()}  # fmt: skip
-        if count is not None:
-            record["count"] = count
-        return record
-
 
 class Catalog:
     """Every declared field of one database, by key and by id, plus its currency."""

@@ -66,6 +66,7 @@ def declare(w: Write, key: str, kind: str, label: str, choices: Sequence[str] = 
         raise UsageError(f"at most {MAX_CHOICES} choices")
     if conn.execute("SELECT 1 FROM field_defs WHERE key = ?", (key,)).fetchone():
         raise UsageError(f"field {key} already exists (see 'custinfo field list')")
+    _label_free(catalog(conn), label, None)
     items = [[index, label] for index, label in enumerate(choices, start=1)]
     position = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM field_defs").fetchone()[0]
     new_id = conn.execute(
@@ -75,6 +76,13 @@ def declare(w: Write, key: str, kind: str, label: str, choices: Sequence[str] = 
     ).lastrowid
     w.audit(detail=f"field {key} added ({kind})", fields=[audit_name(key)])
     return Field(new_id, key, label, kind, tuple((i, c) for i, c in items), position)
+
+
+def _label_free(cat: Catalog, label: str, own: int | None) -> None:
+    """Labels name import columns too: one may not be another field's label or key."""
+    for other in cat:
+        if other.id != own and fold(label) in (fold(other.label), fold(other.key)):
+            raise UsageError(f"label {label!r} is already used by field {other.key}")
 
 
 def _existing(w: Write, key: str) -> Field:
@@ -90,6 +98,7 @@ def rename(w: Write, key: str, new_key: str, label: str | None) -> Field:
     if new_key != field.key and catalog(w.conn).find(new_key) is not None:
         raise UsageError(f"field {new_key} already exists")
     new_label = label if label is not None else field.label
+    _label_free(catalog(w.conn), new_label, field.id)
     w.conn.execute(
         "UPDATE field_defs SET key = ?, label = ? WHERE id = ?", (new_key, new_label, field.id)
     )
