@@ -3,10 +3,12 @@
 See `custinfo.store.fields`. Values are keyed (customer_id, field_id) in a WITHOUT ROWID
 table: a customer's values sit together, lookups per candidate are one seek, and a bulk
 import appends. Only choice and bool values (`indexed = 1`) are in the value index.
+`IF NOT EXISTS`: a file whose `user_version` was set back by hand (as the backup tests do to
+fake an old copy) may have the tables already.
 """
 
 STATEMENTS = [
-    """CREATE TABLE field_defs (
+    """CREATE TABLE IF NOT EXISTS field_defs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         key TEXT NOT NULL UNIQUE,
         label TEXT NOT NULL,
@@ -16,12 +18,13 @@ STATEMENTS = [
         choice_seq INTEGER NOT NULL DEFAULT 0,
         position INTEGER NOT NULL
     )""",
-    """CREATE TABLE field_values (
+    """CREATE TABLE IF NOT EXISTS field_values (
         customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
         field_id INTEGER NOT NULL REFERENCES field_defs(id) ON DELETE CASCADE,
         value NOT NULL,
         indexed INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (customer_id, field_id)
     ) WITHOUT ROWID""",
-    "CREATE INDEX field_values_by_value ON field_values(field_id, value) WHERE indexed = 1",
+    "CREATE INDEX IF NOT EXISTS field_values_by_value ON field_values(field_id, value) "
+    "WHERE indexed = 1",
 ]
