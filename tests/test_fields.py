@@ -265,14 +265,28 @@ def test_dedupe_compares_a_field_only_when_asked(cli, db) -> None:  # type: igno
     cli.ok("field", "add", "member_no", "--type", "text")
     a = cli.ok("add", "--name", "李雷", "--phone", "13912345678", "--set", "member_no=A1")
     b = cli.ok("add", "--name", "李雷", "--phone", "13912345678", "--set", "member_no=B2",
-               "--allow-duplicate")  # fmt: skip
-    pair = [int(a), int(b)]
-    plain = json.loads(cli.ok("dedupe", "--format", "json"))
-    assert [g["ids"] for g in plain] == [pair]  # the field is not used unless asked
-    asked = json.loads(cli.ok("dedupe", "--format", "json", "--also-compare", "field:member_no"))
-    assert asked == []  # different member numbers: not the same person
-    cli.ok("edit", b.strip(), "--set", "member_no=A1")
-    same = json.loads(cli.ok("dedupe", "--format", "json", "--also-compare", "field:member_no"))
-    assert [g["ids"] for g in same] == [pair] and "same member_no" in same[0]["reasons"]
+               "--allow-duplicate").strip()  # fmt: skip
+    c = cli.ok("add", "--name", "韩梅梅", "--set", "member_no=c 3")
+    d = cli.ok("add", "--name", "韩梅梅", "--set", "member_no=C3", "--allow-duplicate")
+    pair, other = [int(a), int(b)], [int(c), int(d)]
+
+    def groups(*args: str) -> dict[tuple[int, ...], dict]:
+        got = json.loads(cli.ok("dedupe", "--format", "json", *args))
+        return {tuple(g["ids"]): g for g in got}
+
+    plain = groups()
+    assert list(plain) == [tuple(pair)]  # the field is not used unless asked
+    asked = groups("--also-compare", "field:member_no")
+    assert set(asked) == {tuple(pair), tuple(other)}  # a name alone, but the same number
+    assert asked[tuple(pair)]["score"] < plain[tuple(pair)]["score"]  # numbers differ
+    assert any(r.startswith("member_no differs: A1 / B2 (−") for r in asked[tuple(pair)]["reasons"])
+    assert any(r.startswith("same member_no") for r in asked[tuple(other)]["reasons"])
+    explained = json.loads(cli.ok("dedupe", "--explain", c.strip(), d.strip(), "--format", "json",
+                                  "--also-compare", "field:member_no"))  # fmt: skip
+    row = explained["fields"][-1]
+    assert row["field"] == "field:member_no" and row["level"] == "same" and row["weight"] > 0
+    cli.ok("edit", b, "--set", "member_no=A1")
+    same = groups("--also-compare", "field:member_no")
+    assert same[tuple(pair)]["score"] > plain[tuple(pair)]["score"]
     assert cli("dedupe", "--also-compare", "member_no").code == codes.USAGE
     assert cli("dedupe", "--also-compare", "field:nosuch").code == codes.USAGE

@@ -20,6 +20,8 @@ CUSTOMER_FIELDS = (
     "source",
     "created_at",
     "updated_at",
+    "wechat",
+    "qq",
 )
 #: Single-valued text fields that `edit` can set or clear.
 SCALAR_FIELDS = ("company", "address", "city", "birthday")
@@ -49,6 +51,8 @@ class Customer:
     source: str = "manual"
     created_at: str = ""
     updated_at: str = ""
+    wechat: list[str] = field(default_factory=list)
+    qq: list[str] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)  # custom fields: key -> JSON value
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,6 +72,8 @@ class Customer:
             "source": self.source,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "wechat": list(self.wechat),
+            "qq": list(self.qq),
             "fields": dict(self.fields),
         }
 
@@ -107,4 +113,6 @@ class CustomerInput:
     birthday: str | None = None
     tags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    handles: list[tuple[str, str]] = field(default_factory=list)  # (kind, handle)
+    labels: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, value, label)
     fields: list[tuple[int, Any]] = field(default_factory=list)  # (field id, stored value)

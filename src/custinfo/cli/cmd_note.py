@@ -6,14 +6,14 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, options
 
 app = typer.Typer()
 
 
 @app.command()
 def note(
-    customer_id: Annotated[int, typer.Argument(metavar="ID", help="Customer id.")],
+    customer_id: options.CustomerIdArgument,
     text: Annotated[str, typer.Argument(help="The note; '-' reads it from stdin.")],
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,

@@ -46,10 +46,17 @@ def csv_extend(conn: Any, cat: Catalog, batch: Sequence[tuple]) -> list[tuple]:
     return out
 
 
+#: Keys whose X-CUSTINFO-KEY is one of custinfo's own vCard properties: written
+#: X-CUSTINFO-FIELD-KEY instead.
+RESERVED = frozenset(("id", "source", "note", "created", "updated"))
+
+
 def vcard_name(key: str) -> str:
     """The vCard property of a field: X-CUSTINFO-MEMBER-NO for member_no (vCard names
-    allow letters, digits and "-"; keys have no "-", so the mapping is reversible)."""
-    return VCARD_PREFIX + key.upper().replace("_", "-")
+    allow letters, digits and "-"; keys have no "-", so the mapping is reversible);
+    X-CUSTINFO-FIELD-NOTE for the `RESERVED` keys."""
+    name = key.upper().replace("_", "-")
+    return VCARD_PREFIX + ("FIELD-" + name if key in RESERVED else name)
 
 
 def field_key(property_name: str) -> str | None:
@@ -57,7 +64,12 @@ def field_key(property_name: str) -> str | None:
     name = property_name.upper()
     if not name.startswith(VCARD_PREFIX):
         return None
-    return name[len(VCARD_PREFIX) :].lower().replace("-", "_")
+    key = name[len(VCARD_PREFIX) :].lower().replace("-", "_")
+    if key in RESERVED:
+        return None  # custinfo's own property
+    if key.startswith("field_") and key[6:] in RESERVED:
+        return key[6:]
+    return key
 
 
 def vcard_lines(customer: Customer, escape: Any) -> list[str]:

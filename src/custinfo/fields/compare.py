@@ -1,30 +1,40 @@
-"""`dedupe --also-compare field:KEY`: custom fields as evidence, only when asked.
+"""`dedupe --also-compare field:KEY`: custom fields as evidence in the dedupe score, only
+when asked.
 
-Two customers *agree* on the compared fields when every compared field that both have a
-value of holds the same value, and *conflict* when one such field differs; with no field
-valued on both sides there is no evidence either way.
+Each compared field adds one Fellegi–Sunter term to a pair's log-odds (`custinfo.dedupe`):
+- **same value** v: ln(m / p_v), where p_v is the share of the customers with a value that
+  hold v (the value's frequency in the whole database, as term frequencies do for names);
+  at least 0, at most the model's weight of a shared phone;
+- **different values**: ln((1 − m) / (1 − Σ p_v²)), at most 0;
+- either side without a value: nothing.
+m, the chance that one person's two records hold the same value, is `M_ID` (0.95) for
+text, number, money and date fields and `M_CHOICE` (0.85) for choice, multichoice and bool
+fields (a tier changes). Below `SMOOTH` customers with a value, a text or number value is
+taken to be at least as rare as one in `SMOOTH` (small databases say nothing about how
+rare a member number is).
 
-The hook for the dedupe scorer (`custinfo.dedupe`): build `FieldComparison(store, keys)`
-once, call `load(ids)` with the candidates' ids, then `agree(a, b)` per pair (True, False
-or None) and `reasons(a, b)` for the explanation. Until the scorer calls it, `refine`
-applies it to finished groups: members that conflict are split apart (a part of one
-member is dropped), and a group whose members all share a value gains the reason
-"same KEY".
+A text or number value held by at most `IDENTIFYING` customers *identifies*: customers
+sharing it become candidate pairs (blocking), and the agreement counts as evidence beyond
+the name (the veto "a name alone never joins two records" does not apply). Text values
+compare case-folded, with spaces ignored.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
 
 from custinfo.errors import UsageError
 
-if TYPE_CHECKING:
-    from custinfo.dedupe import DuplicateGroup
-    from custinfo.store import Store
-
 PREFIX = "field:"
+M_ID = 0.95
+M_CHOICE = 0.85
+SMOOTH = 1000
+IDENTIFYING = 5
+_IDENT_TYPES = ("text", "number")
 
 
 def parse_keys(items: Iterable[str]) -> list[str]:
@@ -38,80 +48,125 @@ def parse_keys(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-class FieldComparison:
-    """The compared fields' values of the loaded customers."""
+class _Compared:
+    """One compared field over a table: value id per position (-1: none) and weights."""
 
-    def __init__(self, store: Store, keys: Sequence[str]) -> None:
+    def __init__(self, field: Any, text: Any, values: list[Any], holders: dict[Any, int]) -> None:
+        self.field, self.text = field, text
+        m = M_CHOICE if field.type not in _IDENT_TYPES + ("money", "date") else M_ID
+        keys = list(holders)
+        index = {k: i for i, k in enumerate(keys)}
+        self.value_id = np.full(len(values), -1, dtype=np.int64)
+        self.shown = [text(field, v) if v is not None else "" for v in values]  # per position
+        for p, v in enumerate(values):
+            if v is not None:
+                self.value_id[p] = index[_norm(field, v)]
+        total = max(sum(holders.values()), 1)
+        counts = np.array([holders[k] for k in keys], dtype=np.float64)
+        floor = SMOOTH if field.type in _IDENT_TYPES else total
+        p_v = counts / max(total, floor)
+        self.same = np.log(m / np.maximum(p_v, 1e-12)).clip(min=0.0)
+        u_agree = float(((counts / total) ** 2).sum()) if len(counts) else 0.0
+        self.different = min(math.log((1 - m) / max(1 - u_agree, 1e-12)), 0.0)
+        self.identifying = (
+            counts <= IDENTIFYING if field.type in _IDENT_TYPES else np.zeros(len(keys), bool)
+        )
+
+    def levels(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(level 0 missing / 1 same / 2 different, value id of a) per pair."""
+        x, y = self.value_id[a], self.value_id[b]
+        level = np.where((x < 0) | (y < 0), 0, np.where(x == y, 1, 2)).astype(np.int8)
+        return level, x
+
+    def weights(self, a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
+        level, x = self.levels(a, b)
+        same = np.minimum(self.same[np.maximum(x, 0)], cap) if len(self.same) else 0.0
+        return np.select([level == 1, level == 2], [same, self.different], 0.0).astype(np.float32)
+
+
+def _norm(field: Any, value: Any) -> Any:
+    if field.type == "text" and isinstance(value, str):
+        from custinfo.text import fold
+
+        return "".join(fold(value).split())
+    return value
+
+
+class Evidence:
+    """The compared fields' values of one dedupe table, and their weights."""
+
+    def __init__(self, store: Any, keys: Sequence[str], ids: np.ndarray) -> None:
         from custinfo.fields import catalog
+        from custinfo.store.fields import field_column
 
         cat = catalog(store)
-        self.store = store
-        self.fields = [cat.get(k, what="--also-compare") for k in keys]
-        self.values: dict[int, dict[int, Any]] = {}
+        fields = [cat.get(k, what="--also-compare") for k in keys]
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        self.fields: list[_Compared] = []
+        for f in fields:
+            holders: dict[Any, int] = {}
+            values: list[Any] = [None] * len(ids)
+            for cid, value in field_column(store.conn, f):
+                key = _norm(f, value)
+                holders[key] = holders.get(key, 0) + 1
+                at = int(np.searchsorted(sorted_ids, cid))
+                if at < len(ids) and sorted_ids[at] == cid:
+                    values[int(order[at])] = value
+            self.fields.append(_Compared(f, cat.to_text, values, holders))
+        self.cap = 8.0
 
-    def load(self, ids: Iterable[int]) -> None:
-        from custinfo.store.fields import values_of
+    def set_cap(self, weights: dict[str, np.ndarray]) -> None:
+        """Same value counts at most as a shared phone does in this model."""
+        self.cap = float(max(weights["phone"][1], 0.0))
 
-        wanted = sorted(set(ids) - self.values.keys())
-        for start in range(0, len(wanted), 5000):
-            chunk = wanted[start : start + 5000]
-            found = values_of(self.store.conn, chunk)
-            for cid in chunk:
-                self.values[cid] = found.get(cid, {})
+    def pairs(self) -> np.ndarray:
+        """Pair codes (lo * n + hi, sorted, unique) of positions sharing an identifying value."""
+        from custinfo.dedupe.blocking import block_pairs, unique_ints
 
-    def agree(self, a: int, b: int) -> bool | None:
-        """True: equal on every field both have; False: one differs; None: no evidence."""
-        va, vb = self.values.get(a, {}), self.values.get(b, {})
-        seen = False
-        for f in self.fields:
-            if f.id in va and f.id in vb:
-                if va[f.id] != vb[f.id]:
-                    return False
-                seen = True
-        return True if seen else None
+        n = len(self.fields[0].value_id) if self.fields else 0
+        parts = []
+        for c in self.fields:
+            pos = np.flatnonzero(c.value_id >= 0)
+            keys = c.value_id[pos]
+            keep = c.identifying[keys]
+            parts.append(block_pairs(keys[keep], pos[keep], n, IDENTIFYING))
+        return unique_ints(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
 
-    def reasons(self, a: int, b: int) -> list[str]:
-        va, vb = self.values.get(a, {}), self.values.get(b, {})
-        out = []
-        for f in self.fields:
-            if f.id in va and f.id in vb:
-                out.append(f"same {f.key}" if va[f.id] == vb[f.id] else f"different {f.key}")
+    def weights(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Sum of the compared fields' weights per pair."""
+        out = np.zeros(len(a), dtype=np.float32)
+        for c in self.fields:
+            out += c.weights(a, b, self.cap)
         return out
 
+    def identifies(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Pairs that share an identifying value (no name-only veto for them)."""
+        out = np.zeros(len(a), dtype=bool)
+        for c in self.fields:
+            if len(c.identifying):
+                level, x = c.levels(a, b)
+                out |= (level == 1) & c.identifying[np.maximum(x, 0)]
+        return out
 
-def refine(store: Store, groups: Sequence[DuplicateGroup], keys: Sequence[str]) -> list[Any]:
-    """Groups with conflicting members split apart, and "same KEY" reasons added."""
-    compare = FieldComparison(store, keys)
-    compare.load(i for g in groups for i in g.ids)
-    out = []
-    for group in groups:
-        parts: list[list[int]] = []
-        ranked = sorted(group.ids, key=lambda i: -len(compare.values.get(i, {})))
-        for cid in ranked:
-            home = next((p for p in parts if all(compare.agree(cid, o) is not False for o in p)),
-                        None)  # fmt: skip
-            if home is None:
-                parts.append([cid])
-            else:
-                home.append(cid)
-        for part in parts:
-            if len(part) < 2:
-                continue
-            ids = sorted(part)
-            reasons = [r for r in group.reasons if _within(r, ids, len(group.ids))]
-            if all(compare.agree(ids[0], o) for o in ids[1:]):
-                common = [r for r in compare.reasons(ids[0], ids[1]) if r.startswith("same ")]
-                reasons += [r for r in common if all(r in compare.reasons(ids[0], o) for o in ids)
-                            and r not in reasons]  # fmt: skip
-            out.append(replace(group, ids=ids, reasons=reasons))
-    return out
+    def explained(self, x: int, y: int) -> list[tuple[str, str, str, str, float]]:
+        """(key, value of x, value of y, level, weight) of every compared field."""
+        a, b = np.array([x]), np.array([y])
+        out = []
+        for c in self.fields:
+            level = int(c.levels(a, b)[0][0])
+            shown = [c.shown[x], c.shown[y]]
+            w = float(c.weights(a, b, self.cap)[0])
+            out.append((c.field.key, shown[0], shown[1], ("missing", "same", "different")[level],
+                        w))  # fmt: skip
+        return out
 
-
-def _within(reason: str, ids: list[int], size: int) -> bool:
-    """A group reason that still holds for the part `ids`: "a~b: ..." of two members of it
-    (groups of 3+), or any reason of an unsplit pair."""
-    head, sep, _ = reason.partition(": ")
-    pair = head.split("~") if sep else []
-    if len(pair) == 2 and all(p.isdigit() for p in pair):
-        return int(pair[0]) in ids and int(pair[1]) in ids
-    return size == len(ids)
+    def reasons(self, x: int, y: int) -> list[tuple[float, str]]:
+        """(weight, words) per compared field both customers have."""
+        out = []
+        for key, vx, vy, level, w in self.explained(x, y):
+            if level == "same":
+                out.append((w, f"same {key} {vx}"))
+            elif level == "different":
+                out.append((w, f"{key} differs: {vx} / {vy}"))
+        return out

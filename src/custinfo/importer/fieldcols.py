@@ -3,10 +3,12 @@
 A column feeds a field when:
 - `--map COLUMN=field:KEY` says so;
 - its header is `field:KEY` (what `custinfo export` writes);
-- its header is a declared field's key or label (会员等级), and no standard field claims it;
-- `--create-fields` is given and the column is unknown: a field is declared for it, with a
-  type inferred from every value of the column (`custinfo.fields.infer`), inside the
-  import's transaction (a dry run or a failed import declares nothing).
+- its header is a declared field's key or label (会员等级), and no standard field claims it
+  (an attribute column such as 客户等级, which would otherwise become tags, is claimed);
+- `--create-fields` is given and the column is unknown or an attribute column: a field is
+  declared for it, with a type inferred from every value of the column
+  (`custinfo.fields.infer`), inside the import's transaction (a dry run or a failed
+  import declares nothing).
 
 Before the rows are read, `survey` makes one pass over the input for `--create-fields`
 (a file is read twice; stdin is held in memory). Values are parsed in the validating
@@ -67,25 +69,35 @@ class FieldPlan:
     to_declare: list[Field] = field(default_factory=list)
 
 
-def survey(
-    stream: BinaryIO, fmt: str | None, encoding: str | None, overrides: dict[str, str]
-) -> tuple[BinaryIO, dict[str, ColumnStats]]:
+def is_field(name: str | None) -> bool:
+    """True for a column target `field:KEY`."""
+    return name is not None and name.startswith(PREFIX)
+
+
+#: Columns a declared field (or --create-fields) may claim: unknown ones, and the
+#: attribute columns (客户等级, 会员等级…) that otherwise become COLUMN:VALUE tags.
+_CLAIMABLE = (None, "attribute")
+
+
+def survey(stream: BinaryIO, options: Any, overrides: dict[str, str]) -> tuple[BinaryIO, Any]:
     """One pass over the input for `--create-fields`: per column that is not a standard
     field, what its values allow. Returns a stream positioned at the start again."""
-    from custinfo.importer.mapping import plan
-    from custinfo.importer.source import csv_records, open_source
+    from custinfo.importer import formats
+    from custinfo.importer.mapping import columns
+    from custinfo.importer.source import csv_records
 
     if not stream.seekable():
         stream = io.BytesIO(stream.read())
     start = stream.tell()
-    source = open_source(stream, fmt, encoding)
-    if source.fmt not in ("csv", "tsv"):
-        raise UsageError("--create-fields applies to CSV and TSV input")
-    records = csv_records(source)
+    kind, wrapped = formats.sniff(stream, options.fmt, options.source_name)
+    source = formats.open_input(kind, wrapped, options.fmt, options.encoding, options.sheet)
+    if source.fmt not in ("csv", "tsv", "xlsx"):
+        raise UsageError("--create-fields applies to CSV, TSV and xlsx input")
+    records = source.sheet.records() if source.fmt == "xlsx" else csv_records(source)
     first = next(records, None)
-    header = source.header
-    targets = plan(header, overrides)
-    wanted = [i for i, t in enumerate(targets) if t is None or t.startswith(PREFIX)]
+    header = source.sheet.header if source.fmt == "xlsx" else source.header
+    cols = columns(header, overrides)
+    wanted = [i for i, c in enumerate(cols) if c.field in _CLAIMABLE or is_field(c.field)]
     stats = {header[i]: ColumnStats() for i in wanted}
     for _, record in chain([first] if first is not None else [], records):
         if len(record) != len(header):
@@ -97,23 +109,23 @@ def survey(
 
 
 def resolve(
-    conn: Connection, header: list[str], targets: list[str | None],
-    stats: dict[str, ColumnStats] | None,
-) -> tuple[list[str | None], FieldPlan]:  # fmt: skip
-    """The columns' targets with field columns resolved, and the plan the converter uses.
-    `stats` (from `survey`) means `--create-fields`."""
+    conn: Connection, header: list[str], cols: list[Any], stats: dict[str, ColumnStats] | None,
+) -> tuple[list[Any], FieldPlan]:  # fmt: skip
+    """The columns (`contacts.Column`) with field columns resolved, and the plan the
+    converter uses. `stats` (from `survey`) means `--create-fields`."""
+    from custinfo.importer.contacts import Column
     from custinfo.importer.mapping import header_key
     from custinfo.store.fields import catalog
 
     cat = catalog(conn)
     plan = FieldPlan(dict(cat.by_key), cat.currency)
     by_name = {header_key(n): f for f in cat for n in (f.key, f.label)}
-    out = list(targets)
-    for index, (column, target) in enumerate(zip(header, targets, strict=True)):
-        created = False
-        if target is None and header_key(column) in by_name:
+    out = list(cols)
+    for index, (column, col) in enumerate(zip(header, cols, strict=True)):
+        created, target = False, col.field
+        if target in _CLAIMABLE and header_key(column) in by_name:
             target = PREFIX + by_name[header_key(column)].key
-        if target is not None and target.startswith(PREFIX):
+        if is_field(target):
             key = target[len(PREFIX) :]
             if key not in plan.fields:
                 if stats is None:
@@ -124,7 +136,7 @@ def resolve(
                     )
                 _declare(plan, key, column, stats[column])
                 created = True
-        elif target is None and stats is not None:
+        elif target in _CLAIMABLE and stats is not None:
             key = key_for(column, set(plan.fields))
             _declare(plan, key, column, stats[column])
             target, created = PREFIX + key, True
@@ -137,7 +149,7 @@ def resolve(
                 f"columns {', '.join(map(repr, where))} all map to field {key}: "
                 "use --map COLUMN=ignore for all but one"
             )
-        out[index] = target
+        out[index] = Column(target)
         plan.columns.append(FieldColumn(column, key, plan.fields[key].type, created))
     return out, plan
 
@@ -171,6 +183,10 @@ def convert(plan: FieldPlan | None, target: str, value: Any, out: dict[str, Any]
 
 def convert_object(plan: FieldPlan | None, value: dict[str, Any], out: dict[str, Any]) -> None:
     """A JSON record's `fields` object ({key: value}, as `export --format json` writes)."""
+    if not isinstance(value, dict):
+        from custinfo.importer.rows import kind
+
+        raise ValidationError(f"expected an object of custom fields, got {kind(value)}", "fields")
     for key, item in value.items():
         if item is None or item == "" or item == []:
             continue

@@ -271,6 +271,13 @@ def values_of(conn: Connection, ids: Sequence[int]) -> dict[int, dict[int, Any]]
     return out
 
 
+def field_column(conn: Connection, field: Field) -> Iterable[tuple[int, Any]]:
+    """(customer id, stored value) of every customer holding a value of `field`."""
+    return conn.execute(
+        "SELECT customer_id, value FROM field_values WHERE field_id = ?", (field.id,)
+    )
+
+
 def public_values(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """{customer id: {key: JSON value}} in field order (`show`, JSON export, subject)."""
     values = values_of(conn, ids)

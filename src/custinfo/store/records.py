@@ -226,6 +226,22 @@ NOTES = RecordKind(
     example=lambda m: ("2024-05-06T07:08:09.000000Z", f"note {m} 备注"),
 )  # fmt: skip
 
+# Contacts from phones and contact exports (issue 18, migration "contacts").
+#: Messenger handles: kind "wechat" or "qq" (`IM_KINDS`), the handle as written.
+IM_HANDLES = RecordKind(
+    "im_handles", "im_handles", ("kind", "handle"), Merge.UNION, "kind, id",
+    public=lambda row: {"kind": row[1], "handle": row[2]},
+    example=lambda m: ("wechat", f"wx_{m}"),
+)  # fmt: skip
+#: A phone's or an email's label from the file ("cell", "work", "home"; value: the phone as
+#: shown or the email key).
+CONTACT_LABELS = RecordKind(
+    "contact_labels", "contact_labels", ("kind", "value", "label"), Merge.UNION,
+    public=lambda row: {"kind": row[1], "value": row[2], "label": row[3]},
+    example=lambda m: ("phone", f"+86139{m}", "work"),
+)  # fmt: skip
+IM_KINDS = ("wechat", "qq")
+
 #: Custom field values; "fields" is also their key in a customer's JSON.
 FIELDS = FieldKind(
     "fields", "field_values", ("field_id", "value"), Merge.UNION, order_by="field_id",
@@ -233,7 +249,9 @@ FIELDS = FieldKind(
 )  # fmt: skip
 
 #: Every kind of customer record, in the order reports list them.
-KINDS: tuple[RecordKind, ...] = (PHONES, EMAILS, TAGS, NOTES, FIELDS)
+KINDS: tuple[RecordKind, ...] = (
+    PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS, FIELDS,
+)  # fmt: skip
 
 #: Tables that reference customers but hold no records of their own: merge history
 #: (pre-merge snapshots and id redirects; erased with the kept customer by the cascade).

@@ -1,4 +1,4 @@
-"""v6: custom fields — declarations (`field_defs`) and typed values (`field_values`).
+"""v9: custom fields (issue 14) — declarations (`field_defs`) and typed values (`field_values`).
 
 See `custinfo.store.fields`. Values are keyed (customer_id, field_id) in a WITHOUT ROWID
 table: a customer's values sit together, lookups per candidate are one seek, and a bulk
