@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, output
+from custinfo.i18n import _
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False,
@@ -44,7 +45,11 @@ def add_field(
     check_key(key), check_type(type_), parse_choices(choices)  # bad input: before the KDF
     field = manage.add(context.open_store(db, passphrase_file), key, type_, label=label,
                        choices=choices)  # fmt: skip
-    output.Output().info(f"added field {field.key} ({field.type}, label {field.label!r})")
+    output.Output().info(
+        _("added field {key} ({type}, label {label})").format(
+            key=field.key, type=field.type, label=repr(field.label)
+        )
+    )
 
 
 @app.command("list")
@@ -78,7 +83,11 @@ def rename_field(
     from custinfo.fields import manage
 
     field = manage.rename(context.open_store(db, passphrase_file), key, new_key, label=label)
-    output.Output().info(f"field {key} is now {field.key} (label {field.label!r})")
+    output.Output().info(
+        _("field {old} is now {key} (label {label})").format(
+            old=key, key=field.key, label=repr(field.label)
+        )
+    )
 
 
 @app.command("choices")
@@ -99,7 +108,9 @@ def field_choices(
 
     field = manage.change_choices(context.open_store(db, passphrase_file), key, add=add,
                                   remove=remove)  # fmt: skip
-    output.Output().info(f"field {field.key}: {', '.join(field.choice_labels())}")
+    output.Output().info(
+        _("field {key}: {choices}").format(key=field.key, choices=", ".join(field.choice_labels()))
+    )
 
 
 @app.command("remove")
@@ -116,8 +127,12 @@ def remove_field(
     store = context.open_store(db, passphrase_file)
     field, count = manage.holders(store, key)
     terminal.confirm(
-        f"remove field {field.key} and erase its value from {count} customers?",
+        _("remove field {key} and erase its value from {count} customers?").format(
+            key=field.key, count=count
+        ),
         yes=yes, what="field remove",
     )  # fmt: skip
     field, erased = manage.remove(store, field.key)
-    output.Output().info(f"removed field {field.key}: {erased} values erased")
+    output.Output().info(
+        _("removed field {key}: {count} values erased").format(key=field.key, count=erased)
+    )

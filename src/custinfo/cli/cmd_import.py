@@ -154,9 +154,16 @@ def import_(
     finally:
         if isinstance(options.rejects, RejectsWriter):
             _close_rejects(options.rejects, summary is not None and summary.committed)
+    from custinfo.i18n import _
+
     for col in summary.fields:  # which columns became which custom fields
-        new = (", would be created" if dry_run else ", created") if col.created else ""
-        out.info(f"column {col.column!r} → field {col.key} ({col.type}{new})")
+        if not col.created:
+            shown = _("column {column} → field {key} ({type})")
+        elif dry_run:
+            shown = _("column {column} → field {key} ({type}, would be created)")
+        else:
+            shown = _("column {column} → field {key} ({type}, created)")
+        out.info(shown.format(column=repr(col.column), key=col.key, type=col.type))
     for line, column, reason in summary.problems:
         out.info(f"custinfo: line {line}, column {column!r}: {reason}")
     if summary.rejected > len({p[0] for p in summary.problems}):

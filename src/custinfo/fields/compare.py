@@ -53,7 +53,7 @@ class _Compared:
 
     def __init__(self, field: Any, text: Any, values: list[Any], holders: dict[Any, int]) -> None:
         self.field, self.text = field, text
-        m = M_CHOICE if field.type not in _IDENT_TYPES + ("money", "date") else M_ID
+        m = M_ID if field.type in (*_IDENT_TYPES, "money", "date") else M_CHOICE
         keys = list(holders)
         index = {k: i for i, k in enumerate(keys)}
         self.value_id = np.full(len(values), -1, dtype=np.int64)
