@@ -6,7 +6,9 @@
    (a text).
 2. IMPORT, in the same run: `custinfo import PLAIN` into a fresh database, and `custinfo
    import FIELDS --map 会员等级=field:tier ...` into a fresh database with the five fields
-   declared, each in a subprocess, alternating (`--runs`); ratio of the medians.
+   declared, each in a subprocess, alternating (`--runs`); ratio of the medians, of the
+   wall time and of the CPU time of the import and its workers (on a loaded machine the
+   CPU ratio is the fair one).
 3. QUERY PART of `find --where 'tier=金卡' --where 'points>=1000'` on the imported
    database, warm: ids of the first 50 (`search.find_ids`, limit 50), and those ids plus
    loading the 50 customers; median of `--queries` runs.
@@ -75,17 +77,27 @@ def declare(path: Path) -> None:
             manage.add(store, key, kind, label=label, choices=list(choices))
 
 
-def import_once(work: Path, source: Path, fields: bool, run: int) -> float:
+def _children_cpu() -> float:
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def import_once(work: Path, source: Path, fields: bool, run: int) -> tuple[float, float]:
+    """(wall s, CPU s of the import and its workers)."""
     db = work / f"{'fields' if fields else 'plain'}-{run}.db"
     create_db(db)
     args = ["--db", str(db), "import", str(source), "--rejects", str(work / f"rej-{db.stem}.csv")]
     if fields:
         declare(db)
         args += [a for key, _, label, _ in FIELDS for a in ("--map", f"{label}=field:{key}")]
+    cpu = _children_cpu()
     wall, rss = run_measured(args)
-    print(f"  import {'with' if fields else 'without'} fields, run {run}: {wall:.1f} s, "
-          f"peak RSS {rss} MiB", flush=True)  # fmt: skip
-    return wall
+    cpu = _children_cpu() - cpu
+    print(f"  import {'with' if fields else 'without'} fields, run {run}: {wall:.1f} s wall, "
+          f"{cpu:.1f} s CPU, peak RSS {rss} MiB", flush=True)  # fmt: skip
+    return wall, cpu
 
 
 def query(path: Path, runs: int) -> tuple[float, float, int]:
@@ -123,15 +135,17 @@ def main() -> None:
         print(f"input: {args.n} rows; {plain.stat().st_size / 2**20:.1f} MiB plain, "
               f"{with_fields.stat().st_size / 2**20:.1f} MiB with five field columns")  # fmt: skip
         walls: dict[bool, list[float]] = {False: [], True: []}
+        cpus: dict[bool, list[float]] = {False: [], True: []}
         for run in range(args.runs):
             for fields in (False, True) if run % 2 == 0 else (True, False):
-                walls[fields].append(
-                    import_once(work, with_fields if fields else plain, fields, run)
-                )
+                wall, cpu = import_once(work, with_fields if fields else plain, fields, run)
+                walls[fields].append(wall)
+                cpus[fields].append(cpu)
         a, b = statistics.median(walls[False]), statistics.median(walls[True])
+        ca, cb = statistics.median(cpus[False]), statistics.median(cpus[True])
         print(f"IMPORT: without fields {a:.1f} s ({args.n / a:,.0f} rows/s), with five "
-              f"fields {b:.1f} s ({args.n / b:,.0f} rows/s): ratio {b / a:.3f} "
-              "(target <= 1.2)")  # fmt: skip
+              f"fields {b:.1f} s ({args.n / b:,.0f} rows/s): wall ratio {b / a:.3f}, CPU "
+              f"{ca:.1f} / {cb:.1f} s: CPU ratio {cb / ca:.3f} (target <= 1.2)")  # fmt: skip
         ids_ms, full_ms, total = query(work / "fields-0.db", args.queries)
         print(f"QUERY find --where {' --where '.join(WHERE)} ({total:,} match): first 50 ids "
               f"{ids_ms:.2f} ms, with the 50 customers loaded {full_ms:.2f} ms (median of "

@@ -215,6 +215,15 @@ def test_import_maps_columns_to_fields_creates_fields_and_rejects_bad_values(
     assert first["notes"] == []
     listed = cli.ok("field", "list")
     assert "kehulaiyuan,客户来源,choice,抖音; 小红书,3" in listed
+    # An attribute column of a Chinese sheet (客户类型: a tag 客户类型:批发 otherwise) goes to
+    # the field declared with its label.
+    cli.ok("field", "add", "kind", "--type", "text", "--label", "客户类型")
+    kinds = tmp_path / "kinds.csv"
+    kinds.write_text("姓名,客户类型\n周九,批发\n", "utf-8")
+    imported = cli("import", str(kinds))
+    assert imported.code == 0 and "column '客户类型' → field kind (text)" in imported.stderr
+    last = json.loads(cli.ok("export", "--format", "ndjson").splitlines()[-1])
+    assert (last["fields"], last["tags"]) == ({"kind": "批发"}, [])
 
     # A header that is a field's label maps by itself; values that do not fit are rejects.
     again = tmp_path / "again.csv"
