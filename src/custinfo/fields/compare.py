@@ -57,7 +57,7 @@ class _Compared:
         keys = list(holders)
         index = {k: i for i, k in enumerate(keys)}
         self.value_id = np.full(len(values), -1, dtype=np.int64)
-        self.shown = [text(field, v) if v is not None else "" for v in values]  # per position
+        self.values = values  # stored value per position (None: none)
         for p, v in enumerate(values):
             if v is not None:
                 self.value_id[p] = index[_norm(field, v)]
@@ -105,14 +105,17 @@ class Evidence:
         sorted_ids = ids[order]
         self.fields: list[_Compared] = []
         for f in fields:
+            rows = list(field_column(store.conn, f))
             holders: dict[Any, int] = {}
-            values: list[Any] = [None] * len(ids)
-            for cid, value in field_column(store.conn, f):
+            for _, value in rows:
                 key = _norm(f, value)
                 holders[key] = holders.get(key, 0) + 1
-                at = int(np.searchsorted(sorted_ids, cid))
-                if at < len(ids) and sorted_ids[at] == cid:
-                    values[int(order[at])] = value
+            values: list[Any] = [None] * len(ids)
+            if rows and len(ids):
+                cids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                at = np.minimum(np.searchsorted(sorted_ids, cids), len(ids) - 1)
+                for i in np.flatnonzero(sorted_ids[at] == cids).tolist():
+                    values[int(order[at[i]])] = rows[i][1]
             self.fields.append(_Compared(f, cat.to_text, values, holders))
         self.cap = 8.0
 
@@ -155,7 +158,9 @@ class Evidence:
         out = []
         for c in self.fields:
             level = int(c.levels(a, b)[0][0])
-            shown = [c.shown[x], c.shown[y]]
+            shown = [
+                c.text(c.field, v) if v is not None else "" for v in (c.values[x], c.values[y])
+            ]
             w = float(c.weights(a, b, self.cap)[0])
             out.append((c.field.key, shown[0], shown[1], ("missing", "same", "different")[level],
                         w))  # fmt: skip

@@ -165,14 +165,9 @@ def _prepare(
             records = (json_records if source.fmt == "json" else ndjson_records)(source)
         _, fplan = fieldcols.resolve(conn, [], [], None)
         converter = Converter(
-            [],
-            [],
-            overrides,
-            options.region,
-            now=now,
-            date_order=options.date_order or dates.MDY,
-            field_plan=fplan,
-        )
+            [], [], overrides, options.region, now=now,
+            date_order=options.date_order or dates.MDY, field_plan=fplan,
+        )  # fmt: skip
         if options.rejects is not None:
             options.rejects.start_json()
         return records, converter
