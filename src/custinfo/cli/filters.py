@@ -114,7 +114,7 @@ SortOption = Annotated[
     str,
     typer.Option(
         "--sort",
-        metavar="SORT",
+        metavar="rank|name|created|updated|field:KEY",
         help="rank (best match first; by id without QUERY), name, created or updated "
         "(newest first), or field:KEY (a custom field, ascending; -field:KEY descending).",
     ),
