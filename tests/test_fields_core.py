@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from custinfo.errors import UsageError, ValidationError
 from custinfo.fields import Field, values, where
+from tests.budget import examples
 from tests.conftest import PASSPHRASE
 
 CHOICES = ((1, "金卡"), (2, "银卡"), (3, "Bronze"), (5, "普通"))
@@ -48,7 +49,7 @@ RAW = {
 
 
 @pytest.mark.parametrize("field", ALL, ids=[f.type for f in ALL])
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(data=st.data())
 def test_every_stored_value_reads_back_from_its_text_and_json(field: Field, data) -> None:
     raw = data.draw(RAW[field.type])
@@ -65,7 +66,7 @@ def test_every_stored_value_reads_back_from_its_text_and_json(field: Field, data
 
 
 @pytest.mark.parametrize("field", ALL, ids=[f.type for f in ALL])
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(raw=st.text())
 def test_any_input_is_a_value_or_a_validation_error_naming_the_field(field: Field, raw) -> None:
     try:
@@ -93,7 +94,7 @@ def test_typed_storage_compares_as_the_type_means() -> None:
             values.parse(field, bad)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(125), deadline=None)
 @given(st.text(max_size=30))
 def test_where_grammar_gives_a_condition_or_a_usage_error(text: str) -> None:
     try:
@@ -217,7 +218,7 @@ _SORTS = ["rank", "field:points", "-field:expires", "field:tier", "name"]
 _FIXTURE = [HealthCheck.function_scoped_fixture]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURE)
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=_FIXTURE)
 @given(conds=st.lists(_CONDITION, min_size=1, max_size=3), sort=st.sampled_from(_SORTS))
 def test_where_finds_exactly_what_the_conditions_mean(valued, conds, sort) -> None:
     from custinfo import search
@@ -330,7 +331,7 @@ def pair(tmp_path_factory):  # type: ignore[no-untyped-def]
         store.close()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=_FIXTURE)
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=_FIXTURE)
 @given(data=st.data(), fmt=st.sampled_from(["csv", "csv-excel", "json", "ndjson"]))
 def test_an_export_imports_back_losslessly_into_a_database_with_the_same_fields(
     pair, data, fmt
