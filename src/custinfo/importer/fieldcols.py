@@ -67,6 +67,14 @@ class FieldPlan:
     currency: str = "CNY"
     columns: list[FieldColumn] = field(default_factory=list)
     to_declare: list[Field] = field(default_factory=list)
+    #: Per field key: {cell text: stored value} of the types whose cells repeat (`convert`).
+    memo: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+#: Types whose parsed cells are remembered (parsing is pure; a sheet repeats its tiers,
+#: dates and numbers), and how many cells per field at most.
+_MEMO_TYPES = frozenset(("choice", "multichoice", "bool", "date", "number", "money"))
+_MEMO_MAX = 100_000
 
 
 def is_field(name: str | None) -> bool:
@@ -178,6 +186,15 @@ def convert(plan: FieldPlan | None, target: str, value: Any, out: dict[str, Any]
     found = plan.fields.get(key) if plan is not None else None
     if found is None:
         raise ValidationError(f"unknown field {key!r} (declare it with 'custinfo field add')", key)
+    if type(value) is str and found.type in _MEMO_TYPES:  # type: ignore[union-attr]
+        memo = plan.memo.setdefault(key, {})  # type: ignore[union-attr]
+        stored = memo.get(value)
+        if stored is None:
+            stored = parse(found, value, plan.currency)  # type: ignore[arg-type,union-attr]
+            if len(memo) < _MEMO_MAX:
+                memo[value] = stored
+        out[key] = stored
+        return
     out[key] = parse(found, value, plan.currency)  # type: ignore[union-attr]
 
 
