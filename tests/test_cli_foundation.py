@@ -17,7 +17,7 @@ from tests.conftest import ENV_NAMES, PASSPHRASE, CliRunner, run_process
 
 ANSI = re.compile(r"\x1b\[")
 JSON_KEYS = ["id", "name", "phones", "emails", "company", "address", "city", "birthday", "tags",
-             "notes", "source", "created_at", "updated_at", "wechat", "qq"]  # fmt: skip
+             "notes", "source", "created_at", "updated_at", "wechat", "qq", "fields"]  # fmt: skip
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 
 
