@@ -36,4 +36,4 @@ def show(
         from custinfo.fields import catalog
 
         labels = {f.key: f.label for f in catalog(store)}
-    Output().customer_detail(customer, Format(format.value), labels)
+    Output().customer_detail(customer, Format(format.value), store.currency, labels)
