@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "find": ("custinfo.cli.cmd_find", N_("Find customers by any scrap: name, phone, email, text.")),
     "tag": ("custinfo.cli.cmd_tag", N_("Add, remove, list and rename tags.")),
+    "field": (
+        "custinfo.cli.cmd_field",
+        N_("Declare custom fields (tier, points, ...); list, change."),
+    ),
     "import": ("custinfo.cli.cmd_import", N_("Import customers from CSV, TSV, JSON or NDJSON.")),
     "export": ("custinfo.cli.cmd_export", N_("Export customers as CSV, JSON, NDJSON or vCard.")),
     "dedupe": (

@@ -69,7 +69,8 @@ def export(
     no_contact_since: filters.NoContactSinceFilter = None,
     kind: filters.KindFilter = None,
     status: filters.StatusFilter = None,
-    sort: filters.SortOption = filters.Sort.rank,
+    where: filters.WhereFilter = None,
+    sort: filters.SortOption = "rank",
     limit: filters.LimitOption = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
@@ -96,9 +97,9 @@ def export(
         spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
         bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
         contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-        status=status,
+        status=status, where=where,
     )  # fmt: skip
-    filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
+    filtered = not q.is_empty() or limit is not None or q.sort != "rank"
     if customer_id and filtered:
         raise UsageError("--id selects customers itself: use it without find filters")
     if output is not None:

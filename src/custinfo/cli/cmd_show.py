@@ -31,4 +31,9 @@ def show(
 
     store = context.open_store(db, passphrase_file)
     customer = store.get(customer_id)
-    Output().customer_detail(customer, Format(format.value), store.currency)
+    labels = None
+    if customer.fields:
+        from custinfo.fields import catalog
+
+        labels = {f.key: f.label for f in catalog(store)}
+    Output().customer_detail(customer, Format(format.value), store.currency, labels)

@@ -9,7 +9,8 @@ its signature and turns them into a `custinfo.search.Query`:
 Names (parameter name → option): `query` → QUERY argument, `phone` → --phone,
 `email` → --email, `tag` → --tag, `any_tag` → --any-tag, `not_tag` → --not-tag,
 `city` → --city, `company` → --company, `added_since` → --added-since,
-`updated_since` → --updated-since, `sort` → --sort, `limit` → --limit.
+`updated_since` → --updated-since, `where` → --where (custom fields), `sort` → --sort,
+`limit` → --limit.
 
 Behaviour filters (orders and interactions), passed to `build_query` as `**behaviour`:
 `spent_over` → --spent-over, `spent_under` → --spent-under, `orders_at_least` →
@@ -107,6 +108,16 @@ UpdatedSinceFilter = Annotated[
         rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
+WhereFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where", metavar="COND",
+        help="Custom field condition (repeatable: all must hold): KEY=VALUE, KEY!=VALUE, "
+        "< <= > >= (numbers, money, dates, choice order), KEY~TEXT (contains), KEY? (has a "
+        "value), !KEY? (has none).",
+        rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
 
 
 def _option(name: str, metavar: str, text: str) -> Any:
@@ -146,11 +157,12 @@ StatusFilter = Annotated[
     str | None, _option("--status", "S", "... with status S (open or resolved).")
 ]
 SortOption = Annotated[
-    Sort,
+    str,
     typer.Option(
         "--sort",
+        metavar="rank|name|created|updated|field:KEY",
         help="rank (best match first; by id without QUERY), name, created or updated "
-        "(newest first).",
+        "(newest first), or field:KEY (a custom field, ascending; -field:KEY descending).",
     ),
 ]
 LimitOption = Annotated[
@@ -178,6 +190,7 @@ def build_query(
     company: str | None = None,
     added_since: str | None = None,
     updated_since: str | None = None,
+    where: list[str] | None = None,
     sort: Sort | str = Sort.rank,
     limit: int | None = None,
     **behaviour: str | int | None,
@@ -198,9 +211,23 @@ def build_query(
         company=company,
         added_since=added_since,
         updated_since=updated_since,
-        sort=str(Sort(sort).value),
+        where=list(where or ()),
+        sort=check_sort(sort),
         limit=limit,
     )
+
+
+def check_sort(sort: Sort | str) -> str:
+    """A --sort value: one of `Sort`, or field:KEY / -field:KEY (the key is checked by the
+    planner against the declared fields)."""
+    from custinfo.errors import UsageError
+
+    text = str(sort).strip()
+    if text in Sort.__members__ or (
+        text.startswith(("field:", "-field:")) and not text.endswith(":")
+    ):
+        return text
+    raise UsageError(f"--sort {text!r}: use rank, name, created, updated, field:KEY or -field:KEY")
 
 
 def selected_ids(store: Store, query: Query, region: str | None = None) -> list[int] | None:

@@ -77,9 +77,11 @@ class Output:
 
     # -- records ----------------------------------------------------------------------------
     def customers(
-        self, customers: Iterable[Customer], fmt: Format, *, title: str | None = None
-    ) -> int:
-        """Write customers in `fmt`; returns how many were written."""
+        self, customers: Iterable[Customer], fmt: Format, *, title: str | None = None,
+        field_keys: Iterable[str] = (),
+    ) -> int:  # fmt: skip
+        """Write customers in `fmt`; returns how many were written. CSV gets a `field:KEY`
+        column per custom field in `field_keys`, after the fixed columns."""
         count = 0
         if fmt is Format.ids:
             for c in customers:
@@ -96,7 +98,9 @@ class Output:
                 count += 1
             self.stdout.write("\n]\n" if count else "]\n")
         elif fmt is Format.csv:
-            count = self.csv_rows(CUSTOMER_FIELDS, (_flat(c) for c in customers))
+            keys = list(field_keys)
+            header = [*CUSTOMER_FIELDS, *(f"field:{k}" for k in keys)]
+            count = self.csv_rows(header, (_flat(c, keys) for c in customers))
         else:
             rows = [_table_row(c) for c in customers]
             count = len(rows)
@@ -198,10 +202,12 @@ class Output:
         self.table(columns, cells, title=title)
 
     def customer_detail(
-        self, customer: Customer | dict[str, Any], fmt: Format, currency: str = "CNY"
-    ) -> None:
+        self, customer: Customer | dict[str, Any], fmt: Format, currency: str = "CNY",
+        labels: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
         """`show`: one customer as JSON or as a readable key/value layout (activity as one
-        `orders:` line and a `last_contact:` line; typed notes with their kind)."""
+        `orders:` line and a `last_contact:` line; typed notes with their kind; custom
+        fields by their `labels`: key -> label)."""
         record = customer if isinstance(customer, dict) else customer.to_dict()
         if fmt in (Format.json, Format.ndjson):
             self.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
@@ -214,8 +220,13 @@ class Output:
                 else ("" if value is None else str(value)),
             )
             for name, value in record.items()
-            if name not in _DETAIL_SKIPPED
+            if name not in _DETAIL_SKIPPED and name != "fields"
         ]
+        if record.get("fields"):
+            from custinfo.fields.values import json_text
+
+            for key, value in record["fields"].items():
+                pairs.append(((labels or {}).get(key, key), json_text(value)))
         pairs += _activity_pairs(record, currency)
         notes = [_note_line(n) for n in record["notes"]]
         if not self.is_tty:
@@ -281,10 +292,16 @@ def _json_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def _flat(customer: Customer) -> list[str]:
+def _flat(customer: Customer, field_keys: list[str] | None = None) -> list[str]:
     from custinfo.export.tabular import flat_row
 
-    return flat_row(customer.to_dict())
+    row = flat_row(customer.to_dict())
+    if field_keys:
+        from custinfo.fields.values import json_text
+
+        values = customer.fields
+        row += [json_text(values[k]) if k in values else "" for k in field_keys]
+    return row
 
 
 def _table_row(c: Customer) -> list[str]:

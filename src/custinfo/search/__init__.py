@@ -52,7 +52,8 @@ class Query:
     no_contact_since: str | None = None
     kind: str | None = None  # has an interaction of this kind (and `status`)
     status: str | None = None
-    sort: str = "rank"  # rank | name | created | updated
+    where: list[str] = field(default_factory=list)  # custom fields: "tier=金卡" (AND)
+    sort: str = "rank"  # rank | name | created | updated | field:KEY | -field:KEY
     limit: int | None = None
 
     def is_empty(self) -> bool:
@@ -79,6 +80,7 @@ class Query:
                 self.no_contact_since,
                 self.kind,
                 self.status,
+                self.where,
             )
         )
 

@@ -76,6 +76,14 @@ class RecordKind:
     def to_public(self, row: Row) -> Any:
         return self.public(row) if self.public else row[1]
 
+    def conflicts(
+        self, conn: Connection, keep: Sequence[Row], others: Sequence[tuple[int, Sequence[Row]]]
+    ) -> list[str]:
+        """Merge: notes ("merged from #12: ...") for values of the absorbed customers (id,
+        snapshot rows) that the kept one's rows override. None for MOVE and UNION kinds,
+        which keep every row."""
+        return []
+
     # -- merge ------------------------------------------------------------------------------
     def absorb(self, conn: Connection, keep: int, others: Sequence[int]) -> None:
         """Give the rows of `others` to `keep` (inside merge's transaction)."""
@@ -149,6 +157,37 @@ class TagKind(RecordKind):
             f"FROM customer_tags WHERE customer_id IN ({marks})",
             (keep, *others),
         )
+
+
+class FieldKind(RecordKind):
+    """Custom field values (`custinfo.store.fields`): one per customer and field, so merge
+    keeps the kept customer's value (a gap is filled from the absorbed customers in order)
+    and a conflicting value becomes a note; unmerge restores every side from its snapshot.
+    Rows are (field id, field id, value): the field id is the row's id within a customer."""
+
+    def rows(self, conn: Connection, customer_id: int) -> list[Row]:
+        sql = "SELECT field_id, field_id, value FROM field_values WHERE customer_id = ? "
+        return [tuple(r) for r in conn.execute(sql + "ORDER BY field_id", (customer_id,))]
+
+    def insert(self, conn: Connection, customer_id: int, values: Iterable[Sequence[Any]]) -> None:
+        from custinfo.store import fields
+
+        fields.insert(conn, customer_id, values)
+
+    def absorb(self, conn: Connection, keep: int, others: Sequence[int]) -> None:
+        for other in others:  # in order: the first absorbed customer fills a gap
+            conn.execute(
+                "INSERT OR IGNORE INTO field_values(customer_id, field_id, value, indexed) "
+                "SELECT ?, field_id, value, indexed FROM field_values WHERE customer_id = ?",
+                (keep, other),
+            )
+
+    def conflicts(
+        self, conn: Connection, keep: Sequence[Row], others: Sequence[tuple[int, Sequence[Row]]]
+    ) -> list[str]:
+        from custinfo.store import fields
+
+        return fields.conflict_notes(conn, keep, others)
 
 
 def tag_id(conn: Connection, tag: str, *, create: bool = True) -> int | None:
@@ -225,9 +264,15 @@ CONTACT_LABELS = RecordKind(
 )  # fmt: skip
 IM_KINDS = ("wechat", "qq")
 
+#: Custom field values; "fields" is also their key in a customer's JSON.
+FIELDS = FieldKind(
+    "fields", "field_values", ("field_id", "value"), Merge.UNION, order_by="field_id",
+    example=lambda m: ("example", f"value {m} 字段"),
+)  # fmt: skip
+
 #: Every kind of customer record, in the order reports list them.
 KINDS: tuple[RecordKind, ...] = (
-    PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS, ORDERS
+    PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS, ORDERS, FIELDS,
 )  # fmt: skip
 
 #: Tables that reference customers but hold no records of their own: merge history
