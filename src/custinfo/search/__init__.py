@@ -49,6 +49,11 @@ class Query:
     no_contact_since: str | None = None
     kind: str | None = None  # has an interaction of this kind (and `status`)
     status: str | None = None
+    # Follow-ups, cadences, birthdays (`custinfo.search.followups`).
+    has_open_followup: bool = False
+    followup_due_before: str | None = None  # WHEN (`followup add --due` forms)
+    birthday_within: str | None = None  # a duration forward: 14d
+    keep_in_touch_due: bool = False
     sort: str = "rank"  # rank | name | created | updated
     limit: int | None = None
 
@@ -76,6 +81,10 @@ class Query:
                 self.no_contact_since,
                 self.kind,
                 self.status,
+                self.has_open_followup,
+                self.followup_due_before,
+                self.birthday_within,
+                self.keep_in_touch_due,
             )
         )
 
