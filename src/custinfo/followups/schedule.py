@@ -100,6 +100,7 @@ def parse_when(value: str, option: str, *, today: date | None = None) -> Due:
 
 
 def _timed(y: int, mo: int, d: int, h: int, mi: int, s: int) -> Due:
+    datetime(y, mo, d, h, mi, s)  # ValueError for a day or time that does not exist
     stored = times.moment(f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}", "WHEN")
     return Due(date(y, mo, d), stored)
 

@@ -10,7 +10,8 @@
 - `keep_in_touch` (record kind, UNION on merge, one row per customer): the contact cadence
   `every` and when it was set (`since`, the base while there has been no contact yet).
 - `customers_birthday_md`: an index on the month and day of a birthday, `substr(birthday,
-  -5)` = `MM-DD` for both stored forms (`YYYY-MM-DD` and the year-less `--MM-DD`).
+  -5)` = `MM-DD` for both stored forms (`YYYY-MM-DD` and the year-less `--MM-DD`),
+  covering the birthday and the name (the agenda reads a window from the index alone).
 
 Self-contained and idempotent (IF NOT EXISTS): nothing else depends on this number.
 """
@@ -39,6 +40,8 @@ STATEMENTS = [
         every TEXT NOT NULL,
         since TEXT NOT NULL
     )""",
-    "CREATE INDEX IF NOT EXISTS customers_birthday_md ON customers(substr(birthday, -5)) "
-    "WHERE birthday IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS keep_in_touch_every ON keep_in_touch(every)",
+    # Covering (month-day, birthday, name): the agenda reads a window without the table.
+    "CREATE INDEX IF NOT EXISTS customers_birthday_md "
+    "ON customers(substr(birthday, -5), birthday, name) WHERE birthday IS NOT NULL",
 ]
