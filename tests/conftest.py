@@ -22,9 +22,18 @@ ENV_NAMES = (
     "CUSTINFO_PASSPHRASE",
     "CUSTINFO_PASSPHRASE_FILE",
     "CUSTINFO_PASSPHRASE_COMMAND",
+    "CUSTINFO_PASSPHRASE_TIMEOUT",
     "CUSTINFO_BACKUP_DIR",
+    "CUSTINFO_PAGER",
+    "CUSTINFO_REGION",
+    "CUSTINFO_CURRENCY",
     "NO_COLOR",
 )
+
+# Tests read English messages and no user's config file, whatever the machine says; the
+# language and config tests set these themselves.
+os.environ["CUSTINFO_LANG"] = "en"
+os.environ["CUSTINFO_CONFIG"] = os.devnull + ".custinfo-tests-have-no-config.toml"
 
 
 @dataclass
@@ -79,6 +88,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
     db = tmp_path / "customers.db"
+    monkeypatch.setenv("CUSTINFO_LANG", "en")
+    monkeypatch.setenv("CUSTINFO_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("CUSTINFO_DB", str(db))
     monkeypatch.setenv("CUSTINFO_PASSPHRASE", PASSPHRASE)
     return db

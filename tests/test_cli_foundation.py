@@ -17,7 +17,7 @@ from tests.conftest import ENV_NAMES, PASSPHRASE, CliRunner, run_process
 
 ANSI = re.compile(r"\x1b\[")
 JSON_KEYS = ["id", "name", "phones", "emails", "company", "address", "city", "birthday", "tags",
-             "notes", "source", "created_at", "updated_at",
+             "notes", "source", "created_at", "updated_at", "wechat", "qq",
              # appended by the orders issue (documented keys keep their order)
              "order_count", "order_total", "last_order_at", "last_contact_at",
              "orders_summary"]  # fmt: skip
@@ -48,7 +48,11 @@ def count(db: Path) -> int:
 def test_init_creates_and_refuses_to_overwrite(cli: CliRunner) -> None:
     result = cli("init", "--region", "us")
     assert (result.code, result.stdout) == (0, "")
-    assert result.stderr == f"created {cli.db} (region US, currency CNY)\n"
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("A lost passphrase cannot be recovered")  # the warning
+    assert lines[1] == f"created {cli.db} (region US, currency CNY)"
+    assert lines[2].startswith("next: custinfo import FILE") and "custinfo add" in lines[3]
+    assert cli("-q", "init", "--db", str(cli.db.with_name("quiet.db"))).stderr == ""
     content = cli.db.read_bytes()
     again = cli("init")
     assert again.code == 2
@@ -176,7 +180,10 @@ def test_show_on_a_terminal(customer: str, cli: CliRunner, monkeypatch: pytest.M
     monkeypatch.setenv("COLUMNS", "100")
     out = cli.ok("show", customer, tty=True)
     assert "王小明" in out and "name: " not in out
-    assert re.search(r"notes\s+\S+Z\s+line one", re.sub(r"\x1b\[[0-9;]*m", "", out))
+    plain_text = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    # On screen: local time to the minute, phones in international format.
+    assert re.search(r"notes\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+line one", plain_text)
+    assert "+86 139 1234 5678" in plain_text
     assert ANSI.search(out)  # bold field names on a colour terminal
     monkeypatch.setenv("NO_COLOR", "1")
     plain = cli.ok("show", customer, tty=True)
@@ -328,7 +335,7 @@ def test_python_dash_m_and_version() -> None:
     done = run_process("--version")
     assert (done.returncode, done.stdout) == (0, b"custinfo 0.1.0\n")
     done = run_process("--help")
-    assert done.returncode == 0 and b"Usage: custinfo" in done.stdout
+    assert done.returncode == 0 and b"USAGE\n  custinfo [options] COMMAND" in done.stdout
     assert not ANSI.search(done.stdout.decode())
 
 
@@ -348,7 +355,7 @@ def test_usage_errors_are_one_line(cli: CliRunner) -> None:
     assert result.stderr.startswith("custinfo: error: Missing option '--name'")
     assert result.stderr.count("\n") == 1
     bare = cli()
-    assert bare.code == 2 and "Usage: custinfo" in bare.stdout + bare.stderr
+    assert bare.code == 2 and "USAGE\n  custinfo" in bare.stdout + bare.stderr
 
 
 def test_subcommand_help_has_no_completion_options(cli: CliRunner) -> None:
@@ -507,7 +514,8 @@ def test_show_does_not_import_validation_libraries(customer: str, cli: CliRunner
         "import sys\n"
         "from custinfo.cli.main import run\n"
         f"assert run(['show', {customer!r}]) == 0\n"
-        "heavy = ('phonenumbers', 'email_validator', 'rapidfuzz', 'pypinyin', 'faker')\n"
+        "heavy = ('phonenumbers', 'email_validator', 'rapidfuzz', 'pypinyin', 'faker', 'vobject',\n"
+        "         'openpyxl')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     env = process_env(CUSTINFO_DB=str(cli.db), CUSTINFO_PASSPHRASE=PASSPHRASE)
@@ -522,7 +530,8 @@ def test_help_imports_no_command_or_database_module() -> None:
         "from custinfo.cli.main import run\n"
         "assert run(['--help']) == 0\n"
         "heavy = ('phonenumbers', 'email_validator', 'sqlcipher3', 'custinfo.store',\n"
-        "         'custinfo.cli.cmd_add', 'custinfo.cli.cmd_show', 'custinfo.validation')\n"
+        "         'custinfo.cli.cmd_add', 'custinfo.cli.cmd_show', 'custinfo.validation',\n"
+        "         'vobject', 'openpyxl')\n"
         "print(sorted(m for m in sys.modules if m in heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], env=process_env(), capture_output=True)

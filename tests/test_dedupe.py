@@ -49,7 +49,7 @@ def test_same_phone_typed_differently(cli, db):
     b = _add(cli, "--name", "李娜", "--phone", "+86-138-0013-8000")
     (group,) = _groups(cli)
     assert group["ids"] == [a, b]
-    assert "same phone +8613800138000" in group["reasons"]
+    assert any(r.startswith("same phone +8613800138000 (+") for r in group["reasons"])
 
 
 def test_namesakes_kept_apart(cli, db):
@@ -156,7 +156,7 @@ def test_likely_duplicates_core(store):
     again = validation.customer_input(name="hans muller", region="DE", phones=["+49 30 1234567"])
     ((found, score, reasons),) = likely_duplicates(store, again)
     assert found == cid and score > 0.9
-    assert "same phone +49301234567" in reasons
+    assert any(r.startswith("same phone +49301234567 (+") for r in reasons)
 
 
 def test_normalised_name_keys():

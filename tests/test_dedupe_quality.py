@@ -37,13 +37,14 @@ def _quality(groups, truth) -> tuple[float, float]:  # type: ignore[no-untyped-d
 
 
 def test_precision_and_recall_on_labelled_sample():
-    from custinfo.dedupe import AUTO_MIN_SCORE, groups_in_table, table
+    from custinfo.dedupe import AUTO_MIN_SCORE, DEFAULT_MIN_SCORE, runner, table
 
     customers, truth = _labelled(4000, dup_share=0.15, namesake_share=0.05)
-    t = table.from_customers(customers)
-    precision, recall = _quality(groups_in_table(t, with_reasons=False), truth)
-    assert precision >= 0.99 and recall >= 0.95, (precision, recall)
-    auto = groups_in_table(t, min_score=AUTO_MIN_SCORE, with_reasons=False)
+    run = runner.Run(table.from_customers(customers), None, None)
+    assert run.model.fitted  # 4000 customers: the model is learned
+    precision, recall = _quality(run.groups(DEFAULT_MIN_SCORE, None, False), truth)
+    assert precision >= 0.99 and recall >= 0.97, (precision, recall)
+    auto = run.groups(AUTO_MIN_SCORE, None, False)
     assert _quality(auto, truth)[0] == 1.0
 
 

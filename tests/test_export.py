@@ -93,7 +93,7 @@ def test_neutralize_rule() -> None:
 
 def test_vcard(cli, db) -> None:
     add_two(cli)
-    out = cli.ok("export", "--format", "vcard")
+    out = cli.ok("export", "--format", "vcard", "--vcard-version", "4.0")
     assert out.count("BEGIN:VCARD\r\n") == 2 and out.count("END:VCARD\r\n") == 2
     assert "\n" not in out.replace("\r\n", "")
     for line in out.split("\r\n"):
@@ -101,8 +101,8 @@ def test_vcard(cli, db) -> None:
     unfolded = out.replace("\r\n ", "")
     assert "VERSION:4.0\r\n" in unfolded
     assert "FN:王小明\r\n" in unfolded and "N:王;小明;;;\r\n" in unfolded
-    assert "TEL;VALUE=uri:tel:+8613912345678\r\n" in unfolded
-    assert "TEL;VALUE=uri:tel:+861062345678;ext=23\r\n" in unfolded
+    assert "TEL;VALUE=uri;TYPE=cell;X-GUESSED=TRUE:tel:+8613912345678\r\n" in unfolded
+    assert "TEL;VALUE=uri;TYPE=voice;X-GUESSED=TRUE:tel:+861062345678;ext=23\r\n" in unfolded
     assert "EMAIL:wxm@example.com\r\n" in unfolded
     assert 'ORG:=HYPERLINK("x")\r\n' in unfolded
     assert "ADR:;;朝阳区 1号;北京;;;\r\n" in unfolded

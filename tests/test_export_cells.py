@@ -47,6 +47,11 @@ _OLD_CELLS = (
 )
 
 
+#: The messenger-handle columns appended since (issue 18), grouped the same way.
+_HANDLES = """SELECT customer_id, handle FROM im_handles WHERE kind = '{kind}'
+    AND customer_id {where} ORDER BY customer_id, id"""
+
+
 def _old_cells(conn: Any, sql: str, params: list[int]) -> dict[int, str]:
     rows = conn.execute(sql, params).fetchall()
     return {k: ";".join(v for _, v in g) for k, g in groupby(rows, itemgetter(0))}
@@ -60,9 +65,11 @@ def old_csv_rows(conn: Any) -> Iterator[tuple]:
         if not rows:
             return
         span = [rows[0][0], rows[-1][0]]
-        phones, emails, tags, notes = (
-            _old_cells(conn, q.format(where="BETWEEN ? AND ?"), span) for q in _OLD_CELLS
-        )
+        phones, emails, tags, notes, wechat, qq = (
+            _old_cells(conn, q.format(where="BETWEEN ? AND ?"), span)
+            for q in (*_OLD_CELLS, _HANDLES.format(kind="wechat", where="{where}"),
+                      _HANDLES.format(kind="qq", where="{where}"))
+        )  # fmt: skip
         activity = {
             r[0]: (r[1], money.to_text(r[2], "CNY"), r[3] or "", r[4] or "")
             for r in conn.execute(
@@ -74,7 +81,8 @@ def old_csv_rows(conn: Any) -> Iterator[tuple]:
         for i, name, company, address, city, birthday, source, created, updated in rows:
             cells = phones.get(i, ""), emails.get(i, ""), tags.get(i, ""), notes.get(i, "")
             yield (i, name, *cells[:2], company, address, city, birthday, *cells[2:], source,
-                   created, updated, *activity.get(i, (0, "0.00", "", "")))  # fmt: skip
+                   created, updated, wechat.get(i, ""), qq.get(i, ""),
+                   *activity.get(i, (0, "0.00", "", "")))  # fmt: skip
         last = rows[-1][0]
 
 

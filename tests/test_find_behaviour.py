@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custinfo import dates
+from custinfo import times
 from custinfo.activity import aggregates
 from custinfo.search import Query, count, find_ids
 from tests.conftest import PASSPHRASE
@@ -97,7 +97,7 @@ def _expected(facts: dict[int, dict], q: Query) -> list[int]:
                                   (q.contacted_since, "last_contact", True),
                                   (q.no_contact_since, "last_contact", False)):  # fmt: skip
             if value:
-                t = dates.since(value, "x")
+                t = times.since(value, "x")
                 recent = f[key] is not None and f[key] >= t
                 if recent != since:
                     return False
@@ -232,5 +232,5 @@ def test_cookbook_at_the_cli(cli, db) -> None:
     assert exported.splitlines()[0].endswith(
         "order_count,order_total,last_order_at,last_contact_at"
     )
-    assert exported.splitlines()[1].split(",")[13:15] == ["1", "1500.00"]
+    assert exported.splitlines()[1].split(",")[15:17] == ["1", "1500.00"]
     assert cli.ok("dedupe", "--spent-over", "1000", "--format", "json") == "[]\n"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custinfo import dates, money
+from custinfo import money, times
 from custinfo.errors import ValidationError
 
 CODES = sorted(money.CURRENCIES)
@@ -115,16 +115,16 @@ def shanghai(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
 
 def test_a_date_alone_is_that_local_day(shanghai) -> None:  # type: ignore[no-untyped-def]
-    assert dates.moment("2026-11-11", "--at") == "2026-11-10T16:00:00.000000Z"
-    assert dates.moment("2026-11-11T10:23", "--at") == "2026-11-11T02:23:00.000000Z"
-    assert dates.moment("2026-11-11T10:23:00Z", "--at") == "2026-11-11T10:23:00.000000Z"
-    assert dates.moment("2026-11-11 10:23+01:00", "--at") == "2026-11-11T09:23:00.000000Z"
-    assert dates.moment("2026/11/11 10:23:45", "下单时间") == "2026-11-11T02:23:45.000000Z"
-    assert dates.moment("2026年11月11日 10:23", "x") == "2026-11-11T02:23:00.000000Z"
-    assert dates.moment("2026.1.5", "x") == "2026-01-04T16:00:00.000000Z"
-    assert dates.since("2026-11-11", "--since") == "2026-11-10T16:00:00.000000Z"
-    assert dates.until("2026-11-11", "--until") == "2026-11-11T16:00:00.000000Z"
-    assert dates.local_text("2026-11-10T16:00:00.000000Z") == "2026-11-11 00:00"
+    assert times.moment("2026-11-11", "--at") == "2026-11-10T16:00:00.000000Z"
+    assert times.moment("2026-11-11T10:23", "--at") == "2026-11-11T02:23:00.000000Z"
+    assert times.moment("2026-11-11T10:23:00Z", "--at") == "2026-11-11T10:23:00.000000Z"
+    assert times.moment("2026-11-11 10:23+01:00", "--at") == "2026-11-11T09:23:00.000000Z"
+    assert times.moment("2026/11/11 10:23:45", "下单时间") == "2026-11-11T02:23:45.000000Z"
+    assert times.moment("2026年11月11日 10:23", "x") == "2026-11-11T02:23:00.000000Z"
+    assert times.moment("2026.1.5", "x") == "2026-01-04T16:00:00.000000Z"
+    assert times.since("2026-11-11", "--since") == "2026-11-10T16:00:00.000000Z"
+    assert times.until("2026-11-11", "--until") == "2026-11-11T16:00:00.000000Z"
+    assert times.local_text("2026-11-10T16:00:00.000000Z") == "2026-11-11 00:00"
 
 
 def test_time_zone_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,7 +132,7 @@ def test_time_zone_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     for zone in ("UTC", "America/New_York", "Asia/Shanghai"):
         monkeypatch.setenv("TZ", zone)
         time.tzset()
-        got[zone] = dates.moment("2026-07-01T12:00", "--at")
+        got[zone] = times.moment("2026-07-01T12:00", "--at")
     monkeypatch.undo()
     time.tzset()
     assert got == {"UTC": "2026-07-01T12:00:00.000000Z",
@@ -145,24 +145,24 @@ def test_time_zone_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_bad_moments(value: str) -> None:
     with pytest.raises(ValidationError) as info:
-        dates.moment(value, "--at")
+        times.moment(value, "--at")
     assert str(info.value).startswith(f"--at {value!r}")
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2026-1-1", "90", "d90", "-3d", "2026-02-30"])
 def test_bad_whens(value: str) -> None:
     with pytest.raises(ValidationError, match="YYYY-MM-DD or a duration"):
-        dates.since(value, "--ordered-since")
+        times.since(value, "--ordered-since")
 
 
 def test_durations_count_back_in_local_days() -> None:
     today = date(2026, 3, 31)
-    assert dates.parse_day("90d", "x", now=today) == date(2025, 12, 31)
-    assert dates.parse_day("2w", "x", now=today) == date(2026, 3, 17)
-    assert dates.parse_day("1m", "x", now=today) == date(2026, 2, 28)  # month end clamps
-    assert dates.parse_day("6m", "x", now=date(2026, 8, 31)) == date(2026, 2, 28)
-    assert dates.parse_day("1y", "x", now=date(2028, 2, 29)) == date(2027, 2, 28)
-    assert dates.parse_day("0d", "x", now=today) == today
+    assert times.parse_day("90d", "x", now=today) == date(2025, 12, 31)
+    assert times.parse_day("2w", "x", now=today) == date(2026, 3, 17)
+    assert times.parse_day("1m", "x", now=today) == date(2026, 2, 28)  # month end clamps
+    assert times.parse_day("6m", "x", now=date(2026, 8, 31)) == date(2026, 2, 28)
+    assert times.parse_day("1y", "x", now=date(2028, 2, 29)) == date(2027, 2, 28)
+    assert times.parse_day("0d", "x", now=today) == today
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
@@ -170,7 +170,7 @@ def test_durations_count_back_in_local_days() -> None:
 def test_shift_back(day: date, amount: int, unit: str) -> None:
     import calendar
 
-    back = dates.shift(day, -amount, unit)
+    back = times.shift(day, -amount, unit)
     assert back <= day
     if unit in "dw":
         assert (day - back).days == amount * (7 if unit == "w" else 1)
@@ -193,7 +193,7 @@ def test_moment_agrees_with_the_standard_library(moment: datetime, zone: str) ->
         moment = moment.replace(microsecond=0)
         text = moment.strftime("%Y-%m-%dT%H:%M:%S")
         expected = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        assert dates.moment(text, "--at") == expected
+        assert times.moment(text, "--at") == expected
     finally:
         if old is None:
             os.environ.pop("TZ", None)
@@ -203,8 +203,8 @@ def test_moment_agrees_with_the_standard_library(moment: datetime, zone: str) ->
 
 
 def test_future_times_are_refused() -> None:
-    future = dates.to_stored(datetime.now(UTC) + timedelta(days=3))
+    future = times.to_stored(datetime.now(UTC) + timedelta(days=3))
     with pytest.raises(ValidationError, match="in the future"):
-        dates.not_after(future, timedelta(days=1), "--at", "2062-01-01")
-    soon = dates.to_stored(datetime.now(UTC) + timedelta(hours=3))
-    assert dates.not_after(soon, timedelta(days=1), "--at", "x") == soon
+        times.not_after(future, timedelta(days=1), "--at", "2062-01-01")
+    soon = times.to_stored(datetime.now(UTC) + timedelta(hours=3))
+    assert times.not_after(soon, timedelta(days=1), "--at", "x") == soon

@@ -65,11 +65,26 @@ def test_file_first_line_only(tmp_path: Path) -> None:
     assert pp.read_passphrase_file(private_file(tmp_path / "q", "no newline")) == "no newline"
 
 
-@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644, 0o610])
-def test_file_readable_by_others_is_refused(tmp_path: Path, mode: int) -> None:
+@pytest.mark.parametrize(
+    ("mode", "bits"),
+    [
+        (0o640, "group can read"),
+        (0o604, "others can read"),
+        (0o660, "group can read/write"),
+        (0o644, "group can read; others can read"),
+        (0o610, "group can execute"),
+        (0o602, "others can write"),
+    ],
+)
+def test_file_open_to_others_is_refused_naming_the_bits(
+    tmp_path: Path, mode: int, bits: str
+) -> None:
     path = private_file(tmp_path / "p", "secret\n", mode)
-    with pytest.raises(PassphraseError, match=f"readable by others; run: chmod 600 {path}"):
+    with pytest.raises(PassphraseError) as caught:
         pp.read_passphrase_file(path)
+    assert str(caught.value) == (
+        f"passphrase file {path} has mode {mode:04o} ({bits}); run: chmod 600 {path}"
+    )
 
 
 def test_file_not_owned_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,7 +187,8 @@ def test_cli_refuses_an_open_passphrase_file(cli: CliRunner, tmp_path: Path) -> 
     result = cli("show", "1", "--passphrase-file", str(loose))
     assert result.code == 12
     assert result.stderr == (
-        f"custinfo: error: passphrase file {loose} is readable by others; run: chmod 600 {loose}\n"
+        f"custinfo: error: passphrase file {loose} has mode 0644 (group can read; others can "
+        f"read); run: chmod 600 {loose}\n"
     )
 
 
@@ -217,24 +233,23 @@ def fake_terminal(monkeypatch: pytest.MonkeyPatch, answers: list[str]) -> list[s
 
 
 def test_prompt_asks_twice_at_init(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    prompts = fake_terminal(monkeypatch, ["typed 密码", "typed 密码", "typed 密码"])
+    prompts = fake_terminal(monkeypatch, ["typed 密码 long", "typed 密码 long", "typed 密码 long"])
     cli.ok("init")
-    assert prompts == ["Passphrase: ", "Repeat passphrase: "]
+    assert prompts == ["New passphrase: ", "Repeat new passphrase: "]
     assert cli("show", "1").code == 3  # the prompted passphrase opens it
     assert prompts[2:] == ["Passphrase: "]
 
 
 def test_prompt_mismatch_creates_nothing(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_terminal(monkeypatch, ["one", "two"])
+    fake_terminal(monkeypatch, ["long enough one", "long enough two"] * 3)  # asked 3 times
     result = cli("init")
-    assert (result.code, result.stderr) == (
-        12, "custinfo: error: the passphrases do not match\n",
-    )  # fmt: skip
+    assert result.code == 12 and result.stderr.count("The two passphrases differ") == 3
+    assert result.stderr.endswith("custinfo: error: no new passphrase given; nothing changed\n")
     assert not cli.db.exists()
 
 
 def test_empty_prompt_is_refused(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_terminal(monkeypatch, ["", ""])
+    fake_terminal(monkeypatch, ["", "", ""])
     assert cli("init").code == 12
     assert not cli.db.exists()
 

@@ -172,7 +172,7 @@ def test_no_suppress_keeps_nothing(cli, db: Path) -> None:
     cli.ok("purge", str(a), "--yes", "--no-suppress")
     assert json.loads(cli.ok("suppress", "list", "--format", "json")) == {"phones": 0, "emails": 0}
     _add(cli, "A again", "--phone", "13800138000")
-    entry = journal.read_journal(Path(f"{db}.purge-journal"))[0]
+    entry = journal.read_journal(Path(f"{db}.purge-journal")).entries[0]
     assert entry["ids"] == [a] and entry["hmacs"] == []
 
 
@@ -201,8 +201,9 @@ def test_journal_holds_ids_and_hmacs_only_and_survives_a_torn_line(cli, db: Path
     with open(path, "ab") as handle:
         handle.write(b'{"v":1,"uid":"torn')  # a crash mid-append
     cli.ok("purge", str(b), "--yes")
-    entries = journal.read_journal(path)
-    assert [e["ids"] for e in entries] == [[a], [b]]
+    read = journal.read_journal(path)
+    assert [e["ids"] for e in read.entries] == [[a], [b]]
+    assert read.damage == [] and read.torn == ""  # the remnant is declared by the next line
 
 
 def test_subject_report_lists_fields_notes_and_audit(cli, db: Path) -> None:
@@ -269,5 +270,5 @@ def test_purging_a_merged_customer_erases_the_absorbed_ids_too(cli, db: Path) ->
     linked = {r[0] for r in _sql(db, "SELECT customer_id FROM audit_customers")}
     assert not linked & {keep, other}
     assert _sql(db, "SELECT count(*) FROM merges") == [(0,)]
-    (entry,) = journal.read_journal(journal.journal_path(db))
+    (entry,) = journal.read_journal(journal.journal_path(db)).entries
     assert entry["ids"] == sorted([keep, other])  # a pre-merge backup loses both on restore

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from custinfo import backup
+from custinfo import backup, files
 from custinfo.privacy import journal
 from tests.conftest import ENV_NAMES, PASSPHRASE
 
@@ -111,6 +111,8 @@ def _check_backup_folder(folder: Path) -> None:
         name = path.name
         if name in (backup.MANIFEST, backup.LOCK) or name.startswith(backup.TMP_PREFIX):
             continue
+        if files.TMP_MARK in name:  # a killed manifest write: removed by the next create
+            continue
         assert backup.NAME_RE.match(name), f"unexpected file {name}"
         info = path.stat()
         seen = (str(path), info.st_size, info.st_mtime_ns)
@@ -138,7 +140,7 @@ def _kill_backup_create(tmp_path: Path, template: Path, loops: int) -> None:
         assert _check_db(db) == (N_CUSTOMERS, 0)
         _check_backup_folder(folder)
     _timed_run(db, "backup", "create", "--to", str(folder), "--keep-last", "3")
-    assert [p for p in folder.iterdir() if p.name.startswith(backup.TMP_PREFIX)] == []
+    assert [p for p in folder.iterdir() if p.name.startswith(".")] == []  # no temp, no lock
     good, bad = backup.verify(folder, KEY)
     assert bad == {} and 1 <= len(good) <= 4
 
@@ -161,7 +163,7 @@ def _kill_purge(tmp_path: Path, template: Path, loops: int) -> None:
         proc = _start(db, "purge", "--tag", "sweep", "--yes")
         _kill_at(proc, rng.uniform(0.0, full * 1.1))
         customers, suppressed = _check_db(db)
-        entries = journal.read_journal(journal_file)
+        entries = journal.read_journal(journal_file).entries
         if customers == N_CUSTOMERS - swept:
             outcomes["done"] += 1
             assert suppressed == 2 * swept  # one phone and one email each
@@ -175,11 +177,11 @@ def _kill_purge(tmp_path: Path, template: Path, loops: int) -> None:
 
 
 def test_kill_backup_create(tmp_path: Path, template: Path) -> None:
-    _kill_backup_create(tmp_path, template, int(os.environ.get("CUSTINFO_KILL_LOOPS", 20)))
+    _kill_backup_create(tmp_path, template, int(os.environ.get("CUSTINFO_KILL_LOOPS", 5)))
 
 
 def test_kill_purge(tmp_path: Path, template: Path) -> None:
-    _kill_purge(tmp_path, template, int(os.environ.get("CUSTINFO_KILL_LOOPS", 20)))
+    _kill_purge(tmp_path, template, int(os.environ.get("CUSTINFO_KILL_LOOPS", 5)))
 
 
 @pytest.mark.slow
@@ -192,7 +194,7 @@ def test_kill_purge_soak(tmp_path: Path, template: Path) -> None:
     _kill_purge(tmp_path, template, 200)
 
 
-@pytest.mark.parametrize("loops", [20, pytest.param(200, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("loops", [5, pytest.param(200, marks=pytest.mark.slow)])
 def test_kill_import(tmp_path: Path, template: Path, loops: int) -> None:
     db = tmp_path / "customers.db"
     csv_file = tmp_path / "in.csv"

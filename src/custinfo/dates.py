@@ -1,213 +1,151 @@
-"""Dates, times and durations as people type them, in the local time zone (TZ honoured).
+"""Dates as contact files write them: birthdays with or without a year, and times.
 
-Stored times are UTC text, `YYYY-MM-DDTHH:MM:SS.ffffffZ` (sortable, unambiguous: see
-`store.db.utc_now`). What people type is local: a date alone is that local day (its
-start, local midnight); a date and time without an offset is local wall time; one with `Z`
-or `+08:00` is taken as written. Durations count back from today in local days:
-`90d`, `2w`, `6m` and `1y` (calendar months and years; the 31st minus a month is the last
-day of the shorter month).
+Stored forms: a birthday is `YYYY-MM-DD`, or `--MM-DD` when the year is unknown (vCard 4.0
+and Google Contacts write it so); times are ISO 8601 (`custinfo.importer.rows`).
 
-- `since(WHEN)`: the inclusive lower bound for filters (`--ordered-since 90d`,
-  `--added-since 2026-01-01`): the start of that local day, as stored text;
-- `until(WHEN)`: the exclusive upper bound of "on or before that day";
-- `moment(DATE|DATETIME)`: one point in time (`order add --at`, imported order times);
-- `local_text(stored)`: stored UTC text shown in local time.
-
-Follow-ups and reports reuse these (`shift` also counts forward).
+Read forms (`birthday`):
+- `YYYY-MM-DD`; year-less `--MM-DD`, `--MMDD`, `M月D日`;
+- year first, which is never ambiguous: `YYYY/M/D`, `YYYY.M.D`, `YYYY-M-D`, `YYYY年M月D日`,
+  `YYYYMMDD`;
+- `M/D/YYYY` (Outlook, US) or `D/M/YYYY` (also with `.` or `-`): only with an `order` —
+  the import resolves it per file (`resolve_order`) and reports it; typed input (`add`,
+  `edit`) has no order and must use `YYYY-MM-DD`;
+- Outlook's empty birthday `0/0/00`, and `0000-00-00`, mean no birthday.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
-import time
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable
 
-from custinfo.errors import ValidationError
-from custinfo.text import normalize_text
+#: Day/month orders of a file's `N/N/YYYY` dates.
+MDY = "M/D/YYYY"
+DMY = "D/M/YYYY"
 
-WHEN_HELP = "YYYY-MM-DD or a duration back from today: 90d, 2w, 6m, 1y"
-_DURATION = re.compile(r"(\d{1,5})\s*([dwmy])", re.IGNORECASE)
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_PLAIN_MOMENT = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?)?(Z)?"
-)
-_MOMENT = re.compile(
-    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
-    r"(?:(?:T|\s+)(\d{1,2})[:时](\d{2})(?:[:分](\d{2})(?:\.(\d{1,6}))?)?秒?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?"
-)
+_YEARLESS = re.compile(r"--(\d\d)-?(\d\d)")
+_YEAR_FIRST = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_COMPACT = re.compile(r"(\d{4})(\d\d)(\d\d)")
+_CHINESE_YEARLESS = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
+_YEAR_LAST = re.compile(r"(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4})")
+_EMPTY = re.compile(r"0{1,2}[-/.]0{1,2}[-/.]0{2,4}|0000[-/.]00[-/.]00")
+_TIME = re.compile(r"(\d{1,2}):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?")
+EXPECTED = "expected a date as YYYY-MM-DD (or --MM-DD without a year)"
 
 
-def to_stored(moment: datetime) -> str:
-    """An aware datetime as stored text (UTC, microseconds, Z)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def is_yearless(value: str | None) -> bool:
+    return bool(value) and value.startswith("--")  # type: ignore[union-attr]
 
 
-def from_stored(text: str) -> datetime | None:
-    """Stored text as an aware UTC datetime (None if it is not in the stored form)."""
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
+def _month_day(month: int, day: int) -> str:
+    _dt.date(2000, month, day)  # a leap year: 29 February is a birthday too
+    return f"--{month:02d}-{day:02d}"
+
+
+def _ymd(year: int, month: int, day: int) -> str:
+    return _dt.date(year, month, day).isoformat()
+
+
+def year_last_parts(text: str) -> tuple[int, int] | None:
+    """The two leading numbers of an `N/N/YYYY` date (None for any other form)."""
+    match = _YEAR_LAST.fullmatch(text.strip())
+    return (int(match.group(1)), int(match.group(3))) if match else None
+
+
+def birthday(text: str, order: str | None = None) -> str | None:
+    """The stored form of a birthday as written in a file (see the module docstring);
+    None for an empty one. Raises ValueError with the reason."""
+    text = text.strip()
+    if not text or _EMPTY.fullmatch(text):
         return None
-
-
-def today() -> date:
-    """Today in the local time zone."""
-    return datetime.now().astimezone().date()
-
-
-def local_start(day: date) -> str:
-    """The start of a local day (local midnight) as stored text."""
-    return _local(day.year, day.month, day.day, 0, 0, 0, 0)
-
-
-def shift(day: date, amount: int, unit: str) -> date:
-    """`day` moved by `amount` (negative: back) days, weeks, months or years; a month end
-    that does not exist in the target month becomes its last day."""
-    unit = unit.lower()
-    if unit == "d":
-        return day + timedelta(days=amount)
-    if unit == "w":
-        return day + timedelta(weeks=amount)
-    months = amount * 12 if unit == "y" else amount
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    if not 1 <= year <= 9999:
-        raise OverflowError("date out of range")
-    month += 1
-    return date(year, month, min(day.day, _month_days(year, month)))
-
-
-def _month_days(year: int, month: int) -> int:
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return (following - timedelta(days=1)).day
-
-
-def parse_duration(text: str) -> tuple[int, str] | None:
-    """(amount, unit) of a duration such as `90d`, `2w`, `6m`, `1y`; None if it is not one."""
-    match = _DURATION.fullmatch(normalize_text(text or "", fold_symbols=True))
-    return (int(match[1]), match[2].lower()) if match else None
-
-
-def parse_day(value: str, option: str, *, now: date | None = None) -> date:
-    """WHEN as a local date: `YYYY-MM-DD`, or a duration back from today."""
-    text = normalize_text(value or "", fold_symbols=True)
-    duration = parse_duration(text)
     try:
-        if duration is not None:
-            return shift(now or today(), -duration[0], duration[1])
-        match = _DATE.fullmatch(text)
-        if match:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-    except (ValueError, OverflowError):
+        if match := _YEARLESS.fullmatch(text):
+            return _month_day(int(match.group(1)), int(match.group(2)))
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+            return _dt.date.fromisoformat(text).isoformat()
+        if match := (_YEAR_FIRST.fullmatch(text) or _COMPACT.fullmatch(text)):
+            return _ymd(*map(int, match.groups()))
+        if match := _CHINESE_YEARLESS.fullmatch(text):
+            return _month_day(int(match.group(1)), int(match.group(2)))
+        if order is not None and (match := _YEAR_LAST.fullmatch(text)):
+            first, second, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+            month, day = (first, second) if order == MDY else (second, first)
+            if month > 12:
+                raise ValueError(f"not a date in this file's order {order}")
+            return _ymd(year, month, day)
+    except ValueError as exc:
+        if "order" in str(exc):
+            raise
+        raise ValueError("not a real date") from None
+    raise ValueError(EXPECTED)
+
+
+def moment(text: str, order: str | None = None) -> str:
+    """A time as written in a file, in a form `datetime.fromisoformat` reads: ISO 8601
+    unchanged; else a date in any `birthday` form with a year, optionally followed by a
+    time `H:MM[:SS[.ffffff]]` (`2023/5/6 14:03`, `5/6/2023 2:03:00`)."""
+    text = text.strip()
+    try:
+        _dt.datetime.fromisoformat(text)
+        return text
+    except ValueError:
         pass
-    raise ValidationError(f"{option} {value!r}: expected a date as {WHEN_HELP}")
-
-
-def since(value: str, option: str, *, now: date | None = None) -> str:
-    """The inclusive lower bound for WHEN: the start of that local day (stored text)."""
-    return local_start(parse_day(value, option, now=now))
-
-
-def until(value: str, option: str, *, now: date | None = None) -> str:
-    """The exclusive upper bound for "on or before WHEN": the start of the next local day."""
-    day = parse_day(value, option, now=now)
-    return local_start(day + timedelta(days=1)) if day < date.max else "9999-12-31T24"
-
-
-def moment(value: str, what: str) -> str:
-    """A point in time as stored text: a date alone is the start of that local day; a
-    date and time is local unless it carries `Z` or an offset. Also reads what shop
-    exports write: `2026/11/11 10:23:45`, `2026.1.5`, `2026年11月11日 10:23`."""
-    match = _PLAIN_MOMENT.fullmatch(value) if value else None  # the usual forms, fast
-    if match is None:
-        match = _MOMENT.fullmatch(normalize_text(value or "", fold_symbols=True))
-    if match is None:
-        raise ValidationError(
-            f"{what} {value!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]", what
-        )
-    y, mo, d, h, mi, s, frac, zone = match.groups()
-    parts = (int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
-    micro = int((frac or "0").ljust(6, "0"))
+    head, _, tail = text.partition(" ")
+    when = _TIME.fullmatch(tail.strip()) if tail.strip() else None
+    if tail.strip() and when is None:
+        return text  # not a form this reads: the caller reports it
     try:
-        if zone is None:
-            return _local(*parts, micro)
-        if zone == "Z":
-            offset = timedelta(0)
-        else:
-            sign = -1 if zone[0] == "-" else 1
-            digits = zone[1:].replace(":", "")
-            offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        from datetime import timezone
-
-        return to_stored(datetime(*parts, micro, tzinfo=timezone(offset)))
-    except (ValueError, OverflowError):
-        raise ValidationError(f"{what} {value!r}: not a real date or time", what) from None
+        day = birthday(head, order)
+    except ValueError:
+        return text
+    if day is None or is_yearless(day):
+        return text
+    if when is None:
+        return day
+    hour, minute, second, fraction = when.groups()
+    return f"{day}T{int(hour):02d}:{minute}:{second or '00'}" + (f".{fraction}" if fraction else "")
 
 
-def not_after(stored: str, limit: timedelta, what: str, value: str) -> str:
-    """`stored` unless it lies more than `limit` in the future (a typo such as 2062)."""
-    horizon = to_stored(datetime.now(UTC) + limit)
-    if stored > horizon:
-        raise ValidationError(f"{what} {value!r} is in the future", what)
-    return stored
+def resolve_order(values: Iterable[str]) -> tuple[str | None, str]:
+    """The day/month order of a file's `N/N/YYYY` dates, and why: a first number above 12
+    means day first, a second one above 12 month first. ("", reason) when the values
+    contradict each other; (None, "") when no value is of that form."""
+    day_first = month_first = None
+    seen = 0
+    for value in values:
+        parts = year_last_parts(value)
+        if parts is None:
+            continue
+        seen += 1
+        if parts[0] > 12 and day_first is None:
+            day_first = value
+        if parts[1] > 12 and month_first is None:
+            month_first = value
+    if day_first and month_first:
+        return "", f"both {day_first!r} (day first) and {month_first!r} (month first) occur"
+    if day_first:
+        return DMY, f"day first, as {day_first!r} shows"
+    if month_first:
+        return MDY, f"month first, as {month_first!r} shows"
+    if seen:
+        return None, "ambiguous"
+    return None, ""
 
 
-def local_text(stored: str | None, *, with_time: bool = True) -> str:
-    """Stored UTC text in local time: `2026-11-11 14:03` (or the date alone)."""
-    if not stored:
-        return ""
-    moment_ = from_stored(stored)
-    if moment_ is None:
-        return stored
-    local = moment_.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+def month_day(value: str | None) -> tuple[int, int] | None:
+    """(month, day) of a stored birthday, with or without a year (for an agenda)."""
+    if not value:
+        return None
+    text = value[2:] if value.startswith("--") else value[5:]
+    month, _, day = text.partition("-")
+    return (int(month), int(day)) if month.isdigit() and day.isdigit() else None
 
 
-def _local(y: int, mo: int, d: int, h: int, mi: int, s: int, micro: int) -> str:
-    """Local wall time as stored text. The UTC offset is cached per local day; on a day
-    whose offset does not change (every day but the daylight-saving ones) the UTC time is
-    plain arithmetic on the time of day."""
-    if h > 23 or mi > 59 or s > 59:
-        raise ValueError("no such time")
-    global _zone
-    zone = (time.tzname, time.timezone)
-    if zone != _zone:  # TZ changed (time.tzset): the cached days are another zone's
-        _days.clear()
-        _zone = zone
-    info = _days.get((y, mo, d))
-    if info is None:
-        if len(_days) > 100_000:
-            _days.clear()
-        info = _days[(y, mo, d)] = _day(y, mo, d)
-    offset, before, day, after = info
-    if offset is None:  # the offset changes that day
-        utc = datetime(y, mo, d, h, mi, s, micro) - _offset(y, mo, d, h)
-        return utc.isoformat(timespec="microseconds") + "Z"
-    seconds = h * 3600 + mi * 60 + s - offset
-    if seconds < 0:
-        seconds, day = seconds + 86400, before
-    elif seconds >= 86400:
-        seconds, day = seconds - 86400, after
-    hours, rest = divmod(seconds, 3600)
-    return f"{day}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}.{micro:06d}Z"
-
-
-_days: dict[tuple[int, int, int], tuple[int | None, str, str, str]] = {}
-_zone: object = None
-
-
-def _day(y: int, mo: int, d: int) -> tuple[int | None, str, str, str]:
-    """(UTC offset in seconds of the whole local day, or None when it changes during the
-    day; the day before, the day and the day after as YYYY-MM-DD). A date that does not
-    exist raises ValueError."""
-    day = date(y, mo, d)
-    first = _offset(y, mo, d, 0)
-    offset = int(first.total_seconds()) if _offset(y, mo, d, 23) == first else None
-    names = [(day + timedelta(days=k)).isoformat() if date.min < day < date.max or k == 0
-             else "" for k in (-1, 0, 1)]  # fmt: skip
-    return offset, names[0], names[1], names[2]
-
-
-def _offset(y: int, mo: int, d: int, h: int) -> timedelta:
-    """The local UTC offset at that local hour."""
-    return datetime(y, mo, d, h).astimezone().utcoffset() or timedelta(0)
+def compare_birthdays(a: str | None, b: str | None) -> int:
+    """1 the same birthday, -1 different, 0 unknown: a year-less `--04-22` and
+    `1985-04-22` are not different (the year is unknown), though not proof either."""
+    if not a or not b:
+        return 0
+    if is_yearless(a) or is_yearless(b):
+        return 0 if month_day(a) == month_day(b) else -1
+    return 1 if a == b else -1

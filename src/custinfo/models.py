@@ -20,6 +20,8 @@ CUSTOMER_FIELDS = (
     "source",
     "created_at",
     "updated_at",
+    "wechat",
+    "qq",
     # Activity (derived from orders and interactions; `custinfo.activity.aggregates`).
     "order_count",
     "order_total",
@@ -71,6 +73,8 @@ class Customer:
     source: str = "manual"
     created_at: str = ""
     updated_at: str = ""
+    wechat: list[str] = field(default_factory=list)
+    qq: list[str] = field(default_factory=list)
     order_count: int = 0
     order_total: str = "0.00"  # in the database currency, refunds subtracted
     last_order_at: str | None = None
@@ -95,6 +99,8 @@ class Customer:
             "source": self.source,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "wechat": list(self.wechat),
+            "qq": list(self.qq),
             "order_count": self.order_count,
             "order_total": self.order_total,
             "last_order_at": self.last_order_at,
@@ -138,3 +144,5 @@ class CustomerInput:
     birthday: str | None = None
     tags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    handles: list[tuple[str, str]] = field(default_factory=list)  # (kind, handle)
+    labels: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, value, label)

@@ -50,6 +50,30 @@ def normalize_multiline(value: str) -> str:
     return _NEWLINES.sub("\n", value).strip()
 
 
+#: Categories that show nothing on their own: controls, format characters (zero-width
+#: space, joiners, direction marks, BOM), surrogates, private use, unassigned, separators,
+#: and combining marks with no base character.
+_INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"))
+#: Letters and symbols that are drawn blank (Hangul fillers, the braille blank, Khmer
+#: inherent vowels).
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+
+
+_ASCII_UNSEEN = "".join(chr(cp) for cp in range(128) if not 0x21 <= cp <= 0x7E)
+
+
+def has_visible(value: str) -> bool:
+    """True if `value` shows at least one character (a name of only zero-width spaces or
+    Hangul fillers looks empty, and so cannot be told from another)."""
+    if value.isascii():
+        return bool(value.strip(_ASCII_UNSEEN))
+    category = unicodedata.category
+    first = value[0]  # normalised text starts with what is seen, nearly always: one lookup
+    if category(first) not in _INVISIBLE and first not in _BLANK:
+        return True
+    return any(category(ch) not in _INVISIBLE and ch not in _BLANK for ch in value)
+
+
 def fold(value: str) -> str:
     """Case-insensitive matching key: normalised, then case-folded."""
     return normalize_text(value).casefold()

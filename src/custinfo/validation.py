@@ -13,11 +13,12 @@ from collections.abc import Iterable
 
 from custinfo.errors import ValidationError
 from custinfo.models import CustomerInput, Email, Phone
-from custinfo.text import fold, normalize_multiline, normalize_text
+from custinfo.text import fold, has_visible, normalize_multiline, normalize_text
 
 _EXTENSION_WORDS = re.compile(r"\s*(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,7})\s*$", re.I)
 _TAG_FORBIDDEN = re.compile(r"[,\x00-\x1f\x7f-\x9f]")
 MAX_TEXT = 10_000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def check_region(region: str) -> str:
@@ -45,7 +46,7 @@ def normalize_phone(raw: str, region: str) -> Phone:
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
-        raise ValidationError(f"phone {raw!r}: {_parse_reason(exc)}", "phone") from None
+        raise ValidationError(f"phone {shown(raw)}: {_parse_reason(exc)}", "phone") from None
     if not phonenumbers.is_valid_number(number):
         reason = phonenumbers.is_possible_number_with_reason(number)
         why = {
@@ -59,7 +60,7 @@ def normalize_phone(raw: str, region: str) -> Phone:
             where = phonenumbers.region_code_for_country_code(number.country_code)
         if not where or where == phonenumbers.UNKNOWN_REGION:
             where = region
-        raise ValidationError(f"phone {raw!r}: {why} for region {where}", "phone")
+        raise ValidationError(f"phone {shown(raw)}: {why} for region {where}", "phone")
     ext = ext or number.extension or None
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ext)
 
@@ -93,7 +94,7 @@ def normalize_email(raw: str) -> Email:
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError(f"email {raw!r}: {exc}", "email") from None
+        raise ValidationError(f"email {shown(raw)}: {exc}", "email") from None
     return Email(result.normalized, email_key(result.normalized))
 
 
@@ -106,6 +107,7 @@ def normalize_name(raw: str) -> str:
     name = normalize_text(raw)
     if not name:
         raise ValidationError("name must not be empty", "name")
+    _check_visible(name, "name")
     _check_length(name, "name")
     return name
 
@@ -115,35 +117,64 @@ def normalize_optional(raw: str | None, field: str, multiline: bool = False) -> 
     if raw is None:
         return None
     value = normalize_multiline(raw) if multiline else normalize_text(raw)
+    if value:
+        _check_visible(value, field)
     _check_length(value, field)
     return value or None
 
 
-def normalize_birthday(raw: str | None) -> str | None:
-    """Accept YYYY-MM-DD (a real date, not in the future); empty means none."""
+def _check_visible(value: str, field: str) -> None:
+    """Text must show at least one character (not only zero-width or blank ones)."""
+    first = value[0]  # a Latin letter or digit, or a CJK ideograph: seen (the usual case)
+    if "0" <= first <= "z" or "\u4e00" <= first <= "\u9fff":
+        return
+    if not has_visible(value):
+        raise ValidationError(f"{field} {shown(value)}: has no visible character", field)
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """`value` quoted for a message, cut at `limit` characters."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def normalize_birthday(raw: str | None, order: str | None = None) -> str | None:
+    """A birthday as stored: YYYY-MM-DD (a real date, not in the future), or --MM-DD
+    without a year; empty means none. `order` (an import's day/month order, see
+    `custinfo.dates`) also admits the forms contact files write."""
     if raw is None or not raw.strip():
         return None
+    from custinfo import dates
+
     text = normalize_text(raw, fold_symbols=True)  # full-width digits and dashes too
+    if _ISO_DATE.fullmatch(text):  # the common case, quickly
+        try:
+            day = _dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(f"birthday {shown(raw)}: {dates.EXPECTED}", "birthday") from None
+        if day > _dt.date.today():
+            raise ValidationError(f"birthday {shown(raw)}: is in the future", "birthday")
+        return text
+    if order is None and not re.fullmatch(r"--\d\d-?\d\d", text):
+        raise ValidationError(f"birthday {shown(raw)}: {dates.EXPECTED}", "birthday")
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError
-        day = _dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            f"birthday {raw!r}: expected a date as YYYY-MM-DD", "birthday"
-        ) from None
-    if day > _dt.date.today():
-        raise ValidationError(f"birthday {raw!r}: is in the future", "birthday")
-    return text
+        value = dates.birthday(text, order)
+    except ValueError as exc:
+        raise ValidationError(f"birthday {shown(raw)}: {exc}", "birthday") from None
+    if value and not dates.is_yearless(value) and value > _dt.date.today().isoformat():
+        raise ValidationError(f"birthday {shown(raw)}: is in the future", "birthday")
+    return value
 
 
 def normalize_tag(raw: str) -> str:
     """Tags: any Unicode text without commas or control characters; case kept as given."""
     if _TAG_FORBIDDEN.search(raw):
-        raise ValidationError(f"tag {raw!r}: must not contain commas or control characters", "tag")
+        raise ValidationError(
+            f"tag {shown(raw)}: must not contain commas or control characters", "tag"
+        )
     tag = normalize_text(raw)
     if not tag:
         raise ValidationError("tag must not be empty", "tag")
+    _check_visible(tag, "tag")
     if len(tag) > 100:
         raise ValidationError(f"tag {tag[:20]!r}…: longer than 100 characters", "tag")
     return tag
@@ -158,6 +189,7 @@ def normalize_note(raw: str) -> str:
     note = normalize_multiline(raw)
     if not note:
         raise ValidationError("note must not be empty", "note")
+    _check_visible(note, "note")
     _check_length(note, "note")
     return note
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from custinfo import dates, validation
+from custinfo import times, validation
 from custinfo.errors import ValidationError
 from custinfo.text import normalize_text
 
@@ -62,7 +62,7 @@ def interaction_input(
         status_ = "open"
     stored = None
     if at is not None and at.strip():
-        stored = dates.not_after(dates.moment(at, "--at"), FUTURE_SLACK, "--at", at)
+        stored = times.not_after(times.moment(at, "--at"), FUTURE_SLACK, "--at", at)
     return Interaction(
         validation.normalize_note(text), kind_, check_choice(direction, DIRECTIONS, "--direction"),
         status_, validation.normalize_optional(ref, "ref"), stored,
@@ -90,6 +90,6 @@ def resolve(store: Store, note_id: int, text: str | None = None) -> int:
         now = w.now()
         addition = None
         if text is not None and text.strip():
-            day = dates.local_text(now, with_time=False)
+            day = times.local_text(now, with_time=False)
             addition = f"resolved {day}: {validation.normalize_note(text)}"
         return resolve_note(w, note_id, addition, now)

@@ -1,7 +1,7 @@
 """Orders: validating, adding, listing, removing and summarising what customers bought.
 
 Amounts are integer minor units (`custinfo.money`); a negative amount is a refund. Times
-are stored as UTC text; `--at` and imported times are read as local (`custinfo.dates`).
+are stored as UTC text; `--at` and imported times are read as local (`custinfo.times`).
 Writes go through the write gate (`custinfo.store.orders`).
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from custinfo import dates, money
+from custinfo import money, times
 from custinfo.errors import ValidationError
 from custinfo.models import no_orders
 from custinfo.store.orders import OrderRow
@@ -55,9 +55,9 @@ def order_input(
     code = money.check_currency(currency)
     minor = money.parse_amount(amount, code, what="--amount")
     if at is None or not at.strip():
-        stored = now or dates.to_stored(_now())
+        stored = now or times.to_stored(_now())
     else:
-        stored = dates.not_after(dates.moment(at, "--at"), FUTURE_SLACK, "--at", at)
+        stored = times.not_after(times.moment(at, "--at"), FUTURE_SLACK, "--at", at)
     return OrderRow(
         customer_id, stored, minor, code, clean(items, "items"), clean(channel, "channel"),
         clean(ref, "ref") or None, clean(note, "note", multiline=True),
@@ -131,10 +131,10 @@ def select(
         params.append(store.resolve_id(customer_id))
     if since:
         where.append("at >= ?")
-        params.append(dates.since(since, "--since"))
+        params.append(times.since(since, "--since"))
     if until:
         where.append("at < ?")
-        params.append(dates.until(until, "--until"))
+        params.append(times.until(until, "--until"))
     if channel is not None:
         where.append("lower(channel) = lower(?)")
         params.append(normalize_text(channel))
@@ -217,5 +217,5 @@ def summary_line(summary: dict[str, Any], currency: str) -> str:
     totals = {c: money.parse_amount(v, c) for c, v in summary["totals"].items()}
     parts = [str(summary["count"]), money.display_totals(totals, currency)]
     if summary["last_at"]:
-        parts.append("last " + dates.local_text(summary["last_at"], with_time=False))
+        parts.append("last " + times.local_text(summary["last_at"], with_time=False))
     return " · ".join(parts)

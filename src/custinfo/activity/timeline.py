@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from custinfo import dates, money
+from custinfo import money, times
 from custinfo.activity.interactions import KINDS
 from custinfo.errors import ValidationError
 from custinfo.text import normalize_text
@@ -112,7 +112,7 @@ def timeline(
     """The customer's events in time order (merged ids resolve to the kept customer);
     `kinds` keeps entries whose kind or type is one of them; `since` is a WHEN."""
     wanted = set(check_kinds(kinds))
-    lower = dates.since(since, "--since") if since else None
+    lower = times.since(since, "--since") if since else None
     cid = store.resolve_id(customer_id)
     events = [e for source in sources() for e in source(store.conn, cid, lower)]
     if wanted:

@@ -1,7 +1,10 @@
 """The root command. Subcommands are imported only when run, so `--help` stays fast.
 
 To add a command: create `custinfo/cli/cmd_<name>.py` defining `app = typer.Typer()` with
-its command(s), and list it in COMMANDS with a one-line summary (shown by `custinfo --help`).
+its command(s), list it in COMMANDS with a one-line summary (shown by `custinfo --help`;
+marked with `N_` so the catalogue translates it), and add its examples to
+`cli/examples.py`. Every command built here gets the central help treatment
+(`cli/help.py`: plain metavars, examples, the plain help screen).
 """
 
 from __future__ import annotations
@@ -14,32 +17,64 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from custinfo import __version__
+from custinfo.cli import help as plain_help
 from custinfo.cli._click import click
+from custinfo.i18n import N_, _
 
 #: name -> (module, one-line help). Order is the order in `custinfo --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("custinfo.cli.cmd_init", "Create a new encrypted customer database."),
-    "add": ("custinfo.cli.cmd_add", "Add a customer; prints the new id."),
-    "show": ("custinfo.cli.cmd_show", "Show everything about one customer."),
-    "edit": ("custinfo.cli.cmd_edit", "Change fields of a customer."),
-    "note": ("custinfo.cli.cmd_note", "Log a note or an interaction (call, complaint, ...)."),
-    "order": ("custinfo.cli.cmd_order", "Add, list, remove, import and export orders."),
-    "timeline": ("custinfo.cli.cmd_timeline", "A customer's interactions, orders and merges."),
-    "find": ("custinfo.cli.cmd_find", "Find customers by any scrap: name, phone, email, text."),
-    "tag": ("custinfo.cli.cmd_tag", "Add, remove, list and rename tags."),
-    "import": ("custinfo.cli.cmd_import", "Import customers from CSV, TSV, JSON or NDJSON."),
-    "export": ("custinfo.cli.cmd_export", "Export customers as CSV, JSON, NDJSON or vCard."),
-    "dedupe": ("custinfo.cli.cmd_dedupe", "Find likely duplicate customers; review or merge them."),
-    "merge": ("custinfo.cli.cmd_merge", "Merge customers into one, losing nothing."),
-    "unmerge": ("custinfo.cli.cmd_unmerge", "Undo the last merge into a customer."),
-    "purge": ("custinfo.cli.cmd_purge", "Erase customers completely (right to erasure)."),
-    "suppress": ("custinfo.cli.cmd_suppress", "Inspect the suppression list of erased contacts."),
-    "backup": ("custinfo.cli.cmd_backup", "Create, list, verify and restore encrypted backups."),
-    "check": ("custinfo.cli.cmd_check", "Check the integrity of the database."),
-    "info": ("custinfo.cli.cmd_info", "The database: path, schema, region, currency, counts."),
-    "subject": ("custinfo.cli.cmd_subject", "Data-subject access report: all held on a person."),
-    "demo": ("custinfo.cli.cmd_demo", "Walk through custinfo on a throwaway demo database."),
+    "init": ("custinfo.cli.cmd_init", N_("Create a new encrypted customer database.")),
+    "add": ("custinfo.cli.cmd_add", N_("Add a customer; prints the new id.")),
+    "show": ("custinfo.cli.cmd_show", N_("Show everything about one customer.")),
+    "edit": ("custinfo.cli.cmd_edit", N_("Change fields of a customer.")),
+    "note": ("custinfo.cli.cmd_note", N_("Log a note or an interaction (call, complaint, ...).")),
+    "order": ("custinfo.cli.cmd_order", N_("Add, list, remove, import and export orders.")),
+    "timeline": (
+        "custinfo.cli.cmd_timeline",
+        N_("A customer's interactions, orders and merges."),
+    ),
+    "find": ("custinfo.cli.cmd_find", N_("Find customers by any scrap: name, phone, email, text.")),
+    "tag": ("custinfo.cli.cmd_tag", N_("Add, remove, list and rename tags.")),
+    "import": ("custinfo.cli.cmd_import", N_("Import customers from CSV, TSV, JSON or NDJSON.")),
+    "export": ("custinfo.cli.cmd_export", N_("Export customers as CSV, JSON, NDJSON or vCard.")),
+    "dedupe": (
+        "custinfo.cli.cmd_dedupe",
+        N_("Find likely duplicate customers; review or merge them."),
+    ),
+    "merge": ("custinfo.cli.cmd_merge", N_("Merge customers into one, losing nothing.")),
+    "unmerge": ("custinfo.cli.cmd_unmerge", N_("Undo the last merge into a customer.")),
+    "purge": ("custinfo.cli.cmd_purge", N_("Erase customers completely (right to erasure).")),
+    "suppress": (
+        "custinfo.cli.cmd_suppress",
+        N_("Inspect the suppression list of erased contacts."),
+    ),
+    "backup": (
+        "custinfo.cli.cmd_backup",
+        N_("Create, list, verify and restore encrypted backups."),
+    ),
+    "check": ("custinfo.cli.cmd_check", N_("Check the integrity of the database.")),
+    "info": ("custinfo.cli.cmd_info", N_("The database: path, schema, region, currency, counts.")),
+    "subject": (
+        "custinfo.cli.cmd_subject",
+        N_("Data-subject access report: all held on a person."),
+    ),
+    "demo": ("custinfo.cli.cmd_demo", N_("Walk through custinfo on a throwaway demo database.")),
+    "config": (
+        "custinfo.cli.cmd_config",
+        N_("Show and change settings (config file or database)."),
+    ),
+    "passwd": ("custinfo.cli.cmd_passwd", N_("Change the passphrase of the database.")),
+    "completion": ("custinfo.cli.cmd_completion", N_("Print a shell completion script.")),
 }
+
+#: Names people try: an alias runs its command (read-only ones only); a hint names the
+#: command to use instead (destructive ones are never run under another name).
+ALIASES: dict[str, list[str]] = {"search": ["find"], "ls": ["find"], "tags": ["tag", "list"]}
+HINTS: dict[str, str] = {
+    "delete": "purge", "rm": "purge", "remove": "purge", "erase": "purge",
+    "new": "add", "create": "add", "update": "edit", "view": "show",
+    "password": "passwd", "rekey": "passwd", "settings": "config",
+}  # fmt: skip
 
 
 _COMPLETION_PARAMS = ("install_completion", "show_completion")
@@ -53,7 +88,7 @@ class Escaped(Exception):
     """
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(plain_help.PlainGroup):
     """A group whose subcommands are imported on first use."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -78,7 +113,17 @@ class LazyGroup(TyperGroup):
         command.name = cmd_name
         # Each module's own Typer() would add --install-completion/--show-completion here.
         command.params = [p for p in command.params if p.name not in _COMPLETION_PARAMS]
-        return command
+        return plain_help.prepare(command, cmd_name)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """Commands from COMMANDS (no module imported), or the root options after `-`."""
+        if incomplete.startswith("-"):
+            return click.Command.shell_complete(self, ctx, incomplete)
+        from custinfo.cli.complete import _shell_completion
+
+        item = _shell_completion().CompletionItem
+        return [item(name, help=_(summary)) for name, (_m, summary) in COMMANDS.items()
+                if name.startswith(incomplete)]  # fmt: skip
 
     def format_help(self, ctx: click.Context, formatter: Any) -> None:
         ctx._custinfo_listing = True  # type: ignore[attr-defined]
@@ -90,10 +135,19 @@ class LazyGroup(TyperGroup):
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0] if args else None
         if name is not None and name not in COMMANDS and not name.startswith("-"):
-            close = [c for c in COMMANDS if c.startswith(name[:2])]
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise click.exceptions.UsageError(f"No such command '{name}'.{hint}", ctx)
-        return super().resolve_command(ctx, args)
+            if name in ALIASES:
+                target, *rest = ALIASES[name]
+                return target, self.get_command(ctx, target), [*rest, *args[1:]]
+            hint = None
+            if name.lower() in HINTS:
+                target = HINTS[name.lower()]
+                hint = _("Use 'custinfo {command}' (see 'custinfo {command} --help').").format(
+                    command=target
+                )
+            raise click.exceptions.UsageError(
+                plain_help.unknown_command(name, list(COMMANDS), hint), ctx
+            )
+        return TyperGroup.resolve_command(self, ctx, args)
 
 
 def _version(value: bool) -> None:
@@ -106,27 +160,36 @@ def _root(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="Database file (else $CUSTINFO_DB, else the user data dir)."),
+        typer.Option(
+            "--db",
+            metavar="FILE",
+            help="Database file (else $CUSTINFO_DB, the config, the user data dir).",
+        ),
     ] = None,
     passphrase_file: Annotated[
         Path | None,
-        typer.Option("--passphrase-file", help="Read the passphrase from this file's first line."),
+        typer.Option(
+            "--passphrase-file",
+            metavar="FILE",
+            help="Read the passphrase from this file's first line.",
+        ),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only errors on stderr; no messages or progress.")
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour or bold (also NO_COLOR=1, TERM=dumb).")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    """custinfo: customer information in a local encrypted database.
-
-    Data goes to stdout, messages to stderr.
-
-    Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 11 locked,
-    12 passphrase, 13 integrity check failed, 130 interrupted.
-    """
-    from custinfo.cli import context
+    """custinfo: customer information in a local encrypted database."""
+    from custinfo.cli import context, terminal
 
     context.set_defaults(db=db, passphrase_file=passphrase_file)
+    terminal.set_ui(quiet=quiet, no_color=no_color)
 
 
 def build() -> click.Command:
@@ -139,4 +202,7 @@ def build() -> click.Command:
         add_completion=False,
     )
     app.callback()(_root)
-    return typer.main.get_command(app)
+    command = typer.main.get_command(app)
+    for param in command.params:
+        plain_help._adjust(param)
+    return command

@@ -68,7 +68,7 @@ def create(
     out = Output()
     store, key = _open(db, passphrase_file)
     try:
-        folder = backup.default_dir(store.path, to)
+        folder = backup.default_dir(store.path, context.backup_dir(to))
         rules = backup.KeepRules(keep_last, keep_daily, keep_weekly, keep_monthly)
         result = backup.create(store, key, folder, rules, full_check=full_check)
     finally:
@@ -95,7 +95,7 @@ def list_(
     from custinfo import backup
     from custinfo.cli.output import Format, Output
 
-    where = folder or backup.default_dir(context.db_path(db))
+    where = folder or backup.default_dir(context.db_path(db), context.backup_dir())
     entries = backup.list_backups(where)
     out = Output()
     fmt = out.choose(format)
@@ -121,7 +121,7 @@ def verify(
     from custinfo.cli.output import Output
     from custinfo.errors import IntegrityCheckError, NotFoundError
 
-    where = target or backup.default_dir(context.db_path(db))
+    where = target or backup.default_dir(context.db_path(db), context.backup_dir())
     key = context.passphrase_key(passphrase_file)
     good, bad = backup.verify(where, key)
     out = Output()
@@ -138,13 +138,20 @@ def verify(
 def restore(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="The backup to restore.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    ignore_damaged_journal: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-damaged-journal",
+            help="Restore even if the purge journal cannot be read in full (audited).",
+        ),
+    ] = False,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
     """Replace the database with a verified backup, then re-apply later purges.
 
-    The current database is kept as <db>.pre-restore-<UTC>. Stop other custinfo processes
-    (and cron jobs) first.
+    The current database is kept as <db>.pre-restore-<UTC>. Refused (exit 11) while another
+    process has the database open; refused (exit 13) if the purge journal is damaged.
     """
     from custinfo import backup
     from custinfo.cli.output import Output
@@ -160,8 +167,17 @@ def restore(
         what="restore",
     )
     key = context.passphrase_key(passphrase_file)
-    result = backup.restore(path, file, key)
+    result = backup.restore(path, file, key, ignore_damaged_journal=ignore_damaged_journal)
     out = Output()
+    if result.journal_from:
+        out.warn(f"the purge journal was missing: used its copy {result.journal_from}")
+    for problem in result.ignored:
+        out.warn(f"purge journal damage ignored: {problem}")
+    if result.torn:
+        out.warn(
+            f"the purge journal's {result.torn}: a purge interrupted then did not happen; "
+            "run it again if those people are back"
+        )
     if result.pre_restore:
         out.info(f"previous database kept as {result.pre_restore}")
     if result.reapplied:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -45,6 +45,18 @@ def dedupe(
         bool, typer.Option("--auto", help="Merge every group at or above --min-score.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (with --auto).")] = False,
+    explain: Annotated[
+        tuple[int, int] | None,
+        typer.Option(
+            "--explain", metavar="ID1 ID2", help="Show the full comparison of two customers."
+        ),
+    ] = None,
+    model: Annotated[
+        bool, typer.Option("--model", help="Show the fitted model (m/u per field and level).")
+    ] = False,
+    refit: Annotated[
+        bool, typer.Option("--refit", help="Fit the model again before anything else.")
+    ] = False,
     phone: filters.PhoneFilter = None,
     email: filters.EmailFilter = None,
     tag: filters.TagFilter = None,
@@ -78,8 +90,10 @@ def dedupe(
     from custinfo.cli.output import Output
     from custinfo.errors import UsageError
 
-    if review and auto:
-        raise UsageError("choose one of --review and --auto")
+    modes = [name for name, on in (("--review", review), ("--auto", auto),
+             ("--explain", explain is not None), ("--model", model)) if on]  # fmt: skip
+    if len(modes) > 1:
+        raise UsageError(f"choose one of {' and '.join(modes)}")
     if review and not terminal.person_present():
         raise UsageError("--review needs a terminal (use --format json to list groups)")
     if auto and not yes and not terminal.person_present():
@@ -88,6 +102,12 @@ def dedupe(
         min_score = core.AUTO_MIN_SCORE if auto else core.DEFAULT_MIN_SCORE
     out = Output()
     store = context.open_store(db, passphrase_file)
+    if explain is not None:
+        _explain(out, core.explain(store, *explain), format)
+        return
+    if model:
+        _model(out, core.current_model(store, refit=refit), format)
+        return
     selection = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
         company=company, added_since=added_since, updated_since=updated_since,
@@ -97,7 +117,7 @@ def dedupe(
         status=status,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
-    groups = core.find_groups(store, min_score=min_score, only=only)
+    groups = core.find_groups(store, min_score=min_score, only=only, refit=refit)
     if review:
         _review(out, store, groups)
     elif auto:
@@ -120,6 +140,80 @@ def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -
         out.table(("ids", "score", "reasons"), rows, title=f"{len(groups)} groups")
     if not groups:
         out.info("no likely duplicates found")
+
+
+def _explain(out: Output, result: dict, fmt: DedupeFormat | None) -> None:
+    chosen = fmt or (DedupeFormat.table if out.is_tty else DedupeFormat.json)
+    if chosen is DedupeFormat.json:
+        out.json(result)
+        return
+    header = ("field", "value 1", "value 2", "level", "m", "u", "weight")
+    rows = [
+        [r["field"], _cell(r["a"]), _cell(r["b"]), r["level"], _num(r["m"]), _num(r["u"]),
+         f"{r['weight']:+.2f}"]
+        for r in result["fields"]
+    ]  # fmt: skip
+    if chosen is DedupeFormat.csv:
+        out.csv_rows(header, rows)
+        return
+    a, b = result["ids"]
+    out.table(header, rows, title=f"customers {a} and {b}")
+    out.info(
+        f"prior {result['prior']:+.2f} + weights = {result['total']:+.2f}, "
+        f"score {result['score']:.4f}"
+        + (" (never grouped: see docs/dedupe.md)" if result["vetoed"] else "")
+    )
+    for reason in result["reasons"]:
+        out.info(f"  - {reason}")
+
+
+def _model(out: Output, m: Any, fmt: DedupeFormat | None) -> None:
+    from dataclasses import asdict
+
+    from custinfo.dedupe.compare import FIELDS, LEVELS
+
+    chosen = fmt or (DedupeFormat.table if out.is_tty else DedupeFormat.json)
+    weights = m.weights()
+    if chosen is DedupeFormat.json:
+        out.json(
+            {**asdict(m), "weights": {f: [round(float(w), 4) for w in weights[f]] for f in FIELDS}}
+        )
+        return
+    header = ("field", "level", "m", "u", "weight")
+    rows = [
+        [
+            f,
+            LEVELS[f][i],
+            _num(m.m[f][i]),
+            _num(m.u[f][i] if m.fitted else None),
+            f"{float(weights[f][i]):+.2f}",
+        ]
+        if m.has_data(f)
+        else [f, LEVELS[f][i], "", "", "no data"]
+        for f in FIELDS
+        for i in range(1, len(LEVELS[f]))
+    ]
+    if chosen is DedupeFormat.csv:
+        out.csv_rows(header, rows)
+        return
+    if m.fitted:
+        title = f"fitted {m.fitted_at} on {m.customers} customers, {m.pairs} candidate pairs"
+    else:
+        title = "hand-set weights (fewer customers than needed for a fit)"
+    out.table(header, rows, title=title)
+    out.info(f"prior log-odds {m.prior:+.2f}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}"
 
 
 def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:

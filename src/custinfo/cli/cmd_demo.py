@@ -7,12 +7,25 @@ from typing import Annotated
 
 import typer
 
+from custinfo.cli import options
+
 app = typer.Typer()
+
+#: The demo is a tour, not a load test: more customers only make it slow.
+MAX_COUNT = 100_000
+DEMO_HINT = "; the demo is a short tour (to load real data use 'custinfo import')"
 
 
 @app.command()
 def demo(
-    count: Annotated[int, typer.Option(help="How many synthetic customers to create.")] = 300,
+    count: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help=f"How many synthetic customers to create (0 to {MAX_COUNT}).",
+            parser=options.count(0, MAX_COUNT, DEMO_HINT),
+        ),
+    ] = 300,
     keep: Annotated[
         bool, typer.Option("--keep", help="Keep the demo database instead of deleting it.")
     ] = False,

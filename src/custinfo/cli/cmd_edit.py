@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, options
 
 app = typer.Typer()
 
@@ -15,7 +15,7 @@ ListOpt = list[str] | None
 
 @app.command()
 def edit(
-    customer_id: Annotated[int, typer.Argument(metavar="ID", help="Customer id.")],
+    customer_id: options.CustomerIdArgument,
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     add_phone: Annotated[ListOpt, typer.Option("--add-phone", help="Add a phone.")] = None,
     remove_phone: Annotated[ListOpt, typer.Option("--remove-phone", help="Remove a phone.")] = None,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context, filters
+from custinfo.cli import context, filters, options
 
 app = typer.Typer()
 
@@ -18,6 +18,11 @@ class ExportFormatOption(StrEnum):
     json = "json"
     ndjson = "ndjson"
     vcard = "vcard"
+
+
+class VcardVersion(StrEnum):
+    v3 = "3.0"
+    v4 = "4.0"
 
 
 @app.command()
@@ -35,9 +40,15 @@ def export(
         bool,
         typer.Option(help="CSV for spreadsheets: BOM, CRLF, formula-like cells neutralised."),
     ] = False,
+    vcard_version: Annotated[
+        VcardVersion,
+        typer.Option("--vcard-version", help="vCard 3.0 (phones, iOS, Outlook) or 4.0."),
+    ] = VcardVersion.v3,
     customer_id: Annotated[
         list[int] | None,
-        typer.Option("--id", help="Export only this customer (repeatable)."),
+        typer.Option(
+            "--id", help="Export only this customer (repeatable).", parser=options.customer_id
+        ),
     ] = None,
     phone: filters.PhoneFilter = None,
     email: filters.EmailFilter = None,
@@ -64,7 +75,7 @@ def export(
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
-    """Export customers as CSV (default), JSON, NDJSON or vCard 4.0, to stdout or a file.
+    """Export customers as CSV (default), JSON, NDJSON or vCard (3.0; 4.0 on request).
 
     Everyone by default (in id order), or the customers the find filters select (in their
     order), or those given with --id.
@@ -76,6 +87,8 @@ def export(
 
     if excel and format is not ExportFormatOption.csv:
         raise UsageError("--excel applies to --format csv only")
+    if vcard_version is not VcardVersion.v3 and format is not ExportFormatOption.vcard:
+        raise UsageError("--vcard-version applies to --format vcard only")
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
@@ -88,6 +101,10 @@ def export(
     filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
     if customer_id and filtered:
         raise UsageError("--id selects customers itself: use it without find filters")
+    if output is not None:
+        from custinfo.files import guard
+
+        guard(output, context.db_path(db))  # before the key is derived: fail fast
     store = context.open_store(db, passphrase_file)
     ids: list[int] | None = list(customer_id) if customer_id else None
     if ids is not None and (missing := store.missing_ids(ids)):
@@ -96,7 +113,9 @@ def export(
         from custinfo import search
 
         ids = search.find_ids(store, q, context.region(store, region))
-    with output_text(output, force=force) as out:
-        count = run_export(store, out, format.value, ids=ids, excel=excel)
+    with output_text(output, force=force, db_path=context.db_path(db)) as out:
+        count = run_export(
+            store, out, format.value, ids=ids, excel=excel, vcard_version=vcard_version.value
+        )
     if output is not None:
         Output().info(f"exported {count} customers to {output}")

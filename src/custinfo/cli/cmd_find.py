@@ -80,12 +80,18 @@ def find(
     # No match on a terminal: no empty table, just the message below.
     shown = 0 if not ids and fmt is Format.table else out.customers(_load(store, ids), fmt)
     if more:
+        from custinfo.i18n import _
+
         out.info(
-            f"{more} more matched (showing the first {PAGE}); "
-            "use --limit N, or pipe the output to get every match"
+            _(
+                "{more} more matched (showing the first {page}); use --limit N, or pipe the "
+                "output to get every match"
+            ).format(more=f"{more:,}", page=PAGE)
         )
     elif shown == 0 and out.is_tty:
-        out.info("no customer matched")
+        from custinfo.i18n import _
+
+        out.info(_("no customer matched"))
 
 
 def _load(store, ids):  # type: ignore[no-untyped-def]

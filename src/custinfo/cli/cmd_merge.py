@@ -6,16 +6,26 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, options
 
 app = typer.Typer()
 
 
 @app.command()
 def merge(
-    keep_id: Annotated[int, typer.Argument(metavar="KEEP_ID", help="The customer that stays.")],
+    keep_id: Annotated[
+        int,
+        typer.Argument(
+            metavar="KEEP_ID", help="The customer that stays.", parser=options.customer_id
+        ),
+    ],
     other_ids: Annotated[
-        list[int], typer.Argument(metavar="OTHER_ID...", help="Customers merged into KEEP_ID.")
+        list[int],
+        typer.Argument(
+            metavar="OTHER_ID...",
+            help="Customers merged into KEEP_ID.",
+            parser=options.customer_id,
+        ),
     ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     db: context.DbOption = None,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
-from custinfo.cli import context
+from custinfo.cli import context, options
+from custinfo.cli.help import PlainGroup
 
 
-class _NoteGroup(TyperGroup):
+class _NoteGroup(PlainGroup):
     """`note ID TEXT` is the short form of the hidden `note add ID TEXT`; `note resolve`
     is the one real subcommand."""
 
@@ -29,7 +29,7 @@ app = typer.Typer(
 
 @app.command("add", hidden=True)
 def add(
-    customer_id: Annotated[int, typer.Argument(metavar="ID", help="Customer id.")],
+    customer_id: options.CustomerIdArgument,
     text: Annotated[str, typer.Argument(help="The note; '-' reads it from stdin.")],
     kind: Annotated[
         str | None,
@@ -76,7 +76,9 @@ def add(
 
 @app.command("resolve")
 def resolve(
-    note_id: Annotated[int, typer.Argument(metavar="NOTE_ID", help="The case's note id.")],
+    note_id: Annotated[
+        int, typer.Argument(metavar="NOTE_ID", help="The case's note id.", parser=options.record_id)
+    ],
     text: Annotated[
         str | None, typer.Argument(help="The resolution, appended to the note ('-': stdin).")
     ] = None,

@@ -111,13 +111,13 @@ def remove(
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
     """Remove one order (asks first)."""
-    from custinfo import dates, money
+    from custinfo import money, times
     from custinfo.activity import orders
     from custinfo.cli.terminal import confirm
 
     store = context.open_store(db, passphrase_file)
     order = orders.get(store, order_id)
-    what = f"{money.display(order.amount, order.currency)} on {dates.local_text(order.at)}"
+    what = f"{money.display(order.amount, order.currency)} on {times.local_text(order.at)}"
     confirm(
         f"Remove order {order_id} ({what}) of customer {order.customer_id}?", yes=yes,
         what="order remove",
@@ -205,8 +205,8 @@ def _write(out: output.Output, found: Any, fmt: output.Format) -> int:
 
 
 def _table_row(order: Order) -> list[Any]:
-    from custinfo import dates, money
+    from custinfo import money, times
 
-    return [order.id, order.customer_id, dates.local_text(order.at),
+    return [order.id, order.customer_id, times.local_text(order.at),
             money.display(order.amount, order.currency), order.items, order.channel,
             order.ref or ""]  # fmt: skip

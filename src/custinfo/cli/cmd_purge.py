@@ -6,14 +6,14 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, options
 
 app = typer.Typer()
 
 
 @app.command()
 def purge(
-    ids: Annotated[list[int] | None, typer.Argument(metavar="ID", help="Customer ids.")] = None,
+    ids: options.CustomerIdsArgument = None,
     older_than: Annotated[
         str | None,
         typer.Option(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, options
 
 app = typer.Typer()
 
@@ -19,7 +19,7 @@ class ShowFormat(StrEnum):
 
 @app.command()
 def show(
-    customer_id: Annotated[int, typer.Argument(metavar="ID", help="Customer id.")],
+    customer_id: options.CustomerIdArgument,
     format: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ShowFormat.table
     ),

@@ -96,27 +96,22 @@ def _read_ids(args: list[str] | None) -> list[int]:
     import sys
 
     from custinfo.cli import terminal
+    from custinfo.cli.options import parse_customer_id
     from custinfo.errors import UsageError
 
-    def bad(where: str, value: str) -> UsageError:
-        return UsageError(f"{where}: {value[:40]!r} is not a customer id")
+    def parse(where: str, value: str) -> int:
+        try:
+            return parse_customer_id(value)
+        except ValueError as exc:
+            raise UsageError(f"{where}: {exc}") from None
 
     values = list(args or [])
-    ids = []
-    for value in values:
-        if value == "-":
-            continue
-        if not (value.strip().isascii() and value.strip().isdigit()):
-            raise bad("argument", value)
-        ids.append(int(value))
+    ids = [parse("argument", value) for value in values if value != "-"]
     if not values or "-" in values:
         if not terminal.stdin_piped():
             raise UsageError("give customer ids, or pipe them in one per line")
         lines = [line.strip() for line in sys.stdin.read().splitlines()]
-        for number, value in enumerate(lines, start=1):
-            if value and not (value.isascii() and value.isdigit()):
-                raise bad(f"stdin line {number}", value)
-        ids += [int(value) for value in lines if value]
+        ids += [parse(f"stdin line {n}", value) for n, value in enumerate(lines, 1) if value]
     if not ids:
         raise UsageError("no customer ids given")
     return ids

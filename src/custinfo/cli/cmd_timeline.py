@@ -48,10 +48,10 @@ def timeline(
     store = context.open_store(db, passphrase_file)
     events = events_of(store, customer_id, kinds=kind or (), since=since)
     if fmt is output.Format.table:
-        from custinfo import dates, money
+        from custinfo import money, times
 
         rows = [
-            [dates.local_text(e.at), e.type, e.id, e.kind, e.status or "",
+            [times.local_text(e.at), e.type, e.id, e.kind, e.status or "",
              money.display(money.parse_amount(e.amount, e.currency), e.currency)
              if e.amount is not None and e.currency else "", e.text]
             for e in events

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context
+from custinfo.cli import context, options
 
 app = typer.Typer()
 
@@ -14,7 +14,10 @@ app = typer.Typer()
 @app.command()
 def unmerge(
     customer_id: Annotated[
-        int, typer.Argument(metavar="ID", help="A customer that absorbed others.")
+        int,
+        typer.Argument(
+            metavar="ID", help="A customer that absorbed others.", parser=options.customer_id
+        ),
     ],
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,

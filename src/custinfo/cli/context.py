@@ -1,10 +1,13 @@
-"""Per-process state shared by commands: options, the passphrase, the one open store.
+"""Per-process state shared by commands: options, settings, the passphrase, the one store.
 
-The key is derived once per process (SQLCipher's KDF costs ~0.1 s by design).
+The key is derived once per process (SQLCipher's KDF costs ~0.1 s by design). Settings
+follow one precedence: the option, then the environment variable, then the config file
+(`custinfo.config`), then the default.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,19 +19,30 @@ if TYPE_CHECKING:
 
 _defaults: dict[str, Path | None] = {"db": None, "passphrase_file": None}
 _store: Store | None = None
+_settings: dict[str, str] | None = None
 
 # Shared options (sqlite-utils style): accepted on every command that opens the database.
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Database file (else $CUSTINFO_DB, else the user data dir)."),
+    typer.Option(
+        "--db",
+        metavar="FILE",
+        help="Database file (else $CUSTINFO_DB, the config, the user data dir).",
+    ),
 ]
 PassphraseFileOption = Annotated[
     Path | None,
-    typer.Option("--passphrase-file", help="Read the passphrase from this file's first line."),
+    typer.Option(
+        "--passphrase-file", metavar="FILE", help="Read the passphrase from this file's first line."
+    ),
 ]
 RegionOption = Annotated[
     str | None,
-    typer.Option("--region", help="Region for phones without +country code (default: the db's)."),
+    typer.Option(
+        "--region",
+        metavar="CC",
+        help="Region for phones without +country code (default: the db's).",
+    ),
 ]
 
 
@@ -37,10 +51,78 @@ def set_defaults(*, db: Path | None, passphrase_file: Path | None) -> None:
     _defaults["passphrase_file"] = passphrase_file
 
 
+def load_settings() -> dict[str, str]:
+    """The config file's settings, read once per process (UsageError if it holds a secret);
+    applies the language and the pager, and warns about unknown keys."""
+    global _settings
+    if _settings is None:
+        from custinfo import config, i18n
+        from custinfo.cli import terminal
+
+        _settings = {}  # an unreadable file is reported once, not on every lookup
+        loaded = config.load()
+        i18n.configure(loaded.get("language"))
+        terminal.set_pager(loaded.get("pager"))
+        _settings = loaded
+        for key in config.unknown(loaded):
+            from custinfo.i18n import _
+
+            print(_("custinfo: warning: unknown setting {key!r} in {path} (ignored)").format(
+                key=key, path=config.path()), file=sys.stderr)  # fmt: skip
+    return _settings
+
+
+def setting(name: str) -> str | None:
+    """A setting from the environment, else the config file (None: the default applies)."""
+    from custinfo.config import SETTINGS
+
+    env = SETTINGS[name].env
+    if env and os.environ.get(env):
+        return os.environ[env]
+    return load_settings().get(name) or None
+
+
+def source(name: str) -> str:
+    """Where `setting(name)` comes from: `env`, `config` or `default`."""
+    from custinfo.config import SETTINGS
+
+    env = SETTINGS[name].env
+    if env and os.environ.get(env):
+        return "env"
+    return "config" if load_settings().get(name) else "default"
+
+
 def db_path(db: Path | None = None) -> Path:
+    """--db (after or before the command), else CUSTINFO_DB, else the config, else the
+    platform's user data dir."""
     from custinfo.paths import database_path
 
-    return database_path(db or _defaults["db"])
+    chosen = db or _defaults["db"]
+    if chosen is None and (configured := setting("db")):
+        chosen = Path(configured)
+    return database_path(chosen)
+
+
+def backup_dir(option: Path | None = None) -> Path | None:
+    """--to, else CUSTINFO_BACKUP_DIR, else the config (None: beside the database)."""
+    configured = setting("backup_dir")
+    return option or (Path(configured).expanduser() if configured else None)
+
+
+def passphrase_value(passphrase_file: Path | None = None) -> str | None:
+    """The passphrase from the first configured source, without prompting (None if none):
+    --passphrase-file, the CUSTINFO_PASSPHRASE* variables, then the config's
+    passphrase_command or passphrase_file."""
+    from custinfo import passphrase
+
+    value = passphrase.from_sources(passphrase_file or _defaults["passphrase_file"])
+    if value is None:
+        settings = load_settings()
+        if settings.get("passphrase_command"):
+            value = passphrase.run_passphrase_command(settings["passphrase_command"])
+        elif settings.get("passphrase_file"):
+            value = passphrase.read_passphrase_file(Path(settings["passphrase_file"]).expanduser())
+    return value
 
 
 def passphrase_key(passphrase_file: Path | None = None, *, confirm: bool = False) -> bytes:
@@ -48,16 +130,54 @@ def passphrase_key(passphrase_file: Path | None = None, *, confirm: bool = False
     from custinfo import passphrase
     from custinfo.cli import terminal
     from custinfo.errors import PassphraseError
+    from custinfo.i18n import _
 
-    value = passphrase.from_sources(passphrase_file or _defaults["passphrase_file"])
+    value = passphrase_value(passphrase_file)
     if value is None:
         if not terminal.person_present():
             raise PassphraseError(
-                f"no passphrase and no terminal to ask on: {passphrase.SOURCES_HINT}"
+                _("no passphrase and no terminal to ask on: {hint}").format(
+                    hint=passphrase.SOURCES_HINT
+                )
             )
-        value = terminal.read_secret("Passphrase: ")
-        if confirm and terminal.read_secret("Repeat passphrase: ") != value:
-            raise PassphraseError("the passphrases do not match")
+        value = terminal.read_secret(_("Passphrase: "))
+        if confirm and terminal.read_secret(_("Repeat passphrase: ")) != value:
+            raise PassphraseError(_("the passphrases do not match"))
+    return passphrase.to_key(value)
+
+
+def new_passphrase_key(
+    source: Path | None = None, *, force_weak: bool = False, configured: bool = True
+) -> bytes:
+    """The key for a new passphrase (`init`, `passwd`): from `source` (a private file), else
+    (when `configured`) a configured source, else asked twice on the terminal. Warns that a
+    lost passphrase loses the data; a passphrase under 8 characters needs `force_weak`."""
+    from custinfo import passphrase
+    from custinfo.cli import terminal
+    from custinfo.errors import PassphraseError, UsageError
+    from custinfo.i18n import _
+
+    if source is not None:
+        value = passphrase.read_passphrase_file(source)
+    else:
+        value = passphrase_value() if configured else None
+    if value is None:
+        if not terminal.person_present():
+            hint = passphrase.SOURCES_HINT if configured else "use --new-passphrase-file"
+            raise PassphraseError(
+                _("no new passphrase and no terminal to ask on: {hint}").format(hint=hint)
+            )
+        value = terminal.read_new_passphrase(force_weak=force_weak)
+    else:
+        if value and len(value) < terminal.MIN_LENGTH and not force_weak:
+            raise UsageError(
+                _(
+                    "the new passphrase has only {n} characters; use at least {min}, "
+                    "or add --force-weak"
+                ).format(n=len(value), min=terminal.MIN_LENGTH)
+            )
+        if not terminal.quiet():
+            print(_(terminal.NEW_PASSPHRASE_WARNING), file=sys.stderr)
     return passphrase.to_key(value)
 
 
@@ -70,25 +190,42 @@ def open_store(db: Path | None = None, passphrase_file: Path | None = None) -> S
         path = db_path(db)
         if not path.exists():
             from custinfo.errors import UsageError
+            from custinfo.i18n import _
 
-            raise UsageError(f"no database at {path} (create one with 'custinfo init')")
+            raise UsageError(
+                _("no database at {path} (create one with 'custinfo init')").format(path=path)
+            )
         _store = Store.open(path, passphrase_key(passphrase_file))
         _store.on_redirect = _report_redirect
     return _store
 
 
 def _report_redirect(old: int, keep: int) -> None:
-    print(f"custinfo: customer {old} was merged into {keep}", file=sys.stderr)
+    from custinfo.cli import terminal
+    from custinfo.i18n import _
+
+    if not terminal.quiet():
+        print(
+            _("custinfo: customer {old} was merged into {keep}").format(old=old, keep=keep),
+            file=sys.stderr,
+        )
 
 
-def region(store: Store, override: str | None) -> str:
+def region(store: Store | None, override: str | None) -> str:
+    """--region, else CUSTINFO_REGION, else the config's region, else the database's."""
     from custinfo.validation import check_region
 
-    return check_region(override) if override else store.region
+    chosen = override or setting("region")
+    if chosen:
+        return check_region(chosen)
+    return store.region if store is not None else "CN"
 
 
 def close() -> None:
-    global _store
+    """Close the store and forget per-process state (the CLI runs many times in tests)."""
+    global _store, _settings
     if _store is not None:
         _store.close()
         _store = None
+    _settings = None
+    _defaults.update(db=None, passphrase_file=None)

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from custinfo.cli import options
+
 if TYPE_CHECKING:
     from custinfo.search import Query
     from custinfo.store import Store
@@ -41,12 +43,15 @@ class Sort(StrEnum):
     updated = "updated"
 
 
+#: Any number of words: `find john dublin` is `find "john dublin"` (`query_text` joins them).
+#: Click gives a command's required positional arguments their values first, so a command
+#: may declare others next to QUERY.
 QueryArgument = Annotated[
-    str | None,
+    list[str] | None,
     typer.Argument(
-        metavar="QUERY",
-        help="Words that must all occur in name, company, address, city or notes; "
-        "an email or a phone finds by email or phone.",
+        metavar="[QUERY]...",
+        help="Words that must all occur in name, company, address, city or notes (quoted or "
+        "not); an email or a phone finds by email or phone.",
         show_default=False,
     ),
 ]
@@ -150,12 +155,19 @@ SortOption = Annotated[
 ]
 LimitOption = Annotated[
     int | None,
-    typer.Option("--limit", min=1, help="At most N results."),
+    typer.Option("--limit", metavar="N", help="At most N results.", parser=options.limit),
 ]
 
 
+def query_text(query: str | list[str] | tuple[str, ...] | None) -> str | None:
+    """The QUERY words as one string (several arguments mean the same as one quoted)."""
+    if query is None or isinstance(query, str):
+        return query
+    return " ".join(query) if query else None
+
+
 def build_query(
-    query: str | None = None,
+    query: str | list[str] | tuple[str, ...] | None = None,
     *,
     phone: str | None = None,
     email: str | None = None,
@@ -176,7 +188,7 @@ def build_query(
 
     return Query(
         **behaviour,  # type: ignore[arg-type]
-        text=query,
+        text=query_text(query),
         phone=phone,
         email=email,
         tags_all=list(tag or ()),

@@ -15,13 +15,20 @@ def main(argv: list[str] | None = None) -> None:
 def run(argv: list[str] | None = None) -> int:
     import typer
 
-    from custinfo.cli import errors
+    from custinfo.cli import context, errors
     from custinfo.cli._click import click
     from custinfo.cli.app import Escaped, build
+    from custinfo.i18n import _, gap
 
     command = build()
     try:
         try:
+            context.load_settings()  # a config file holding a secret stops everything here
+            instruction = os.environ.get("_CUSTINFO_COMPLETE")
+            if instruction:  # a TAB in the shell: answer and leave, whatever else is set
+                from custinfo.cli.complete import respond
+
+                return respond(command, instruction)
             result = command.main(args=argv, prog_name="custinfo", standalone_mode=False)
         except Escaped as wrapped:
             raise wrapped.__cause__ from None  # type: ignore[misc]
@@ -32,13 +39,18 @@ def run(argv: list[str] | None = None) -> int:
             exc.show()
         else:  # one line, like every other error, with a pointer to the help
             ctx = getattr(exc, "ctx", None)
-            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            print(f"custinfo: error: {exc.format_message()}{hint}", file=sys.stderr)
+            hint = (
+                gap() + _("(see '{command} --help')").format(command=ctx.command_path)
+                if ctx is not None
+                else ""
+            )
+            message = errors.usage_message(exc)  # one line, in the user's language
+            print(_("custinfo: error: {message}").format(message=message + hint), file=sys.stderr)
         return exc.exit_code
     except typer.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):
             return errors.report(KeyboardInterrupt())
-        print("custinfo: aborted; nothing changed", file=sys.stderr)
+        print(_("custinfo: aborted; nothing changed"), file=sys.stderr)
         return errors.FAILURE
     except BrokenPipeError:
         # The reader went away (e.g. `custinfo find | head`): not an error worth a message.

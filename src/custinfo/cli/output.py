@@ -1,7 +1,10 @@
 """The one place that decides how results look: table, CSV, JSON, NDJSON or ids.
 
-Data goes to stdout; messages to stderr. Colour and Rich tables only when the stream is a
-terminal and NO_COLOR is not set; a pipe gets plain, stable, parseable text.
+Data goes to stdout; messages to stderr (none under `-q/--quiet` but errors). Rich tables
+only on a terminal, colour only when `terminal.color` allows it (`--no-color`, NO_COLOR,
+TERM=dumb); a pipe gets plain, stable, parseable text. On screen, tables fit the width
+(`cli/tables.py`: never a wrapped phone, email or id), show phones in international format
+and times in local time, and go through the pager when taller than the screen.
 
 The rule for lists: `--format` decides; without it a terminal gets a table and a pipe gets
 CSV with a header row (`Output.choose`). Every command offers a subset of the one `Format`
@@ -11,13 +14,13 @@ type (`choices(...)`), and every list goes through `Output.rows` or `Output.cust
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, TextIO
 
 from custinfo.cli import terminal
+from custinfo.i18n import N_, _
 from custinfo.models import CUSTOMER_FIELDS, Customer
 
 
@@ -29,7 +32,7 @@ class Format(StrEnum):
     ids = "ids"
 
 
-FORMAT_HELP = "Output format (default: a table on a terminal, else CSV)."
+FORMAT_HELP = N_("Output format (default: a table on a terminal, else CSV).")
 
 
 def choices(*names: str) -> type[StrEnum]:
@@ -50,7 +53,7 @@ class Output:
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
         self.is_tty = terminal.screen(self.stdout)
-        self.color = self.is_tty and not os.environ.get("NO_COLOR")  # set and non-empty: no colour
+        self.color = terminal.color(self.stdout)
 
     # -- choosing ---------------------------------------------------------------------------
     def choose(self, requested: StrEnum | str | None) -> Format:
@@ -61,10 +64,13 @@ class Output:
 
     # -- messages ---------------------------------------------------------------------------
     def info(self, message: str) -> None:
-        print(message, file=self.stderr)
+        """A message for the person (not data): stderr, none under --quiet."""
+        if not terminal.quiet():
+            print(message, file=self.stderr)
 
     def warn(self, message: str) -> None:
-        print(f"custinfo: warning: {message}", file=self.stderr)
+        if not terminal.quiet():
+            print(_("custinfo: warning: {message}").format(message=message), file=self.stderr)
 
     def data(self, line: str) -> None:
         print(line, file=self.stdout)
@@ -94,7 +100,7 @@ class Output:
         else:
             rows = [_table_row(c) for c in customers]
             count = len(rows)
-            self.table(TABLE_COLUMNS, rows, title=title)
+            self.table(TABLE_COLUMNS, rows, title=title, drop=("tags", "company", "city"))
         return count
 
     def csv_rows(self, header: Iterable[str], rows: Iterable[list[str]]) -> int:
@@ -139,22 +145,30 @@ class Output:
         self.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
     def table(
-        self, columns: Iterable[str], rows: list[list[str]], *, title: str | None = None
+        self,
+        columns: Iterable[str],
+        rows: list[list[str]],
+        *,
+        title: str | None = None,
+        drop: tuple[str, ...] = (),
     ) -> None:
         """A Rich table on a terminal; CSV with a header row otherwise."""
         columns = list(columns)
         if not self.is_tty:
             self.csv_rows(columns, ([cell.replace("\n", "; ") for cell in row] for row in rows))
             return
-        from rich.markup import escape
-        from rich.table import Table
+        from custinfo.cli import tables
 
-        table = Table(title=title, header_style="bold", show_lines=False)
-        for name in columns:
-            table.add_column(name, overflow="fold", no_wrap=name == "id")
-        for row in rows:
-            table.add_row(*(escape(cell) for cell in row))
-        self.console().print(table)
+        width = terminal.size(self.stdout)[0]
+        text, dropped = tables.render(
+            columns, rows, width=width, color=self.color, title=title, drop=drop
+        )
+        terminal.page(text, self.stdout)
+        if dropped:
+            self.info(
+                _("(not shown at this width: {columns}; widen the terminal or use --format csv)")
+                .format(columns=", ".join(dropped))
+            )  # fmt: skip
 
     def console(self) -> Any:
         from rich.console import Console
@@ -163,6 +177,7 @@ class Output:
         return Console(
             file=self.stdout, no_color=not self.color, highlight=False, emoji=False,
             soft_wrap=False, color_system="auto" if self.color else None,
+            width=terminal.size(self.stdout)[0] if self.is_tty else None,
         )  # fmt: skip
 
     def records(self, title: str, rows: list[Any]) -> None:
@@ -204,13 +219,15 @@ class Output:
         from rich.markup import escape
         from rich.table import Table
 
+        from custinfo.cli.tables import for_screen, local_prefix
+
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold" if self.color else None, no_wrap=True)
         grid.add_column(overflow="fold")
         for name, value in pairs:
-            grid.add_row(name, escape(value))
+            grid.add_row(name, escape(for_screen(name, value)))
         for index, note in enumerate(notes):
-            grid.add_row("notes" if index == 0 else "", escape(note))
+            grid.add_row("notes" if index == 0 else "", escape(local_prefix(note)))
         self.console().print(grid)
 
 
@@ -222,12 +239,12 @@ _DETAIL_SKIPPED = frozenset({"notes", "order_count", "order_total", "last_order_
 def _activity_pairs(record: dict[str, Any], currency: str) -> list[tuple[str, str]]:
     if "orders_summary" not in record:
         return []
-    from custinfo import dates
+    from custinfo import times
     from custinfo.activity.orders import summary_line
 
     pairs = [("orders", summary_line(record["orders_summary"], currency))]
     if record.get("last_contact_at"):
-        pairs.append(("last_contact", dates.local_text(record["last_contact_at"])))
+        pairs.append(("last_contact", times.local_text(record["last_contact_at"])))
     return pairs
 
 

@@ -35,6 +35,7 @@ class Stats:
     customers: int = 0
     candidate_pairs: int = 0
     groups: int = 0
+    fitted: bool = False  # the model was fitted in this run
 
 
 def find_groups(
@@ -44,61 +45,53 @@ def find_groups(
     only: Iterable[int] | None = None,
     stats: Stats | None = None,
     with_reasons: bool = True,
+    refit: bool = False,
 ) -> list[DuplicateGroup]:
-    """Groups of likely duplicates among all customers (or those in `only`)."""
-    from custinfo.dedupe import blocking, group, score, table
+    """Groups of likely duplicates among all customers of the Store (or those in `only`).
 
-    conn = store.conn
+    The model is read from the database, or fitted first (and stored) when there is none,
+    the data changed materially since, or `refit` is asked for (see `current_model`).
+    """
     if only is not None:
         only = set(only)
         if len(only) < 2:
             return []
-    workers: list[Any] = []  # name forms on the other core while blocking runs here
-    try:
-        t = table.load(
-            conn, only, defer=True, on_read=lambda names: workers.append(table.FormsWorker(names))
-        )
-        worker = workers[0] if workers else None
-        return _groups(t, conn, min_score, stats, with_reasons, blocking, group, score, worker)
-    finally:
-        for w in workers:
-            w.close()
+    run = prepare_run(store, only, refit=refit)
+    return run.groups(min_score, stats, with_reasons)
 
 
 def groups_in_table(
-    t: Any, *, min_score: float = DEFAULT_MIN_SCORE, with_reasons: bool = True
+    t: Any,
+    *,
+    min_score: float = DEFAULT_MIN_SCORE,
+    with_reasons: bool = True,
+    model: Any = None,
+    fit: bool = True,
 ) -> list[DuplicateGroup]:
-    """Same as `find_groups` over an in-memory Table (keys computed, not read)."""
-    from custinfo.dedupe import blocking, group, score
+    """Same as `find_groups` over an in-memory Table (keys computed, not read; the model
+    fitted on the table when it is big enough, never stored)."""
+    from custinfo.dedupe import runner
 
-    return _groups(t, None, min_score, None, with_reasons, blocking, group, score)
+    return runner.Run(t, None, None, model=model, fit=fit).groups(min_score, None, with_reasons)
 
 
-def _groups(t, conn, min_score, stats, with_reasons, blocking, group, score, worker=None):  # type: ignore[no-untyped-def]
-    import numpy as np
+def prepare_run(store: Any, only: set[int] | None = None, *, refit: bool = False) -> Any:
+    """Read, block, compare and choose the model (a `runner.Run` ready to group)."""
+    from custinfo.dedupe import runner
 
-    cand = blocking.candidates(t, conn)
-    if not hasattr(t, "name_id"):  # deferred: matching forms only where pairs need them
-        needed = np.zeros(len(t), dtype=bool)
-        needed[cand.a] = needed[cand.b] = True
-        t.prepare(needed, worker.result() if worker is not None else None)
-    f = score.features(t, cand.a, cand.b, cand.shared_phone, cand.shared_email, cand.shared_local)
-    s, c = score.scores(f), score.conflicts(f)
-    found = group.build(t, cand.a, cand.b, s, c, min_score)
-    if stats is not None:
-        stats.customers, stats.candidate_pairs, stats.groups = len(t), len(cand), len(found)
-    out = []
-    for g in found:
-        ids = [int(t.ids[p]) for p in g.members]
-        reasons: list[str] = []
-        if with_reasons:
-            for x, y, _ in sorted(g.edges, key=lambda e: (t.ids[e[0]], t.ids[e[1]])):
-                words = score.reasons(t, x, y)
-                if len(g.members) > 2:
-                    words = [f"{t.ids[x]}~{t.ids[y]}: {w}" for w in words]
-                reasons += words
-        out.append(DuplicateGroup(ids, float(g.score), reasons))
-    return out
+    return runner.open_run(store, only, refit=refit)
+
+
+def current_model(store: Any, *, refit: bool = False) -> Any:
+    """The model the next `find_groups` uses (fitted and stored if need be)."""
+    return prepare_run(store, None, refit=refit).model
+
+
+def explain(store: Any, first: int, second: int) -> dict[str, Any]:
+    """The full comparison of two customers under the current model."""
+    from custinfo.dedupe import runner
+
+    return runner.explain(store, first, second)
 
 
 def likely_duplicates(
@@ -117,7 +110,7 @@ def likely_duplicates(
     import numpy as np
 
     from custinfo.dedupe import normalize as nz
-    from custinfo.dedupe import score, table
+    from custinfo.dedupe import runner, score, table
     from custinfo.dedupe.blocking import BLOCK_CAP, KIND_CAPS
     from custinfo.models import Customer
 
@@ -152,12 +145,13 @@ def likely_duplicates(
         address=customer.address, city=customer.city, birthday=customer.birthday,
     )  # fmt: skip
     t = table.from_customers([new, *existing])
+    m = runner.stored_model(store)
+    tf = runner.CountFrequencies(store, t, m, scan=False) if m.fitted else None
+    scorer = score.Scorer(t, m, tf)
     others = np.arange(1, len(t), dtype=np.int64)
-    s, c = score.score_pairs(t, np.zeros(len(others), dtype=np.int64), others)
-    found = [
-        (int(t.ids[p]), float(s[i]), score.reasons(t, 0, int(p)))
-        for i, p in enumerate(others.tolist())
-        if s[i] >= min_score and not c[i]
-    ]
+    s, c = scorer.score_pairs(np.zeros(len(others), dtype=np.int64), others)
+    hits = [int(p) for i, p in enumerate(others.tolist()) if s[i] >= min_score and not c[i]]
+    words = score.reasons(scorer, [(0, p) for p in hits])
+    found = [(int(t.ids[p]), float(s[p - 1]), w) for p, w in zip(hits, words, strict=True)]
     found.sort(key=lambda item: (-item[1], item[0]))
     return found

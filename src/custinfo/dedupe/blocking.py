@@ -20,7 +20,13 @@ from custinfo.dedupe.table import Table, factorize
 BLOCK_CAP = 60
 #: Caps of the stored keys by kind (low 3 bits of the hash, see normalize.KEY_KINDS):
 #: a name shared by more than 15 people, or a birthday+token by more than 30, says little.
-KIND_CAPS = {1: 15, 2: 10, 3: 30, 4: 60, 5: 20}
+KIND_CAPS = {1: 15, 2: 10, 3: 30, 4: 60, 5: 10, 6: 20, 7: 5}
+#: Bits of `Candidates.via` per kind of key (a pair may be found through several).
+VIA_PHONE, VIA_EMAIL, VIA_NAME, VIA_BIRTHDAY, VIA_ADDRESS, VIA_BIRTHDAY_ADDRESS = (
+    1, 2, 4, 8, 16, 32,
+)  # fmt: skip
+_KIND_VIA = {1: VIA_NAME, 2: VIA_NAME, 3: VIA_BIRTHDAY, 4: VIA_EMAIL, 5: VIA_ADDRESS,
+             6: VIA_BIRTHDAY_ADDRESS, 7: VIA_ADDRESS}  # fmt: skip
 
 
 @dataclass
@@ -32,6 +38,7 @@ class Candidates:
     shared_phone: np.ndarray
     shared_email: np.ndarray
     shared_local: np.ndarray
+    via: np.ndarray  # int8 bits: the kinds of key each pair shares (VIA_*)
 
     def __len__(self) -> int:
         return len(self.a)
@@ -67,8 +74,8 @@ def block_pairs(keys: np.ndarray, pos: np.ndarray, n: int, cap: int = BLOCK_CAP)
     return unique_ints(np.concatenate(out))
 
 
-def _multi_keys(values: list[str], pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    ids, _ = factorize(values)
+def _multi_keys(values: Any, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ids, _ = values.factorized() if hasattr(values, "factorized") else factorize(values)
     ok = ids >= 0
     return ids[ok].astype(np.int64), pos[ok]
 
@@ -120,29 +127,38 @@ def computed_keys(table: Table) -> tuple[np.ndarray, np.ndarray]:
 def candidates(table: Table, conn: Any | None = None, cap: int = BLOCK_CAP) -> Candidates:
     """Every pair sharing a key, each pair once."""
     n = len(table)
-    phone = block_pairs(*_multi_keys(table.phones.values, table.phones.pos), n, cap)
-    email = block_pairs(*_multi_keys(table.email_keys.values, table.email_keys.pos), n, cap)
+    phone = block_pairs(*_multi_keys(table.phones, table.phones.pos), n, cap)
+    email = block_pairs(*_multi_keys(table.email_keys, table.email_keys.pos), n, cap)
     locals_ = [nz.email_local(k) for k in table.email_keys.values]
     local = block_pairs(*_multi_keys(locals_, table.email_keys.pos), n, cap)
     stored = stored_keys(conn, table) if conn is not None else computed_keys(table)
     kinds = stored[0] & 7
-    names = unique_ints(
-        np.concatenate(
-            [np.empty(0, dtype=np.int64)]
-            + [
-                block_pairs(stored[0][kinds == kind], stored[1][kinds == kind], n, min(cap, c))
-                for kind, c in KIND_CAPS.items()
-            ]
-        )
-    )
-    codes = unique_ints(np.concatenate([phone, email, local, names]))
+    per_kind = {
+        kind: block_pairs(stored[0][kinds == kind], stored[1][kinds == kind], n, min(cap, c))
+        for kind, c in KIND_CAPS.items()
+    }
+    codes = unique_ints(np.concatenate([phone, email, local, *per_kind.values()]))
+    shared_phone, shared_email = _member(codes, phone), _member(codes, email)
+    shared_local = _member(codes, local)
+    via = np.where(shared_phone, VIA_PHONE, 0) | np.where(shared_email | shared_local, VIA_EMAIL, 0)
+    for kind, part in per_kind.items():
+        via |= np.where(_member(codes, part), _KIND_VIA[kind], 0)
     return Candidates(
         a=codes // n if n else codes,
         b=codes % n if n else codes,
-        shared_phone=np.isin(codes, phone, assume_unique=True),
-        shared_email=np.isin(codes, email, assume_unique=True),
-        shared_local=np.isin(codes, local, assume_unique=True),
+        shared_phone=shared_phone,
+        shared_email=shared_email,
+        shared_local=shared_local,
+        via=via.astype(np.int8),
     )
+
+
+def _member(codes: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """codes[i] in part (both sorted and unique)."""
+    if len(part) == 0:
+        return np.zeros(len(codes), dtype=bool)
+    at = np.minimum(np.searchsorted(part, codes), len(part) - 1)
+    return part[at] == codes
 
 
 def shared_flags(table: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -2,18 +2,20 @@
 
 Plain transitive closure chains different people through one weak link ("Zhang Wei" A shares
 a phone with B, B a name with C...). Here edges are taken strongest first, and two groups are
-joined only if EVERY pair across them scores at least `FLOOR` and none has strong negative
-evidence (different birthdays, clearly different names). Groups never grow past `MAX_GROUP`.
+joined only if EVERY pair across them scores at least `FLOOR` and none is vetoed (see
+`score.vetoed`). Groups never grow past `MAX_GROUP`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from custinfo.dedupe.score import score_pairs
 from custinfo.dedupe.table import Table
+
+PairScorer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 FLOOR = 0.2
 MAX_GROUP = 8
@@ -35,6 +37,7 @@ def build(
     pair_scores: np.ndarray,
     pair_conflicts: np.ndarray,
     min_score: float,
+    score_pairs: PairScorer,
 ) -> list[Group]:
     n = len(t)
     codes = a.astype(np.int64) * n + b.astype(np.int64)  # a < b; sorted by construction
@@ -64,7 +67,7 @@ def build(
         idx = order[at_c[known]]
         s[known], c[known] = pair_scores[idx], pair_conflicts[idx]
         if (~known).any():
-            s2, c2 = score_pairs(t, lo[~known], hi[~known])
+            s2, c2 = score_pairs(lo[~known], hi[~known])
             s[~known], c[~known] = s2, c2
         return s, c
 

@@ -1,6 +1,7 @@
 """Derived data hook: keeps the `dedupe_keys` table in step with customer writes.
 
-Called through `custinfo.store.hooks` inside the writing transaction. Keys are the stable
+Kept in step by the write gate (`store.derived`; `DedupeKeys` below) inside the writing
+transaction. Keys are the stable
 64-bit hashes of `custinfo.dedupe.normalize.blocking_keys` (phones and emails are matched
 through their own indexed tables).
 """

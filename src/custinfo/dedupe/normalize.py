@@ -110,6 +110,14 @@ def _cjk_tokens(run: str) -> list[str]:
     return [family, given]
 
 
+def surname_token(name: str, typed: tuple[str, ...] | None = None) -> str:
+    """The family name's token: first for Chinese characters or "Family, Given", else last."""
+    tokens = typed if typed is not None else name_tokens(name)
+    if not tokens:
+        return ""
+    return tokens[0] if "," in name or has_cjk(name) else tokens[-1]
+
+
 def has_cjk(text: str) -> bool:
     return _IS_CJK.search(text) is not None
 
@@ -186,7 +194,7 @@ def email_local(key: str) -> str:
 
 
 #: Kind of a stored key, kept in the low 3 bits of its hash (blocks are capped per kind).
-KEY_KINDS = {"n": 1, "m": 2, "b": 3, "u": 4, "d": 5}
+KEY_KINDS = {"n": 1, "m": 2, "b": 3, "u": 4, "d": 5, "y": 6, "s": 7}
 
 
 def stable_hash(text: str) -> int:
@@ -197,6 +205,37 @@ def stable_hash(text: str) -> int:
 
 
 _DIGITS = re.compile(r"\d+")
+_STREET = re.compile(r"(\d+)\s*([^\W\d_]{3,})")
+_CJK_STREET = re.compile(rf"([{_CJK}]{{2}})(\d+)")
+
+
+def address_numbers(address: str | None) -> list[str]:
+    """The numbers of an address, leading zeros dropped (full-width digits too)."""
+    if not address:
+        return []
+    return [str(int(d)) for d in _DIGITS.findall(unicodedata.normalize("NFKC", address))]
+
+
+def house_number(address: str | None) -> str:
+    """The first number of an address ("" if none)."""
+    if not address:
+        return ""
+    m = _DIGITS.search(address)  # \d matches full-width digits too, and int() reads them
+    return str(int(m.group())) if m else ""
+
+
+def street_key(address: str | None) -> str:
+    """House number + street name: "43 cullen" (43 Cullen Street), "华路1254" (…新华路1254号).
+
+    Survives a changed or missing postcode, suburb or city."""
+    if not address:
+        return ""
+    text = unicodedata.normalize("NFKC", address).casefold()
+    m = _STREET.search(text)
+    if m:
+        return f"{int(m.group(1))} {m.group(2)}"
+    m = _CJK_STREET.search(text)
+    return f"{int(m.group(2))} {m.group(1)}" if m else ""
 
 
 def address_digits(address: str | None, city: str | None) -> str:
@@ -223,7 +262,10 @@ def blocking_keys(
     - `b|birthday|token`: birthday with each name token (a typo in the other token, or a
       romanisation, still meets);
     - `u|local`: the local part of each email (same person, another provider);
-    - `d|city|numbers`: the city and the numbers of the address.
+    - `d|city|numbers`: the city and the numbers of the address;
+    - `y|birthday|number`: birthday with the first and the last number of the address (a
+      typo in the name and the street still meets);
+    - `s|number street`: house number and street name (`street_key`).
     """
     keys: set[str] = set()
     nk = name_key(name)
@@ -243,6 +285,13 @@ def blocking_keys(
     digits = address_digits(address, city)
     if digits:
         keys.add("d|" + digits)
+    numbers = address_numbers(address)
+    if birthday and numbers:
+        for number in {numbers[0], numbers[-1]}:
+            keys.add(f"y|{birthday}|{number}")
+    street = street_key(address)
+    if street:
+        keys.add("s|" + street)
     return keys
 
 

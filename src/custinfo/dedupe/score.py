@@ -1,255 +1,240 @@
-"""Pair scoring: string similarities (rapidfuzz, vectorised) combined into a score in [0, 1].
+"""Pair scores from comparison levels and the model, the two vetoes, and the reasons in words.
 
-Each field contributes log-odds evidence (a Fellegi-Sunter-style sum with hand-set weights,
-tuned on the labelled benchmark, see docs/dedupe.md); the score is the logistic of the sum.
-Exact matches of phone, email and birthday weigh most; a different birthday, or a clearly
-different name, is strong evidence against. Each distinct pair of strings is compared once.
+A pair's score is the logistic of the model's prior plus each field's level weight (plus a
+term-frequency adjustment on agreeing fields of a fitted model). Two rules are not left to
+the weights, because no data set can teach them to a CRM: a name (with city or company)
+alone never joins two records, and neither does a different given name or surname together
+with a different birthday (namesakes; family members at one address).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from custinfo.dedupe import compare
 from custinfo.dedupe import normalize as nz
+from custinfo.dedupe.compare import AGREEING, FIELDS, LEVELS, Levels
+from custinfo.dedupe.model import Model, TermFrequencies
 from custinfo.dedupe.table import Table
 
-# -- weights (log-odds) ----------------------------------------------------------------------
-PRIOR = -4.5
-NAME_EXACT, NAME_CLOSE, NAME_NEAR, NAME_WEAK, NAME_DIFFERENT = 3.0, 2.0, 0.5, -3.0, -7.0
-PHONE_SAME, PHONE_DIFFERENT = 8.0, -2.5
-EMAIL_SAME, EMAIL_LOCAL_SAME, EMAIL_DIFFERENT = 8.0, 3.0, -1.5
-BIRTHDAY_SAME, BIRTHDAY_DIFFERENT = 5.0, -9.0
-ADDRESS_SAME, ADDRESS_CLOSE, ADDRESS_DIFFERENT = 3.5, 1.5, -1.5
-COMPANY_SAME, COMPANY_DIFFERENT = 1.0, -0.5
-CITY_SAME, CITY_DIFFERENT = 0.5, -0.5
-#: Name similarity below which two records are never grouped (hard negative evidence).
-NAME_FLOOR = 0.75
+MINUS = "\u2212"
 
 
-@dataclass
-class Features:
-    name: np.ndarray  # similarity in [0, 1]
-    phone_same: np.ndarray
-    phone_both: np.ndarray
-    email_same: np.ndarray
-    local_same: np.ndarray
-    email_both: np.ndarray
-    bday: np.ndarray  # 1 same, -1 different, 0 unknown
-    address: np.ndarray  # similarity, nan if either is missing
-    company: np.ndarray
-    city: np.ndarray  # 1 same, -1 different, 0 unknown
+def fmt_weight(w: float) -> str:
+    text = f"{w:+.1f}"
+    return text.replace("-", MINUS)
 
 
-def _similarity(
-    ids_a: np.ndarray, ids_b: np.ndarray, strings: list[str], scorers: tuple
-) -> np.ndarray:
-    """max over scorers of the similarity of strings[ids_a] and strings[ids_b] (nan: missing)."""
-    from rapidfuzz.process import cpdist
+class Scorer:
+    """Scores pairs of one table under one model."""
 
-    out = np.full(len(ids_a), np.nan, dtype=np.float32)
-    valid = (ids_a >= 0) & (ids_b >= 0)
-    if not valid.any():
+    def __init__(self, t: Table, model: Model, tf: TermFrequencies | None = None) -> None:
+        self.t, self.model, self.tf = t, model, tf
+        self.w = model.weights()
+
+    def levels(self, a: np.ndarray, b: np.ndarray, flags: tuple | None = None) -> Levels:
+        from custinfo.dedupe.blocking import shared_flags
+
+        return compare.compare(self.t, a, b, *(flags or shared_flags(self.t, a, b)))
+
+    def field_weights(self, lv: Levels, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+        """Weight per field per pair (term frequencies included)."""
+        out = {}
+        for f in FIELDS:
+            level = lv.level[f]
+            w = self.w[f][level]
+            adj = self.tf.pair_adjust(f, level, a, b) if self.tf is not None else None
+            if adj is not None:
+                w = np.where(adj != 0, np.maximum(w + adj, 0.0), w).astype(np.float32)
+            out[f] = w
         return out
-    x, y = ids_a[valid].astype(np.int64), ids_b[valid].astype(np.int64)
-    m = max(len(strings), 1)
-    codes = np.minimum(x, y) * m + np.maximum(x, y)
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    ua, ub = uniq // m, uniq % m
-    sims = np.ones(len(uniq), dtype=np.float32)
-    differ = ua != ub
-    if differ.any():
-        arr = np.array(strings, dtype=object)
-        left, right = arr[ua[differ]], arr[ub[differ]]
-        best = np.zeros(int(differ.sum()), dtype=np.float32)
-        for scorer, scale in scorers:
-            got = cpdist(left, right, scorer=scorer, workers=-1, dtype=np.float32)
-            best = np.maximum(best, got / scale)
-        sims[differ] = best
-    out[valid] = sims[inverse.ravel()]
-    return out
+
+    def total(self, lv: Levels, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Sum of the field weights (no prior)."""
+        ws = self.field_weights(lv, a, b)
+        return np.sum([ws[f] for f in FIELDS], axis=0).astype(np.float32)
+
+    def scores(self, lv: Levels, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(scores in [0, 1], vetoed) of the pairs."""
+        logit = self.model.prior + self.total(lv, a, b)
+        s = (1.0 / (1.0 + np.exp(-np.clip(logit, -60, 60)))).astype(np.float32)
+        return s, vetoed(lv)
+
+    def score_pairs(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, vetoed) of arbitrary pairs (shared keys computed pair by pair)."""
+        return self.scores(self.levels(a, b), a, b)
 
 
-def _unique_pairs(ids_a: np.ndarray, ids_b: np.ndarray, m: int):  # type: ignore[no-untyped-def]
-    x, y = ids_a.astype(np.int64), ids_b.astype(np.int64)
-    codes = np.minimum(x, y) * m + np.maximum(x, y)
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    return uniq // m, uniq % m, inverse.ravel()
+def vetoed(lv: Levels) -> np.ndarray:
+    """Pairs that never join: nothing but the name agrees, or a name part and the birthday
+    both differ."""
+    agree = np.zeros(len(lv), dtype=bool)
+    for f, good in AGREEING.items():
+        agree |= np.isin(lv.level[f], good)
+    name, birthday = lv.level["name"], lv.level["birthday"]
+    family = np.isin(name, (compare.N_GIVEN, compare.N_DIFF)) & (birthday == 3)
+    return ~agree | family
 
 
-def _name_similarity(t: Table, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Name similarity in [0, 1]; nan when it cannot be judged.
-
-    Sorted tokens are compared token by token (Jaro-Winkler; the weakest token counts), so
-    "Christy Winters" / "Christy Keith" is not a near match. Two names written in Chinese
-    characters that differ in pinyin are different names (homophone typos give the same
-    pinyin). Characters against Latin letters that do not match by pinyin may be another
-    romanisation (Japanese, Cantonese): nan, neither for nor against.
-    """
-    from rapidfuzz.distance import JaroWinkler
-    from rapidfuzz.process import cpdist
-
-    ids_a, ids_b = t.name_id[a], t.name_id[b]
-    out = np.zeros(len(a), dtype=np.float32)
-    valid = (ids_a >= 0) & (ids_b >= 0)
-    if not valid.any():
-        return out
-    ua, ub, inverse = _unique_pairs(ids_a[valid], ids_b[valid], max(len(t.name_strings), 1))
-    sims = np.ones(len(ua), dtype=np.float32)
-    differ = np.flatnonzero(ua != ub)
-    if len(differ):
-        x, y = ua[differ], ub[differ]
-        keys = t.name_array
-        jw = JaroWinkler.normalized_similarity
-        full = cpdist(keys[x], keys[y], scorer=jw, workers=-1, dtype=np.float32)
-        first = cpdist(t.name_first[x], t.name_first[y], scorer=jw, workers=-1, dtype=np.float32)
-        last = cpdist(t.name_last[x], t.name_last[y], scorer=jw, workers=-1, dtype=np.float32)
-        same_count = t.name_ntok[x] == t.name_ntok[y]
-        sim = np.where(same_count & (t.name_ntok[x] >= 2), np.minimum(first, last), full)
-        cjk_x, cjk_y = t.name_cjk[x], t.name_cjk[y]
-        sim = np.where(cjk_x & cjk_y, np.minimum(sim, 0.7), sim)
-        mixed = np.flatnonzero((cjk_x != cjk_y) & (keys[x] != keys[y]))
-        for i in mixed.tolist():
-            c, latin = (x[i], y[i]) if cjk_x[i] else (y[i], x[i])
-            # Pinyin-compatible Latin (shares the family name): judge it like characters.
-            family_seen = t.name_family[c] in keys[latin].split()
-            sim[i] = min(sim[i], 0.7) if family_seen else np.nan
-        sims[differ] = sim
-    out[valid] = sims[inverse]
-    return out
+# -- words -------------------------------------------------------------------------------------
+def _name_words(t: Table, x: int, y: int, level: int, sim: float) -> str:
+    na, nb = t.names[x], t.names[y]
+    if level == compare.N_EXACT:
+        return f"same name {na}"
+    if level == compare.N_FORM:
+        how = (
+            "by pinyin" if nz.has_cjk(na) != nz.has_cjk(nb) else "ignoring case, spacing and order"
+        )
+        return f"names {na} / {nb} match {how}"
+    if level in (compare.N_CLOSE, compare.N_NEAR):
+        return f"names {na} / {nb} {LEVELS['name'][level]} ({sim:.2f})"
+    if level in (compare.N_SURNAME, compare.N_GIVEN):
+        return f"{LEVELS['name'][level]}: {na} / {nb}"
+    if level == compare.N_SUBSET:
+        return f"name part missing: {na} / {nb}"
+    if level == compare.N_DIFF:
+        return f"names differ: {na} / {nb}"
+    return f"names {na} / {nb} not comparable (another romanisation?)"
 
 
-def _address_similarity(t: Table, a: np.ndarray, b: np.ndarray, scorers: tuple) -> np.ndarray:
-    """Address similarity; capped at 0.5 when both have house numbers and they differ."""
-    sim = _similarity(t.addr_id[a], t.addr_id[b], t.addr_strings, scorers)
-    da, db = t.addr_digits[a], t.addr_digits[b]
-    differ = (da >= 0) & (db >= 0) & (da != db)
-    return np.where(differ, np.minimum(sim, 0.5), sim)
-
-
-def features(
-    t: Table,
-    a: np.ndarray,
-    b: np.ndarray,
-    shared_phone: np.ndarray,
-    shared_email: np.ndarray,
-    shared_local: np.ndarray,
-) -> Features:
-    from rapidfuzz import fuzz
-
-    tsr = (fuzz.token_set_ratio, 100.0)
-    ratio = (fuzz.ratio, 100.0)
-    name = _name_similarity(t, a, b)
-    ba, bb = t.bday_id[a], t.bday_id[b]
-    bday = np.where((ba < 0) | (bb < 0), 0, np.where(ba == bb, 1, -1)).astype(np.int8)
-    ca, cb = t.city_id[a], t.city_id[b]
-    city = np.where((ca < 0) | (cb < 0), 0, np.where(ca == cb, 1, -1)).astype(np.int8)
-    return Features(
-        name=name,
-        phone_same=shared_phone,
-        phone_both=t.has_phone[a] & t.has_phone[b],
-        email_same=shared_email,
-        local_same=shared_local,
-        email_both=t.has_email[a] & t.has_email[b],
-        bday=bday,
-        address=_address_similarity(t, a, b, (ratio, tsr)),
-        company=_similarity(t.comp_id[a], t.comp_id[b], t.comp_strings, (ratio, tsr)),
-        city=city,
+def _phrase(t: Table, f: str, level: int, x: int, y: int, lv: Levels, i: int) -> str:
+    if f == "name":
+        return _name_words(t, x, y, level, float(lv.name_sim[i]))
+    if f == "phone":
+        if level == 1:
+            shared = sorted(set(t.phones.get(x)) & set(t.phones.get(y)))
+            return f"same phone {', '.join(shared)}"
+        px, py = t.phones.get(x)[:1], t.phones.get(y)[:1]
+        what = "one digit apart" if level == 2 else "differ"
+        return f"phones {what}: {px[0] if px else ''} / {py[0] if py else ''}"
+    if f == "email":
+        return _email_words(t, x, y, level)
+    if f == "birthday":
+        bx, by = t.birthdays[x], t.birthdays[y]
+        if level == 1:
+            return f"same birthday {bx}"
+        what = "one digit apart or day/month swapped" if level == 2 else "differ"
+        return f"birthdays {what}: {bx} / {by}"
+    if f == "address":
+        sim = float(lv.address_sim[i])
+        return {
+            1: "same address", 2: f"address close ({sim:.2f})", 3: f"address near ({sim:.2f})",
+            4: "same street, other house number", 5: "addresses differ",
+        }[level]  # fmt: skip
+    if f == "company":
+        sim = float(lv.company_sim[i])
+        return {1: "same company", 2: f"company close ({sim:.2f})", 3: "companies differ"}[level]
+    cx, cy = t.cities[x], t.cities[y]
+    return {1: f"same city {cx}", 2: f"cities close: {cx} / {cy}"}.get(
+        level, f"cities differ: {cx} / {cy}"
     )
 
 
-def log_odds(f: Features) -> np.ndarray:
-    w = np.full(len(f.name), PRIOR, dtype=np.float32)
-    n = f.name
-    w += np.select(
-        [np.isnan(n), n >= 0.995, n >= 0.93, n >= 0.85, n >= NAME_FLOOR],
-        [0.0, NAME_EXACT, NAME_CLOSE, NAME_NEAR, NAME_WEAK],
-        NAME_DIFFERENT,
-    )
-    w += np.where(f.phone_same, PHONE_SAME, np.where(f.phone_both, PHONE_DIFFERENT, 0.0))
-    w += np.where(
-        f.email_same,
-        EMAIL_SAME,
-        np.where(f.local_same, EMAIL_LOCAL_SAME, np.where(f.email_both, EMAIL_DIFFERENT, 0.0)),
-    )
-    w += np.select([f.bday == 1, f.bday == -1], [BIRTHDAY_SAME, BIRTHDAY_DIFFERENT], 0.0)
-    addr = f.address
-    w += np.select(
-        [addr >= 0.9, addr >= 0.75, addr < 0.5],
-        [ADDRESS_SAME, ADDRESS_CLOSE, ADDRESS_DIFFERENT],
-        0.0,
-    )
-    comp = f.company
-    w += np.select([comp >= 0.9, comp < 0.5], [COMPANY_SAME, COMPANY_DIFFERENT], 0.0)
-    w += np.select([f.city == 1, f.city == -1], [CITY_SAME, CITY_DIFFERENT], 0.0)
-    return w
-
-
-def scores(f: Features) -> np.ndarray:
-    """Match probability-like score in [0, 1]."""
-    return (1.0 / (1.0 + np.exp(-log_odds(f)))).astype(np.float32)
-
-
-def conflicts(f: Features) -> np.ndarray:
-    """Strong negative evidence: the pair must never end up in one group."""
-    return (f.bday == -1) | (np.nan_to_num(f.name, nan=1.0) < NAME_FLOOR)
-
-
-def score_pairs(t: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(scores, conflicts) of arbitrary pairs (shared keys computed pair by pair)."""
-    from custinfo.dedupe.blocking import shared_flags
-
-    f = features(t, a, b, *shared_flags(t, a, b))
-    return scores(f), conflicts(f)
-
-
-def reasons(t: Table, x: int, y: int) -> list[str]:
-    """Why positions x and y look like the same person, in words."""
-    out: list[str] = []
-    phones = sorted(set(t.phones.get(x)) & set(t.phones.get(y)))
-    for phone in phones:
-        out.append(f"same phone {phone}")
+def _email_words(t: Table, x: int, y: int, level: int) -> str:
     ex, ey = t.emails.get(x), t.emails.get(y)
     kx, ky = t.email_keys.get(x), t.email_keys.get(y)
     for addr_x, key_x in zip(ex, kx, strict=True):
         for addr_y, key_y in zip(ey, ky, strict=True):
-            if key_x == key_y:
+            if level == 1 and key_x == key_y:
                 if addr_x == addr_y:
-                    out.append(f"same email {addr_x}")
-                else:
-                    out.append(f"emails differ only in case: {addr_x} / {addr_y}")
-            elif nz.email_local(key_x) == nz.email_local(key_y):
-                out.append(f"same email name {nz.email_local(key_x)}@ ({addr_x} / {addr_y})")
-    na, nb = t.names[x], t.names[y]
-    if na == nb:
-        out.append(f"same name {na}")
-    elif t.name_strings[t.name_id[x]] == t.name_strings[t.name_id[y]]:
-        how = (
-            "by pinyin" if nz.has_cjk(na) != nz.has_cjk(nb) else "ignoring case, spacing and order"
-        )
-        out.append(f"names {na} / {nb} match {how}")
-    else:
-        from rapidfuzz.distance import JaroWinkler
+                    return f"same email {addr_x}"
+                return f"emails differ only in case: {addr_x} / {addr_y}"
+            if level == 2 and nz.email_local(key_x) == nz.email_local(key_y):
+                return f"same email name {nz.email_local(key_x)}@ ({addr_x} / {addr_y})"
+    if level == 3:
+        return f"emails one character apart: {ex[0]} / {ey[0]}"
+    return "emails differ"
 
-        sim = JaroWinkler.normalized_similarity(
-            t.name_strings[t.name_id[x]], t.name_strings[t.name_id[y]]
-        )
-        out.append(f"names {na} / {nb} similar ({sim:.2f})")
-    if t.birthdays[x] and t.birthdays[x] == t.birthdays[y]:
-        out.append(f"same birthday {t.birthdays[x]}")
-    if t.addr_id[x] >= 0 and t.addr_id[y] >= 0:
-        sim = _pair(t.addr_strings[t.addr_id[x]], t.addr_strings[t.addr_id[y]])
-        if sim >= 0.75:
-            out.append("same address" if sim >= 0.995 else f"address similarity {sim:.2f}")
-    if t.comp_id[x] >= 0 and t.comp_id[y] >= 0:
-        sim = _pair(t.comp_strings[t.comp_id[x]], t.comp_strings[t.comp_id[y]])
-        if sim >= 0.9:
-            out.append("same company" if sim >= 0.995 else f"company similarity {sim:.2f}")
+
+def _hint(levels: dict[str, int], words: dict[str, str]) -> str | None:
+    if words.get("name", "").startswith("surname differs") and (
+        levels["birthday"] == 1 or levels["address"] in (1, 2)
+    ):
+        return "name change?"
+    if levels["address"] in (4, 5) and (levels["phone"] == 1 or levels["email"] == 1):
+        return "moved?"
+    return None
+
+
+def reasons(scorer: Scorer, pairs: list[tuple[int, int]]) -> list[list[str]]:
+    """For each pair, its evidence in words with level weights, strongest first:
+    `birthday same … (+6.1)`; a likely story ends the list (`: name change?`)."""
+    if not pairs:
+        return []
+    t = scorer.t
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    lv = scorer.levels(a, b)
+    ws = scorer.field_weights(lv, a, b)
+    out = []
+    for i, (x, y) in enumerate(pairs):
+        levels = {f: int(lv.level[f][i]) for f in FIELDS}
+        words = {f: _phrase(t, f, lv_, x, y, lv, i) for f, lv_ in levels.items() if lv_}
+        ranked = sorted(words, key=lambda f: -float(ws[f][i]))
+        items = [f"{words[f]} ({fmt_weight(float(ws[f][i]))})" for f in ranked]
+        hint = _hint(levels, words)
+        if hint and items:
+            items[-1] += f": {hint}"
+        out.append(items)
     return out
 
 
-def _pair(left: str, right: str) -> float:
-    from rapidfuzz import fuzz
+@dataclass
+class FieldComparison:
+    field: str
+    a: Any
+    b: Any
+    level: str
+    m: float | None
+    u: float | None
+    weight: float
+    adjustment: float
 
-    return max(fuzz.ratio(left, right), fuzz.token_set_ratio(left, right)) / 100.0
+
+def explain_pair(scorer: Scorer, x: int, y: int) -> dict[str, Any]:
+    """Full comparison of positions x and y: every field, level, m, u and weight."""
+    t = scorer.t
+    a, b = np.array([x], dtype=np.int64), np.array([y], dtype=np.int64)
+    lv = scorer.levels(a, b)
+    ws = scorer.field_weights(lv, a, b)
+    values = {
+        "name": (t.names[x], t.names[y]),
+        "phone": (t.phones.get(x), t.phones.get(y)),
+        "email": (t.emails.get(x), t.emails.get(y)),
+        "birthday": (t.birthdays[x], t.birthdays[y]),
+        "address": (t.addresses[x], t.addresses[y]),
+        "company": (t.companies[x], t.companies[y]),
+        "city": (t.cities[x], t.cities[y]),
+    }
+    rows = []
+    model = scorer.model
+    for f in FIELDS:
+        level = int(lv.level[f][0])
+        base = float(scorer.w[f][level])
+        rows.append(
+            FieldComparison(
+                f,
+                *values[f],
+                LEVELS[f][level],
+                round(model.m[f][level], 6) if level else None,
+                round(model.u[f][level], 8) if level and model.fitted else None,
+                round(float(ws[f][0]), 3),
+                round(float(ws[f][0]) - base, 3),
+            ).__dict__
+        )
+    total = float(sum(float(ws[f][0]) for f in FIELDS))
+    logit = model.prior + total
+    score = float(1.0 / (1.0 + np.exp(-np.clip(logit, -60, 60))))
+    return {
+        "ids": [int(t.ids[x]), int(t.ids[y])],
+        "fields": rows,
+        "prior": round(model.prior, 3),
+        "total": round(logit, 3),
+        "score": round(score, 6),
+        "vetoed": bool(vetoed(lv)[0]),
+        "reasons": reasons(scorer, [(x, y)])[0],
+        "fitted": model.fitted,
+    }

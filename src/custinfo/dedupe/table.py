@@ -24,11 +24,15 @@ def factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
     return ids, distinct
 
 
-def derive(values: list[Any], fn: Any) -> tuple[np.ndarray, list[str]]:
-    """Like factorize(fn(v) for v in values), calling fn once per distinct value."""
+def derive(values: list[Any], fn: Any, raw: list | None = None) -> tuple[np.ndarray, list[str]]:
+    """Like factorize(fn(v) for v in values), calling fn once per distinct value.
+
+    `raw`: a list that receives the ids of the values themselves (factorized once)."""
     raw_ids, distinct = factorize([v or "" for v in values])
     derived_ids, strings = factorize([fn(v) for v in distinct])
     lookup = np.append(derived_ids, -1).astype(np.int32)  # raw -1 (empty) stays -1
+    if raw is not None:
+        raw.append(raw_ids)
     return lookup[raw_ids], strings
 
 
@@ -47,6 +51,13 @@ class Multi:
         self.starts = np.searchsorted(
             self.pos, np.arange(0, 1 + (self.pos.max() + 1 if len(self.pos) else 0))
         )
+
+    def factorized(self) -> tuple[np.ndarray, list[str]]:
+        """`factorize(values)`, computed once."""
+        cached = self.__dict__.get("_factorized")
+        if cached is None:
+            cached = self.__dict__["_factorized"] = factorize(self.values)
+        return cached
 
     def get(self, p: int) -> list[str]:
         if p + 1 >= len(self.starts):
@@ -77,8 +88,17 @@ class Table:
     name_last: np.ndarray = field(init=False)
     name_ntok: np.ndarray = field(init=False)
     name_family: np.ndarray = field(init=False)  # family name token as typed first
+    name_surname: np.ndarray = field(init=False)  # the family name (last Latin token)
     name_cjk: np.ndarray = field(init=False)  # the name was written in Chinese characters
-    addr_digits: np.ndarray = field(init=False)  # id of the address's numbers, -1 if none
+    name_raw_id: np.ndarray = field(init=False)  # id of the name exactly as stored
+    name_key_id: np.ndarray = field(init=False)  # id of the matching form, any script
+    bday_int: np.ndarray = field(init=False)  # YYYYMMDD, 0 if none
+    phone_primary: np.ndarray = field(init=False)  # id of the first phone, -1 if none
+    phone_strings: list[str] = field(init=False)
+    email_primary: np.ndarray = field(init=False)  # id of the first email key, -1 if none
+    email_strings: list[str] = field(init=False)
+    city_strings: list[str] = field(init=False)
+    addr_house: np.ndarray = field(init=False)  # id of its first (house) number, -1 if none
     bday_id: np.ndarray = field(init=False)
     addr_id: np.ndarray = field(init=False)
     addr_strings: list[str] = field(init=False)
@@ -120,7 +140,14 @@ class Table:
                 names = name_forms([v if k else "" for v, k in zip(self.names, mask, strict=True)])
         if names is None:
             names = name_forms(self.names)
-        self.bday_id, _ = factorize([b or "" for b in self.birthdays])
+        self.bday_id, days = factorize([b or "" for b in self.birthdays])
+        day_ints = np.array([int(d.replace("-", "")) for d in days] + [0], dtype=np.int32)
+        self.bday_int = day_ints[self.bday_id]  # -1 (none) picks the trailing 0
+        from custinfo.dedupe.compare import _primary
+
+        n = len(self.ids)
+        self.phone_primary, self.phone_strings = _primary(self.phones, n)
+        self.email_primary, self.email_strings = _primary(self.email_keys, n)
         for attr, value in [*names.items(), *place_forms(addresses, companies, cities).items()]:
             setattr(self, attr, value)
 
@@ -135,14 +162,22 @@ def name_forms(names: list[str]) -> dict[str, Any]:
     """Matching forms of names (factorised), by Table attribute."""
     # Names that fold to the same key but differ in script are kept apart (the key is
     # prefixed), so each name id has one script.
-    name_id, strings = derive(names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x))
+    raw: list[np.ndarray] = []
+    name_id, strings = derive(
+        names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x), raw
+    )
     name_cjk = np.array([s.startswith("\x01") for s in strings], dtype=bool)
     strings = [s.lstrip("\x01") for s in strings]
+    key_of, _ = factorize(strings)
+    name_key_id = np.append(key_of, -1).astype(np.int32)[name_id]
+    name_raw_id = raw[0]  # the name exactly as stored
     tokens = [s.split() or [""] for s in strings]
-    family = {}
+    family, surname = {}, {}
     for name, nid in zip(names, name_id.tolist(), strict=True):
         if nid >= 0 and nid not in family:
-            family[nid] = (nz.name_tokens(name) or ("",))[0]
+            typed = nz.name_tokens(name) or ("",)
+            family[nid] = typed[0]
+            surname[nid] = nz.surname_token(name, typed)
     return {
         "name_id": name_id,
         "name_strings": strings,
@@ -151,7 +186,10 @@ def name_forms(names: list[str]) -> dict[str, Any]:
         "name_first": np.array([tk[0] for tk in tokens], dtype=object),
         "name_last": np.array([tk[-1] for tk in tokens], dtype=object),
         "name_family": np.array([family.get(i, "") for i in range(len(strings))], dtype=object),
+        "name_surname": np.array([surname.get(i, "") for i in range(len(strings))], dtype=object),
         "name_ntok": np.array([len(tk) for tk in tokens], dtype=np.int16),
+        "name_raw_id": name_raw_id,
+        "name_key_id": name_key_id,
     }
 
 
@@ -162,16 +200,17 @@ def place_forms(
     addr_id, addr_strings = factorize(
         [nz.address_key(a, c) for a, c in zip(addresses, cities, strict=True)]
     )
-    addr_digits, _ = derive(addresses, lambda a: nz.address_digits(a, ""))
+    addr_house, _ = derive(addresses, nz.house_number)
     comp_id, comp_strings = derive(companies, nz.company_key)
-    city_id, _ = derive(cities, nz.city_key)
+    city_id, city_strings = derive(cities, nz.city_key)
     return {
         "addr_id": addr_id,
         "addr_strings": addr_strings,
-        "addr_digits": addr_digits,
+        "addr_house": addr_house,
         "comp_id": comp_id,
         "comp_strings": comp_strings,
         "city_id": city_id,
+        "city_strings": city_strings,
     }
 
 

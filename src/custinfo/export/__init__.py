@@ -1,4 +1,4 @@
-"""Export customers as CSV, JSON, NDJSON or vCard 4.0, streaming with flat memory.
+"""Export customers as CSV, JSON, NDJSON or vCard (3.0, or 4.0), streaming with flat memory.
 
 CSV comes from one streaming SELECT over `customers`, whose stored export cells
 (`custinfo.export.cells`) hold the multi-valued fields already joined and escaped in the
@@ -37,9 +37,12 @@ class ExportFormat(StrEnum):
 #: there already joined and escaped (`custinfo.export.cells`), so a CSV export is one
 #: sequential scan with no join, grouping or sorting.
 #: The activity columns come from the narrow derived `customer_activity` (a rowid lookup).
-_CSV = """SELECT id, name, phones_cell, emails_cell, coalesce(company, ''),
+_HANDLES = """coalesce((SELECT group_concat(handle, ';' ORDER BY id) FROM im_handles
+  WHERE customer_id = customers.id AND kind = '{kind}'), '')"""
+_CSV = f"""SELECT id, name, phones_cell, emails_cell, coalesce(company, ''),
   coalesce(address, ''), coalesce(city, ''), coalesce(birthday, ''), coalesce(cell, ''),
-  notes_cell, source, created_at, updated_at, coalesce(a.order_count, 0), {total},
+  notes_cell, source, created_at, updated_at, {_HANDLES.format(kind="wechat")},
+  {_HANDLES.format(kind="qq")}, coalesce(a.order_count, 0), {{total}},
   coalesce(a.last_order_at, ''), coalesce(a.last_contact_at, '')
   FROM customers LEFT JOIN tag_cells ON tag_cells.customer_id = customers.id
   LEFT JOIN customer_activity a ON a.customer_id = customers.id"""
@@ -84,6 +87,7 @@ def export(
     *,
     ids: Iterable[int] | None = None,
     excel: bool = False,
+    vcard_version: str = "3.0",
 ) -> int:
     """Write customers to `out` in `fmt`; returns how many were written."""
     fmt = ExportFormat(fmt)
@@ -96,9 +100,9 @@ def export(
             return write_csv(conn, out, ids, excel=excel)
         records = customers(store, ids)
         if fmt is ExportFormat.vcard:
-            from custinfo.export.vcard import write_vcards
+            from custinfo.export.vcard import batches, write_vcards
 
-            return write_vcards(out, records)
+            return write_vcards(out, batches(records), vcard_version, labels=store.labels)
         return write_json(out, records, lines=fmt is ExportFormat.ndjson)
     finally:
         conn.execute(f"PRAGMA cache_size = {int(cache)}")

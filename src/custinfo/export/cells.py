@@ -11,7 +11,8 @@ normalised emails contain neither. So a CSV export is one sequential scan of `cu
 (with a rowid lookup into the narrow `tag_cells`, which has a row only for customers with
 tags; see docs/architecture.md).
 
-Kept in step with every write (see `store/hooks.py`):
+Kept in step with every write by the write gate (`store.derived`; `ExportCells` and
+`TagCells` below):
 
 - `changed(conn, ids)` / `refresh(conn, ids)` recompute the cells from the child tables in
   one UPDATE with correlated subqueries (tags cells: one DELETE and one INSERT … SELECT),

@@ -11,15 +11,18 @@ through pipes, and back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from custinfo.importer import formats, report
 from custinfo.importer.keyfilter import KeyFilter
-from custinfo.importer.mapping import parse_maps, plan
+from custinfo.importer.mapping import columns, parse_maps
 from custinfo.importer.parallel import validated
 from custinfo.importer.rejects import RejectsWriter
 from custinfo.importer.rows import Converter, Invalid, Valid
-from custinfo.importer.source import Source, csv_records, json_records, ndjson_records, open_source
+from custinfo.importer.same import Present
+from custinfo.importer.source import csv_records, json_records, ndjson_records
 from custinfo.models import Email, Phone
 from custinfo.store.db import Connection, utc_now
 from custinfo.store.gate import Write
@@ -30,11 +33,12 @@ MAX_REPORTED = 50
 CACHE_KIB = 40 * 1024
 POLICIES = ("skip", "merge", "add")
 FILTER_MIN_ROWS = 20_000  # below this an import looks its duplicates up directly
+SAMPLE_ROWS = 2000  # rows read first to see the file's day/month order
 
 
 @dataclass
 class ImportOptions:
-    fmt: str | None = None  # csv | tsv | json | ndjson; None = detect
+    fmt: str | None = None  # csv | tsv | json | ndjson | vcard | xlsx; None = detect
     encoding: str | None = None
     maps: list[str] = field(default_factory=list)
     on_duplicate: str = "skip"
@@ -44,6 +48,8 @@ class ImportOptions:
     source_name: str = "stdin"
     workers: int | None = None  # validating processes; None = one per core
     allow_suppressed: bool = False  # import contacts of erased people anyway
+    sheet: str | None = None  # .xlsx: the worksheet (default: the first)
+    date_order: str | None = None  # N/N/YYYY dates: dates.MDY or dates.DMY; None = resolve
 
 
 @dataclass
@@ -58,6 +64,13 @@ class Summary:
     encoding: str = ""
     delimiter: str = ""
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # first MAX_REPORTED
+    fmt: str = ""
+    #: The mapping, grouped (`importer.report.mapping_lines`); empty for JSON input.
+    mapping: list[str] = field(default_factory=list)
+    #: Numbers read without a country code: {(region, region is the default): count}.
+    no_country_code: dict[tuple[str, bool], int] = field(default_factory=dict)
+    date_order: str = ""  # how N/N/YYYY dates were read, when the input had any
+    photos: int = 0  # vCard photos (and logos, sounds, keys) skipped
 
     def line(self) -> str:
         if not self.committed and not self.dry_run and self.rejected:
@@ -67,6 +80,11 @@ class Summary:
             f"skipped {self.skipped}, rejected {self.rejected}"
         )
         return text + (" (dry run: nothing written)" if self.dry_run else "")
+
+    def notes(self) -> list[str]:
+        """What else the owner must know: numbers read in a region, date orders, photos
+        skipped, rows already present."""
+        return report.summary_notes(self)
 
 
 class _Rollback(Exception):
@@ -83,6 +101,7 @@ def run_import(
     *,
     warn: Callable[[str], None] = lambda message: None,
     progress: Progress | None = None,
+    announce: Callable[[list[str]], None] | None = None,
 ) -> Summary:
     """Import customers from a byte stream; see the module docstring for the semantics."""
     if options.on_duplicate not in POLICIES:
@@ -90,17 +109,21 @@ def run_import(
 
         raise UsageError(f"--on-duplicate must be one of {', '.join(POLICIES)}")
     overrides = parse_maps(options.maps)
-    source = open_source(stream, options.fmt, options.encoding)
+    kind, stream = formats.sniff(stream, options.fmt, options.source_name)
+    source = formats.open_input(kind, stream, options.fmt, options.encoding, options.sheet)
     now = utc_now()
-    records, converter = _prepare(source, overrides, options, warn, now)
-    summary = Summary(dry_run=options.dry_run, encoding=source.encoding)
+    summary = Summary(dry_run=options.dry_run, encoding=source.encoding, fmt=source.fmt)
+    records, converter = _prepare(source, overrides, options, warn, now, summary)
+    if announce is not None and summary.mapping:
+        announce(summary.mapping)
     summary.delimiter = source.delimiter if source.fmt in ("csv", "tsv") else ""
     loader = _Loader(store, options, summary, now)
     cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
     store.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
-        with store.write("import") as w:
-            for pairs in validated(records, converter, options.workers):
+        chunks = validated(records, converter, options.workers)
+        with store.write("import") as w, closing(chunks):  # error, Ctrl-C: workers stop
+            for pairs in chunks:
                 summary.read += len(pairs)
                 loader.load_chunk(w, pairs)
                 if progress is not None:
@@ -115,41 +138,61 @@ def run_import(
         store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
     if progress is not None:
         progress(summary.read, source.raw.consumed)
+    if isinstance(source, formats.Tabular) and source.cards is not None:
+        summary.photos = source.cards.photos
     return summary
 
 
 def _prepare(
-    source: Source, overrides: dict[str, str], options: ImportOptions, warn: Callable[[str], None],
-    now: str,
+    source: Any, overrides: dict[str, str], options: ImportOptions, warn: Callable[[str], None],
+    now: str, summary: Summary,
 ) -> tuple[Iterator[tuple[int, Any]], Converter]:  # fmt: skip
+    from custinfo import dates
     from custinfo.export.tabular import CUSTOMER_FIELDS
 
-    if source.fmt in ("json", "ndjson"):
-        records = (json_records if source.fmt == "json" else ndjson_records)(source)
-        converter = Converter([], [], overrides, options.region, now=now)
+    if source.fmt in ("json", "ndjson", "vcard"):
+        if source.fmt == "vcard":
+            records: Iterator[tuple[int, Any]] = iter(source.cards)
+        else:
+            records = (json_records if source.fmt == "json" else ndjson_records)(source)
+        converter = Converter(
+            [], [], overrides, options.region, now=now, date_order=options.date_order or dates.MDY
+        )
         if options.rejects is not None:
             options.rejects.start_json()
         return records, converter
-    records = csv_records(source)
-    first = next(records, None)
-    header = source.header
-    fields = plan(header, overrides)
+    records = source.sheet.records() if source.fmt == "xlsx" else csv_records(source)
+    sample = report.take(records, SAMPLE_ROWS)
+    header = source.sheet.header if source.fmt == "xlsx" else source.header
+    if not header:
+        from custinfo.errors import UsageError
+
+        raise UsageError("the input is empty: expected a header line")
+    cols = columns(header, overrides)
+    fields = [c.field for c in cols]
     unknown = [h for h, f in zip(header, fields, strict=True) if f is None]
     if unknown:
         warn(
             f"unknown columns kept as a note per customer: {', '.join(map(repr, unknown))} "
             "(map them with --map COLUMN=FIELD, or COLUMN=ignore)"
         )
-    own = tuple(header) in (CUSTOMER_FIELDS, CUSTOMER_FIELDS[:13])  # new and old exports
-    excel = source.bom and source.encoding == "utf-8-sig" and own
-    converter = Converter(header, fields, overrides, options.region, excel=excel, now=now)
+    order, summary.date_order = report.date_order(header, cols, sample, options.date_order)
+    summary.mapping = report.mapping_lines(header, cols)
+    base = CUSTOMER_FIELDS.index("wechat")  # custinfo's own columns before wechat, qq
+    excel = (
+        source.bom and source.encoding == "utf-8-sig"
+        and tuple(header[:base]) == CUSTOMER_FIELDS[:base]
+    )  # fmt: skip
+    converter = Converter(
+        header, fields, overrides, options.region, excel=excel, now=now, columns=cols,
+        date_order=order,
+    )  # fmt: skip
     if options.rejects is not None:
-        options.rejects.start_csv(header, source.delimiter)
+        options.rejects.start_csv(header, source.delimiter or ",")
 
     def chained() -> Iterator[tuple[int, Any]]:
-        if first is not None:
-            yield first
-            yield from records
+        yield from sample
+        yield from records
 
     return chained(), converter
 
@@ -177,6 +220,7 @@ class _Loader:
         top = store.conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0
         self.filter_after = max(FILTER_MIN_ROWS, top // 2)  # rows read
         self.rows_read = 0
+        self.present = Present()  # customers without phones and emails (same.py)
 
     def reject(self, record: Any, result: Invalid) -> None:
         self.summary.rejected += 1
@@ -201,6 +245,7 @@ class _Loader:
                 self.filter = KeyFilter.from_db(conn)  # every earlier chunk is written
             valid = [r for _, r in pairs if not isinstance(r, Invalid)]
             self.hits = _prefetch(conn, valid, self.filter)
+            self.present.prefetch(conn, valid)
         for record, result in pairs:
             if not isinstance(result, Invalid) and (refused := self._suppressed(conn, result)):
                 result = refused
@@ -238,7 +283,19 @@ class _Loader:
         policy = self.options.on_duplicate
         existing = None
         keys = row.keys
-        if policy != "add":
+        if row.no_cc:
+            region, count, default = row.no_cc
+            counts = self.summary.no_country_code
+            counts[(region, default)] = counts.get((region, default), 0) + count
+        if policy != "add" and not keys:  # no phone, no email: same name and values
+            found, existing = self.present.match(row)
+            if found and existing is None:
+                if policy == "skip":
+                    self.summary.skipped += 1
+                    return
+                self.flush(w)
+                found, existing = self.present.match(row)
+        elif policy != "add":
             existing = self._match(keys)
             if existing is None and not self.pending_keys.isdisjoint(keys):
                 if policy == "skip":  # a duplicate of a row of this chunk not yet written
@@ -250,6 +307,8 @@ class _Loader:
             self.pending.append(row)
             if policy != "add":
                 self.pending_keys.update(keys)
+                if not keys:
+                    self.present.add(row, None)
             self.summary.imported += 1
             self._note_fields(row)
         elif policy == "merge":
@@ -270,6 +329,7 @@ class _Loader:
                 derived_data=[row.derived for row in self.pending],
             )  # fmt: skip
             if self.options.on_duplicate != "add":
+                self.present.written(self.pending, ids)
                 hits = self.hits
                 for new_id, row in zip(ids, self.pending, strict=True):
                     for key in row.keys:
@@ -280,7 +340,7 @@ class _Loader:
             self.pending_keys.clear()
 
     def _note_fields(self, row: Valid) -> None:
-        if len(self.fields) < 9:  # every field name seen: nothing left to learn
+        if len(self.fields) < 11:  # every field name seen: nothing left to learn
             pairs = zip(_FIELD_NAMES, row, strict=True)
             self.fields.update(name for name, value in pairs if name and value)
 
@@ -298,7 +358,8 @@ class _Loader:
 
 #: Audit field names, aligned with `Valid`'s fields (line → None).
 _FIELD_NAMES = (None, "name", "company", "address", "city", "birthday", None, None, "phones",
-                "emails", "tags", "notes", None, None)  # fmt: skip
+                "emails", "tags", "notes", None, "im_handles", "contact_labels", None,
+                None)  # fmt: skip
 
 
 def _prefetch(conn: Connection, rows: list[Valid], known: KeyFilter | None) -> dict[str, int]:

@@ -9,14 +9,24 @@ or its folded form); FIELD `ignore` drops a column on purpose.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from custinfo.errors import UsageError
+from custinfo.importer.contacts import (
+    CONTACT_FIELDS,
+    CONTACT_PERSON,
+    CUSTOMER_COLUMNS,
+    EMPTY_VALUES,
+    Column,
+)
+from custinfo.importer.contacts import column_info as _contact_column
 from custinfo.text import fold
 
-#: Fields an input column can map to.
+#: Fields an input column can map to (contact-export fields: `importer.contacts`).
 FIELDS = (
     "name", "first_name", "last_name", "phone", "email", "company", "address", "city",
     "birthday", "tags", "notes", "created_at", "updated_at", "id", "source", "ignore",
+    *CONTACT_FIELDS,
 )  # fmt: skip
 #: Single-valued fields: a second column mapped to one of these is an error.
 SINGLE = ("name", "first_name", "last_name", "company", "address", "city", "birthday",
@@ -94,32 +104,82 @@ def parse_maps(items: list[str]) -> dict[str, str]:
 
 def field_for(header: str, overrides: dict[str, str]) -> str | None:
     """The field a column maps to, or None for an unknown column."""
+    return column_for(header, overrides).field
+
+
+def column_for(header: str, overrides: dict[str, str]) -> Column:
+    """What a column is: an override, a known alias, a contact-export column
+    (`importer.contacts.column_info`), or an alias with a number ("Phone 2")."""
+    column = _column_for(header, overrides)
+    empty = EMPTY_VALUES.get(header_key(header))
+    return replace(column, empty=frozenset(empty)) if empty else column
+
+
+def _column_for(header: str, overrides: dict[str, str]) -> Column:
     key = header_key(header)
+    known = _contact_column(key)
     if key in overrides:
-        return overrides[key]
+        field = overrides[key]
+        if known is not None and known.field == field:
+            return known
+        return Column(field, label=known.label if known and field == "phone" else "")
     if key in _LOOKUP:
-        return _LOOKUP[key]
+        if known is not None and known.field == _LOOKUP[key]:
+            return known  # same field, with the label the name implies (手机: cell)
+        return Column(_LOOKUP[key])
+    if known is not None:
+        return known
     base = _TRAILING_NUMBER.sub("", key)
     if base != key and _LOOKUP.get(base) in ("phone", "email", "tags", "notes"):
-        return _LOOKUP[base]
-    return None
+        return Column(_LOOKUP[base])
+    return Column(None)
 
 
 def plan(header: list[str], overrides: dict[str, str]) -> list[str | None]:
     """Field per column; raises if there is no name column or a single field repeats."""
-    fields = [field_for(h, overrides) for h in header]
+    return [c.field for c in columns(header, overrides)]
+
+
+def columns(header: list[str], overrides: dict[str, str]) -> list[Column]:
+    """`Column` per header cell. A contact-person column (联系人) next to a customer column
+    (客户名称) makes the customer column the company. A single-valued field named by several
+    columns of one group is an error, unless `--map` named one of them: then the others
+    are kept as notes. Raises if there is no name column."""
+    cols = [column_for(h, overrides) for h in header]
+    keys = [header_key(h) for h in header]
     known = set(overrides)
-    for key in known - {header_key(h) for h in header}:
+    for key in known - set(keys):
         raise UsageError(f"--map names a column that is not in the header: {key!r}")
+    person = {header_key(c) for c in CONTACT_PERSON}
+    customer = {header_key(c) for c in CUSTOMER_COLUMNS}
+    if any(k in person and c.field == "name" for k, c in zip(keys, cols, strict=True)):
+        for i, (key, col) in enumerate(zip(keys, cols, strict=True)):
+            if key in customer and col.field == "name" and key not in known:
+                cols[i] = Column("company")
     for single in SINGLE:
-        where = [header[i] for i, f in enumerate(fields) if f == single]
-        if len(where) > 1:
+        where = [i for i, c in enumerate(cols) if c.field == single]
+        by_group: dict[str, list[int]] = {}
+        for i in where:
+            by_group.setdefault(cols[i].group, []).append(i)
+        for indexes in by_group.values():
+            if len(indexes) < 2:
+                continue
+            mapped = [i for i in indexes if keys[i] in known]
+            if len(mapped) == 1:  # the user chose: the other columns become notes
+                for i in indexes:
+                    if i not in mapped:
+                        cols[i] = Column(None)
+                continue
+            names = [header[i] for i in indexes]
+            hint = " ".join(f"--map {n}=notes" for n in names[1:])
             raise UsageError(
-                f"columns {', '.join(map(repr, where))} all map to {single}: "
-                "use --map COLUMN=ignore (or another field) for all but one"
+                f"columns {', '.join(map(repr, names))} all map to {single}: name the one "
+                f"to use with --map COLUMN={single} (the others are then kept as notes), "
+                f"or map the others elsewhere, e.g. {hint}"
             )
-    if "name" not in fields and not ({"first_name", "last_name"} & set(fields)):
+    fields = {c.field for c in cols}
+    if "name" not in fields and not ({"first_name", "last_name"} & fields):
         raise UsageError(
             f"no name column among {', '.join(map(repr, header))}: use --map COLUMN=name"
         )
-    return fields
+    return cols

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from custinfo import dates, money
+from custinfo import money, times
 from custinfo.errors import UsageError, ValidationError
 from custinfo.importer.mapping import header_key
 from custinfo.text import normalize_multiline, normalize_text
@@ -160,7 +160,7 @@ class Converter:
         self._cols = {name: cols.get(name, []) for name in FIELDS}
         self._seen: dict[str, str] = {}
         #: Later order times are typos (2062), not clock skew.
-        self.horizon = dates.to_stored(datetime.now(UTC) + FUTURE_SLACK)
+        self.horizon = times.to_stored(datetime.now(UTC) + FUTURE_SLACK)
 
     def _cell(self, cells: Sequence[str], name: str) -> tuple[str, str]:
         """(first non-empty value, its column name) of a field."""
@@ -193,7 +193,7 @@ class Converter:
         try:
             amount = money.parse_amount(raw_amount, currency, what=column)
             raw_at, column = cell(cells, "at")
-            at = dates.moment(raw_at, column)
+            at = times.moment(raw_at, column)
         except ValidationError as exc:
             raise ValidationError(str(exc), column) from None
         if at > self.horizon:

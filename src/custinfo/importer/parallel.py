@@ -6,6 +6,12 @@ the main process only inserts. Results travel as one `marshal`led blob of plain 
 chunk: unpickling named tuples cost the main process more than twice as much. At most a
 few chunks are in flight, so memory stays flat. Nothing is written to temporary files.
 Small inputs (up to two chunks) are validated in-process.
+
+Ctrl-C: a terminal sends SIGINT to the whole foreground process group, workers included.
+Workers ignore it (SIGINT is blocked from before their fork until they have set SIG_IGN),
+so none prints a traceback or dies holding a pool lock; the parent alone raises
+KeyboardInterrupt, and then terminates and joins the pool within `STOP_TIMEOUT` seconds
+(killing the workers if the pool does not stop by then).
 """
 
 from __future__ import annotations
@@ -25,12 +31,20 @@ CHUNK = 1000
 WORKER_CACHE_LIMIT = 20_000
 
 
+#: Seconds the parent waits for the pool to stop before it kills the workers.
+STOP_TIMEOUT = 1.0
+
 _worker_converter: Converter | None = None
 
 
 def _init_worker(converter: Converter) -> None:
+    import signal
+
     global _worker_converter
     _worker_converter = converter
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending one is dropped
 
 
 def check(converter: Converter, line: int, record: Any) -> Valid | Invalid:
@@ -91,11 +105,7 @@ def validated(
         for chunk in chunks:
             yield [(record, check(converter, line, record)) for line, record in chunk]
         return
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = context.Pool(count, initializer=_init_worker, initargs=(converter,))
+    pool = _start_pool(count, converter)
     try:
         pending: deque[tuple[list[tuple[int, Any]], Any]] = deque()
         source = iter([first, second])
@@ -115,7 +125,45 @@ def validated(
             feed()
             outcomes = _decode(result.get())
             yield [(r, outcome) for (_, r), outcome in zip(chunk, outcomes, strict=True)]
-        pool.close()
     finally:
-        pool.terminate()
-        pool.join()
+        stop_pool(pool)
+
+
+def _start_pool(count: int, converter: Converter) -> Any:
+    """A pool whose workers never see SIGINT: it stays blocked from before the fork until
+    `_init_worker` ignores it. A Ctrl-C meanwhile waits, and reaches this process after."""
+    import multiprocessing
+    import signal
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: the initializer alone
+        return context.Pool(count, initializer=_init_worker, initargs=(converter,))
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return context.Pool(count, initializer=_init_worker, initargs=(converter,))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def stop_pool(pool: Any, timeout: float = STOP_TIMEOUT) -> None:
+    """Terminate and join `pool` within `timeout` seconds; kill its workers if it hangs
+    (`Pool.terminate` can block on a lock a dead worker held)."""
+    import contextlib
+    import threading
+
+    done = threading.Event()
+
+    def stop() -> None:
+        try:
+            pool.terminate()
+            pool.join()
+        finally:
+            done.set()
+
+    threading.Thread(target=stop, name="custinfo-pool-stop", daemon=True).start()
+    if not done.wait(timeout):
+        for worker in list(getattr(pool, "_pool", ())):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                worker.kill()
+        done.wait(timeout)

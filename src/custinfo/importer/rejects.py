@@ -9,34 +9,28 @@ rejected. Importing the fixed file ignores the `error` column.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
-import stat
 from pathlib import Path
 from typing import Any, TextIO
 
-from custinfo.errors import UsageError
+from custinfo import files
 
 
 class RejectsWriter:
-    def __init__(self, path: Path, *, force: bool = False) -> None:
+    """The rejects file, written to a temporary file and published only by `close(keep=True)`
+    with at least one row (`custinfo.files.AtomicOutput`): a failed import, a full disk or
+    Ctrl-C leaves no partial file. Refuses custinfo's own files for `db_path` (exit 2)."""
+
+    def __init__(self, path: Path, *, force: bool = False, db_path: Path | None = None) -> None:
         self.path = path
         self.count = 0
         self._kind = ""
         self._writer: Any = None
         self._width = 0
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-        try:
-            fd = os.open(path, flags, 0o600)
-        except FileExistsError:
-            raise UsageError(
-                f"rejects file {path} already exists; use --force to overwrite it"
-            ) from None
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            os.fchmod(fd, 0o600)
-        self._file: TextIO = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        files.guard(path, db_path)
+        self._out = files.AtomicOutput(path, force=force, track=db_path)
+        self._file: TextIO = self._out.open(encoding="utf-8", newline="")
 
     def start_csv(self, header: list[str], delimiter: str) -> None:
         self._kind = "csv"
@@ -62,8 +56,8 @@ class RejectsWriter:
         self._file.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
     def close(self, *, keep: bool) -> None:
-        """Close; the file is removed unless `keep` and at least one row was written."""
-        self._file.close()
-        if not keep or self.count == 0:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path)
+        """Publish the file if `keep` and at least one row was written; else remove it."""
+        if keep and self.count:
+            self._out.commit()
+        else:
+            self._out.discard()

@@ -1,8 +1,10 @@
-"""Reading import input: encoding detection, delimiter sniffing, records with line numbers.
+"""Reading import input: a regular file or stdin, decoded, delimiter sniffed, records with
+line numbers.
 
-Input is read as a byte stream (a file or stdin) and decoded incrementally, so memory stays
-flat. Encoding: a BOM wins (UTF-8, UTF-16, UTF-32); else the first 64 KiB are tried as
-UTF-8; else charset-normalizer guesses (GB2312/GBK guesses become GB18030, their superset).
+Input is read as a byte stream and decoded incrementally, so memory stays flat. The
+encoding (`importer.encoding`) is detected or given; bytes that do not decode are an error
+naming the line, and so are UTF-8 runs inside input read in a legacy encoding, unless
+`--encoding ENC:ERRORS` names an error handler. JSON must be well-formed to its last byte.
 """
 
 from __future__ import annotations
@@ -11,34 +13,59 @@ import codecs
 import csv
 import io
 import json
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from custinfo.errors import UsageError
-
-SAMPLE = 64 * 1024
-_CHINESE = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030", "cp936": "gb18030"}
-_KOREAN_JAPANESE = {
-    "cp949", "euc_kr", "johab", "iso2022_kr", "shift_jis", "cp932", "euc_jp", "iso2022_jp",
-    "shift_jis_2004", "shift_jisx0213", "euc_jis_2004", "euc_jisx0213",
-}  # fmt: skip
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+from custinfo.importer.encoding import (
+    BOMS,
+    SAMPLE,
+    MixedCheck,
+    detect_encoding,
+    parse_encoding,
 )
 
 
-class CountingReader(io.RawIOBase):
-    """A sample already read, then the rest of the stream; counts bytes handed out."""
+def open_input(path: Path) -> BinaryIO:
+    """A regular file opened for reading; a directory, FIFO or device is refused (exit 2)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO without a writer: no wait
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except OSError as exc:
+        if exc.errno == 21:  # EISDIR on some systems
+            raise UsageError(f"not a regular file: {path} is a directory") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            kind = "a directory"
+        else:
+            kind = (
+                "a pipe (FIFO)" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode)
+                else "a device"
+            )  # fmt: skip
+            kind += f"; to read it anyway: custinfo import - < {path}"
+        raise UsageError(f"not a regular file: {path} is {kind}")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
 
-    def __init__(self, prefix: bytes, rest: BinaryIO) -> None:
+
+class CountingReader(io.RawIOBase):
+    """A sample already read, then the rest of the stream; counts bytes handed out (and
+    shows them to a `MixedCheck`, if any)."""
+
+    def __init__(self, prefix: bytes, rest: BinaryIO, check: MixedCheck | None = None) -> None:
         self._prefix = memoryview(prefix)
         self._rest = rest
         self.consumed = 0
+        self._check = check
 
     def readable(self) -> bool:
         return True
@@ -52,6 +79,8 @@ class CountingReader(io.RawIOBase):
             data = self._rest.read(len(buffer))
             n = len(data or b"")
             buffer[:n] = data or b""
+        if self._check is not None:
+            self._check.feed(bytes(buffer[:n]), final=n == 0)
         self.consumed += n
         return n
 
@@ -69,80 +98,23 @@ class Source:
     header: list[str] = field(default_factory=list)
 
 
-def detect_encoding(sample: bytes, at_eof: bool) -> tuple[str, bool]:
-    """(Python codec name, has a BOM) for a sample of the input."""
-    for bom, name in _BOMS:
-        if sample.startswith(bom):
-            return name, True
-    if not sample:
-        return "utf-8", False
-    try:
-        sample.decode("utf-8")
-        return "utf-8", False
-    except UnicodeDecodeError as exc:
-        if not at_eof and exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
-            return "utf-8", False  # the sample cut a character in two
-    if _looks_utf16(sample):
-        little = sample[1::2].count(0) > sample[0::2].count(0)
-        return ("utf-16-le" if little else "utf-16-be"), False
-    if _chinese_header(sample):
-        return "gb18030", False
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample).best()
-    name = codecs.lookup(best.encoding).name.replace("-", "_") if best is not None else ""
-    unlikely = not name or name.startswith(("utf_16", "utf_32")) or name in _KOREAN_JAPANESE
-    if unlikely and _decodes(sample, "gb18030", at_eof):
-        # Short Chinese samples often look Korean, Japanese or even BOM-less UTF-16 to the
-        # statistics; GBK from Excel/WPS in China is far more likely here.
-        return "gb18030", False
-    if not name or name.startswith(("utf_16", "utf_32")):
-        raise UsageError("cannot tell the input's encoding; name it with --encoding")
-    return _CHINESE.get(name, name), False
-
-
-def _decodes(sample: bytes, codec: str, at_eof: bool) -> bool:
-    try:
-        codecs.getincrementaldecoder(codec)().decode(sample, final=at_eof)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _chinese_header(sample: bytes) -> bool:
-    """True if the first line, read as GB18030, has a Chinese header custinfo knows (short
-    Excel/WPS files are too small for statistical detection to tell GBK from Big5 or EUC)."""
-    from custinfo.importer.mapping import known_chinese_header
-
-    try:
-        line = sample.split(b"\n", 1)[0].decode("gb18030")
-    except UnicodeDecodeError:
-        return False
-    cells = line.replace("\t", ",").replace(";", ",").split(",")
-    return any(known_chinese_header(cell.strip().strip('"')) for cell in cells)
-
-
-def _looks_utf16(sample: bytes) -> bool:
-    head = sample[:4096]
-    return len(head) >= 4 and head.count(0) >= len(head) // 4
-
-
 def open_source(stream: BinaryIO, fmt: str | None, encoding: str | None) -> Source:
     """Detect encoding (unless given), format (csv/tsv/json/ndjson) and the CSV header."""
     sample = stream.read(SAMPLE) or b""
     at_eof = len(sample) < SAMPLE
+    errors = None
     if encoding:
-        try:
-            codec = codecs.lookup(encoding).name
-        except LookupError:
-            raise UsageError(f"unknown encoding {encoding!r}") from None
-        bom = any(sample.startswith(b) for b, _ in _BOMS)
+        codec, errors = parse_encoding(encoding)
+        bom = any(sample.startswith(b) for b, _ in BOMS)
         if codec == "utf-8" and sample.startswith(codecs.BOM_UTF8):
             codec = "utf-8-sig"
     else:
         codec, bom = detect_encoding(sample, at_eof)
-    raw = CountingReader(sample, stream)
-    text = io.TextIOWrapper(io.BufferedReader(raw, SAMPLE), encoding=codec, newline="")
+    check = MixedCheck(codec) if MixedCheck.applies(codec, errors) else None
+    raw = CountingReader(sample, stream, check)
+    text = io.TextIOWrapper(
+        io.BufferedReader(raw, SAMPLE), encoding=codec, errors=errors or "strict", newline=""
+    )
     source = Source(text=text, raw=raw, encoding=codec, bom=bom)
     head = _peek_text(sample, codec)
     source.fmt = fmt or _guess_format(head)
@@ -220,46 +192,85 @@ def ndjson_records(source: Source) -> Iterator[tuple[int, Any]]:
         raise decode_error(source, exc, line) from None
 
 
+class LongNumber(str):
+    """A JSON integer too long to be a number custinfo stores (its digits): reported as a
+    bad value by the row, instead of Python's int-conversion limit failing the whole file."""
+
+
+def _parse_int(text: str) -> int | str:
+    return int(text) if len(text) <= 40 else LongNumber(text)
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+_SPACE = " \t\r\n\ufeff"
+
+
 def json_records(source: Source) -> Iterator[tuple[int, Any]]:
-    """Items of a top-level JSON array, decoded incrementally; numbered from 1."""
-    decoder = json.JSONDecoder()
-    buf, pos, index, started = "", 0, 0, False
+    """Items of a top-level JSON array, decoded incrementally; numbered from 1. Commas must
+    separate the items, and nothing but white space may follow the closing bracket."""
+    buf, pos, index, eof = "", 0, 0, False
+    state = "start"  # start -> first -> item -> (comma -> item)* -> done
     try:
         while True:
-            while True:
-                while pos < len(buf) and buf[pos] in " \t\r\n\ufeff,":
-                    pos += 1
-                if not started and pos < len(buf):
-                    if buf[pos] != "[":
-                        raise UsageError("JSON input must be an array of objects")
-                    started, pos = True, pos + 1
+            while pos < len(buf) and buf[pos] in _SPACE:
+                pos += 1
+            if pos >= len(buf):
+                if eof:
+                    break
+                chunk = source.text.read(SAMPLE)
+                eof = not chunk
+                buf, pos = buf[pos:] + chunk, 0
+                continue
+            ch = buf[pos]
+            if state == "start":
+                if ch != "[":
+                    raise UsageError("JSON input must be an array of objects")
+                state, pos = "first", pos + 1
+            elif state in ("first", "comma"):
+                if ch == "]" and state == "first":
+                    state, pos = "done", pos + 1
                     continue
-                if pos < len(buf) and buf[pos] == "]":
-                    return
                 try:
-                    item, end = decoder.raw_decode(buf, pos)
-                except json.JSONDecodeError:
-                    break  # need more text
+                    item, end = _DECODER.raw_decode(buf, pos)
+                    complete = eof or end < len(buf)  # `12` may be the start of `123`
+                except json.JSONDecodeError as exc:
+                    if eof:
+                        raise UsageError(f"malformed JSON in item {index + 1}: {exc.msg}") from None
+                    complete = False
+                except RecursionError:
+                    raise UsageError(f"JSON item {index + 1} is nested too deeply") from None
+                if not complete:  # the item goes on in the next chunk
+                    chunk = source.text.read(SAMPLE)
+                    eof = not chunk
+                    buf, pos = buf[pos:] + chunk, 0
+                    continue
                 index += 1
                 yield index, item
-                pos = end
-            chunk = source.text.read(SAMPLE)
-            if not chunk:
-                if buf[pos:].strip():
-                    raise UsageError(f"malformed JSON after item {index}")
-                return
-            buf, pos = buf[pos:] + chunk, 0
+                state, pos = "item", end
+            elif state == "item":
+                if ch not in ",]":
+                    raise UsageError(f"malformed JSON after item {index}: expected ',' or ']'")
+                state, pos = ("comma" if ch == "," else "done"), pos + 1
+            else:
+                raise UsageError(f"unexpected data after the JSON array (after item {index})")
     except UnicodeDecodeError as exc:
         raise decode_error(source, exc, index) from None
+    if state == "start":
+        raise UsageError("the input is empty: expected a JSON array")
+    if state != "done":
+        raise UsageError(f"malformed JSON after item {index}: the array is not closed")
 
 
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        bad = BadJson(f"not valid JSON ({exc.msg})")
-        bad.raw = text
-        return bad
+        reason = f"not valid JSON ({exc.msg})"
+    except RecursionError:
+        reason = "not valid JSON (nested too deeply)"
+    bad = BadJson(reason)
+    bad.raw = text
+    return bad
 
 
 class BadJson(str):

@@ -1,6 +1,6 @@
 """Erasure (right to be forgotten, retention sweeps) that leaves no trace in the database.
 
-One purge, in one transaction: derived-data hooks are told first (`hooks.removed`), then the
+One purge, one unit of the write gate: derived data is told first (`Write.erase`), then the
 audit links to the people go, then the customers (phones, emails, tag links, notes and
 derived rows cascade through foreign keys). The audit log keeps only a tombstone (purge uid,
 time, count, reason). `secure_delete` is on (asserted at open), so freed cells and pages are
@@ -28,7 +28,7 @@ from typing import Any
 
 from custinfo.errors import NotFoundError, UsageError
 from custinfo.privacy import suppression
-from custinfo.privacy.journal import append_journal, journal_path
+from custinfo.privacy.journal import append_journal, journal_path, mac_key
 from custinfo.store import records
 from custinfo.store.db import utc_now
 from custinfo.store.gate import Write
@@ -212,6 +212,7 @@ def purge(store: Store, ids: Sequence[int], *, reason: str, suppress: bool = Tru
                 journal_path(store.path),
                 {"v": 1, "uid": uid, "at": at, "db_uid": db_uid, "reason": reason,
                  "ids": sorted(live + absorbed), "hmacs": [[h.hex(), kind] for h, kind in hmacs]},
+                mac_key(store.conn),
             )  # fmt: skip
             total = _erase(w, live, uid=uid, at=at, reason=reason, hmacs=hmacs, absorbed=absorbed)
     if live:

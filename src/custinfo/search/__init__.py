@@ -36,7 +36,7 @@ class Query:
     tags_not: list[str] = field(default_factory=list)
     city: str | None = None  # substring of the city, case-insensitive
     company: str | None = None  # substring of the company, case-insensitive
-    added_since: str | None = None  # WHEN (`custinfo.dates`: YYYY-MM-DD or 90d), local day
+    added_since: str | None = None  # WHEN (`custinfo.times`: YYYY-MM-DD or 90d), local day
     updated_since: str | None = None  # WHEN, inclusive
     # Behaviour (`custinfo.search.activity`): amounts in the database currency, WHENs.
     spent_over: str | None = None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from custinfo import dates, money
+from custinfo import money, times
 from custinfo.errors import ValidationError
 from custinfo.search.plan import _Source
 from custinfo.store.db import Connection
@@ -85,7 +85,7 @@ def _terms(conn: Connection, q: Query) -> list[_Term]:
         (q.no_contact_since, "last_contact_at", "<", "--no-contact-since"),
     ):
         if value:
-            terms.append(_Term(column, op, dates.since(value, option), op == "<"))
+            terms.append(_Term(column, op, times.since(value, option), op == "<"))
     return terms
 
 

@@ -1,7 +1,9 @@
-"""The search index: derived tables kept in step with customers (see `store/hooks.py`).
+"""The search index: derived tables kept in step with customers by the write gate
+(`store.derived`; `SearchIndex` below).
 
 - `search_docs`: per customer, the case-folded text of name, company, city and "other"
-  (address and notes). Used to verify candidate matches and to rank them.
+  (address, notes and messenger handles: WeChat ids, QQ numbers). Used to verify candidate
+  matches and to rank them.
 - `search_fts`: a contentless FTS5 table (detail=none, no column sizes, secure-delete on)
   over tokens we cut ourselves from each run of letters and digits: every 3-character
   substring (trigram), the last 2 characters and the last character of the run. Any
@@ -68,11 +70,12 @@ Derived = tuple[tuple[str, str, str, str], str, tuple[str, ...], tuple[str, ...]
 def derive(
     name: str, company: str | None, address: str | None, city: str | None,
     notes: Iterable[str], e164s: Iterable[str], email_keys: Iterable[str],
+    handles: Iterable[str] = (),
 ) -> Derived:  # fmt: skip
-    """One customer's index entries from its stored values (notes in id order): the folded
-    document, its FTS tokens, reversed phone digits and reversed email keys. Pure, so the
-    import computes it in its validating workers."""
-    other = "\n".join([address or "", *notes])
+    """One customer's index entries from its stored values (notes and messenger handles in
+    id order): the folded document, its FTS tokens, reversed phone digits and reversed email
+    keys. Pure, so the import computes it in its validating workers."""
+    other = "\n".join([address or "", *notes, *handles])
     doc = (fold(name), fold(company or ""), fold(city or ""), _fold_lines(other))
     return (doc, tokens_of(*doc), tuple(dict.fromkeys(map(phone_rev, e164s))),
             tuple(dict.fromkeys(map(email_rev, email_keys))))  # fmt: skip
@@ -82,7 +85,8 @@ def derive_row(row: Any) -> Derived:
     """`derive` for a validated import row (`importer.rows.Valid`)."""
     return derive(row.name, row.company, row.address, row.city,
                   [text for _, text in row.notes], [e164 for e164, _ in row.phones],
-                  [key for _, key in row.emails])  # fmt: skip
+                  [key for _, key in row.emails],
+                  [handle for _, handle in getattr(row, "handles", ())])  # fmt: skip
 
 
 def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
@@ -104,7 +108,7 @@ def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
     )
 
 
-# -- hooks --------------------------------------------------------------------------------
+# -- derived-data events ----------------------------------------------------------------
 def changed(conn: Any, ids: Sequence[int]) -> None:
     """Customers were added or changed: re-index them (inside the caller's transaction)."""
     for chunk in _chunks(ids):
@@ -191,14 +195,30 @@ def _index(conn: Any, ids: list[int]) -> None:
         f"SELECT customer_id, key FROM emails WHERE customer_id IN ({marks})", ids
     ).fetchall():
         emails.setdefault(cid, []).append(key)
+    handles: dict[int, list[str]] = {}
+    if _has_handles(conn):  # not yet while migrations before "contacts" rebuild the index
+        for cid, handle in conn.execute(
+            f"SELECT customer_id, handle FROM im_handles WHERE customer_id IN ({marks}) "
+            "ORDER BY id",
+            ids,
+        ).fetchall():
+            handles.setdefault(cid, []).append(handle)
     rows = conn.execute(
         f"SELECT id, name, company, address, city FROM customers WHERE id IN ({marks})", ids
     ).fetchall()
     items = []
     for cid, name, company, address, city in rows:
-        values = (notes.get(cid, ()), phones.get(cid, ()), emails.get(cid, ()))
+        values = (notes.get(cid, ()), phones.get(cid, ()), emails.get(cid, ()),
+                  handles.get(cid, ()))  # fmt: skip
         items.append((cid, derive(name, company, address, city, *values)))
     store_derived(conn, items)
+
+
+def _has_handles(conn: Any) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'im_handles'")
+        .fetchone() is not None
+    )  # fmt: skip
 
 
 def _fold_lines(text: str) -> str:
@@ -215,7 +235,7 @@ class SearchIndex:
     """The search index as derived data of the write gate (`store.derived`)."""
 
     name = "search index"
-    depends = frozenset({"customer", "phones", "emails", "notes"})
+    depends = frozenset({"customer", "phones", "emails", "notes", "im_handles"})
     writes = (*TABLES, "search_fts")
 
     def changed(self, conn: Any, ids: Sequence[int]) -> None:

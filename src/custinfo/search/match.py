@@ -1,5 +1,5 @@
 """What a query's parts mean: phone- and email-shaped text, phone and email matches, and
-the FTS5 terms a word needs (dates and durations: `custinfo.dates`)."""
+the FTS5 terms a word needs (dates and durations: `custinfo.times`)."""
 
 from __future__ import annotations
 

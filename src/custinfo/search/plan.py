@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from custinfo.dates import since
 from custinfo.errors import ValidationError
 from custinfo.search.index import email_rev, phone_rev, runs
 from custinfo.search.match import (
@@ -20,6 +19,7 @@ from custinfo.search.match import (
 )
 from custinfo.store.db import Connection
 from custinfo.text import fold
+from custinfo.times import since
 
 if TYPE_CHECKING:
     from custinfo.search import Query

@@ -30,6 +30,8 @@ class BulkCustomer(NamedTuple):
     emails: tuple[tuple[str, str], ...]  # (address, key)
     tags: tuple[str, ...]
     notes: tuple[tuple[str, str], ...]  # (at, text)
+    handles: tuple[tuple[str, str], ...] = ()  # (kind, handle): `records.IM_HANDLES`
+    labels: tuple[tuple[str, str, str], ...] = ()  # (kind, value, label): CONTACT_LABELS
 
 
 def insert_rows(
@@ -78,6 +80,14 @@ def insert_rows(
     conn.executemany(
         "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
         ((i, at, text) for i, r in zip(ids, rows, strict=True) for at, text in r.notes),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO im_handles(customer_id, kind, handle) VALUES (?, ?, ?)",
+        ((i, *h) for i, r in zip(ids, rows, strict=True) for h in getattr(r, "handles", ())),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO contact_labels(customer_id, kind, value, label) VALUES (?, ?, ?, ?)",
+        ((i, *x) for i, r in zip(ids, rows, strict=True) for x in getattr(r, "labels", ())),
     )
     return ids
 

@@ -64,6 +64,7 @@ class Database:
     def __init__(self, conn: Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self.hold: Any = None  # custinfo.dbfiles.Hold, released on close
 
     def execute(self, sql: str, params: Any = ()) -> Any:
         return self.conn.execute(sql, params)
@@ -110,6 +111,8 @@ class Database:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.close()
+        if self.hold is not None:
+            self.hold.release()
 
 
 @contextlib.contextmanager
@@ -181,23 +184,40 @@ def _configure(conn: Connection) -> None:
             raise CustinfoError(f"could not set PRAGMA {name} (got {actual!r})")
 
 
-def open_database(path: Path, key: bytes, *, migrate: bool = True) -> Database:
-    """Open an existing custinfo database; wrong key or foreign file → PassphraseError."""
+def open_database(path: Path, key: bytes, *, migrate: bool = True, hold: bool = True) -> Database:
+    """Open an existing custinfo database; wrong key or foreign file → PassphraseError.
+
+    `hold`: take the shared hold (`custinfo.dbfiles`) first and tidy after killed processes;
+    only `backup restore` opens its private copy without it.
+    """
+    from custinfo import dbfiles
+
     if not path.exists():
         raise UsageError(f"no database at {path} (create one with 'custinfo init')")
     if path.is_dir():
         raise UsageError(f"{path} is a directory, not a database file")
-    with translate_errors():
-        conn = _connect(path, key)
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        except Exception:
-            conn.close()
-            raise
+    held = dbfiles.shared_hold(path, busy_timeout_ms()) if hold else None
+    try:
+        if held is not None:
+            dbfiles.tidy(path)
+        with translate_errors():
+            conn = _connect(path, key)
+            try:
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            except Exception:
+                conn.close()
+                raise
+    except BaseException:
+        if held is not None:
+            held.release()
+        raise
     if app_id != APPLICATION_ID:
         conn.close()
+        if held is not None:
+            held.release()
         raise PassphraseError(WRONG_KEY)
     db = Database(conn, path)
+    db.hold = held
     try:
         with translate_errors():
             _configure(conn)
@@ -218,6 +238,9 @@ def create_database(path: Path, key: bytes, *, region: str, currency: str = "CNY
     if path.exists() or Path(f"{path}-wal").exists():
         raise UsageError(f"{path} already exists; refusing to overwrite it")
     ensure_private_dir(path.parent)
+    from custinfo import dbfiles
+
+    held = dbfiles.shared_hold(path, busy_timeout_ms())
     secure_create(path)
     try:
         with translate_errors():
@@ -225,6 +248,7 @@ def create_database(path: Path, key: bytes, *, region: str, currency: str = "CNY
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             _configure(conn)
         db = Database(conn, path)
+        db.hold = held
         from custinfo.store.migrations import migrate as run_migrations
 
         with translate_errors():
@@ -237,6 +261,7 @@ def create_database(path: Path, key: bytes, *, region: str, currency: str = "CNY
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{path}{suffix}")
+        held.release()
         raise
     return db
 

@@ -98,6 +98,8 @@ class Write:
             new_id,
             ((now, text, "note", None, None, None, None) for text in customer.notes),
         )
+        self.add_handles(new_id, customer.handles)
+        self.add_labels(new_id, customer.labels)
         filled = ["name", *(n for n in SCALAR_FIELDS if getattr(customer, n))]
         self.touch("customer", [new_id], filled)
         for kind in records.KINDS:
@@ -125,6 +127,7 @@ class Write:
             "DELETE FROM phones WHERE customer_id = ? AND e164 = ? AND ext = ?",
             (customer_id, phone.e164, phone.ext or ""),
         )
+        self._drop_label(customer_id, "phone", str(phone))
         self.touch("phones", [customer_id])
         return cur.rowcount > 0
 
@@ -137,8 +140,29 @@ class Write:
         cur = self.conn.execute(
             "DELETE FROM emails WHERE customer_id = ? AND key = ?", (customer_id, email.key)
         )
+        self._drop_label(customer_id, "email", email.key)
         self.touch("emails", [customer_id])
         return cur.rowcount > 0
+
+    # -- messenger handles and contact labels (store.records IM_HANDLES, CONTACT_LABELS) ----
+    def add_handles(self, customer_id: int, handles: Sequence[tuple[str, str]]) -> None:
+        """(kind, handle) pairs: WeChat ids and QQ numbers (validated); repeats collapse."""
+        if handles:
+            records.IM_HANDLES.insert(self.conn, customer_id, handles)
+            self.touch("im_handles", [customer_id])
+
+    def add_labels(self, customer_id: int, labels: Sequence[tuple[str, str, str]]) -> None:
+        """(kind, value, label): the label a file gave a phone (value: as shown) or an email
+        (value: its key); a value's first label stays."""
+        if labels:
+            records.CONTACT_LABELS.insert(self.conn, customer_id, labels)
+            self.touch("contact_labels", [customer_id])
+
+    def _drop_label(self, customer_id: int, kind: str, value: str) -> None:
+        self.conn.execute(
+            "DELETE FROM contact_labels WHERE customer_id = ? AND kind = ? AND value = ?",
+            (customer_id, kind, value),
+        )
 
     def add_note(
         self, customer_id: int, text: str, *, at: str | None = None, kind: str = "note",
@@ -160,6 +184,8 @@ class Write:
         records.PHONES.insert(conn, customer_id, row.phones)
         records.EMAILS.insert(conn, customer_id, row.emails)
         records.TAGS.insert(conn, customer_id, ((t,) for t in row.tags))
+        records.IM_HANDLES.insert(conn, customer_id, getattr(row, "handles", ()))
+        records.CONTACT_LABELS.insert(conn, customer_id, getattr(row, "labels", ()))
         conn.execute(
             "UPDATE customers SET company = coalesce(company, ?), address = coalesce(address, ?),"
             " city = coalesce(city, ?), birthday = coalesce(birthday, ?), updated_at = ? "
@@ -319,9 +345,11 @@ class Write:
         self._forced = True
 
     # -- settings ---------------------------------------------------------------------------
-    def set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, key: str, value: str, *, audited: bool = True) -> None:
+        """Change a database setting; `audited=False` for bookkeeping that the caller's own
+        audit entry already covers."""
         self.store.db.set_meta(key, value)
-        self._forced = True
+        self._forced = self._forced or audited
 
     # -- exit -------------------------------------------------------------------------------
     def finish(self) -> None:

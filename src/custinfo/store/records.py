@@ -216,6 +216,22 @@ ORDERS = RecordKind(
                        "淘宝", f"T{m}", f"order note {m}"),
 )  # fmt: skip
 
+# Contacts from phones and contact exports (issue 18, migration "contacts").
+#: Messenger handles: kind "wechat" or "qq" (`IM_KINDS`), the handle as written.
+IM_HANDLES = RecordKind(
+    "im_handles", "im_handles", ("kind", "handle"), Merge.UNION, "kind, id",
+    public=lambda row: {"kind": row[1], "handle": row[2]},
+    example=lambda m: ("wechat", f"wx_{m}"),
+)  # fmt: skip
+#: A phone's or an email's label from the file ("cell", "work", "home"; value: the phone as
+#: shown or the email key).
+CONTACT_LABELS = RecordKind(
+    "contact_labels", "contact_labels", ("kind", "value", "label"), Merge.UNION,
+    public=lambda row: {"kind": row[1], "value": row[2], "label": row[3]},
+    example=lambda m: ("phone", f"+86139{m}", "work"),
+)  # fmt: skip
+IM_KINDS = ("wechat", "qq")
+
 #: Follow-ups (`custinfo.followups`): a local due date, an instant for a timed one, an
 #: optional repeat; open, done or cancelled. MOVE: rows keep their ids across a merge.
 FOLLOWUPS = RecordKind(
@@ -234,7 +250,9 @@ KEEP_IN_TOUCH = RecordKind(
 )  # fmt: skip
 
 #: Every kind of customer record, in the order reports list them.
-KINDS: tuple[RecordKind, ...] = (PHONES, EMAILS, TAGS, NOTES, ORDERS, FOLLOWUPS, KEEP_IN_TOUCH)
+KINDS: tuple[RecordKind, ...] = (
+    PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS, ORDERS, FOLLOWUPS, KEEP_IN_TOUCH
+)  # fmt: skip
 
 #: Tables that reference customers but hold no records of their own: merge history
 #: (pre-merge snapshots and id redirects; erased with the kept customer by the cascade).

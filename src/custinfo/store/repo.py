@@ -202,7 +202,29 @@ class Store:
             ids,
         ):
             out[cid].notes.append(Note(*note))
+        for cid, kind, handle in self.conn.execute(
+            f"SELECT customer_id, kind, handle FROM im_handles WHERE customer_id IN ({marks}) "
+            "ORDER BY id",
+            ids,
+        ):
+            handles = getattr(out[cid], kind, None)  # Customer.wechat, Customer.qq
+            if isinstance(handles, list):
+                handles.append(handle)
         self._load_activity(out, ids)
+        return out
+
+    def labels(self, ids: Sequence[int]) -> dict[int, dict[tuple[str, str], str]]:
+        """{customer id: {(kind, value): label}} of these customers' phones and emails
+        (see `records.CONTACT_LABELS`)."""
+        out: dict[int, dict[tuple[str, str], str]] = {}
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            for cid, kind, value, label in self.conn.execute(
+                "SELECT customer_id, kind, value, label FROM contact_labels "
+                f"WHERE customer_id IN ({marks})",
+                chunk,
+            ):
+                out.setdefault(cid, {})[(kind, value)] = label
         return out
 
     def _load_activity(self, out: dict[int, Customer], ids: list[int]) -> None:

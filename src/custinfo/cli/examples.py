@@ -1,0 +1,143 @@
+"""Examples for every command: the one source for the EXAMPLES section of `--help` and for
+docs/cli.md (tests/test_help.py checks that every command has examples and that docs/cli.md
+shows each of them verbatim).
+
+Keys are the top-level command names of `COMMANDS`; each line is a full command line,
+optionally followed by `  # comment`. A subcommand's help shows the lines that start with
+its own path (`custinfo tag add`); a group's help shows them all. A new command adds its
+lines here and in its docs/cli.md section.
+"""
+
+from __future__ import annotations
+
+EXAMPLES: dict[str, list[str]] = {
+    "init": [
+        "custinfo init --region CN",
+        "custinfo --db ~/shop/customers.db init",
+    ],
+    "add": [
+        'custinfo add --name 张伟 --phone "138 0013 8000" --email zhang.wei@example.com --tag VIP',
+        'custinfo add -n "Anna Müller" -p "+49 30 1234567" --city Berlin',
+    ],
+    "show": [
+        "custinfo show 42",
+        "custinfo show 42 --format json",
+    ],
+    "edit": [
+        'custinfo edit 1 --city 上海 --add-phone "+86 21 6234 5678"',
+        'custinfo edit 1 --company ""  # clear a field',
+    ],
+    "note": [
+        'custinfo note 1 "回访：对价格满意"',
+        "custinfo note 1 - < call-notes.txt",
+    ],
+    "find": [
+        "custinfo find 张伟  # name fragment",
+        'custinfo find "138 0013 8000"  # phone typed any way',
+        "custinfo find --phone 8000 --city 上海  # last four digits, in Shanghai",
+        "custinfo find --email @example.com --format json",
+        "custinfo find --tag VIP --not-tag wholesale --sort updated --limit 20",
+    ],
+    "tag": [
+        "custinfo find --city 上海 --format ids | custinfo tag add shanghai",
+        "custinfo tag add VIP 12 17 23",
+        "custinfo tag remove VIP - < ids.txt",
+        "custinfo tag list",
+        "custinfo tag rename vip VIP",
+    ],
+    "import": [
+        "custinfo import clients.csv --rejects bad.csv",
+        "custinfo import 客户.csv --encoding gbk --dry-run",
+        "custinfo import contacts.csv --map Mobile=phone --on-duplicate merge",
+    ],
+    "export": [
+        "custinfo export -o customers.csv",
+        "custinfo export --tag VIP --format vcard -o vip.vcf",
+        "custinfo export --city 上海 --excel -o shanghai.csv",
+    ],
+    "dedupe": [
+        "custinfo dedupe  # likely duplicates, with reasons",
+        "custinfo dedupe --review",
+        "custinfo dedupe --auto --min-score 0.99 --yes",
+    ],
+    "merge": [
+        "custinfo merge 12 57  # 57 folds into 12, nothing lost",
+        "custinfo merge 12 57 80 --yes",
+    ],
+    "unmerge": [
+        "custinfo unmerge 12",
+    ],
+    "purge": [
+        "custinfo purge 57 --dry-run",
+        "custinfo purge 57 --yes",
+        "custinfo purge --older-than 3y --tag lead --dry-run",
+    ],
+    "suppress": [
+        "custinfo suppress list",
+        "custinfo suppress matches",
+    ],
+    "backup": [
+        "custinfo backup create --keep-daily 7",
+        "custinfo backup list",
+        "custinfo backup verify",
+        "custinfo backup verify old-backup.db --passphrase-file old-pass.txt",
+        "custinfo backup restore backups/customers-20261201T031700Z.db",
+    ],
+    "check": [
+        "custinfo check",
+    ],
+    "subject": [
+        "custinfo subject 42",
+        "custinfo subject 42 --format json > subject-42.json",
+    ],
+    "demo": [
+        "custinfo demo",
+        "custinfo demo --count 1000 --keep",
+    ],
+    "config": [
+        "custinfo config list",
+        "custinfo config set db ~/shop/customers.db",
+        "custinfo config set region US --in-db",
+        "custinfo config get pager",
+        "custinfo config path",
+    ],
+    "completion": [
+        "custinfo completion bash > ~/.local/share/bash-completion/completions/custinfo",
+        "custinfo completion zsh > ~/.zfunc/_custinfo",
+        "custinfo completion fish > ~/.config/fish/completions/custinfo.fish",
+    ],
+    "passwd": [
+        "custinfo passwd",
+        "custinfo passwd --new-passphrase-file new-pass.txt",
+    ],
+}
+
+
+def command_part(line: str) -> str:
+    """The command of an example line, without its `# comment`."""
+    return line.split("  # ", 1)[0].rstrip()
+
+
+def for_command(path: str) -> list[str]:
+    """Example lines for a command path (`find`, `tag add`): a subcommand's own lines, else
+    all of its top-level command's."""
+    top, _, sub = path.partition(" ")
+    lines = EXAMPLES.get(top, [])
+    if not sub:
+        return lines
+    own = [line for line in lines if f"custinfo {path}" in command_part(line)]
+    return own or lines
+
+
+def markdown() -> str:
+    """The examples section of docs/cli.md (tests/test_help.py checks it is exactly this):
+    `python -c "from custinfo.cli.examples import markdown; print(markdown(), end='')"`."""
+    lines = [
+        "## Examples",
+        "",
+        "The EXAMPLES of every command's `--help` (from `custinfo/cli/examples.py`).",
+        "",
+    ]
+    for name, examples in EXAMPLES.items():
+        lines += [f"### {name}", "", "```sh", *examples, "```", ""]
+    return "\n".join(lines)

@@ -1,0 +1,179 @@
+"""One dedupe run: read, block, compare, choose (or fit) the model, score, group, explain."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from custinfo.dedupe import blocking, compare, group, model, table
+from custinfo.dedupe.model import FIT_MIN, META_KEY, Model, TermFrequencies
+from custinfo.dedupe.score import Scorer
+
+
+class Run:
+    """Candidate pairs of a table with their levels, scores and vetoes under one model."""
+
+    def __init__(
+        self,
+        t: table.Table,
+        store: Any,
+        conn: Any,
+        *,
+        model: Model | None = None,
+        fit: bool = True,
+        refit: bool = False,
+        worker: Any = None,
+    ) -> None:
+        self.t = t
+        self.timings: dict[str, float] = {}
+        clock = time.perf_counter()
+        cand = blocking.candidates(t, conn)
+        self.cand = cand
+        if not hasattr(t, "name_id"):  # deferred: matching forms only where pairs need them
+            needed = np.zeros(len(t), dtype=bool)
+            needed[cand.a] = needed[cand.b] = True
+            names = worker.result() if worker is not None else None
+            if names is None:  # every name: term frequencies count all customers
+                names = table.name_forms(t.names)
+            t.prepare(needed, names)
+            self.pool = np.flatnonzero(needed)
+        else:
+            self.pool = np.arange(len(t))
+        self.timings["block"] = time.perf_counter() - clock
+        self.levels = compare.compare(
+            t, cand.a, cand.b, cand.shared_phone, cand.shared_email, cand.shared_local
+        )
+        self.tf = TermFrequencies(t)
+        self.timings["compare"] = time.perf_counter() - clock
+        self.fitted_now = False
+        self.model = model or self._choose(store, fit, refit)
+        self.scorer = Scorer(t, self.model, self.tf if self.model.fitted else None)
+        self.s, self.c = self.scorer.scores(self.levels, cand.a, cand.b)
+        self.timings["score"] = time.perf_counter() - clock
+
+    def _choose(self, store: Any, fit: bool, refit: bool) -> Model:
+        t = self.t
+        stored = model.load(store.meta(META_KEY)) if store is not None else None
+        complete = store is None or t.complete
+        max_id = int(t.ids.max()) if len(t) else 0
+        if stored is not None and not refit and (not complete or not stored.stale(len(t), max_id)):
+            return stored
+        if not fit or len(t) < FIT_MIN or len(self.pool) < 2:
+            return stored if stored is not None and not complete else model.default()
+        from custinfo.dedupe import fit as fitting
+
+        def totals(m: Model) -> np.ndarray:
+            return Scorer(t, m, self.tf).total(self.levels, self.cand.a, self.cand.b)
+
+        fitted = fitting.fit(t, self.levels, self.cand.via, self.pool, totals)
+        self.fitted_now = True
+        if store is not None and complete:
+            from custinfo.store.db import utc_now
+
+            fitted.fitted_at = utc_now()
+            with store.write("dedupe fit") as w:  # a setting, not customer data: no entry
+                w.set_meta(META_KEY, fitted.to_json(), audited=False)
+        return fitted
+
+    def groups(self, min_score: float, stats: Any, with_reasons: bool) -> list[Any]:
+        from custinfo.dedupe import DuplicateGroup, score
+
+        t, cand = self.t, self.cand
+        found = group.build(t, cand.a, cand.b, self.s, self.c, min_score, self.scorer.score_pairs)
+        if stats is not None:
+            stats.customers, stats.candidate_pairs, stats.groups = len(t), len(cand), len(found)
+            stats.fitted = self.fitted_now
+        edges: list[list[tuple[int, int]]] = []
+        for g in found if with_reasons else ():
+            pairs = ((x, y) for x, y, _ in g.edges)
+            edges.append(sorted(pairs, key=lambda e: (t.ids[e[0]], t.ids[e[1]])))
+        words = score.reasons(self.scorer, [e for es in edges for e in es]) if with_reasons else []
+        out, at = [], 0
+        for g, es in zip(found, edges or [[]] * len(found), strict=True):
+            reasons: list[str] = []
+            if with_reasons:
+                for x, y in es:
+                    items = words[at]
+                    at += 1
+                    if len(g.members) > 2:
+                        items = [f"{t.ids[x]}~{t.ids[y]}: {w}" for w in items]
+                    reasons += items
+            ids = [int(t.ids[p]) for p in g.members]
+            out.append(DuplicateGroup(ids, float(g.score), reasons))
+        return out
+
+
+def open_run(store: Any, only: set[int] | None, *, refit: bool = False) -> Run:
+    """A Run over the store's customers (all, or those in `only`)."""
+    conn = store.conn
+    workers: list[Any] = []  # name forms on the other core while blocking runs here
+    try:
+        t = table.load(
+            conn, only, defer=True, on_read=lambda names: workers.append(table.FormsWorker(names))
+        )
+        return Run(t, store, conn, refit=refit, worker=workers[0] if workers else None)
+    finally:
+        for w in workers:
+            w.close()
+
+
+class CountFrequencies(TermFrequencies):
+    """Term frequencies of the first record's values, counted in the database (indexed
+    name keys; one scan of the customers for the other fields when `scan`)."""
+
+    def __init__(self, store: Any, t: table.Table, m: Model, *, scan: bool) -> None:
+        from custinfo.dedupe import normalize as nz
+
+        self.values, self.adjust = {}, {}
+        conn = store.conn
+        n = max(m.customers, 1)  # at the fit (a count(*) would scan 1M rows on every `add`)
+        u_agree = {f: m.u[f][1] + (m.u[f][2] if f == "name" else 0.0) for f in m.u}
+        key = nz.name_key(t.names[0])
+        if key:
+            hashed = nz.stable_hash("n|" + key)
+            count = conn.execute("SELECT count(*) FROM dedupe_keys WHERE key = ?", (hashed,))
+            self._set("name", t.name_key_id, max(count.fetchone()[0], 1) / n, u_agree)
+        if not scan:
+            return
+        columns = {
+            "birthday": (t.bday_id, t.birthdays[0]),
+            "address": (t.addr_id, t.addresses[0]),
+            "company": (t.comp_id, t.companies[0]),
+            "city": (t.city_id, t.cities[0]),
+        }
+        wanted = [(f, v) for f, (_, v) in columns.items() if v]
+        if not wanted:
+            return
+        sql = ", ".join(f"count({f}), sum({f} = ?)" for f, _ in wanted)
+        row = conn.execute(f"SELECT {sql} FROM customers", [v for _, v in wanted]).fetchone()
+        for i, (f, _) in enumerate(wanted):
+            total, same = row[2 * i] or 1, row[2 * i + 1] or 1
+            self._set(f, columns[f][0], same / total, u_agree)
+
+    def _set(self, f: str, ids: np.ndarray, p: float, u_agree: dict[str, float]) -> None:
+        if ids[0] < 0:
+            return
+        adj = np.zeros(int(ids.max()) + 1, dtype=np.float32)
+        adj[ids[0]] = float(np.clip(np.log(max(u_agree[f], 1e-12) / max(p, 1e-12)), -12, 3))
+        self.values[f] = ids
+        self.adjust[f] = adj
+
+
+def stored_model(store: Any) -> Model:
+    """The stored model, or the hand-set one."""
+    return model.load(store.meta(META_KEY)) or model.default()
+
+
+def explain(store: Any, first: int, second: int) -> dict[str, Any]:
+    from custinfo.dedupe import score
+    from custinfo.errors import UsageError
+
+    ids = sorted({store.resolve_id(first), store.resolve_id(second)})
+    if len(ids) < 2:
+        raise UsageError(f"--explain: {first} and {second} are the same customer")
+    t = table.from_customers(store.get_many(ids))
+    m = stored_model(store)
+    tf = CountFrequencies(store, t, m, scan=True) if m.fitted else None
+    return score.explain_pair(Scorer(t, m, tf), 0, 1)

@@ -1,0 +1,144 @@
+"""What an import tells the owner: the mapping before it starts, and what it assumed.
+
+- `mapping_lines`: each field with the columns it comes from (and the label or group a
+  column implies), then the columns kept as notes and those ignored; grouped, one line a
+  field, so a Google or Outlook export's 60 columns read at a glance.
+- `date_order`: the file's day/month order for `N/N/YYYY` dates, resolved from the first
+  rows (`custinfo.dates.resolve_order`) unless `--date-order` names it.
+- `summary_notes`: numbers read without a country code (never silent: "12 numbers
+  without a country code were read as CN numbers"), how dates were read, vCard photos
+  skipped, rows already present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice
+from typing import Any
+
+from custinfo import dates
+from custinfo.errors import UsageError
+from custinfo.importer.contacts import ADDRESS_PARTS, Column
+
+#: How fields are shown in the mapping, in this order.
+_SHOWN = {
+    "name": "name", "first_name": "name", "middle_name": "name", "last_name": "name",
+    "phone": "phones", "phone_label": "phones", "email": "emails", "email_label": "emails",
+    "company": "company", "address": "address", "address_extra": "address",
+    "address_formatted": "address", "district": "address", "region": "address",
+    "postal_code": "address", "country": "address", "city": "city",
+    "birthday": "birthday", "wechat": "wechat", "qq": "qq", "im": "wechat/qq",
+    "im_service": "wechat/qq", "tags": "tags", "attribute": "tags", "custom_label": "tags",
+    "custom_value": "tags", "notes": "notes", "created_at": "created_at",
+    "updated_at": "updated_at",
+}  # fmt: skip
+_ORDER = ("name", "phones", "emails", "company", "address", "city", "birthday", "wechat",
+          "qq", "wechat/qq", "tags", "notes", "created_at", "updated_at")  # fmt: skip
+
+
+def take(records: Iterator[Any], count: int) -> list[Any]:
+    return list(islice(records, count))
+
+
+def mapping_lines(header: list[str], cols: list[Column]) -> list[str]:
+    """The mapping, grouped by field (see the module docstring)."""
+    by_field: dict[str, list[str]] = {}
+    noted: list[str] = []
+    ignored: list[str] = []
+    for name, col in zip(header, cols, strict=True):
+        shown = repr(name)
+        if col.field is None:
+            noted.append(shown)
+            continue
+        if col.field in ("ignore", "id", "source"):
+            ignored.append(shown)
+            continue
+        extra = []
+        if col.label:
+            extra.append(col.label)
+        if (
+            col.field in ADDRESS_PARTS
+            and col.group not in ("", None)
+            and not col.group[1:].isdigit()
+        ):
+            extra.append(col.group)
+        if col.field in ("phone_label", "email_label"):
+            extra.append("label")
+        if col.field in ("attribute", "custom_value"):
+            extra.append("as COLUMN:VALUE")
+        if col.field == "country":
+            extra.append("country: numbers without +country are read in it")
+        if extra:
+            shown += f" ({', '.join(extra)})"
+        by_field.setdefault(_SHOWN.get(col.field, col.field), []).append(shown)
+    width = max([len(f) for f in by_field] + [len("kept as notes")])
+    lines = [f"mapping of {len(header)} columns:"]
+    for name in sorted(by_field, key=lambda f: _ORDER.index(f) if f in _ORDER else 99):
+        lines.append(f"  {name:<{width}}  <- {', '.join(by_field[name])}")
+    if noted:
+        lines.append(f"  {'kept as notes':<{width}}  <- {', '.join(noted)}")
+    if ignored:
+        lines.append(f"  {'ignored':<{width}}  <- {', '.join(ignored)}")
+    return lines
+
+
+_DATE_FIELDS = ("birthday", "created_at", "updated_at")
+
+
+def date_order(
+    header: list[str], cols: list[Column], sample: list[tuple[int, Any]], given: str | None
+) -> tuple[str, str]:
+    """(order, what to report) for the file's `N/N/YYYY` dates."""
+    where = [i for i, c in enumerate(cols) if c.field in _DATE_FIELDS]
+    values = [
+        str(record[i]).split(" ")[0]
+        for _, record in sample
+        if isinstance(record, list)
+        for i in where
+        if i < len(record) and record[i]
+    ]
+    if given is not None:
+        seen = any(dates.year_last_parts(v) for v in values)
+        return given, f"dates like 4/5/1990 read as {given} (--date-order)" if seen else ""
+    order, why = dates.resolve_order(values)
+    if order == "":
+        raise UsageError(
+            f"the file's dates are in two day/month orders ({why}): fix them, or name the "
+            "order with --date-order mdy|dmy (the rows in the other order are then rejected)"
+        )
+    if order is None:
+        if why:  # only ambiguous dates like 4/5/1990
+            return dates.MDY, (
+                f"dates like 4/5/1990 read as {dates.MDY} (month first; nothing in the first "
+                f"{len(sample)} rows tells: give --date-order dmy if they are day first)"
+            )
+        return dates.MDY, ""
+    return order, f"dates like 4/5/1990 read as {order} ({why})"
+
+
+def summary_notes(summary: Any) -> list[str]:
+    lines: list[str] = []
+    for (region, default), count in sorted(summary.no_country_code.items()):
+        numbers = "1 number" if count == 1 else f"{count} numbers"
+        verb = "was" if count == 1 else "were"
+        if default:
+            lines.append(
+                f"{numbers} without a country code {verb} read as {region} numbers (the "
+                "default region: give the file a country column, or use --region)"
+            )
+        else:
+            lines.append(
+                f"{numbers} without a country code {verb} read as {region} numbers (the "
+                "row's own country)"
+            )
+    if summary.date_order:
+        lines.append(summary.date_order)
+    if summary.photos:
+        photos = "1 photo" if summary.photos == 1 else f"{summary.photos} photos"
+        lines.append(f"{photos} skipped (custinfo keeps no pictures)")
+    if summary.skipped:
+        lines.append(
+            f"skipped {summary.skipped} already present (same phone or email, or same name "
+            "and details): use --on-duplicate merge to update them from the file"
+        )
+    return lines

@@ -1,0 +1,121 @@
+"""Customers without a phone or an email who are already present (idempotent re-import).
+
+Rows with a phone or an email are matched through those (`engine._prefetch`). A row with
+neither is the same customer as one already stored (or one earlier in the same import)
+when the normalised names are equal and, of company, address, city, birthday and WeChat
+ids, every value present on both sides is equal (case-folded, spaces collapsed).
+
+Candidates come from the dedupe keys every customer already has (`dedupe_keys`, the
+order-free name key "n|…" of `custinfo.dedupe.normalize.blocking_keys`), looked up for a
+whole chunk in a few indexed queries, so the check costs little at 1M rows and needs no
+index of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from custinfo.text import fold
+
+_IDS = "(SELECT value FROM json_each(?))"
+Values = tuple[str, str, str, str, str, frozenset[str]]  # name, company, address, city, bday, wx
+
+
+def name_hash(name: str) -> int | None:
+    """The stored dedupe key of a name's order-free form, or None if it has none."""
+    from custinfo.dedupe.normalize import name_key, stable_hash
+
+    key = name_key(name)
+    return stable_hash("n|" + key) if key else None
+
+
+def values_of(name: str, company: Any, address: Any, city: Any, birthday: Any,
+              wechat: Any) -> Values:  # fmt: skip
+    return (fold(name), fold(company or ""), fold(address or ""), fold(city or ""),
+            birthday or "", frozenset(fold(w) for w in wechat))  # fmt: skip
+
+
+def row_values(row: Any) -> Values:
+    wechat = [h for kind, h in getattr(row, "handles", ()) if kind == "wechat"]
+    return values_of(row.name, row.company, row.address, row.city, row.birthday, wechat)
+
+
+def same(a: Values, b: Values) -> bool:
+    """Equal names, and every value present on both sides equal."""
+    if a[0] != b[0]:
+        return False
+    return all(not (x and y and x != y) for x, y in zip(a[1:], b[1:], strict=True))
+
+
+class Present:
+    """Contact-less customers already present, for one chunk at a time."""
+
+    def __init__(self) -> None:
+        self.known: dict[int, list[tuple[int | None, Values]]] = {}  # name hash -> customers
+
+    def prefetch(self, conn: Any, rows: list[Any]) -> None:
+        """Load the stored candidates of this chunk's rows without phones and emails."""
+        self.known = {}
+        hashes = {h for r in rows if not r.keys and (h := name_hash(r.name)) is not None}
+        if not hashes:
+            return
+        wanted = json.dumps(sorted(hashes))
+        by_id: dict[int, int] = {}
+        for key, cid in conn.execute(
+            f"SELECT key, customer_id FROM dedupe_keys WHERE key IN {_IDS}", (wanted,)
+        ):
+            by_id[cid] = key
+        if not by_id:
+            return
+        ids = json.dumps(sorted(by_id))
+        # Only customers without phones and emails: the others are matched through those.
+        rows_found = conn.execute(
+            "SELECT c.id, c.name, c.company, c.address, c.city, c.birthday FROM customers c "
+            f"WHERE c.id IN {_IDS} "
+            "AND NOT EXISTS (SELECT 1 FROM phones p WHERE p.customer_id = c.id) "
+            "AND NOT EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = c.id)",
+            (ids,),
+        ).fetchall()
+        wechat: dict[int, list[str]] = {}
+        for cid, handle in conn.execute(
+            f"SELECT customer_id, handle FROM im_handles WHERE kind = 'wechat' "
+            f"AND customer_id IN {_IDS}",
+            (ids,),
+        ):
+            wechat.setdefault(cid, []).append(handle)
+        for cid, *values in rows_found:
+            entry = (cid, values_of(*values, wechat.get(cid, ())))
+            self.known.setdefault(by_id[cid], []).append(entry)
+
+    def match(self, row: Any) -> tuple[bool, int | None]:
+        """(found, customer id): the lowest stored id, or (True, None) for a row of this
+        chunk not written yet."""
+        key = name_hash(row.name)
+        if key is None:
+            return False, None
+        values = row_values(row)
+        ids = [cid for cid, v in self.known.get(key, ()) if same(values, v)]
+        if not ids:
+            return False, None
+        stored = [i for i in ids if i is not None]
+        return True, (min(stored) if stored else None)
+
+    def add(self, row: Any, customer_id: int | None) -> None:
+        """A row of this chunk that later rows may repeat (its id once written)."""
+        key = name_hash(row.name)
+        if key is not None:
+            self.known.setdefault(key, []).append((customer_id, row_values(row)))
+
+    def written(self, rows: list[Any], ids: Any) -> None:
+        """Pending rows got their ids."""
+        for row, cid in zip(rows, ids, strict=True):
+            if row.keys:
+                continue
+            key = name_hash(row.name)
+            entries = self.known.get(key, []) if key is not None else []
+            values = row_values(row)
+            for index, (old, v) in enumerate(entries):
+                if old is None and v == values:
+                    entries[index] = (cid, v)
+                    break

@@ -1,0 +1,113 @@
+"""The Chinese interface: a complete catalogue, in sync with the sources, chosen by language."""
+
+from __future__ import annotations
+
+import gettext
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from custinfo import i18n
+from custinfo.i18n_catalogue import LOCALE, PO, messages, plural_nouns, translations
+from tests.conftest import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELD = re.compile(r"\{[^{}]*\}")
+
+
+def test_every_message_of_the_sources_is_in_the_catalogue_and_translated() -> None:
+    catalogue = translations(PO)
+    wanted = set(messages(ROOT / "src"))
+    missing = sorted(wanted - set(catalogue))
+    assert not missing, f"not in the catalogue (run python tools/i18n.py): {missing}"
+    untranslated = sorted(m for m, t in catalogue.items() if not t)
+    assert not untranslated, f"untranslated in {PO.name}: {untranslated}"
+    stale = sorted(set(catalogue) - wanted)
+    assert not stale, f"no longer in the sources (run python tools/i18n.py): {stale}"
+
+
+def test_translations_keep_placeholders_and_one_line() -> None:
+    for message, translated in translations(PO).items():
+        assert sorted(FIELD.findall(message)) == sorted(FIELD.findall(translated)), message
+        assert translated.count("\n") == message.count("\n"), message
+        assert not re.search(r"[\u4e00-\u9fff]", message), message  # msgids are English
+
+
+def test_the_compiled_catalogue_matches_the_po() -> None:
+    with open(PO.with_suffix(".mo"), "rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for message, translated in translations(PO).items():
+        assert compiled.gettext(message) == translated, f"custinfo.mo is stale: {message!r}"
+
+
+def test_plural_nouns_are_found() -> None:
+    source = 'plural(n, "customer")\nx.plural(3, "entry", "entries")\nplural(n, word)\n'
+    assert plural_nouns(source) == {"customer", "customers", "entry", "entries"}
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh_CN"),
+        ({"LANG": "zh_TW.UTF-8"}, "zh_CN"),
+        ({"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "en_US.UTF-8"}, "en"),
+        ({"LANG": "en_US.UTF-8", "LC_ALL": "zh_CN.UTF-8"}, "zh_CN"),
+        ({"LC_ALL": "zh_CN.UTF-8", "CUSTINFO_LANG": "en"}, "en"),
+        ({"LANG": "C.UTF-8", "CUSTINFO_LANG": "zh-CN"}, "zh_CN"),
+        ({"LANG": "fr_FR.UTF-8"}, "en"),
+    ],
+)
+def test_the_language_is_chosen_in_order(env, expected, monkeypatch) -> None:
+    for name in ("CUSTINFO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    i18n.configure(None)
+    try:
+        assert i18n.language() == expected
+        i18n.configure("zh_CN")  # the config file comes after CUSTINFO_LANG only
+        assert i18n.language() == ("en" if env.get("CUSTINFO_LANG") == "en" else "zh_CN")
+    finally:
+        i18n.configure(None)
+
+
+def test_a_chinese_session(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("CUSTINFO_LANG", "zh_CN")
+    out = cli.ok("--help")
+    assert "用法" in out and "创建新的加密客户数据库。" in out and "退出码" in out
+    result = cli("show", "1")
+    assert result.code == 2
+    assert result.stderr.startswith("custinfo：错误：") and "custinfo init" in result.stderr
+    assert result.stderr.count("\n") == 1
+    typo = cli("fnd")
+    assert "没有命令 'fnd'。您是想输入 find 吗？" in typo.stderr
+    assert "没有选项：--nope" in cli("find", "--nope").stderr  # click's own messages too
+    missing = cli("add")
+    assert missing.code == 2 and "缺少选项 '--name'" in missing.stderr
+    assert missing.stderr.count("\n") == 1
+    monkeypatch.setenv("CUSTINFO_LANG", "en")
+    (tmp_path / "config.toml").write_text('language = "zh_CN"\n')
+    assert "没有命令" not in cli("fnd").stderr  # CUSTINFO_LANG wins over the config
+    monkeypatch.delenv("CUSTINFO_LANG")
+    assert "没有命令" in cli("fnd").stderr
+
+
+def test_english_runs_do_not_load_the_catalogue(cli: CliRunner) -> None:
+    i18n.configure(None)
+    cli.ok("--help")
+    assert i18n._state["catalogue"] is None
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_catalogue(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(tmp_path), str(ROOT)], check=True)  # fmt: skip
+    wheel = next(tmp_path.glob("custinfo-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "custinfo/locale/zh_CN/LC_MESSAGES/custinfo.mo" in names
+    assert LOCALE.name == "locale"
