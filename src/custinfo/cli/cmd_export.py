@@ -69,6 +69,10 @@ def export(
     no_contact_since: filters.NoContactSinceFilter = None,
     kind: filters.KindFilter = None,
     status: filters.StatusFilter = None,
+    has_open_followup: filters.HasOpenFollowupFilter = False,
+    followup_due_before: filters.FollowupDueBeforeFilter = None,
+    birthday_within: filters.BirthdayWithinFilter = None,
+    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
     sort: filters.SortOption = filters.Sort.rank,
     limit: filters.LimitOption = None,
     region: context.RegionOption = None,
@@ -97,6 +101,8 @@ def export(
         bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
         contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
         status=status,
+        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
+        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
     filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
     if customer_id and filtered:

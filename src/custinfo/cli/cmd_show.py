@@ -31,4 +31,8 @@ def show(
 
     store = context.open_store(db, passphrase_file)
     customer = store.get(customer_id)
-    Output().customer_detail(customer, Format(format.value), store.currency)
+    from custinfo.followups.core import next_open
+
+    record = customer.to_dict()
+    record["next_followup"] = next_open(store, customer.id)  # appended after the others
+    Output().customer_detail(record, Format(format.value), store.currency)

@@ -19,7 +19,7 @@ from custinfo import times, validation
 from custinfo.activity.interactions import check_choice
 from custinfo.errors import ValidationError
 from custinfo.followups.schedule import Due, next_due, parse_every, parse_when
-from custinfo.store.followups import SELECT, FollowupRow
+from custinfo.store.followups import FollowupRow
 
 if TYPE_CHECKING:
     from custinfo.store import Store
@@ -161,14 +161,38 @@ def select(
         clause, values = before_clause(parse_when(due_before, "--due-before"))
         where.append(clause)
         params += values
-    sql = SELECT.replace("SELECT id, customer_id,", "SELECT f.id, f.customer_id,").replace(
-        " FROM followups", ", c.name FROM followups f JOIN customers c ON c.id = f.customer_id"
-    )
+    columns = ", ".join(f"f.{name}" for name in FollowupRow._fields)
+    sql = f"SELECT {columns}, c.name FROM followups f JOIN customers c ON c.id = f.customer_id"
     sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.due_date, f.id"
     rows = [(FollowupRow(*r[:-1]), r[-1]) for r in store.conn.execute(sql, params)]
     items = [Followup(row, name) for row, name in rows]
     items.sort(key=lambda f: (f.due.local_day(), f.row.due_at or "", f.row.id))
     yield from items
+
+
+def next_open(store: Store, customer_id: int) -> dict[str, Any] | None:
+    """`show`'s `next_followup`: the customer's first open follow-up by due date, as
+    {"id", "due", "kind", "text"} (`due` as in the agenda), or None."""
+    columns = ", ".join(FollowupRow._fields)
+    rows = store.conn.execute(
+        f"SELECT {columns} FROM followups WHERE customer_id = ? AND status = 'open'",
+        (customer_id,),
+    ).fetchall()
+    if not rows:
+        return None
+    first = min((Followup(FollowupRow(*r), "") for r in rows),
+                key=lambda f: (f.due.local_day(), f.row.due_at or "", f.row.id))  # fmt: skip
+    return {"id": first.row.id, "due": first.due.iso(), "kind": first.row.kind,
+            "text": first.row.text}  # fmt: skip
+
+
+def next_line(value: dict[str, Any]) -> str:
+    """`2026-12-03 call 报价回访 (#17)` (a timed one with its local time)."""
+    due = str(value["due"])
+    if "T" in due:
+        due = due[:16].replace("T", " ")
+    text = f" {value['text']}" if value.get("text") else ""
+    return f"{due} {value['kind']}{text} (#{value['id']})"
 
 
 def before_clause(limit: Due, alias: str = "f") -> tuple[str, list[Any]]:
