@@ -78,6 +78,27 @@ def add(store: Store, customer_id: int, item: Plan) -> int:
         return schedule(w, store.resolve_id(customer_id), item)
 
 
+def note_with_followup(
+    store: Store, customer_id: int, interaction: Any, when: str, text: str | None
+) -> tuple[int, int, Due]:
+    """`note ID TEXT --follow-up WHEN`: log the interaction and schedule the next step (of
+    the interaction's kind if it is a follow-up kind, else a task) in one transaction;
+    returns (note id, follow-up id, due)."""
+    from custinfo.activity import interactions
+
+    kind = interaction.kind if interaction.kind in KINDS else "task"
+    item = plan(when, kind=kind, text=text, option="--follow-up")
+    with store.write("followup add") as w:
+        note_id = interactions.add(store, customer_id, interaction)
+        return note_id, schedule(w, store.resolve_id(customer_id), item), item.due
+
+
+def scheduled_message(followup_id: int, due: Due) -> str:
+    from custinfo.i18n import _
+
+    return _("follow-up {id} due {due}").format(id=followup_id, due=due.text())
+
+
 @dataclass(frozen=True, slots=True)
 class Closed:
     """What `done` did: the interaction logged and the next occurrence, if any."""
