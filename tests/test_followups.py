@@ -1,0 +1,293 @@
+"""Follow-ups, keep-in-touch and the agenda, through the CLI and the core.
+
+One database per module (each open derives the SQLCipher key): the CLI tests run in order
+on it; the core tests use one open store and a fixed `now`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from custinfo import times
+from custinfo.followups import agenda, core
+from custinfo.store import Store
+from tests.conftest import ENV_NAMES, PASSPHRASE, CliRunner
+
+TODAY = times.today()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CliRunner, Store, dict]]:
+    """A database with four customers (ids in the dict), the CLI over it, an open store."""
+    from custinfo import validation
+
+    saved = {name: os.environ.get(name) for name in ENV_NAMES}
+    path = tmp_path_factory.mktemp("followups") / "customers.db"
+    for name in ENV_NAMES:
+        os.environ.pop(name, None)
+    os.environ["CUSTINFO_DB"] = str(path)
+    os.environ["CUSTINFO_PASSPHRASE"] = PASSPHRASE
+    store = Store.create(path, PASSPHRASE.encode(), region="CN")
+    soon = (TODAY + timedelta(days=3)).strftime("%m-%d")
+    ids = {
+        "zhang": store.add(validation.customer_input(name="张伟", region="CN", tags=["VIP"],
+                                                     birthday=f"1980-{soon}")),
+        "li": store.add(validation.customer_input(name="李娜", region="CN", tags=["VIP"])),
+        "anna": store.add(validation.customer_input(name="Anna Müller", region="CN")),
+        "wang": store.add(validation.customer_input(name="王芳", region="CN")),
+    }  # fmt: skip
+    with store.write("test") as w:  # a year-less birthday, as contact imports store it
+        w.update_customer(ids["anna"], {"birthday": f"--{soon}"})
+    try:
+        yield CliRunner(path), store, ids
+    finally:
+        store.close()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _json(cli: CliRunner, *args: str) -> list[dict]:
+    return json.loads(cli.ok(*args, "--format", "json"))
+
+
+def test_followup_commands_end_to_end(world) -> None:  # type: ignore[no-untyped-def]
+    cli, store, ids = world
+    zhang, li = str(ids["zhang"]), str(ids["li"])
+    first = cli.ok("followup", "add", zhang, "报价回访", "--due", "+2d", "--kind", "call")
+    fid = first.strip()
+    assert fid.isdigit()
+    late = cli.ok("followup", "add", li, "--due", (TODAY - timedelta(days=3)).isoformat()).strip()
+    bad = cli("followup", "add", zhang, "--due", "2026-02-30")
+    assert bad.code == 2 and "--due '2026-02-30': not a real date" in bad.stderr
+    assert cli("followup", "add", "999", "--due", "today").code == 3
+    assert cli("followup", "add", zhang, "--due", "today", "--repeat", "0d").code == 2
+    # note --follow-up: the interaction and the next step in one command
+    logged = cli("note", zhang, "电话报价", "--kind", "call", "--follow-up", "+1w",
+                 "--follow-up-text", "再次回访")  # fmt: skip
+    assert logged.code == 0 and logged.stdout.strip().isdigit() and "follow-up" in logged.stderr
+
+    rows = _json(cli, "followup", "list")
+    assert [r["id"] for r in rows] == [int(late), int(fid), int(fid) + 2]
+    assert rows[1] == {
+        "id": int(fid), "customer_id": ids["zhang"], "name": "张伟",
+        "due": (TODAY + timedelta(days=2)).isoformat(), "kind": "call", "text": "报价回访",
+        "repeat": None, "status": "open", "created_at": rows[1]["created_at"],
+        "closed_at": None, "note_id": None,
+    }  # fmt: skip
+    assert rows[2]["kind"] == "call" and rows[2]["text"] == "再次回访"
+    before = _json(cli, "followup", "list", "--due-before", "tomorrow")
+    assert [r["id"] for r in before] == [int(late)]
+
+    # show: the next line and the appended JSON key
+    lines = cli.ok("show", zhang).splitlines()
+    assert f"next: {(TODAY + timedelta(days=2)).isoformat()} call 报价回访 (#{fid})" in lines
+    record = json.loads(cli.ok("show", zhang, "--format", "json"))
+    assert list(record)[-1] == "next_followup" and record["next_followup"]["id"] == int(fid)
+
+    # done logs an interaction of the follow-up's kind; then it is closed
+    done = cli("followup", "done", fid, "--note", "谈妥了")
+    assert done.code == 0 and f"follow-up {fid} done" in done.stderr
+    events = _json(cli, "timeline", zhang)
+    assert {"type": "interaction", "kind": "call", "text": "谈妥了"}.items() <= events[-3].items()
+    kinds = [(e["type"], e["status"]) for e in events if e["type"] == "followup"]
+    assert kinds == [("followup", "done"), ("followup", "open")]
+    again = cli("followup", "done", fid)
+    assert again.code == 2 and "done already" in again.stderr
+    assert cli("followup", "snooze", "999", "today").code == 3
+    cli.ok("followup", "snooze", late, "+3d")
+    cli.ok("followup", "cancel", late)
+    closed = _json(cli, "followup", "list", "--done")
+    assert [(r["id"], r["status"]) for r in closed] == [(int(fid), "done"), (int(late), "cancelled")]
+    assert cli("followup", "list", "--open", "--all").code == 2
+
+
+def test_repeating_follow_up_comes_back_counted_from_the_day_done(world) -> None:  # type: ignore[no-untyped-def]
+    _, store, ids = world
+    fid = core.add(store, ids["wang"], core.plan("2027-01-15", kind="visit", repeat="1m"))
+    closed = core.done(store, fid, today=date(2027, 1, 31))  # done late, on a month end
+    assert closed.next_due is not None and closed.next_due.day == date(2027, 2, 28)
+    nxt = [f for f in core.select(store, ids["wang"]) if f.row.id == closed.next_id][0]
+    assert (nxt.row.kind, nxt.row.repeat, nxt.row.status) == ("visit", "1m", "open")
+    core.cancel(store, nxt.row.id)
+
+
+def test_keep_in_touch_reads_ids_from_stdin_and_is_reset_by_any_contact(world) -> None:  # type: ignore[no-untyped-def]
+    cli, store, ids = world
+    vip = cli.ok("find", "--tag", "VIP", "--format", "ids")
+    result = cli("keep-in-touch", "--every", "30d", input=vip)
+    assert result.code == 0 and "2 customers every 30d" in result.stderr
+    assert cli("keep-in-touch", "1", "999", "--every", "2w").code == 3
+    assert cli("keep-in-touch", "1").code == 2
+    from custinfo.activity import interactions
+
+    def due(now: datetime | None = None) -> list[int]:
+        return [i.customer_id for i in agenda.build(store, days=0, now=now).items
+                if i.reason == "keep-in-touch"]  # fmt: skip
+
+    # zhang was called today (above); li was never contacted: due 30 days after today.
+    assert due() == []
+    assert due(datetime.now().astimezone() + timedelta(days=31)) == sorted([ids["zhang"], ids["li"]])
+    long_ago = (TODAY - timedelta(days=60)).isoformat()
+    interactions.add(store, ids["li"], interactions.interaction_input("来电", kind="call",
+                                                                      at=long_ago))  # fmt: skip
+    assert due() == [ids["li"]]  # the last contact is 60 days back now
+    row = [i for i in agenda.build(store, days=0).items if i.customer_id == ids["li"]][0]
+    assert (row.due.day, row.kind, row.text) == (TODAY - timedelta(days=30), "30d", long_ago)
+    interactions.add(store, ids["li"], interactions.interaction_input("回访", kind="visit"))
+    assert due() == []  # any contact resets it, by construction
+    cli.ok("keep-in-touch", str(ids["zhang"]), "--off")
+
+
+def test_agenda_rows_groups_exit_code_and_filters(world) -> None:  # type: ignore[no-untyped-def]
+    cli, store, ids = world
+    fid = core.add(store, ids["anna"], core.plan("today", kind="message", text="发报价单"))
+    overdue = core.add(store, ids["anna"], core.plan((TODAY - timedelta(days=1)).isoformat()))
+    rows = _json(cli, "agenda", "--days", "7", "--birthdays", "14d")
+    reasons = [(r["reason"], r["customer_id"]) for r in rows]
+    assert reasons[0] == ("overdue", ids["anna"])
+    assert ("birthday", ids["anna"]) in reasons and ("birthday", ids["zhang"]) in reasons
+    assert [r["due"] for r in rows] == sorted(r["due"] for r in rows)
+    assert list(rows[0]) == list(agenda.COLUMNS)
+    table = cli("agenda", "--birthdays", "14d", tty=True)
+    assert "Overdue (1)" in table.stdout and "Today (1)" in table.stdout
+    assert "Coming days (" in table.stdout
+    assert cli("agenda", "--exit-code", "--format", "csv").code == 1
+    # Find filters narrow the agenda (and find itself has them).
+    only = _json(cli, "agenda", "--tag", "VIP", "--birthdays", "14d")
+    assert {r["customer_id"] for r in only} <= {ids["zhang"], ids["li"]}
+    found = cli.ok("find", "--followup-due-before", "today", "--format", "ids").split()
+    assert found == [str(ids["anna"])]
+    core.done(store, overdue)
+    assert cli("agenda", "--exit-code", "--format", "csv").code == 0
+    from custinfo.search import Query, find_ids
+
+    def ids_of(**kw: object) -> list[int]:
+        return sorted(find_ids(store, Query(**kw), "CN"))  # type: ignore[arg-type]
+
+    assert ids_of(has_open_followup=True) == sorted([ids["anna"], ids["zhang"]])
+    assert ids_of(birthday_within="14d") == sorted([ids["zhang"], ids["anna"]])
+    assert ids_of(birthday_within="1d") == []
+    assert ids_of(keep_in_touch_due=True) == []
+    core.cancel(store, fid)
+
+
+def test_agenda_as_an_ics_calendar(world) -> None:  # type: ignore[no-untyped-def]
+    import icalendar
+
+    cli, store, ids = world
+    fid = core.add(store, ids["wang"], core.plan("+1d", kind="call", text="回访 VIP"))
+    timed = core.add(store, ids["wang"], core.plan(
+        (TODAY + timedelta(days=2)).isoformat() + "T10:30", kind="meeting"))  # fmt: skip
+    text = cli.ok("agenda", "--birthdays", "14d", "--format", "ics")
+    assert "\r\n" in text
+    cal = icalendar.Calendar.from_ical(text)
+    todos = {str(c["uid"]): c for c in cal.walk("VTODO")}
+    events = {str(c["uid"]): c for c in cal.walk("VEVENT")}
+    assert f"followup-{fid}@custinfo" in todos and f"followup-{timed}@custinfo" in todos
+    assert todos[f"followup-{fid}@custinfo"].decoded("due") == TODAY + timedelta(days=1)
+    moment = todos[f"followup-{timed}@custinfo"].decoded("due")
+    assert times.to_stored(moment) == core.plan(
+        (TODAY + timedelta(days=2)).isoformat() + "T10:30").due.at  # fmt: skip
+    assert "回访 VIP" in str(todos[f"followup-{fid}@custinfo"]["summary"])
+    birthday = events[f"birthday-{ids['anna']}@custinfo"]
+    assert birthday["rrule"]["FREQ"] == ["YEARLY"]
+    assert birthday.decoded("dtstart") == TODAY + timedelta(days=3)
+    again = icalendar.Calendar.from_ical(cli.ok("agenda", "--birthdays", "14d", "-f", "ics"))
+    assert sorted(str(c["uid"]) for c in again.walk() if "uid" in c) == sorted(
+        [*todos, *events]
+    )  # stable UIDs
+    core.cancel(store, fid)
+    core.cancel(store, timed)
+
+
+def test_agenda_without_ics_does_not_import_icalendar(world) -> None:  # type: ignore[no-untyped-def]
+    cli, _, _ = world
+    for name in [m for m in sys.modules if m.startswith("icalendar")]:
+        del sys.modules[name]
+    cli.ok("agenda", "--format", "csv")
+    assert "icalendar" not in sys.modules
+
+
+@pytest.fixture
+def zone() -> Iterator[object]:
+    saved = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield set_zone
+    if saved is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()
+
+
+def test_a_time_zone_change_keeps_dates_and_moves_times(world, zone) -> None:  # type: ignore[no-untyped-def]
+    _, store, ids = world
+    zone("Asia/Shanghai")
+    dated = core.add(store, ids["wang"], core.plan("2030-03-01", kind="call"))
+    timed = core.add(store, ids["wang"], core.plan("2030-03-01T08:00", kind="visit"))
+    zone("America/New_York")  # the owner travels: 8:00 in Shanghai is 19:00 the day before
+    shown = {f.row.id: f.due.iso() for f in core.select(store, ids["wang"])}
+    assert shown[dated] == "2030-03-01" and shown[timed] == "2030-02-28T19:00:00-05:00"
+    before = {f.row.id for f in core.select(store, ids["wang"], due_before="2030-03-01")}
+    assert timed in before and dated not in before
+    now = datetime(2030, 2, 28, 12, 0).astimezone()
+    items = {i.followup_id: i for i in agenda.build(store, days=0, now=now).items}
+    assert timed in items and dated not in items  # today (28 Feb in New York): the visit
+    core.cancel(store, dated)
+    core.cancel(store, timed)
+
+
+def test_birthdays_at_the_year_end_and_on_29_february(world) -> None:  # type: ignore[no-untyped-def]
+    _, store, _ = world
+    ranges = agenda.birthday_ranges(date(2026, 12, 25), date(2027, 1, 5))
+    assert ranges == [(2026, "12-25", "12-31"), (2027, "01-01", "01-05")]
+    from custinfo import validation
+
+    leap = store.add(validation.customer_input(name="闰年", region="CN", birthday="2000-02-29"))
+    now = datetime(2027, 2, 20, 9, 0).astimezone()
+    got = [i for i in agenda.build(store, days=0, birthdays=date(2027, 2, 28), now=now).items
+           if i.customer_id == leap]  # fmt: skip
+    assert [i.due.day for i in got] == [date(2027, 2, 28)]  # kept on 28 February
+    leap_year = datetime(2028, 2, 20, 9, 0).astimezone()
+    got = [i for i in agenda.build(store, days=0, birthdays=date(2028, 3, 5), now=leap_year).items
+           if i.customer_id == leap]  # fmt: skip
+    assert [i.due.day for i in got] == [date(2028, 2, 29)]
+
+
+def test_merge_moves_follow_ups_and_the_kept_cadence_wins(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, store, ids = world
+    from custinfo import validation
+    from custinfo.privacy.access_report import report
+
+    keep = store.add(validation.customer_input(name="Keep", region="CN"))
+    other = store.add(validation.customer_input(name="Other", region="CN"))
+    core.keep_in_touch(store, [keep], "2w")
+    core.keep_in_touch(store, [other], "1y")
+    fid = core.add(store, other, core.plan("+5d", text="moved"))
+    store.merge(keep, [other])
+    assert [f.row.id for f in core.select(store, keep)] == [fid]  # the id is kept
+    every = store.conn.execute("SELECT every FROM keep_in_touch WHERE customer_id = ?", (keep,))
+    assert every.fetchall() == [("2w",)]
+    subject = report(store, other)
+    assert [f["text"] for f in subject["records"]["followups"]] == ["moved"]
+    assert store.unmerge(keep) == [other]
+    assert [f.row.id for f in core.select(store, other)] == [fid]
+    cadences = dict(store.conn.execute(
+        "SELECT customer_id, every FROM keep_in_touch WHERE customer_id IN (?, ?)", (keep, other)
+    ).fetchall())  # fmt: skip
+    assert cadences == {keep: "2w", other: "1y"}
