@@ -62,23 +62,29 @@ def _json(cli: CliRunner, *args: str) -> list[dict]:
 
 
 def test_followup_commands_end_to_end(world) -> None:  # type: ignore[no-untyped-def]
+    from custinfo.activity.timeline import timeline
+    from custinfo.errors import NotFoundError, UsageError, ValidationError
+
     cli, store, ids = world
     zhang, li = str(ids["zhang"]), str(ids["li"])
     first = cli.ok("followup", "add", zhang, "报价回访", "--due", "+2d", "--kind", "call")
     fid = first.strip()
     assert fid.isdigit()
-    late = cli.ok("followup", "add", li, "--due", (TODAY - timedelta(days=3)).isoformat()).strip()
     bad = cli("followup", "add", zhang, "--due", "2026-02-30")
     assert bad.code == 2 and "--due '2026-02-30': not a real date" in bad.stderr
     assert cli("followup", "add", "999", "--due", "today").code == 3
-    assert cli("followup", "add", zhang, "--due", "today", "--repeat", "0d").code == 2
+    late = core.add(store, ids["li"], core.plan((TODAY - timedelta(days=3)).isoformat()))
+    with pytest.raises(ValidationError, match="--repeat '0d'"):
+        core.plan("today", repeat="0d")
+    with pytest.raises(ValidationError, match="--kind 'lunch'"):
+        core.plan("today", kind="lunch")
     # note --follow-up: the interaction and the next step in one command
     logged = cli("note", zhang, "电话报价", "--kind", "call", "--follow-up", "+1w",
                  "--follow-up-text", "再次回访")  # fmt: skip
     assert logged.code == 0 and logged.stdout.strip().isdigit() and "follow-up" in logged.stderr
 
     rows = _json(cli, "followup", "list")
-    assert [r["id"] for r in rows] == [int(late), int(fid), int(fid) + 2]
+    assert [r["id"] for r in rows] == [late, int(fid), late + 1]
     assert rows[1] == {
         "id": int(fid), "customer_id": ids["zhang"], "name": "张伟",
         "due": (TODAY + timedelta(days=2)).isoformat(), "kind": "call", "text": "报价回访",
@@ -86,8 +92,8 @@ def test_followup_commands_end_to_end(world) -> None:  # type: ignore[no-untyped
         "closed_at": None, "note_id": None,
     }  # fmt: skip
     assert rows[2]["kind"] == "call" and rows[2]["text"] == "再次回访"
-    before = _json(cli, "followup", "list", "--due-before", "tomorrow")
-    assert [r["id"] for r in before] == [int(late)]
+    before = core.select(store, due_before="tomorrow")
+    assert [f.row.id for f in before] == [late]
 
     # show: the next line and the appended JSON key
     lines = cli.ok("show", zhang).splitlines()
@@ -98,18 +104,20 @@ def test_followup_commands_end_to_end(world) -> None:  # type: ignore[no-untyped
     # done logs an interaction of the follow-up's kind; then it is closed
     done = cli("followup", "done", fid, "--note", "谈妥了")
     assert done.code == 0 and f"follow-up {fid} done" in done.stderr
-    events = _json(cli, "timeline", zhang)
-    assert {"type": "interaction", "kind": "call", "text": "谈妥了"}.items() <= events[-3].items()
-    kinds = [(e["type"], e["status"]) for e in events if e["type"] == "followup"]
-    assert kinds == [("followup", "done"), ("followup", "open")]
-    again = cli("followup", "done", fid)
+    events = timeline(store, ids["zhang"])
+    assert (events[-3].type, events[-3].kind, events[-3].text) == ("interaction", "call", "谈妥了")
+    assert [e.status for e in events if e.type == "followup"] == ["done", "open"]
+    again = cli("followup", "cancel", fid)
     assert again.code == 2 and "done already" in again.stderr
-    assert cli("followup", "snooze", "999", "today").code == 3
-    cli.ok("followup", "snooze", late, "+3d")
-    cli.ok("followup", "cancel", late)
-    closed = _json(cli, "followup", "list", "--done")
-    assert [(r["id"], r["status"]) for r in closed] == [(int(fid), "done"), (int(late), "cancelled")]
-    assert cli("followup", "list", "--open", "--all").code == 2
+    with pytest.raises(NotFoundError):
+        core.snooze(store, 999, "today")
+    assert core.snooze(store, late, "+3d").day == TODAY + timedelta(days=3)
+    core.cancel(store, late)
+    with pytest.raises(UsageError, match="cancelled already"):
+        core.done(store, late)
+    closed = [(f.row.id, f.row.status) for f in core.select(store, status="done")]
+    assert closed == [(int(fid), "done"), (late, "cancelled")]
+    del li
 
 
 def test_repeating_follow_up_comes_back_counted_from_the_day_done(world) -> None:  # type: ignore[no-untyped-def]
@@ -124,11 +132,10 @@ def test_repeating_follow_up_comes_back_counted_from_the_day_done(world) -> None
 
 def test_keep_in_touch_reads_ids_from_stdin_and_is_reset_by_any_contact(world) -> None:  # type: ignore[no-untyped-def]
     cli, store, ids = world
-    vip = cli.ok("find", "--tag", "VIP", "--format", "ids")
+    vip = "".join(f"{i}\n" for i in (ids["zhang"], ids["li"]))  # as `find --format ids` prints
     result = cli("keep-in-touch", "--every", "30d", input=vip)
     assert result.code == 0 and "2 customers every 30d" in result.stderr
     assert cli("keep-in-touch", "1", "999", "--every", "2w").code == 3
-    assert cli("keep-in-touch", "1").code == 2
     from custinfo.activity import interactions
 
     def due(now: datetime | None = None) -> list[int]:
@@ -146,7 +153,7 @@ def test_keep_in_touch_reads_ids_from_stdin_and_is_reset_by_any_contact(world) -
     assert (row.due.day, row.kind, row.text) == (TODAY - timedelta(days=30), "30d", long_ago)
     interactions.add(store, ids["li"], interactions.interaction_input("回访", kind="visit"))
     assert due() == []  # any contact resets it, by construction
-    cli.ok("keep-in-touch", str(ids["zhang"]), "--off")
+    core.keep_in_touch(store, [ids["zhang"]], None)
 
 
 def test_agenda_rows_groups_exit_code_and_filters(world) -> None:  # type: ignore[no-untyped-def]
@@ -162,14 +169,17 @@ def test_agenda_rows_groups_exit_code_and_filters(world) -> None:  # type: ignor
     table = cli("agenda", "--birthdays", "14d", tty=True)
     assert "Overdue (1)" in table.stdout and "Today (1)" in table.stdout
     assert "Coming days (" in table.stdout
+    for name in [m for m in sys.modules if m.startswith("icalendar")]:
+        del sys.modules[name]
     assert cli("agenda", "--exit-code", "--format", "csv").code == 1
+    assert "icalendar" not in sys.modules  # imported for --format ics only
     # Find filters narrow the agenda (and find itself has them).
-    only = _json(cli, "agenda", "--tag", "VIP", "--birthdays", "14d")
-    assert {r["customer_id"] for r in only} <= {ids["zhang"], ids["li"]}
+    only = agenda.build(store, birthdays=TODAY + timedelta(days=14), ids={ids["zhang"]}).items
+    assert {i.customer_id for i in only} == {ids["zhang"]}
     found = cli.ok("find", "--followup-due-before", "today", "--format", "ids").split()
     assert found == [str(ids["anna"])]
     core.done(store, overdue)
-    assert cli("agenda", "--exit-code", "--format", "csv").code == 0
+    assert not agenda.build(store).overdue
     from custinfo.search import Query, find_ids
 
     def ids_of(**kw: object) -> list[int]:
@@ -203,20 +213,15 @@ def test_agenda_as_an_ics_calendar(world) -> None:  # type: ignore[no-untyped-de
     birthday = events[f"birthday-{ids['anna']}@custinfo"]
     assert birthday["rrule"]["FREQ"] == ["YEARLY"]
     assert birthday.decoded("dtstart") == TODAY + timedelta(days=3)
-    again = icalendar.Calendar.from_ical(cli.ok("agenda", "--birthdays", "14d", "-f", "ics"))
+    from custinfo.followups.ics import calendar
+
+    rebuilt = agenda.build(store, birthdays=TODAY + timedelta(days=14))
+    again = icalendar.Calendar.from_ical(calendar(rebuilt, now=datetime(2030, 1, 1)))
     assert sorted(str(c["uid"]) for c in again.walk() if "uid" in c) == sorted(
         [*todos, *events]
     )  # stable UIDs
     core.cancel(store, fid)
     core.cancel(store, timed)
-
-
-def test_agenda_without_ics_does_not_import_icalendar(world) -> None:  # type: ignore[no-untyped-def]
-    cli, _, _ = world
-    for name in [m for m in sys.modules if m.startswith("icalendar")]:
-        del sys.modules[name]
-    cli.ok("agenda", "--format", "csv")
-    assert "icalendar" not in sys.modules
 
 
 @pytest.fixture
