@@ -141,8 +141,16 @@ def process_ratio(path: Path, runs: int) -> None:
     env = _env(path)
     commands = {
         "custinfo agenda": [*custinfo_argv(), "agenda", "--format", "csv"],
-        "agenda --birthdays 14d": [*custinfo_argv(), "agenda", "--days", "7", "--birthdays",
-                                   "14d", "--format", "csv"],  # fmt: skip
+        "agenda --birthdays 14d": [
+            *custinfo_argv(),
+            "agenda",
+            "--days",
+            "7",
+            "--birthdays",
+            "14d",
+            "--format",
+            "csv",
+        ],
         "baseline": [sys.executable, str(work), "1"],
     }
     for argv in commands.values():

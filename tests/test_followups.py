@@ -125,7 +125,7 @@ def test_repeating_follow_up_comes_back_counted_from_the_day_done(world) -> None
     fid = core.add(store, ids["wang"], core.plan("2027-01-15", kind="visit", repeat="1m"))
     closed = core.done(store, fid, today=date(2027, 1, 31))  # done late, on a month end
     assert closed.next_due is not None and closed.next_due.day == date(2027, 2, 28)
-    nxt = [f for f in core.select(store, ids["wang"]) if f.row.id == closed.next_id][0]
+    nxt = next(f for f in core.select(store, ids["wang"]) if f.row.id == closed.next_id)
     assert (nxt.row.kind, nxt.row.repeat, nxt.row.status) == ("visit", "1m", "open")
     core.cancel(store, nxt.row.id)
 
@@ -144,12 +144,13 @@ def test_keep_in_touch_reads_ids_from_stdin_and_is_reset_by_any_contact(world) -
 
     # zhang was called today (above); li was never contacted: due 30 days after today.
     assert due() == []
-    assert due(datetime.now().astimezone() + timedelta(days=31)) == sorted([ids["zhang"], ids["li"]])
+    later = datetime.now().astimezone() + timedelta(days=31)
+    assert due(later) == sorted([ids["zhang"], ids["li"]])
     long_ago = (TODAY - timedelta(days=60)).isoformat()
     interactions.add(store, ids["li"], interactions.interaction_input("来电", kind="call",
                                                                       at=long_ago))  # fmt: skip
     assert due() == [ids["li"]]  # the last contact is 60 days back now
-    row = [i for i in agenda.build(store, days=0).items if i.customer_id == ids["li"]][0]
+    row = next(i for i in agenda.build(store, days=0).items if i.customer_id == ids["li"])
     assert (row.due.day, row.kind, row.text) == (TODAY - timedelta(days=30), "30d", long_ago)
     interactions.add(store, ids["li"], interactions.interaction_input("回访", kind="visit"))
     assert due() == []  # any contact resets it, by construction
@@ -275,7 +276,7 @@ def test_birthdays_at_the_year_end_and_on_29_february(world) -> None:  # type: i
 
 
 def test_merge_moves_follow_ups_and_the_kept_cadence_wins(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _, store, ids = world
+    _, store, _ = world
     from custinfo import validation
     from custinfo.privacy.access_report import report
 

@@ -20,16 +20,23 @@ HEADINGS = {"overdue": N_("Overdue"), "today": N_("Today"), "coming": N_("Coming
 @app.command()
 def agenda(
     days: Annotated[
-        int, typer.Option("--days", metavar="N", min=0, max=3660,
-                          help="Follow-ups due from today to N days ahead (and overdue ones).")
-    ] = 7,  # fmt: skip
+        int,
+        typer.Option(
+            "--days",
+            metavar="N",
+            min=0,
+            max=3660,
+            help="Follow-ups due from today to N days ahead (and overdue ones).",
+        ),
+    ] = 7,
     birthdays: Annotated[
         str | None,
         typer.Option(
-            "--birthdays", metavar="DURATION",
+            "--birthdays",
+            metavar="DURATION",
             help="Also birthdays from today to DURATION ahead: 14d, 2w, 1m.",
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     format: Annotated[
         AgendaFormat | None,
         typer.Option("--format", "-f", help="table, csv, json, ndjson or ics (a calendar)."),

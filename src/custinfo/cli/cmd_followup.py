@@ -33,7 +33,9 @@ def add(
     ] = "",
     kind: Annotated[
         str | None,
-        typer.Option("--kind", "-k", help="call, visit, message, email, meeting or task (default)."),
+        typer.Option(
+            "--kind", "-k", help="call, visit, message, email, meeting or task (default)."
+        ),
     ] = None,
     repeat: Annotated[
         str | None,
@@ -74,9 +76,7 @@ def done(
     out = output.Output()
     out.info(_("follow-up {id} done (note {note})").format(id=followup_id, note=closed.note_id))
     if closed.next_id is not None and closed.next_due is not None:
-        out.info(
-            _("next: {due} (#{id})").format(due=closed.next_due.text(), id=closed.next_id)
-        )
+        out.info(_("next: {due} (#{id})").format(due=closed.next_due.text(), id=closed.next_id))
 
 
 @app.command("snooze")

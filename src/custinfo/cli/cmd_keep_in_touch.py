@@ -18,7 +18,9 @@ def keep_in_touch(
     ids: IdsArgument = None,
     every: Annotated[
         str | None,
-        typer.Option("--every", metavar="EVERY", help="Contact at least every 7d, 2w, 30d, 3m, 1y."),
+        typer.Option(
+            "--every", metavar="EVERY", help="Contact at least every 7d, 2w, 30d, 3m, 1y."
+        ),
     ] = None,
     off: Annotated[bool, typer.Option("--off", help="Stop keeping in touch.")] = False,
     db: context.DbOption = None,

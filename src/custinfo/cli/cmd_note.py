@@ -56,7 +56,9 @@ def add(
     ] = None,
     follow_up: Annotated[
         str | None,
-        typer.Option("--follow-up", metavar="WHEN", help="Also schedule the next step (a follow-up)."),
+        typer.Option(
+            "--follow-up", metavar="WHEN", help="Also schedule the next step (a follow-up)."
+        ),
     ] = None,
     follow_up_text: Annotated[
         str | None, typer.Option("--follow-up-text", help="What the follow-up is about.")

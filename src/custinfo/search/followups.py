@@ -117,9 +117,7 @@ def _cadence_source(conn: Connection) -> _Source | None:
     if not tests:
         return None
     due = " OR ".join(tests)
-    joined = (
-        "FROM keep_in_touch k LEFT JOIN customer_activity a ON a.customer_id = k.customer_id "
-    )
+    joined = "FROM keep_in_touch k LEFT JOIN customer_activity a ON a.customer_id = k.customer_id "
     return _Source(
         4,
         f"SELECT k.customer_id {joined}WHERE {due}",
