@@ -132,18 +132,20 @@ def _cadences(conn: Any, horizon: date) -> list[Item]:
     values = ", ".join(["(?, ?)"] * (len(bounds) // 2))
     sql = (
         f"WITH t(every, bound) AS (VALUES {values}) "
-        "SELECT k.customer_id, c.name, k.every, a.last_contact_at, k.since "
+        "SELECT k.customer_id, c.name, k.every, a.last_contact_at, "
+        "date(coalesce(a.last_contact_at, k.since), 'localtime') "
         "FROM keep_in_touch k JOIN t ON t.every = k.every "
         "LEFT JOIN customer_activity a ON a.customer_id = k.customer_id "
         "JOIN customers c ON c.id = k.customer_id "
         "WHERE coalesce(a.last_contact_at, k.since) < t.bound"
     )
     out = []
-    for cid, name, every, last, since in conn.execute(sql, bounds):
-        base = times.from_stored(last or since)
-        day = base.astimezone().date() if base else horizon
-        last_day = times.local_text(last, with_time=False) if last else ""
-        out.append(Item(Due(after(day, every)), cid, name, "keep-in-touch", every, last_day))
+    dues: dict[tuple[str, str], Due] = {}  # many customers share a day: compute it once
+    for cid, name, every, last, base in conn.execute(sql, bounds):
+        due = dues.get((base, every))
+        if due is None:
+            due = dues[(base, every)] = Due(after(date.fromisoformat(base), every))
+        out.append(Item(due, cid, name, "keep-in-touch", every, base if last else ""))
     return out
 
 
@@ -168,6 +170,7 @@ def _birthdays(conn: Any, start: date, end: date) -> list[Item]:
         if not leap and low <= "02-28" == high:  # (a range past February holds 02-29)
             wanted.append(("02-29", "02-29"))  # kept on 28 February in other years
         for lo, hi in wanted:
+            dues: dict[tuple[int, int], Due] = {}
             for cid, name, stored in conn.execute(
                 "SELECT id, name, birthday FROM customers WHERE birthday IS NOT NULL "
                 "AND substr(birthday, -5) BETWEEN ? AND ?",
@@ -176,6 +179,8 @@ def _birthdays(conn: Any, start: date, end: date) -> list[Item]:
                 month, day = int(stored[-5:-3]), int(stored[-2:])
                 if (month, day) == (2, 29) and not leap:
                     day = 28
-                out.append(Item(Due(date(year, month, day)), cid, name, "birthday", "birthday",
-                                stored))  # fmt: skip
+                due = dues.get((month, day))
+                if due is None:
+                    due = dues[(month, day)] = Due(date(year, month, day))
+                out.append(Item(due, cid, name, "birthday", "birthday", stored))
     return out
