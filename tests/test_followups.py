@@ -297,3 +297,34 @@ def test_merge_moves_follow_ups_and_the_kept_cadence_wins(world, tmp_path: Path)
         "SELECT customer_id, every FROM keep_in_touch WHERE customer_id IN (?, ?)", (keep, other)
     ).fetchall())  # fmt: skip
     assert cadences == {keep: "2w", other: "1y"}
+
+
+def test_keep_in_touch_due_matches_a_direct_computation(world) -> None:  # type: ignore[no-untyped-def]
+    """The bounds per cadence (`schedule.latest_base`) in find and the agenda give what the
+    rule says, customer by customer: last contact (local day) plus EVERY on or before the
+    day in question, month ends included."""
+    import random
+
+    from custinfo import validation
+    from custinfo.activity import interactions
+    from custinfo.followups.schedule import after
+    from custinfo.search import Query, find_ids
+
+    _, store, _ = world
+    r = random.Random(13)
+    made: dict[int, tuple[date, str]] = {}
+    for n in range(24):
+        cid = store.add(validation.customer_input(name=f"节奏 {n}", region="CN"))
+        every = r.choice(("7d", "2w", "1m", "3m", "1y"))
+        last = TODAY - timedelta(days=r.choice((0, 6, 7, 8, 13, 14, 15, 29, 30, 31, 88, 92, 366)))
+        interactions.add(store, cid, interactions.interaction_input(
+            "联系", kind="message", at=last.isoformat() + "T23:30"))  # fmt: skip
+        core.keep_in_touch(store, [cid], every)
+        made[cid] = (last, every)
+    found = set(find_ids(store, Query(keep_in_touch_due=True), "CN")) & set(made)
+    assert found == {c for c, (last, every) in made.items() if after(last, every) <= TODAY}
+    horizon = 10
+    rows = {i.customer_id: i.due.day for i in agenda.build(store, days=horizon).items
+            if i.customer_id in made}  # fmt: skip
+    expected = {c: after(last, every) for c, (last, every) in made.items()}
+    assert rows == {c: d for c, d in expected.items() if d <= TODAY + timedelta(days=horizon)}
