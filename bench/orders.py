@@ -42,30 +42,42 @@ def _env(db: Path) -> dict[str, str]:
     return env | {"CUSTINFO_DB": str(db), "CUSTINFO_PASSPHRASE": PASSPHRASE, "NO_COLOR": "1"}
 
 
-def build_customers(path: Path, n: int) -> list[int]:
-    """A database of `n` synthetic customers through the customer import; their ids."""
+def build_customers(path: Path, n: int, chunk: int = 100_000) -> list[int]:
+    """A database of `n` synthetic customers through the customer import, in committed
+    chunks of `chunk` rows (an interrupted build resumes at the next chunk); their ids."""
     from custinfo.demo.synth import CSV_HEADER, csv_row, generate
     from custinfo.importer import ImportOptions, RejectsWriter, run_import
     from custinfo.store import Store
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    source = OUT / f"customers-{n}.csv"
-    with source.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_HEADER)
-        writer.writerows(csv_row(r) for r in generate(n, seed=SEED))
+    progress = Path(f"{path}.progress")
+    done = int(progress.read_text()) if progress.exists() and path.exists() else 0
+    if not done:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        Store.create(path, PASSPHRASE.encode(), region="CN").close()
+    records = generate(n, seed=SEED)
+    source = OUT / f"customers-{n}-chunk.csv"
     rejects = OUT / f"customers-{n}-rejects.csv"
-    rejects.unlink(missing_ok=True)
-    with Store.create(path, PASSPHRASE.encode(), region="CN") as store:
-        options = ImportOptions(on_duplicate="add", rejects=RejectsWriter(rejects, force=True),
-                                source_name=source.name)  # fmt: skip
-        with source.open("rb") as stream:
-            run_import(store, stream, options)
-        options.rejects.close(keep=False)
+    with Store.open(path, PASSPHRASE.encode()) as store:
+        for start in range(0, n, chunk):
+            rows = [csv_row(next(records)) for _ in range(min(chunk, n - start))]
+            if start < done:
+                continue
+            with source.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(CSV_HEADER)
+                writer.writerows(rows)
+            options = ImportOptions(on_duplicate="add", rejects=RejectsWriter(rejects, force=True),
+                                    source_name=source.name)  # fmt: skip
+            with source.open("rb") as stream:
+                run_import(store, stream, options)
+            options.rejects.close(keep=False)
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            progress.write_text(str(start + len(rows)))
+            print(f"  customers: {start + len(rows)} of {n}", flush=True)
         ids = [r[0] for r in store.conn.execute("SELECT id FROM customers ORDER BY id")]
-    source.unlink()
-    return ids
+    source.unlink(missing_ok=True)
+    return ids  # (the progress file stays until the whole database is built)
 
 
 def build_orders(path: Path, ids: list[int], total: int) -> None:
@@ -77,13 +89,20 @@ def build_orders(path: Path, ids: list[int], total: int) -> None:
 
     r = random.Random(SEED)
     with Store.open(path, PASSPHRASE.encode()) as store:
+        present = store.conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+        if present >= total:
+            return  # (an interrupted build that had stored them all)
         batch: list[OrderRow] = []
-        for o in orders(len(ids), total, seed=SEED):
+        for index, o in enumerate(orders(len(ids), total, seed=SEED)):
+            if index < present:  # whole batches committed by an interrupted build
+                continue
             batch.append(OrderRow(ids[o.customer], o.at, o.amount, o.currency, o.items,
                                   o.channel, o.ref))  # fmt: skip
             if len(batch) >= 500_000:
                 with store.write("bench") as w:
                     insert_orders(w, batch)
+                store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                print(f"  orders: {index + 1} of {total}", flush=True)
                 batch = []
         with store.write("bench") as w:
             insert_orders(w, batch)
@@ -101,6 +120,8 @@ def build_orders(path: Path, ids: list[int], total: int) -> None:
 def big_database(customers: int, total: int, rebuild: bool) -> Path:
     path = OUT / f"orders-{customers}-{total}.db"
     meta = OUT / f"orders-{customers}-{total}.json"
+    if rebuild:
+        Path(f"{path}.progress").unlink(missing_ok=True)
     if rebuild or not path.exists() or not meta.exists():
         print(f"building {path.name}: {customers} customers, {total} orders…", flush=True)
         t0 = time.perf_counter()
@@ -109,6 +130,7 @@ def big_database(customers: int, total: int, rebuild: bool) -> Path:
         build_orders(path, ids, total)
         t2 = time.perf_counter()
         meta.write_text(json.dumps({"customers_s": round(t1 - t0), "orders_s": round(t2 - t1)}))
+        Path(f"{path}.progress").unlink(missing_ok=True)
     print(f"database: {path.name} ({path.stat().st_size / 2**20:.0f} MiB); build "
           f"{meta.read_text()}")  # fmt: skip
     return path
@@ -215,9 +237,13 @@ def import_bench(customers: int, total: int, rebuild: bool) -> None:
     from custinfo.store import Store
 
     base = OUT / f"import-base-{customers}.db"
-    if rebuild or not base.exists():
+    progress = Path(f"{base}.progress")
+    if rebuild:
+        progress.unlink(missing_ok=True)
+    if rebuild or not base.exists() or progress.exists():
         print(f"\nbuilding {base.name}…", flush=True)
         build_customers(base, customers)
+        progress.unlink(missing_ok=True)
     with Store.open(base, PASSPHRASE.encode()) as store:
         phones = dict(store.conn.execute(
             "SELECT customer_id, min(e164) FROM phones WHERE e164 LIKE '+861%' GROUP BY customer_id"
@@ -297,10 +323,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="repetitions for medians")
     parser.add_argument("--skip", nargs="*", default=[], choices=("queries", "show", "import"))
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
+    parser.add_argument("--build-only", action="store_true", help="only build the databases")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     os.umask(0o077)
     print(f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
+    if args.build_only:
+        big_database(args.customers, args.orders, args.rebuild)
+        return
     if not {"queries", "show"} <= set(args.skip):
         path = big_database(args.customers, args.orders, args.rebuild)
         regular = None

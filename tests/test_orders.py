@@ -174,7 +174,7 @@ def test_timeline_lists_interactions_orders_and_merges(cli, buyer, monkeypatch) 
     assert "2026-04-01 10:00" in table and "-¥5.00" in table
 
 
-def test_info_and_init_currency(cli, env, tmp_path) -> None:
+def test_info_and_init_currency(cli, env, tmp_path, monkeypatch) -> None:
     result = cli("init", "--currency", "usd", "--region", "US")
     assert result.code == 0 and "currency USD" in result.stderr
     info = _json(cli, "info")
@@ -185,8 +185,17 @@ def test_info_and_init_currency(cli, env, tmp_path) -> None:
     text = cli.ok("info")
     assert "orders: 1" in text and "currency: USD" in text and f"path: {env}" in text
     assert "orders: 1 · US$19.99" in cli.ok("show", cid)
+    cli.ok("config", "set", "currency", "eur", "--in-db")  # the totals follow the new currency
+    assert _json(cli, "show", cid)["order_total"] == "0.00"
+    assert "orders: 1 · US$19.99" in cli.ok("show", cid)  # (other currencies apart, never lost)
+    assert cli.ok("find", "--spent-over", "10", "--format", "ids") == ""
+    cli.ok("config", "set", "currency", "USD", "--in-db")
+    assert cli.ok("find", "--spent-over", "10", "--format", "ids") == cid + "\n"
     bad = cli("--db", str(tmp_path / "x.db"), "init", "--currency", "XYZ")
     assert bad.code == 2 and not (tmp_path / "x.db").exists()
+    monkeypatch.setenv("CUSTINFO_CURRENCY", "JPY")  # the setting is init's default
+    cli.ok("--db", str(tmp_path / "y.db"), "init")
+    assert _json(cli, "--db", str(tmp_path / "y.db"), "info")["currency"] == "JPY"
 
 
 def test_the_audit_log_names_commands_never_amounts_or_texts(cli, buyer, store) -> None:

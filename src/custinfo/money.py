@@ -12,19 +12,20 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from custinfo.currency import CURRENCIES as _CURRENCIES
 from custinfo.errors import ValidationError
 from custinfo.text import normalize_text
 
-#: ISO 4217 code -> (minor digits, display prefix). The common currencies of a shop in
-#: China with international customers; other codes are refused (exit 2).
-CURRENCIES: dict[str, tuple[int, str]] = {
-    "CNY": (2, "¥"), "HKD": (2, "HK$"), "MOP": (2, "MOP$"), "TWD": (2, "NT$"),
-    "USD": (2, "US$"), "EUR": (2, "€"), "GBP": (2, "£"), "JPY": (0, "JP¥"), "KRW": (0, "₩"),
-    "SGD": (2, "S$"), "MYR": (2, "RM"), "THB": (2, "฿"), "VND": (0, "₫"), "IDR": (2, "Rp"),
-    "PHP": (2, "₱"), "INR": (2, "₹"), "AUD": (2, "A$"), "NZD": (2, "NZ$"), "CAD": (2, "C$"),
-    "CHF": (2, "CHF "), "SEK": (2, "SEK "), "NOK": (2, "NOK "), "DKK": (2, "DKK "),
-    "RUB": (2, "₽"), "AED": (2, "AED "), "SAR": (2, "SAR "), "KWD": (3, "KWD "),
-    "BHD": (3, "BHD "), "BRL": (2, "R$"), "MXN": (2, "MX$"),
+#: ISO 4217 code -> minor digits, every code in circulation (`custinfo.currency`); other
+#: codes are refused (exit 2).
+CURRENCIES: dict[str, int] = _CURRENCIES
+#: Display prefixes of the common currencies of a shop in China with international
+#: customers; any other currency is shown with its code ("KES 1,200.00").
+PREFIXES: dict[str, str] = {
+    "CNY": "¥", "HKD": "HK$", "MOP": "MOP$", "TWD": "NT$", "USD": "US$", "EUR": "€",
+    "GBP": "£", "JPY": "JP¥", "KRW": "₩", "SGD": "S$", "MYR": "RM", "THB": "฿", "VND": "₫",
+    "IDR": "Rp", "PHP": "₱", "INR": "₹", "AUD": "A$", "NZD": "NZ$", "CAD": "C$", "RUB": "₽",
+    "BRL": "R$", "MXN": "MX$",
 }  # fmt: skip
 DEFAULT_CURRENCY = "CNY"
 #: Largest absolute amount in major units: 5M orders of it still sum within 64 bits.
@@ -40,16 +41,20 @@ _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 
 def check_currency(code: str) -> str:
-    """The upper-cased ISO 4217 code, or ValidationError (exit 2) for an unknown one."""
+    """The upper-cased ISO 4217 code (full-width letters too), or ValidationError (exit 2)
+    naming the value (`custinfo.currency.check_currency`)."""
+    from custinfo.currency import check_currency as check
+
     value = normalize_text(code or "", fold_symbols=True).upper()
-    if value not in CURRENCIES:
-        known = ", ".join(sorted(CURRENCIES))
-        raise ValidationError(f"unknown currency {code!r}: use an ISO 4217 code ({known})")
-    return value
+    return value if value in CURRENCIES else check(code or "")
 
 
 def digits(currency: str) -> int:
-    return CURRENCIES[currency][0]
+    return CURRENCIES[currency]
+
+
+def prefix(currency: str) -> str:
+    return PREFIXES.get(currency, currency + " ")
 
 
 def parse_amount(text: str, currency: str, *, what: str = "amount") -> int:
@@ -72,7 +77,7 @@ def parse_general(text: str, currency: str, *, what: str = "amount") -> int:
     value = normalize_text(text or "", fold_symbols=True).replace(" ", "").replace("−", "-")
     match = _AFFIX.fullmatch(value)
     if match and match[4] and (match[1] or match[3] or match[5]):  # "¥1,299.00", "-¥10", "1299元"
-        signs = {currency, CURRENCIES[currency][1].strip(), *_SIGNS.get(currency, ())}
+        signs = {currency, prefix(currency).strip(), *_SIGNS.get(currency, ())}
         for affix in (match[1], match[3], match[5]):
             if affix and affix.upper() not in {s.upper() for s in signs}:
                 raise ValidationError(
@@ -110,11 +115,11 @@ def to_text(minor: int, currency: str) -> str:
 
 def display(minor: int, currency: str) -> str:
     """For people: 209300 CNY -> "¥2,093.00", -1250 USD -> "-US$12.50"."""
-    places, prefix = CURRENCIES.get(currency, (2, currency + " "))
+    places, shown = CURRENCIES.get(currency, 2), prefix(currency)
     sign = "-" if minor < 0 else ""
     whole, part = divmod(abs(minor), 10**places)
     tail = f".{part:0{places}d}" if places else ""
-    return f"{sign}{prefix}{whole:,}{tail}"
+    return f"{sign}{shown}{whole:,}{tail}"
 
 
 def display_totals(totals: dict[str, int], first: str | None = None) -> str:

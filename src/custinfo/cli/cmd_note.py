@@ -111,4 +111,6 @@ def resolve(
 
     store = context.open_store(db, passphrase_file)
     interactions.resolve(store, note_id, sys.stdin.read() if text == "-" else text)
-    Output().info(f"resolved note {note_id}")
+    from custinfo.i18n import _
+
+    Output().info(_("resolved note {id}").format(id=note_id))

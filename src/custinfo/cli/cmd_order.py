@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from custinfo.cli import context, filters, output
+from custinfo.cli import context, filters, options, output
 from custinfo.cli.cmd_order_import import order_import
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ TABLE = ("id", "customer_id", "at", "amount", "items", "channel", "ref")
 
 @app.command("add")
 def add(
-    customer_id: Annotated[int, typer.Argument(metavar="ID", help="Customer id.")],
+    customer_id: options.CustomerIdArgument,
     amount: Annotated[
         str, typer.Option("--amount", help="299.00; negative for a refund.", show_default=False)
     ],
@@ -68,7 +68,10 @@ def add(
 @app.command("list")
 def list_orders(
     customer_id: Annotated[
-        int | None, typer.Argument(metavar="[ID]", help="Only this customer's orders.")
+        int | None,
+        typer.Argument(
+            metavar="[ID]", help="Only this customer's orders.", parser=options.customer_id
+        ),
     ] = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="WHEN", help="On or after WHEN.")
@@ -85,6 +88,7 @@ def list_orders(
 ) -> None:
     """Orders in time order: one customer's, or everyone's."""
     from custinfo.activity import orders
+    from custinfo.i18n import _
 
     out = output.Output()
     fmt = out.choose(format)
@@ -96,16 +100,18 @@ def list_orders(
         found = list(islice(found, PAGE + 1))
         if len(found) > PAGE:
             found = found[:PAGE]
-            out.info(f"showing the first {PAGE} orders; narrow with --since/--until or pipe "
-                     "the output to get every order")  # fmt: skip
+            out.info(_("showing the first {count} orders; narrow with --since/--until or pipe "
+                       "the output to get every order").format(count=PAGE))  # fmt: skip
     count = _write(out, found, fmt)
     if count == 0 and out.is_tty:
-        out.info("no orders")
+        out.info(_("no orders"))
 
 
 @app.command("remove")
 def remove(
-    order_id: Annotated[int, typer.Argument(metavar="ORDER_ID", help="The order's id.")],
+    order_id: Annotated[
+        int, typer.Argument(metavar="ORDER_ID", help="The order's id.", parser=options.record_id)
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -114,16 +120,17 @@ def remove(
     from custinfo import money, times
     from custinfo.activity import orders
     from custinfo.cli.terminal import confirm
+    from custinfo.i18n import _
 
     store = context.open_store(db, passphrase_file)
     order = orders.get(store, order_id)
-    what = f"{money.display(order.amount, order.currency)} on {times.local_text(order.at)}"
-    confirm(
-        f"Remove order {order_id} ({what}) of customer {order.customer_id}?", yes=yes,
-        what="order remove",
+    question = _("Remove order {id} ({amount} on {at}) of customer {customer}?").format(
+        id=order_id, amount=money.display(order.amount, order.currency),
+        at=times.local_text(order.at), customer=order.customer_id,
     )  # fmt: skip
+    confirm(question, yes=yes, what="order remove")
     orders.remove(store, order_id)
-    output.Output().info(f"removed order {order_id}")
+    output.Output().info(_("removed order {id}").format(id=order_id))
 
 
 @app.command("export")

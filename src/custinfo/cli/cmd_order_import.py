@@ -73,13 +73,14 @@ def order_import(
     from custinfo.cli.cmd_import import _encoded, _progress
     from custinfo.cli.output import Output
     from custinfo.errors import UsageError, ValidationError
+    from custinfo.i18n import _
     from custinfo.importer.order_load import OrderImportOptions, run_order_import
     from custinfo.importer.rejects import RejectsWriter
 
     out = Output()
     path = None if file == "-" else Path(file)
     if path is not None and not path.is_file():
-        raise UsageError(f"no such file: {path}")
+        raise UsageError(_("no such file: {path}").format(path=path))
     store = context.open_store(db, passphrase_file)
     options = OrderImportOptions(
         match=match.value, create_missing=create_missing, maps=list(map_ or []),
@@ -107,17 +108,29 @@ def order_import(
         if isinstance(options.rejects, RejectsWriter):
             options.rejects.close(keep=summary is not None and summary.committed)
     for line, column, reason in summary.problems:
-        out.info(f"custinfo: line {line}, column {column!r}: {reason}")
+        out.info(
+            _("custinfo: line {line}, column {column}: {reason}").format(
+                line=line, column=repr(column), reason=reason
+            )
+        )
     if summary.rejected > len(summary.problems):
-        out.info(f"custinfo: … and more: {summary.rejected} invalid rows in all")
+        out.info(
+            _("custinfo: … and more: {count} invalid rows in all").format(count=summary.rejected)
+        )
     out.info(summary.line())
     if summary.rejected and options.rejects is None:
         raise ValidationError(
-            f"{summary.rejected} invalid rows; nothing imported "
-            "(fix them, or use --rejects FILE to import the valid rows)"
+            _(
+                "{count} invalid rows; nothing imported "
+                "(fix them, or use --rejects FILE to import the valid rows)"
+            ).format(count=summary.rejected)
         )
     if isinstance(options.rejects, RejectsWriter) and options.rejects.count:
-        out.info(f"{options.rejects.count} rejected rows written to {rejects}")
+        out.info(
+            _("{count} rejected rows written to {path}").format(
+                count=options.rejects.count, path=rejects
+            )
+        )
 
 
 class _NoRejects:

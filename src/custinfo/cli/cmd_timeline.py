@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from custinfo.cli import context, output
+from custinfo.cli import context, options, output
 
 app = typer.Typer()
 
@@ -17,7 +17,7 @@ TABLE = ("at", "type", "id", "kind", "status", "amount", "text")
 
 @app.command()
 def timeline(
-    customer_id: Annotated[int, typer.Argument(metavar="ID", help="Customer id.")],
+    customer_id: options.CustomerIdArgument,
     kind: Annotated[
         list[str] | None,
         typer.Option(
@@ -59,6 +59,8 @@ def timeline(
         if rows:
             out.rows(TABLE, rows, fmt)
         elif out.is_tty:
-            out.info("nothing in the timeline")
+            from custinfo.i18n import _
+
+            out.info(_("nothing in the timeline"))
         return
     out.rows(COLUMNS, events, fmt)

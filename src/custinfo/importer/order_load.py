@@ -64,14 +64,20 @@ class OrderSummary:
     problems: list[tuple[int, str, str]] = field(default_factory=list)
 
     def line(self) -> str:
+        from custinfo.i18n import _
+
         if not self.committed and not self.dry_run and self.rejected:
-            return f"read {self.read}, rejected {self.rejected}: nothing imported"
-        text = (
-            f"read {self.read}, imported {self.imported}, already there {self.existing}, "
-            f"skipped {self.skipped} (closed or cancelled), new customers {self.created}, "
-            f"rejected {self.rejected}"
-        )
-        return text + (" (dry run: nothing written)" if self.dry_run else "")
+            return _("read {read}, rejected {rejected}: nothing imported").format(
+                read=self.read, rejected=self.rejected
+            )
+        text = _(
+            "read {read}, imported {imported}, already there {existing}, skipped {skipped} "
+            "(closed or cancelled), new customers {created}, rejected {rejected}"
+        ).format(
+            read=self.read, imported=self.imported, existing=self.existing,
+            skipped=self.skipped, created=self.created, rejected=self.rejected,
+        )  # fmt: skip
+        return text + (_(" (dry run: nothing written)") if self.dry_run else "")
 
 
 class _Rollback(Exception):

@@ -348,8 +348,13 @@ class Write:
     def set_meta(self, key: str, value: str, *, audited: bool = True) -> None:
         """Change a database setting; `audited=False` for bookkeeping that the caller's own
         audit entry already covers."""
+        before = self.store.db.meta(key, None)
         self.store.db.set_meta(key, value)
         self._forced = self._forced or audited
+        if key == "currency" and value != (before or "CNY"):  # totals count in it
+            from custinfo.activity.aggregates import ACTIVITY
+
+            ACTIVITY.rebuild(self.conn)
 
     # -- exit -------------------------------------------------------------------------------
     def finish(self) -> None:
