@@ -14,6 +14,13 @@ app = typer.Typer(add_completion=False)
 AgendaFormat = output.choices("table", "csv", "json", "ndjson", "ics")
 #: Columns of the terminal tables (the other formats have every column).
 TABLE = ("due", "customer_id", "name", "reason", "kind", "text", "followup_id")
+#: The find-filter parameters of `agenda` (any of them given: narrow to those customers).
+_FILTERS = frozenset({
+    "query", "phone", "email", "tag", "any_tag", "not_tag", "city", "company", "added_since",
+    "updated_since", "spent_over", "spent_under", "orders_at_least", "bought", "ordered_since",
+    "no_order_since", "contacted_since", "no_contact_since", "kind", "status",
+    "has_open_followup", "followup_due_before", "birthday_within", "keep_in_touch_due",
+})  # fmt: skip
 HEADINGS = {"overdue": N_("Overdue"), "today": N_("Today"), "coming": N_("Coming days")}
 
 
@@ -78,23 +85,26 @@ def agenda(
     Exit codes: 0 ok; 1 with --exit-code when something is overdue (after the output).
     """
     from custinfo.followups import agenda as core
-    from custinfo.search.followups import within
+    from custinfo.followups.schedule import within
 
     out = output.Output()
     fmt = out.choose(format)
     until = within(birthdays, "--birthdays") if birthdays else None
-    q = filters.build_query(
-        query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
-        city=city, company=company, added_since=added_since, updated_since=updated_since,
-        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
-        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
-        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-        status=status,
-        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
-        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
-    )  # fmt: skip
+    given = any(v not in (None, False, []) for k, v in locals().items() if k in _FILTERS)
+    q = None
+    if given:  # (without filters, the search package is not even imported)
+        q = filters.build_query(
+            query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
+            city=city, company=company, added_since=added_since, updated_since=updated_since,
+            spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
+            bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
+            contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
+            status=status,
+            has_open_followup=has_open_followup, followup_due_before=followup_due_before,
+            birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
+        )  # fmt: skip
     store = context.open_store(db, passphrase_file)
-    ids = filters.selected_ids(store, q, region)
+    ids = filters.selected_ids(store, q, region) if q is not None else None
     result = core.build(store, days=days, birthdays=until, ids=ids)
     if fmt is output.Format.ics:
         from custinfo.followups.ics import calendar

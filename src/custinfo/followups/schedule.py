@@ -30,6 +30,7 @@ from custinfo.text import normalize_text
 
 WHEN_FORMS = "YYYY-MM-DD, YYYY-MM-DDTHH:MM, today, tomorrow, or +3d, +2w, +1m"
 EVERY_FORMS = "a count and a unit: 7d, 2w, 1m, 3m or 1y"
+WITHIN_FORMS = "a duration forward from today: 14d, 2w, 1m"
 _FORWARD = re.compile(r"\+\s*(\d{1,4})\s*([dwmy])", re.IGNORECASE)
 _EVERY = re.compile(r"(\d{1,4})\s*([dwmy])", re.IGNORECASE)
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -145,3 +146,15 @@ def latest_base(horizon: date, every: str) -> date:
     while after(day + timedelta(days=1), every) <= horizon:  # several days map to one
         day += timedelta(days=1)
     return day
+
+
+def within(value: str, option: str, *, today: date | None = None) -> date:
+    """The last local day of DURATION (`14d`, `2w`, `1m`) forward from today (`--birthdays`,
+    `--birthday-within`)."""
+    duration = times.parse_duration(value or "")
+    if duration is None:
+        raise ValidationError(f"{option} {value!r}: expected {WITHIN_FORMS}", option)
+    try:
+        return times.shift(today or times.today(), duration[0], duration[1])
+    except (ValueError, OverflowError):
+        raise ValidationError(f"{option} {value!r}: too far ahead", option) from None

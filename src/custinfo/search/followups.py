@@ -15,14 +15,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from custinfo import times
-from custinfo.errors import ValidationError
 from custinfo.search.plan import _Source
 from custinfo.store.db import Connection
 
 if TYPE_CHECKING:
     from custinfo.search import Query
-
-WITHIN_FORMS = "a duration forward from today: 14d, 2w, 1m"
 
 
 def sources(conn: Connection, q: Query) -> list[_Source] | None:
@@ -63,17 +60,6 @@ def sources(conn: Connection, q: Query) -> list[_Source] | None:
     return out
 
 
-def within(value: str, option: str = "--birthday-within") -> Any:
-    """The last local day of DURATION forward from today."""
-    duration = times.parse_duration(value or "")
-    if duration is None:
-        raise ValidationError(f"{option} {value!r}: expected {WITHIN_FORMS}", option)
-    try:
-        return times.shift(times.today(), duration[0], duration[1])
-    except (ValueError, OverflowError):
-        raise ValidationError(f"{option} {value!r}: too far ahead", option) from None
-
-
 def month_day_ranges(start: Any, end: Any) -> list[tuple[str, str]]:
     """MM-DD ranges of the days start..end, 29 February included where it is kept on 28
     February (see `custinfo.followups.agenda`)."""
@@ -89,8 +75,10 @@ def month_day_ranges(start: Any, end: Any) -> list[tuple[str, str]]:
 
 
 def _birthday_source(value: str) -> _Source:
+    from custinfo.followups.schedule import within
+
     today = times.today()
-    ranges = month_day_ranges(today, within(value))
+    ranges = month_day_ranges(today, within(value, "--birthday-within"))
     test = " OR ".join(["substr(c.birthday, -5) BETWEEN ? AND ?"] * len(ranges))
     params = [v for pair in ranges for v in pair]
     each = "SELECT id FROM customers WHERE birthday IS NOT NULL AND substr(birthday, -5) " \
