@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from custinfo import times
 from custinfo.activity import aggregates
 from custinfo.search import Query, count, find_ids
+from tests.budget import examples
 from tests.conftest import PASSPHRASE
 
 KINDS = ("note", "call", "visit", "complaint", "service", "campaign")
@@ -126,7 +127,9 @@ FILTERS = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(120),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(FILTERS, st.sampled_from([None, "open", "resolved"]), st.sampled_from([2, 5000]))
 def test_filters_match_a_brute_force_reading(shop, monkeypatch, filters, status, probe) -> None:

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from custinfo import money, times
 from custinfo.errors import ValidationError
+from tests.budget import examples
 
 CODES = sorted(money.CURRENCIES)
 minor_units = st.integers(min_value=-(10**10) + 1, max_value=10**10 - 1)
 
 
+@settings(max_examples=examples(100))
 @given(st.sampled_from(CODES), minor_units)
 def test_amount_text_round_trips(currency: str, minor: int) -> None:
     places = money.digits(currency)
@@ -26,6 +28,7 @@ def test_amount_text_round_trips(currency: str, minor: int) -> None:
     assert money.parse_amount(money.display(minor, currency), currency) == minor
 
 
+@settings(max_examples=examples(100))
 @given(st.sampled_from(CODES), st.decimals(allow_nan=False, allow_infinity=False,
                                           min_value=-(10**9), max_value=10**9))  # fmt: skip
 def test_any_decimal_is_exact_or_refused(currency: str, value: Decimal) -> None:
@@ -41,6 +44,7 @@ def test_any_decimal_is_exact_or_refused(currency: str, value: Decimal) -> None:
         assert Decimal(minor) == value.scaleb(places)
 
 
+@settings(max_examples=examples(100))
 @given(st.integers(min_value=-(10**9), max_value=10**9), st.integers(0, 999),
        st.sampled_from(["CNY", "USD", "EUR", "JPY", "KWD"]))  # fmt: skip
 def test_fast_path_equals_the_decimal_path(whole: int, part: int, currency: str) -> None:
@@ -165,6 +169,7 @@ def test_durations_count_back_in_local_days() -> None:
     assert times.parse_day("0d", "x", now=today) == today
 
 
+@settings(max_examples=examples(100))
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
        st.integers(0, 600), st.sampled_from("dwmy"))  # fmt: skip
 def test_shift_back(day: date, amount: int, unit: str) -> None:
@@ -180,7 +185,7 @@ def test_shift_back(day: date, amount: int, unit: str) -> None:
     assert back.day == min(day.day, calendar.monthrange(back.year, back.month)[1])
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(100))
 @given(st.datetimes(min_value=datetime(1971, 1, 2), max_value=datetime(2100, 1, 1)),
        st.sampled_from(["UTC", "Asia/Shanghai", "America/New_York", "Europe/Berlin"]))  # fmt: skip
 def test_moment_agrees_with_the_standard_library(moment: datetime, zone: str) -> None:

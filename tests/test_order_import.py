@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -257,3 +258,32 @@ def test_core_api(store, tmp_path: Path) -> None:
     assert aggregates.stale(store.conn) == []
     row = store.conn.execute("SELECT * FROM customer_activity").fetchone()
     assert row[:3] == (cid, 2, 15000)
+
+
+def test_worker_conversion_gives_the_same_result(store, monkeypatch) -> None:
+    """Large inputs are converted in a worker process: same orders, rejects and counts."""
+    from custinfo import validation
+    from custinfo.importer import order_load, order_parallel
+    from custinfo.importer.order_load import OrderImportOptions, run_order_import
+
+    store.add(validation.customer_input(name="A", phones=["13800138000"], region="CN"))
+    lines = ["订单号,下单时间,实付金额,手机,订单状态"]
+    for i in range(40):  # every 7th amount is bad, every 5th order cancelled
+        amount = "1.234" if i % 7 == 3 else f"{i}.50"
+        lines.append(f"P{i},2026-11-{i % 28 + 1:02d} 10:00,{amount},13800138000,"
+                     + ("已取消" if i % 5 == 4 else "交易成功"))  # fmt: skip
+    data = "\n".join(lines).encode()
+    monkeypatch.setattr(order_load, "CHUNK", 3)
+    monkeypatch.setattr(order_parallel, "IN_PROCESS", 1)
+    results = []
+    for workers in (0, 1):
+
+        class Rejects:  # (a dry run writes none: the problems are compared)
+            def start_csv(self, *args: Any) -> None: ...
+
+        options = OrderImportOptions(workers=workers, rejects=Rejects(), dry_run=True)
+        summary = run_order_import(store, io.BytesIO(data), options)
+        results.append((summary.line(), summary.problems))
+    assert results[0] == results[1]
+    assert "imported 27" in results[0][0] and "skipped 8" in results[0][0]
+    assert len(results[0][1]) == 5 and "decimal places" in results[0][1][0][2]

@@ -193,8 +193,10 @@ def test_info_and_init_currency(cli, env, tmp_path, monkeypatch) -> None:
     assert cli.ok("find", "--spent-over", "10", "--format", "ids") == cid + "\n"
     bad = cli("--db", str(tmp_path / "x.db"), "init", "--currency", "XYZ")
     assert bad.code == 2 and not (tmp_path / "x.db").exists()
-    monkeypatch.setenv("CUSTINFO_CURRENCY", "JPY")  # the setting is init's default
-    cli.ok("--db", str(tmp_path / "y.db"), "init")
+    monkeypatch.setenv("CUSTINFO_CURRENCY", "JPY")  # the setting wins for order amounts
+    cli.ok("order", "add", cid, "--amount", "500")
+    assert _json(cli, "show", cid)["orders_summary"]["totals"]["JPY"] == "500"
+    cli.ok("--db", str(tmp_path / "y.db"), "init")  # and is init's default
     assert _json(cli, "--db", str(tmp_path / "y.db"), "info")["currency"] == "JPY"
 
 

@@ -10,7 +10,6 @@ may carry at most the currency's minor digits (trailing zeros aside: "1.230" CNY
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from custinfo.currency import CURRENCIES as _CURRENCIES
 from custinfo.errors import ValidationError
@@ -72,6 +71,8 @@ def parse_amount(text: str, currency: str, *, what: str = "amount") -> int:
 
 def parse_general(text: str, currency: str, *, what: str = "amount") -> int:
     """`parse_amount` without its fast path for plain "299.00" (the tests compare them)."""
+    from decimal import Decimal, InvalidOperation  # (not needed by show and plain amounts)
+
     places = digits(currency)
     raw = text
     value = normalize_text(text or "", fold_symbols=True).replace(" ", "").replace("−", "-")

@@ -59,8 +59,8 @@ def add(
 
     store = context.open_store(db, passphrase_file)
     order_id = orders.add(
-        store, customer_id, amount=amount, currency=currency, at=at, items=items,
-        channel=channel, ref=ref, note=note,
+        store, customer_id, amount=amount, currency=currency or context.setting("currency"),
+        at=at, items=items, channel=channel, ref=ref, note=note,
     )  # fmt: skip
     output.Output().data(str(order_id))
 

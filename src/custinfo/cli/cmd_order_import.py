@@ -85,7 +85,7 @@ def order_import(
     options = OrderImportOptions(
         match=match.value, create_missing=create_missing, maps=list(map_ or []),
         encoding=encoding, dry_run=dry_run, region=context.region(store, region),
-        currency=currency, channel=channel or "",
+        currency=currency or context.setting("currency"), channel=channel or "",
         source_name=path.name if path is not None else "stdin",
     )  # fmt: skip
     if rejects is not None:

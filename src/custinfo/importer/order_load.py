@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 
 from custinfo import money
 from custinfo.errors import UsageError, ValidationError
+from custinfo.importer.order_parallel import converted
 from custinfo.importer.orders import Cancelled, Candidate, Converter, parse_maps, plan, record_cells
 from custinfo.importer.rejects import RejectsWriter
 from custinfo.importer.source import BadJson, csv_records, json_records, ndjson_records, open_source
@@ -47,6 +48,7 @@ class OrderImportOptions:
     currency: str | None = None  # for rows without a currency column; default: the db's
     channel: str = ""  # for rows without a channel column
     source_name: str = "stdin"
+    workers: int | None = None  # conversion processes (None: a core less than the machine's)
 
 
 @dataclass
@@ -123,10 +125,11 @@ def run_order_import(
             yield from records
 
     rows = everything()
+    chunks = iter(lambda: list(islice(rows, CHUNK)), [])
     try:
         with store.write("order import") as w:
-            while chunk := list(islice(rows, CHUNK)):
-                loader.load(w, chunk)
+            for chunk, outcomes in converted(chunks, converter, options.workers, loader.json):
+                loader.load(w, chunk, outcomes)
                 if progress is not None:
                     progress(summary.read, source.raw.consumed)
             if loader.failed or options.dry_run:
@@ -187,9 +190,10 @@ class _Loader:
         else:
             self.failed = True
 
-    def load(self, w: Write, chunk: list[tuple[int, Any]]) -> None:
+    def load(self, w: Write, chunk: list[tuple[int, Any]], outcomes: Any = None) -> None:
+        """One chunk of (line, record); `outcomes`: its rows converted by a worker."""
         candidates: list[tuple[Any, Candidate]] = []
-        for line, record in chunk:
+        for index, (line, record) in enumerate(chunk):
             self.summary.read += 1
             cells = record
             if self.json:
@@ -200,7 +204,12 @@ class _Loader:
                     self.reject(record, line, "row", "not a JSON object")
                     continue
             try:
-                candidates.append((record, self.converter.convert(line, cells)))
+                if outcomes is None:
+                    candidates.append((record, self.converter.convert(line, cells)))
+                elif isinstance(outcome := outcomes[index], Exception):
+                    raise outcome
+                else:
+                    candidates.append((record, outcome))
             except Cancelled:
                 self.summary.skipped += 1
             except ValidationError as exc:
