@@ -21,6 +21,7 @@ from custinfo.followups.schedule import (
     parse_every,
     parse_when,
 )
+from tests.budget import examples
 
 DAY = date(2026, 12, 1)
 days = st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31))
@@ -95,7 +96,7 @@ def test_every_forms() -> None:
             parse_every(bad)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(125), deadline=None)
 @given(day=days, every=everys)
 def test_repeat_rules(day: date, every: str) -> None:
     """The next occurrence lies after the day it was done; days and weeks are exact;
@@ -116,7 +117,7 @@ def test_repeat_rules(day: date, every: str) -> None:
     assert due == Due(nxt)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(125), deadline=None)
 @given(horizon=days, n=st.integers(1, 3), unit=st.sampled_from("dwmy"))
 def test_latest_base_is_the_last_day_that_is_due(horizon: date, n: int, unit: str) -> None:
     every = f"{n}{unit}"
