@@ -2,9 +2,9 @@
 --cadences 50000] [--cache /work/ag-cache]`.
 
 Fixed seeds throughout. The database is built once and cached (`--cache`, default
-bench/out): N synthetic customers through the customer import (`custinfo.demo.synth`,
-70% with a birthday), then through the write gate: M open follow-ups (5% overdue, the
-rest over the next two years, 30% with a time of day) and M/5 closed ones, K
+bench/out): N customers inserted directly (`build_customers`: names, addresses, 70% with a
+birthday, 3% of those without a year), then through the write gate: M open follow-ups
+(5% overdue, the rest over the next two years, 30% with a time of day) and M/5 closed ones, K
 keep-in-touch cadences (7d to 1y) and a typed interaction for four in five of those
 customers (last contacts over the past 400 days).
 
@@ -26,7 +26,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 PASSPHRASE = "bench agenda passphrase 跟进"
@@ -40,12 +40,54 @@ def _env(db: Path) -> dict[str, str]:
     return env | {"CUSTINFO_DB": str(db), "CUSTINFO_PASSPHRASE": PASSPHRASE, "NO_COLOR": "1"}
 
 
-def build(path: Path, customers: int, followups: int, cadences: int) -> None:
-    from bench import orders as order_bench
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国文斌宇浩凯"
+LATIN = ("Anna Müller", "John Smith", "Maria Garcia", "Kenji Sato", "Olga Ivanova")
+CITIES = ("上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "苏州", "Berlin")
 
-    order_bench.PASSPHRASE = PASSPHRASE
-    order_bench.OUT = path.parent
-    ids = order_bench.build_customers(path, customers)
+
+def build_customers(path: Path, n: int) -> list[int]:
+    """`n` customers inserted directly (fixed seed): names (Chinese and Latin), company,
+    address, city, a birthday for 70% (3% of them without a year). No phones, emails or
+    search index: the agenda reads none of them, and the synthetic import of 1M customers
+    takes most of an hour on a loaded machine."""
+    from custinfo.store import Store
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    r = random.Random(SEED)
+    now = "2026-01-01T00:00:00.000000Z"
+    with Store.create(path, PASSPHRASE.encode(), region="CN") as store:
+        conn = store.conn
+        conn.execute("PRAGMA cache_size = -65536")
+        rows = []
+        for i in range(1, n + 1):
+            if r.random() < 0.1:
+                name = r.choice(LATIN)
+            else:
+                name = r.choice(SURNAMES) + "".join(r.choices(GIVEN, k=r.choice((1, 2))))
+            birthday = None
+            if r.random() < 0.7:
+                day = date(1950, 1, 1) + timedelta(days=r.randint(0, 20000))
+                birthday = f"--{day:%m-%d}" if r.random() < 0.03 else day.isoformat()
+            city = r.choice(CITIES)
+            address = f"{city}市{r.choice(GIVEN)}{r.choice(GIVEN)}路{r.randint(1, 999)}号"
+            company = (
+                f"{r.choice(GIVEN)}{r.choice(GIVEN)}贸易有限公司" if r.random() < 0.5 else None
+            )
+            rows.append((i, name, company, address, city, birthday, "bench", now, now))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT INTO customers(id, name, company, address, city, birthday, source, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.execute("COMMIT")
+    return list(range(1, n + 1))
+
+
+def build(path: Path, customers: int, followups: int, cadences: int) -> None:
+    ids = build_customers(path, customers)
     add_activity(path, ids, followups, cadences)
 
 
