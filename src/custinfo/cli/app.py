@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "check": ("custinfo.cli.cmd_check", N_("Check the integrity of the database.")),
     "info": ("custinfo.cli.cmd_info", N_("The database: path, schema, region, currency, counts.")),
+    "report": (
+        "custinfo.cli.cmd_report",
+        N_("Reports: overview, growth, customer value (RFM), activity, quality."),
+    ),
     "subject": (
         "custinfo.cli.cmd_subject",
         N_("Data-subject access report: all held on a person."),

@@ -126,6 +126,16 @@ EXAMPLES: dict[str, list[str]] = {
     "check": [
         "custinfo check",
     ],
+    "report": [
+        "custinfo report  # the overview: customers, growth, splits, revenue",
+        "custinfo report overview --city 上海",
+        "custinfo report growth --since 2025-01-01",
+        "custinfo report value --tag VIP --as-of 2026-11-30",
+        "custinfo report value --apply-tags rfm:  # segments as tags: find --tag rfm:重要价值客户",
+        "custinfo report activity",
+        "custinfo report quality --stale 12m --list --format ids | custinfo tag add to-verify",
+        "custinfo report overview --format html -o report.html",
+    ],
     "info": [
         "custinfo info",
         "custinfo info --format json",
