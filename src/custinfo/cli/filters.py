@@ -158,21 +158,21 @@ FollowupDueBeforeFilter = Annotated[
     str | None,
     typer.Option(
         "--followup-due-before", metavar="WHEN", rich_help_panel=_FOLLOWUPS,
-        help="Has an open follow-up due before WHEN (YYYY-MM-DD, today, tomorrow, +3d).",
+        help="Has an open follow-up due before WHEN.",
     ),
 ]  # fmt: skip
 BirthdayWithinFilter = Annotated[
     str | None,
     typer.Option(
         "--birthday-within", metavar="DURATION", rich_help_panel=_FOLLOWUPS,
-        help="Birthday (with or without a year) from today to DURATION ahead: 14d, 2w, 1m.",
+        help="Birthday from today to DURATION (14d) ahead.",
     ),
 ]  # fmt: skip
 KeepInTouchDueFilter = Annotated[
     bool,
     typer.Option(
         "--keep-in-touch-due", rich_help_panel=_FOLLOWUPS,
-        help="Due under keep-in-touch: last contact plus the cadence has passed.",
+        help="Last contact plus the cadence has passed.",
     ),
 ]  # fmt: skip
 SortOption = Annotated[
