@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 COLUMNS = ("due", "customer_id", "name", "reason", "kind", "text", "followup_id")
 REASONS = ("overdue", "due", "keep-in-touch", "birthday")
 GROUPS = ("overdue", "today", "coming")
+_RANK = {reason: rank for rank, reason in enumerate(REASONS)}
 
 
 @dataclass(slots=True)
@@ -50,8 +51,9 @@ class Item:
                 self.followup_id]  # fmt: skip
 
     def key(self) -> tuple[Any, ...]:
-        return (self.due.local_day(), self.due.at or "", REASONS.index(self.reason),
-                self.followup_id or 0, self.customer_id)  # fmt: skip
+        due = self.due
+        day = due.day if due.at is None else due.local_day()
+        return (day, due.at or "", _RANK[self.reason], self.followup_id or 0, self.customer_id)
 
 
 @dataclass(slots=True)
