@@ -118,7 +118,7 @@ def export(
     if filtered:
         from custinfo import search
 
-        ids = search.find_ids(store, q, context.region(store, region))
+        ids = search.iter_ids(store, q, context.region(store, region))  # type: ignore[assignment]
     with output_text(output, force=force, db_path=context.db_path(db)) as out:
         count = run_export(
             store, out, format.value, ids=ids, excel=excel, vcard_version=vcard_version.value

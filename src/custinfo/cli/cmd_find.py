@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain, islice
 from typing import Annotated
 
 import typer
@@ -13,6 +14,9 @@ app = typer.Typer(add_completion=False)
 
 #: Rows a terminal shows when no --limit is given (a pipe gets every match).
 PAGE = 50
+#: Beyond this many more matches a terminal says "more than 1,000 more" (counting them
+#: all would cost more than the page itself).
+MORE = 1000
 
 
 @app.command()
@@ -75,32 +79,61 @@ def find(
     )  # fmt: skip
     store = context.open_store(db, passphrase_file)
     where = context.region(store, region)
-    paged = out.is_tty and limit is None
-    if paged:
-        q.limit = PAGE + 1
+    if not out.is_tty or limit is not None:  # every match (or --limit), streamed
+        ids = search.iter_ids(store, q, where)
+        if fmt is Format.csv:  # from the stored export cells: the bytes `export` writes
+            shown = out.customers_csv(store, ids)
+        elif fmt is Format.ids:
+            shown = out.customers(map(_Id, ids), fmt)  # type: ignore[arg-type]
+        else:
+            head = list(islice(ids, 1))
+            # No match on a terminal: no empty table, just the message below.
+            empty = not head and fmt is Format.table
+            shown = 0 if empty else out.customers(_load(store, chain(head, ids)), fmt)
+        if shown == 0 and out.is_tty:
+            from custinfo.i18n import _
+
+            out.info(_("no customer matched"))
+        return
+    q.limit = PAGE + 1
     ids = search.find_ids(store, q, where)
     more = 0
-    if paged and len(ids) > PAGE:
-        more = search.count(store, q, where) - PAGE
+    if len(ids) > PAGE:
+        more = search.count(store, q, where, cap=PAGE + MORE + 1) - PAGE
         ids = ids[:PAGE]
     # No match on a terminal: no empty table, just the message below.
     shown = 0 if not ids and fmt is Format.table else out.customers(_load(store, ids), fmt)
     if more:
         from custinfo.i18n import _
 
-        out.info(
-            _(
+        if more > MORE:  # counting them all would cost more than the page
+            message = _(
+                "more than {more} more matched (showing the first {page}); use --limit N, or "
+                "pipe the output to get every match"
+            )
+        else:
+            message = _(
                 "{more} more matched (showing the first {page}); use --limit N, or pipe the "
                 "output to get every match"
-            ).format(more=f"{more:,}", page=PAGE)
-        )
-    elif shown == 0 and out.is_tty:
+            )
+        out.info(message.format(more=f"{min(more, MORE):,}", page=PAGE))
+    elif shown == 0:
         from custinfo.i18n import _
 
         out.info(_("no customer matched"))
 
 
+class _Id:
+    """Enough of a customer for the ids format: the ids print without loading anyone."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, cid: int) -> None:
+        self.id = cid
+
+
 def _load(store, ids):  # type: ignore[no-untyped-def]
     """Customers for `ids` in order, loaded in batches (memory stays flat for big results)."""
-    for start in range(0, len(ids), 1000):
-        yield from store.get_many(ids[start : start + 1000])
+    ids = iter(ids)
+    while batch := list(islice(ids, 1000)):
+        yield from store.get_many(batch)

@@ -115,6 +115,14 @@ class Output:
             self.table(TABLE_COLUMNS, rows, title=title, drop=("tags", "company", "city"))
         return count
 
+    def customers_csv(self, store: Any, ids: Iterable[int]) -> int:
+        """Customers `ids` (in that order) as CSV from their stored export cells: the same
+        bytes as `custinfo export` and `customers(..., Format.csv)`, without loading
+        records; returns how many were written."""
+        from custinfo.export import export
+
+        return export(store, self.stdout, "csv", ids=ids)
+
     def csv_rows(self, header: Iterable[str], rows: Iterable[list[str]]) -> int:
         import csv
 

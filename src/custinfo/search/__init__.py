@@ -9,18 +9,21 @@ is checked per candidate with an indexed lookup.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from custinfo.search.match import email_match, is_email_shaped, is_phone_shaped, phone_match
 from custinfo.search.plan import SORTS, make_plan, run
+from custinfo.search.rank import count as count_matches
+from custinfo.search.rank import stream
 
 if TYPE_CHECKING:
     from custinfo.store import Store
 
 __all__ = [
-    "SORTS", "Query", "count", "email_match", "find_ids", "is_email_shaped", "is_phone_shaped",
-    "phone_match",
+    "SORTS", "Query", "count", "email_match", "find_ids", "find_ids_plain", "is_email_shaped",
+    "is_phone_shaped", "iter_ids", "phone_match",
 ]  # fmt: skip
 
 
@@ -91,16 +94,31 @@ class Query:
 
 def find_ids(store: Store, query: Query, region: str) -> list[int]:
     """Ids of matching customers, best first (see docs/search.md), at most `query.limit`."""
+    return list(iter_ids(store, query, region))
+
+
+def iter_ids(store: Store, query: Query, region: str) -> Iterator[int]:
+    """`find_ids` read lazily: the first ids come before the last match is found (a
+    pipe's first line at once; see `custinfo.search.rank`). Bad input raises at once."""
+    plan = make_plan(store.conn, query, region)
+    if plan is None:
+        return iter(())
+    return stream(store.conn, plan, query.sort, query.limit)
+
+
+def find_ids_plain(store: Store, query: Query, region: str) -> list[int]:
+    """The same ids as `find_ids` from one sorted statement (reading every match): the
+    plain path the ranked streaming is tested against."""
     plan = make_plan(store.conn, query, region)
     if plan is None:
         return []
     return run(store.conn, *plan.select(query.sort, query.limit))
 
 
-def count(store: Store, query: Query, region: str) -> int:
-    """How many customers match (ignores sort and limit)."""
+def count(store: Store, query: Query, region: str, cap: int | None = None) -> int:
+    """How many customers match (ignores sort and limit); with `cap`, counting stops at
+    `cap` (a terminal's "more than 1,000 more")."""
     plan = make_plan(store.conn, query, region)
     if plan is None:
         return 0
-    rows = run(store.conn, *plan.count())
-    return rows[0] if rows else 0
+    return count_matches(store.conn, plan, cap)

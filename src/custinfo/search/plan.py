@@ -42,6 +42,9 @@ class _Source:
     condition: str
     params: list[Any]
     kind: str = "in"  # in: `{id} IN (ids)`; flat: ids in index order; fts: the FTS index
+    #: For a range that may match many: (table, column, customer index) to walk it in id
+    #: order instead (`search.rank.dense`, when the range is dense).
+    walk: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -92,13 +95,14 @@ class _Plan:
             order = f"c.created_at DESC, {idx} DESC"
         elif sort == "updated":
             order = f"c.updated_at DESC, {idx} DESC"
-        elif self.words:
-            phrase = " ".join(self.words)
+        elif self.words:  # the tiers of `search.rank` as one sort (the plain path)
+            phrase, top = " ".join(self.words), " ".join(self.words) + _TOP
+            prefix = "d.name > ? AND d.name < ?"
             order = (
-                "CASE WHEN d.name = ? THEN 0 WHEN substr(d.name, 1, ?) = ? "
-                f"OR instr(d.name, ?) THEN 1 WHEN instr(d.name, ?) THEN 2 ELSE 3 END, d.name, {idx}"
+                f"CASE WHEN d.name = ? THEN 0 WHEN {prefix} THEN 1 ELSE 2 END, "
+                f"CASE WHEN {prefix} THEN d.name END, {idx}"
             )
-            params += [phrase, len(phrase), phrase, " " + phrase, phrase]
+            params += [phrase, phrase, top, phrase, top]
         else:
             order = idx  # the drivers deliver ids in order: no sort, LIMIT stops early
         sql = f"SELECT {idx} {sql} ORDER BY {order}"
@@ -262,6 +266,7 @@ def _phone_source(phone: str, region: str) -> _Source:
         "EXISTS (SELECT 1 FROM search_phones sp WHERE sp.customer_id = {id} "
         "AND sp.rev >= ? AND sp.rev < ?)",
         [low, low + _TOP],
+        walk=_walk("search_phones", "rev", "search_phones_customer"),
     )
 
 
@@ -281,6 +286,7 @@ def _email_source(email: str) -> _Source:
             "EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = {id} "
             "AND e.key >= ? AND e.key < ?)",
             [key, key + _TOP],
+            walk=_walk("emails", "key", "sqlite_autoindex_emails_1"),
         )
     low = email_rev(key)
     return _Source(
@@ -289,7 +295,12 @@ def _email_source(email: str) -> _Source:
         "EXISTS (SELECT 1 FROM search_emails se WHERE se.customer_id = {id} "
         "AND se.rev >= ? AND se.rev < ?)",
         [low, low + _TOP],
+        walk=_walk("search_emails", "rev", "search_emails_customer"),
     )
+
+
+def _walk(table: str, column: str, index: str) -> tuple[str, str, str]:
+    return (table, column, index)
 
 
 def _small_tag(conn: Connection, tag_id: int, limit: int = 5000) -> bool:
