@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "custinfo.cli.cmd_timeline",
         N_("A customer's interactions, orders and merges."),
     ),
+    # Follow-ups and the daily agenda (issue 13).
+    "followup": ("custinfo.cli.cmd_followup", N_("Add, close, snooze and list follow-ups.")),
+    "keep-in-touch": ("custinfo.cli.cmd_keep_in_touch", N_("Set how often to contact customers.")),
+    "agenda": ("custinfo.cli.cmd_agenda", N_("Who needs attention today: follow-ups, birthdays.")),
     "find": ("custinfo.cli.cmd_find", N_("Find customers by any scrap: name, phone, email, text.")),
     "tag": ("custinfo.cli.cmd_tag", N_("Add, remove, list and rename tags.")),
     "field": (

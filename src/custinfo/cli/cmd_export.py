@@ -70,6 +70,10 @@ def export(
     kind: filters.KindFilter = None,
     status: filters.StatusFilter = None,
     where: filters.WhereFilter = None,
+    has_open_followup: filters.HasOpenFollowupFilter = False,
+    followup_due_before: filters.FollowupDueBeforeFilter = None,
+    birthday_within: filters.BirthdayWithinFilter = None,
+    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
     sort: filters.SortOption = "rank",
     limit: filters.LimitOption = None,
     region: context.RegionOption = None,
@@ -98,6 +102,8 @@ def export(
         bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
         contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
         status=status, where=where,
+        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
+        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
     filtered = not q.is_empty() or limit is not None or q.sort != "rank"
     if customer_id and filtered:

@@ -36,4 +36,8 @@ def show(
         from custinfo.fields import catalog
 
         labels = {f.key: f.label for f in catalog(store)}
-    Output().customer_detail(customer, Format(format.value), store.currency, labels)
+    from custinfo.followups.core import next_open
+
+    record = customer.to_dict()
+    record["next_followup"] = next_open(store, customer.id)  # appended after the others
+    Output().customer_detail(record, Format(format.value), store.currency, labels)

@@ -76,6 +76,26 @@ EXAMPLES: dict[str, list[str]] = {
         "custinfo field choices tier --add 钻石卡 --remove 普通",
         "custinfo field remove points --yes",
     ],
+    "followup": [
+        "custinfo followup add 17 报价回访 --due +2d --kind call",
+        "custinfo followup add 17 --due 2026-12-03T10:00 --kind visit --repeat 1m",
+        'custinfo note 17 "电话报价" --kind call --follow-up +1w --follow-up-text 报价回访',
+        'custinfo followup done 5 --note "谈妥了"',
+        "custinfo followup snooze 5 tomorrow",
+        "custinfo followup cancel 5",
+        "custinfo followup list --due-before tomorrow",
+    ],
+    "keep-in-touch": [
+        "custinfo find --tag VIP --format ids | custinfo keep-in-touch --every 30d",
+        "custinfo keep-in-touch 17 23 --every 3m",
+        "custinfo keep-in-touch 17 --off",
+    ],
+    "agenda": [
+        "custinfo agenda  # overdue, today and the next 7 days",
+        "custinfo agenda --days 7 --birthdays 14d --tag VIP",
+        "custinfo agenda --days 30 --birthdays 1m --format ics > ~/Sync/custinfo.ics",
+        "custinfo agenda --exit-code || echo 'something is overdue'",
+    ],
     "import": [
         "custinfo import clients.csv --rejects bad.csv",
         "custinfo import 客户.csv --encoding gbk --dry-run",

@@ -16,7 +16,9 @@ Behaviour filters (orders and interactions), passed to `build_query` as `**behav
 `spent_over` → --spent-over, `spent_under` → --spent-under, `orders_at_least` →
 --orders-at-least, `bought` → --bought, `ordered_since` → --ordered-since, `no_order_since`
 → --no-order-since, `contacted_since` → --contacted-since, `no_contact_since` →
---no-contact-since, `kind` → --kind, `status` → --status.
+--no-contact-since, `kind` → --kind, `status` → --status; and the follow-up filters:
+`has_open_followup` → --has-open-followup, `followup_due_before` → --followup-due-before,
+`birthday_within` → --birthday-within, `keep_in_touch_due` → --keep-in-touch-due.
 """
 
 from __future__ import annotations
@@ -156,6 +158,34 @@ KindFilter = Annotated[
 StatusFilter = Annotated[
     str | None, _option("--status", "S", "... with status S (open or resolved).")
 ]
+# Follow-ups, keep-in-touch and birthdays (`custinfo.search.followups`), passed to
+# `build_query` like the behaviour filters.
+_FOLLOWUPS = "Filters: follow-ups and birthdays"
+HasOpenFollowupFilter = Annotated[
+    bool,
+    typer.Option("--has-open-followup", help="Has an open follow-up.", rich_help_panel=_FOLLOWUPS),
+]
+FollowupDueBeforeFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--followup-due-before", metavar="WHEN", rich_help_panel=_FOLLOWUPS,
+        help="Has an open follow-up due before WHEN.",
+    ),
+]  # fmt: skip
+BirthdayWithinFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--birthday-within", metavar="DURATION", rich_help_panel=_FOLLOWUPS,
+        help="Birthday from today to DURATION (14d) ahead.",
+    ),
+]  # fmt: skip
+KeepInTouchDueFilter = Annotated[
+    bool,
+    typer.Option(
+        "--keep-in-touch-due", rich_help_panel=_FOLLOWUPS,
+        help="Last contact plus the cadence has passed.",
+    ),
+]  # fmt: skip
 SortOption = Annotated[
     str,
     typer.Option(

@@ -30,6 +30,7 @@ class Format(StrEnum):
     json = "json"
     ndjson = "ndjson"
     ids = "ids"
+    ics = "ics"  # an iCalendar file (agenda)
 
 
 FORMAT_HELP = N_("Output format (default: a table on a terminal, else CSV).")
@@ -74,6 +75,17 @@ class Output:
 
     def data(self, line: str) -> None:
         print(line, file=self.stdout)
+
+    def binary(self, data: bytes) -> None:
+        """Bytes as they are (an iCalendar file is UTF-8 with CRLF lines, whatever the
+        terminal's encoding)."""
+        self.stdout.flush()
+        buffer = getattr(self.stdout, "buffer", None)
+        if buffer is None:  # a captured text stream (tests)
+            self.stdout.write(data.decode("utf-8"))
+        else:
+            buffer.write(data)
+            buffer.flush()
 
     # -- records ----------------------------------------------------------------------------
     def customers(
@@ -252,7 +264,7 @@ class Output:
 
 #: Keys `show` renders otherwise: notes one per line, activity as the `orders:` line.
 _DETAIL_SKIPPED = frozenset({"notes", "order_count", "order_total", "last_order_at",
-                             "last_contact_at", "orders_summary"})  # fmt: skip
+                             "last_contact_at", "orders_summary", "next_followup"})  # fmt: skip
 
 
 def _activity_pairs(record: dict[str, Any], currency: str) -> list[tuple[str, str]]:
@@ -264,6 +276,10 @@ def _activity_pairs(record: dict[str, Any], currency: str) -> list[tuple[str, st
     pairs = [("orders", summary_line(record["orders_summary"], currency))]
     if record.get("last_contact_at"):
         pairs.append(("last_contact", times.local_text(record["last_contact_at"])))
+    if record.get("next_followup"):
+        from custinfo.followups.core import next_line
+
+        pairs.append(("next", next_line(record["next_followup"])))
     return pairs
 
 

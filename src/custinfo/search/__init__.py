@@ -53,6 +53,11 @@ class Query:
     kind: str | None = None  # has an interaction of this kind (and `status`)
     status: str | None = None
     where: list[str] = field(default_factory=list)  # custom fields: "tier=金卡" (AND)
+    # Follow-ups, cadences, birthdays (`custinfo.search.followups`).
+    has_open_followup: bool = False
+    followup_due_before: str | None = None  # WHEN (`followup add --due` forms)
+    birthday_within: str | None = None  # a duration forward: 14d
+    keep_in_touch_due: bool = False
     sort: str = "rank"  # rank | name | created | updated | field:KEY | -field:KEY
     limit: int | None = None
 
@@ -81,6 +86,10 @@ class Query:
                 self.kind,
                 self.status,
                 self.where,
+                self.has_open_followup,
+                self.followup_due_before,
+                self.birthday_within,
+                self.keep_in_touch_due,
             )
         )
 

@@ -245,6 +245,12 @@ def make_plan(conn: Connection, q: Query, region: str) -> _Plan | None:
     if behaviour is None:
         return None
     sources += behaviour
+    from custinfo.search import followups  # follow-ups, cadences, birthdays
+
+    planned = followups.sources(conn, q)
+    if planned is None:
+        return None
+    sources += planned
 
     # The most selective source drives; the others are checked per candidate. After a
     # phone, email or rare-tag lookup (few rows) the FTS index is not needed: instr verifies.

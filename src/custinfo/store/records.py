@@ -221,6 +221,13 @@ def _order(row: Row) -> dict[str, Any]:
             "items": row[4], "channel": row[5], "ref": row[6], "note": row[7]}  # fmt: skip
 
 
+def _followup(row: Row) -> dict[str, Any]:
+    """A follow-up as `followup list --format json` shows it."""
+    keys = ("id", "kind", "text", "due_date", "due_at", "repeat", "status", "created_at",
+            "closed_at", "note_id")  # fmt: skip
+    return dict(zip(keys, row, strict=True))
+
+
 PHONES = RecordKind(
     "phones", "phones", ("e164", "ext"), Merge.UNION, public=_phone,
     example=lambda m: (f"+86139{m}", ""),
@@ -269,10 +276,27 @@ FIELDS = FieldKind(
     "fields", "field_values", ("field_id", "value"), Merge.UNION, order_by="field_id",
     example=lambda m: ("example", f"value {m} 字段"),
 )  # fmt: skip
+#: Follow-ups (`custinfo.followups`): a local due date, an instant for a timed one, an
+#: optional repeat; open, done or cancelled. MOVE: rows keep their ids across a merge.
+FOLLOWUPS = RecordKind(
+    "followups", "followups", ("kind", "text", "due_date", "due_at", "repeat", "status",
+                               "created_at", "closed_at", "note_id"),
+    Merge.MOVE, "due_date, id", public=_followup,
+    example=lambda m: ("call", f"followup {m} 报价回访", "2024-05-06", None, "1m", "open",
+                       "2024-05-01T07:08:09.000000Z", None, None),
+)  # fmt: skip
+#: Keep-in-touch cadences, one per customer (UNIQUE): on merge the kept customer's cadence
+#: wins (UNION with INSERT OR IGNORE) and unmerge restores every side's own.
+KEEP_IN_TOUCH = RecordKind(
+    "keep_in_touch", "keep_in_touch", ("every", "since"), Merge.UNION,
+    public=lambda r: {"every": r[1], "since": r[2]},
+    example=lambda m: (f"{m}d", "2024-05-06T07:08:09.000000Z"),
+)  # fmt: skip
 
 #: Every kind of customer record, in the order reports list them.
 KINDS: tuple[RecordKind, ...] = (
-    PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS, ORDERS, FIELDS,
+    PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS, ORDERS, FIELDS, FOLLOWUPS,
+    KEEP_IN_TOUCH,
 )  # fmt: skip
 
 #: Tables that reference customers but hold no records of their own: merge history
