@@ -191,7 +191,6 @@ def queries(path: Path, runs: int) -> tuple[int, int]:
         ("--ordered-since 7d", Query(ordered_since="7d")),
         ("--no-contact-since 90d", Query(no_contact_since="90d")),
         ("--kind complaint --status open", Query(kind="complaint", status="open")),
-        ("--tag-less city + --spent-over 1000", Query(city="上海", spent_over="1000")),
         ("--bought 紫砂壶 (scans orders)", Query(bought="紫砂壶")),
     ]  # fmt: skip
     print(f"\nquery part (db open; first 50 results incl. loading them; median of {runs})")

@@ -20,7 +20,9 @@ JSON_KEYS = ["id", "name", "phones", "emails", "company", "address", "city", "bi
              "notes", "source", "created_at", "updated_at", "wechat", "qq",
              # appended by the orders issue (documented keys keep their order)
              "order_count", "order_total", "last_order_at", "last_contact_at",
-             "orders_summary"]  # fmt: skip
+             "orders_summary", "fields",
+             # appended by the follow-ups issue (show only)
+             "next_followup"]  # fmt: skip
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 
 

@@ -30,6 +30,7 @@ OTHER_TABLES = {
     "purposes": "processing purposes: key, label, basis, retention rule (no customer data)",
     "optouts": "keyed HMACs of opted-out contacts, never the values; purge keeps them",
     "sqlite_sequence": "SQLite's AUTOINCREMENT counters",
+    "field_defs": "custom field declarations: key, label, type, choices (no customer data)",
 }
 
 

@@ -81,10 +81,11 @@ class Customer:
     last_contact_at: str | None = None
     #: {"count", "totals": {currency: "2093.00"}, "first_at", "last_at"}
     orders_summary: dict[str, Any] = field(default_factory=lambda: no_orders())
+    fields: dict[str, Any] = field(default_factory=dict)  # custom fields: key -> JSON value
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `show --format json`: the keys of CUSTOMER_FIELDS in that
-        order, then `orders_summary`."""
+        order, then `orders_summary`, then the custom `fields`."""
         return {
             "id": self.id,
             "name": self.name,
@@ -106,6 +107,7 @@ class Customer:
             "last_order_at": self.last_order_at,
             "last_contact_at": self.last_contact_at,
             "orders_summary": self.orders_summary,
+            "fields": dict(self.fields),
         }
 
 
@@ -146,3 +148,4 @@ class CustomerInput:
     notes: list[str] = field(default_factory=list)
     handles: list[tuple[str, str]] = field(default_factory=list)  # (kind, handle)
     labels: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, value, label)
+    fields: list[tuple[int, Any]] = field(default_factory=list)  # (field id, stored value)

@@ -3,12 +3,16 @@
 Every entry is an `Event` with the same columns, whatever its source, so that other
 records (follow-ups) join by adding a source to `sources()`:
 
-    at        stored UTC time            type      interaction | order | merge
+    at        stored UTC time            type      interaction | order | merge | followup
     id        the record's id            kind      note, call, ... | order, refund | merge
-    direction in | out (interactions)    status    open | resolved (cases)
+    direction in | out (interactions)    status    open | resolved (cases); follow-ups:
+                                                   open | done | cancelled
     amount    decimal string (orders)    currency  ISO 4217 (orders)
     text      note text, items, or what a merge did
-    channel   (orders)                   ref       (interactions, orders)
+    channel   (orders)                   ref       (interactions, orders); `due DATE`
+
+Follow-ups (`custinfo.followups.history`): an open one at its due time, a closed one when
+it was closed.
 
 Sorted by time, then type (in `TYPES` order), then id. Each source is one indexed query.
 """
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
 
 COLUMNS = ("at", "type", "id", "kind", "direction", "status", "amount", "currency", "text",
            "channel", "ref")  # fmt: skip
-TYPES = ("interaction", "order", "merge")
+TYPES = ("interaction", "order", "merge", "followup")
 
 
 class Event(NamedTuple):
@@ -84,13 +88,15 @@ def _merges(conn: Any, cid: int, since: str | None) -> Iterable[Event]:
 
 
 def sources() -> tuple[Source, ...]:
-    """Where timeline entries come from (follow-ups add theirs here)."""
-    return (_interactions, _orders, _merges)
+    """Where timeline entries come from."""
+    from custinfo.followups.history import events as followups
+
+    return (_interactions, _orders, _merges, followups)
 
 
 def kinds() -> tuple[str, ...]:
     """Values `--kind` accepts: an entry's kind or its type."""
-    return (*KINDS, "order", "refund", "merge", *TYPES)
+    return (*KINDS, "order", "refund", "merge", "task", *TYPES)
 
 
 def check_kinds(values: Sequence[str]) -> list[str]:

@@ -33,8 +33,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "custinfo.cli.cmd_timeline",
         N_("A customer's interactions, orders and merges."),
     ),
+    # Follow-ups and the daily agenda (issue 13).
+    "followup": ("custinfo.cli.cmd_followup", N_("Add, close, snooze and list follow-ups.")),
+    "keep-in-touch": ("custinfo.cli.cmd_keep_in_touch", N_("Set how often to contact customers.")),
+    "agenda": ("custinfo.cli.cmd_agenda", N_("Who needs attention today: follow-ups, birthdays.")),
     "find": ("custinfo.cli.cmd_find", N_("Find customers by any scrap: name, phone, email, text.")),
     "tag": ("custinfo.cli.cmd_tag", N_("Add, remove, list and rename tags.")),
+    "field": (
+        "custinfo.cli.cmd_field",
+        N_("Declare custom fields (tier, points, ...); list, change."),
+    ),
     "import": ("custinfo.cli.cmd_import", N_("Import customers from CSV, TSV, JSON or NDJSON.")),
     "export": ("custinfo.cli.cmd_export", N_("Export customers as CSV, JSON, NDJSON or vCard.")),
     "dedupe": (

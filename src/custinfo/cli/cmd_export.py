@@ -71,7 +71,12 @@ def export(
     no_contact_since: filters.NoContactSinceFilter = None,
     kind: filters.KindFilter = None,
     status: filters.StatusFilter = None,
-    sort: filters.SortOption = filters.Sort.rank,
+    where: filters.WhereFilter = None,
+    has_open_followup: filters.HasOpenFollowupFilter = False,
+    followup_due_before: filters.FollowupDueBeforeFilter = None,
+    birthday_within: filters.BirthdayWithinFilter = None,
+    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
+    sort: filters.SortOption = "rank",
     limit: filters.LimitOption = None,
     for_purpose: Annotated[
         str | None,
@@ -110,9 +115,11 @@ def export(
         spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
         bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
         contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-        status=status,
+        status=status, where=where,
+        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
+        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
-    filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
+    filtered = not q.is_empty() or limit is not None or q.sort != "rank"
     if customer_id and filtered:
         raise UsageError("--id selects customers itself: use it without find filters")
     if channel is not None and for_purpose is None:

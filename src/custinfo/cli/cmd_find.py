@@ -43,6 +43,11 @@ def find(
     no_contact_since: filters.NoContactSinceFilter = None,
     kind: filters.KindFilter = None,
     status: filters.StatusFilter = None,
+    where: filters.WhereFilter = None,
+    has_open_followup: filters.HasOpenFollowupFilter = False,
+    followup_due_before: filters.FollowupDueBeforeFilter = None,
+    birthday_within: filters.BirthdayWithinFilter = None,
+    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
     format: Annotated[
         Format | None,
         typer.Option(
@@ -50,7 +55,7 @@ def find(
         ),
     ] = None,
     limit: filters.LimitOption = None,
-    sort: filters.SortOption = filters.Sort.rank,
+    sort: filters.SortOption = "rank",
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -71,12 +76,14 @@ def find(
         spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
         bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
         contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-        status=status,
+        status=status, where=where,
+        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
+        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
     store = context.open_store(db, passphrase_file)
-    where = context.region(store, region)
+    code = context.region(store, region)
     if not out.is_tty or limit is not None:  # every match (or --limit), streamed
-        ids = search.iter_ids(store, q, where)
+        ids = search.iter_ids(store, q, code)
         if fmt is Format.csv:  # from the stored export cells: the bytes `export` writes
             shown = out.customers_csv(store, ids)
         elif fmt is Format.ids:
@@ -92,13 +99,21 @@ def find(
             out.info(_("no customer matched"))
         return
     q.limit = PAGE + 1
-    ids = search.find_ids(store, q, where)
+    ids = search.find_ids(store, q, code)
     more = 0
     if len(ids) > PAGE:
-        more = search.count(store, q, where, cap=PAGE + MORE + 1) - PAGE
+        more = search.count(store, q, code, cap=PAGE + MORE + 1) - PAGE
         ids = ids[:PAGE]
+    keys: list[str] = []
+    if fmt is Format.csv:  # a column per custom field, as `export` writes
+        from custinfo.fields import catalog
+
+        keys = [f.key for f in catalog(store)]
     # No match on a terminal: no empty table, just the message below.
-    shown = 0 if not ids and fmt is Format.table else out.customers(_load(store, ids), fmt)
+    shown = (
+        0 if not ids and fmt is Format.table
+        else out.customers(_load(store, ids), fmt, field_keys=keys)
+    )  # fmt: skip
     if more:
         from custinfo.i18n import _
 

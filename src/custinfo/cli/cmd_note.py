@@ -54,6 +54,15 @@ def add(
         str | None,
         typer.Option("--at", metavar="DATETIME", help="When (local; default now)."),
     ] = None,
+    follow_up: Annotated[
+        str | None,
+        typer.Option(
+            "--follow-up", metavar="WHEN", help="Also schedule the next step (a follow-up)."
+        ),
+    ] = None,
+    follow_up_text: Annotated[
+        str | None, typer.Option("--follow-up-text", help="What the follow-up is about.")
+    ] = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
 ) -> None:
@@ -71,7 +80,16 @@ def add(
         sys.stdin.read() if text == "-" else text, kind=kind, direction=direction,
         status=status, ref=ref, at=at,
     )  # fmt: skip
-    Output().data(str(interactions.add(store, customer_id, value)))
+    if follow_up is None:
+        Output().data(str(interactions.add(store, customer_id, value)))
+        return
+    from custinfo.followups import core  # the note and the follow-up in one unit
+
+    note_id, followup_id, due = core.note_with_followup(
+        store, customer_id, value, follow_up, follow_up_text
+    )
+    Output().data(str(note_id))
+    Output().info(core.scheduled_message(followup_id, due))
 
 
 @app.command("resolve")

@@ -158,6 +158,10 @@ def export(
     no_contact_since: filters.NoContactSinceFilter = None,
     kind: filters.KindFilter = None,
     status: filters.StatusFilter = None,
+    has_open_followup: filters.HasOpenFollowupFilter = False,
+    followup_due_before: filters.FollowupDueBeforeFilter = None,
+    birthday_within: filters.BirthdayWithinFilter = None,
+    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
     sort: filters.SortOption = filters.Sort.rank,
     limit: filters.LimitOption = None,
     region: context.RegionOption = None,
@@ -176,6 +180,8 @@ def export(
         bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
         contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
         status=status, sort=sort, limit=limit,
+        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
+        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
     store = context.open_store(db, passphrase_file)
     if q.is_empty() and limit is None and sort is filters.Sort.rank:

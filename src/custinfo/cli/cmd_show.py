@@ -31,4 +31,13 @@ def show(
 
     store = context.open_store(db, passphrase_file)
     customer = store.get(customer_id)
-    Output().customer_detail(customer, Format(format.value), store.currency)
+    labels = None
+    if customer.fields:
+        from custinfo.fields import catalog
+
+        labels = {f.key: f.label for f in catalog(store)}
+    from custinfo.followups.core import next_open
+
+    record = customer.to_dict()
+    record["next_followup"] = next_open(store, customer.id)  # appended after the others
+    Output().customer_detail(record, Format(format.value), store.currency, labels)

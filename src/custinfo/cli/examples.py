@@ -19,6 +19,7 @@ EXAMPLES: dict[str, list[str]] = {
     "add": [
         'custinfo add --name 张伟 --phone "138 0013 8000" --email zhang.wei@example.com --tag VIP',
         'custinfo add -n "Anna Müller" -p "+49 30 1234567" --city Berlin',
+        "custinfo add --name 王小明 --set tier=金卡 --set points=1200  # custom fields",
     ],
     "show": [
         "custinfo show 42",
@@ -27,6 +28,7 @@ EXAMPLES: dict[str, list[str]] = {
     "edit": [
         'custinfo edit 1 --city 上海 --add-phone "+86 21 6234 5678"',
         'custinfo edit 1 --company ""  # clear a field',
+        "custinfo edit 1 --set points=1500 --unset expires",
     ],
     "note": [
         'custinfo note 1 "回访：对价格满意"',
@@ -58,6 +60,7 @@ EXAMPLES: dict[str, list[str]] = {
         "custinfo find --consent sms-marketing:sms --tag VIP  # may get a marketing SMS",
         "custinfo find --spent-over 1000 --no-order-since 6m  # big spenders gone quiet",
         "custinfo find --kind complaint --status open --format ids",
+        "custinfo find --where 'tier=金卡' --where 'points>=1000' --sort -field:points",
     ],
     "tag": [
         "custinfo find --city 上海 --format ids | custinfo tag add shanghai",
@@ -66,10 +69,39 @@ EXAMPLES: dict[str, list[str]] = {
         "custinfo tag list",
         "custinfo tag rename vip VIP",
     ],
+    "field": [
+        "custinfo field add tier --type choice --label 会员等级 --choices 金卡,银卡,普通",
+        "custinfo field add points --type number --label 积分",
+        "custinfo field list",
+        "custinfo field rename tier level --label 等级",
+        "custinfo field choices tier --add 钻石卡 --remove 普通",
+        "custinfo field remove points --yes",
+    ],
+    "followup": [
+        "custinfo followup add 17 报价回访 --due +2d --kind call",
+        "custinfo followup add 17 --due 2026-12-03T10:00 --kind visit --repeat 1m",
+        'custinfo note 17 "电话报价" --kind call --follow-up +1w --follow-up-text 报价回访',
+        'custinfo followup done 5 --note "谈妥了"',
+        "custinfo followup snooze 5 tomorrow",
+        "custinfo followup cancel 5",
+        "custinfo followup list --due-before tomorrow",
+    ],
+    "keep-in-touch": [
+        "custinfo find --tag VIP --format ids | custinfo keep-in-touch --every 30d",
+        "custinfo keep-in-touch 17 23 --every 3m",
+        "custinfo keep-in-touch 17 --off",
+    ],
+    "agenda": [
+        "custinfo agenda  # overdue, today and the next 7 days",
+        "custinfo agenda --days 7 --birthdays 14d --tag VIP",
+        "custinfo agenda --days 30 --birthdays 1m --format ics > ~/Sync/custinfo.ics",
+        "custinfo agenda --exit-code || echo 'something is overdue'",
+    ],
     "import": [
         "custinfo import clients.csv --rejects bad.csv",
         "custinfo import 客户.csv --encoding gbk --dry-run",
         "custinfo import contacts.csv --map Mobile=phone --on-duplicate merge",
+        "custinfo import 会员.csv --map 会员等级=field:tier --create-fields",
     ],
     "export": [
         "custinfo export -o customers.csv",
@@ -80,6 +112,7 @@ EXAMPLES: dict[str, list[str]] = {
         "custinfo dedupe  # likely duplicates, with reasons",
         "custinfo dedupe --review",
         "custinfo dedupe --auto --min-score 0.99 --yes",
+        "custinfo dedupe --also-compare field:member_no  # a custom field as evidence",
     ],
     "merge": [
         "custinfo merge 12 57  # 57 folds into 12, nothing lost",

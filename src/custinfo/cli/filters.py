@@ -9,14 +9,17 @@ its signature and turns them into a `custinfo.search.Query`:
 Names (parameter name → option): `query` → QUERY argument, `phone` → --phone,
 `email` → --email, `tag` → --tag, `any_tag` → --any-tag, `not_tag` → --not-tag,
 `city` → --city, `company` → --company, `added_since` → --added-since,
-`updated_since` → --updated-since, `consent` → --consent, `no_consent` → --no-consent,
-`sort` → --sort, `limit` → --limit.
+`updated_since` → --updated-since, `where` → --where (custom fields), `consent` → --consent,
+`no_consent` → --no-consent, `sort` → --sort,
+`limit` → --limit.
 
 Behaviour filters (orders and interactions), passed to `build_query` as `**behaviour`:
 `spent_over` → --spent-over, `spent_under` → --spent-under, `orders_at_least` →
 --orders-at-least, `bought` → --bought, `ordered_since` → --ordered-since, `no_order_since`
 → --no-order-since, `contacted_since` → --contacted-since, `no_contact_since` →
---no-contact-since, `kind` → --kind, `status` → --status.
+--no-contact-since, `kind` → --kind, `status` → --status; and the follow-up filters:
+`has_open_followup` → --has-open-followup, `followup_due_before` → --followup-due-before,
+`birthday_within` → --birthday-within, `keep_in_touch_due` → --keep-in-touch-due.
 """
 
 from __future__ import annotations
@@ -123,6 +126,16 @@ NoConsentFilter = Annotated[
         help="No consent for PURPOSE.", rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
+WhereFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where", metavar="COND",
+        help="Custom field condition (repeatable: all must hold): KEY=VALUE, KEY!=VALUE, "
+        "< <= > >= (numbers, money, dates, choice order), KEY~TEXT (contains), KEY? (has a "
+        "value), !KEY? (has none).",
+        rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
 
 
 def _option(name: str, metavar: str, text: str) -> Any:
@@ -161,12 +174,41 @@ KindFilter = Annotated[
 StatusFilter = Annotated[
     str | None, _option("--status", "S", "... with status S (open or resolved).")
 ]
+# Follow-ups, keep-in-touch and birthdays (`custinfo.search.followups`), passed to
+# `build_query` like the behaviour filters.
+_FOLLOWUPS = "Filters: follow-ups and birthdays"
+HasOpenFollowupFilter = Annotated[
+    bool,
+    typer.Option("--has-open-followup", help="Has an open follow-up.", rich_help_panel=_FOLLOWUPS),
+]
+FollowupDueBeforeFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--followup-due-before", metavar="WHEN", rich_help_panel=_FOLLOWUPS,
+        help="Has an open follow-up due before WHEN.",
+    ),
+]  # fmt: skip
+BirthdayWithinFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--birthday-within", metavar="DURATION", rich_help_panel=_FOLLOWUPS,
+        help="Birthday from today to DURATION (14d) ahead.",
+    ),
+]  # fmt: skip
+KeepInTouchDueFilter = Annotated[
+    bool,
+    typer.Option(
+        "--keep-in-touch-due", rich_help_panel=_FOLLOWUPS,
+        help="Last contact plus the cadence has passed.",
+    ),
+]  # fmt: skip
 SortOption = Annotated[
-    Sort,
+    str,
     typer.Option(
         "--sort",
+        metavar="rank|name|created|updated|field:KEY",
         help="rank (best match first; by id without QUERY), name, created or updated "
-        "(newest first).",
+        "(newest first), or field:KEY (a custom field, ascending; -field:KEY descending).",
     ),
 ]
 LimitOption = Annotated[
@@ -196,6 +238,7 @@ def build_query(
     updated_since: str | None = None,
     consent: list[str] | None = None,
     no_consent: list[str] | None = None,
+    where: list[str] | None = None,
     sort: Sort | str = Sort.rank,
     limit: int | None = None,
     **behaviour: str | int | None,
@@ -219,8 +262,23 @@ def build_query(
         consent=list(consent or ()),
         no_consent=list(no_consent or ()),
         sort=str(Sort(sort).value),
+        where=list(where or ()),
+        sort=check_sort(sort),
         limit=limit,
     )
+
+
+def check_sort(sort: Sort | str) -> str:
+    """A --sort value: one of `Sort`, or field:KEY / -field:KEY (the key is checked by the
+    planner against the declared fields)."""
+    from custinfo.errors import UsageError
+
+    text = str(sort).strip()
+    if text in Sort.__members__ or (
+        text.startswith(("field:", "-field:")) and not text.endswith(":")
+    ):
+        return text
+    raise UsageError(f"--sort {text!r}: use rank, name, created, updated, field:KEY or -field:KEY")
 
 
 def selected_ids(store: Store, query: Query, region: str | None = None) -> list[int] | None:

@@ -109,13 +109,19 @@ def export(
 
 
 def write_csv(conn: Any, out: TextIO, ids: Iterable[int] | None, *, excel: bool = False) -> int:
-    """CSV with the CUSTOMER_FIELDS header; `excel` adds a BOM, CRLF and formula guards."""
+    """CSV with the CUSTOMER_FIELDS header, then a `field:KEY` column per custom field;
+    `excel` adds a BOM, CRLF and formula guards."""
     if excel:
         out.write("\ufeff")
+    from custinfo.export import fields
+
     writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
-    writer.writerow(CUSTOMER_FIELDS)
+    custom = fields.csv_catalog(conn)  # custom fields: one column each, after the fixed ones
+    writer.writerow([*CUSTOMER_FIELDS, *fields.csv_header(custom)])
     count = 0
     for batch in csv_batches(conn, ids):
+        if len(custom):
+            batch = fields.csv_extend(conn, custom, batch)
         if excel:
             batch = [(r[0], *(neutralize(cell) for cell in r[1:13]), *r[13:]) for r in batch]
         writer.writerows(batch)

@@ -54,7 +54,13 @@ class Query:
     status: str | None = None
     consent: list[str] = field(default_factory=list)  # PURPOSE[:CHANNEL]: consent given
     no_consent: list[str] = field(default_factory=list)  # PURPOSE[:CHANNEL]: not given
-    sort: str = "rank"  # rank | name | created | updated
+    where: list[str] = field(default_factory=list)  # custom fields: "tier=金卡" (AND)
+    # Follow-ups, cadences, birthdays (`custinfo.search.followups`).
+    has_open_followup: bool = False
+    followup_due_before: str | None = None  # WHEN (`followup add --due` forms)
+    birthday_within: str | None = None  # a duration forward: 14d
+    keep_in_touch_due: bool = False
+    sort: str = "rank"  # rank | name | created | updated | field:KEY | -field:KEY
     limit: int | None = None
 
     def is_empty(self) -> bool:
@@ -83,6 +89,11 @@ class Query:
                 self.no_contact_since,
                 self.kind,
                 self.status,
+                self.where,
+                self.has_open_followup,
+                self.followup_due_before,
+                self.birthday_within,
+                self.keep_in_touch_due,
             )
         )
 

@@ -58,6 +58,7 @@ class _Plan:
     fts_exact: bool = False  # the FTS match alone is exact for the words (no d-filters)
     word_where: list[str] = field(default_factory=list)  # instr checks of the words
     word_params: list[Any] = field(default_factory=list)
+    field_sort: tuple[int, bool] | None = None  # --sort field:KEY: (field id, descending)
 
     def _from(self, need_c: bool) -> tuple[str, str, list[Any]]:
         """(FROM … WHERE … clause, id expression, params)."""
@@ -89,7 +90,12 @@ class _Plan:
 
     def select(self, sort: str, limit: int | None) -> tuple[str, list[Any]]:
         sql, idx, params = self._from(need_c=sort in ("created", "updated"))
-        if sort == "name":
+        if self.field_sort is not None:
+            from custinfo.search.fields import order_sql
+
+            order, extra = order_sql(idx, self.field_sort)
+            params += extra
+        elif sort == "name":
             order = f"d.name, {idx}"  # case-folded
         elif sort == "created":
             order = f"c.created_at DESC, {idx} DESC"
@@ -128,8 +134,12 @@ class _Plan:
 
 def make_plan(conn: Connection, q: Query, region: str) -> _Plan | None:
     """The SQL plan for `q`, or None when it cannot match anything (e.g. an unknown tag)."""
-    if q.sort not in SORTS:
-        raise ValidationError(f"unknown sort {q.sort!r}: use one of {', '.join(SORTS)}")
+    from custinfo.search import fields as field_filters
+
+    if q.sort not in SORTS and not field_filters.is_sort(q.sort):
+        raise ValidationError(
+            f"unknown sort {q.sort!r}: use one of {', '.join(SORTS)}, or field:KEY / -field:KEY"
+        )
     if q.limit is not None and q.limit < 0:
         raise ValidationError("limit must not be negative")
     plan = _Plan()
@@ -229,12 +239,25 @@ def make_plan(conn: Connection, q: Query, region: str) -> _Plan | None:
         plan.where += where
         plan.params += values
 
+    custom = field_filters.plan(conn, q)  # --where on custom fields, --sort field:KEY
+    if custom is None:
+        return None
+    sources += custom.sources
+    plan.where += custom.where
+    plan.params += custom.params
+    plan.field_sort = custom.sort
     from custinfo.search import activity  # orders, contacts, interaction kinds
 
     behaviour = activity.sources(conn, q)
     if behaviour is None:
         return None
     sources += behaviour
+    from custinfo.search import followups  # follow-ups, cadences, birthdays
+
+    planned = followups.sources(conn, q)
+    if planned is None:
+        return None
+    sources += planned
 
     # The most selective source drives; the others are checked per candidate. After a
     # phone, email or rare-tag lookup (few rows) the FTS index is not needed: instr verifies.

@@ -104,6 +104,7 @@ class Write:
         )
         self.add_handles(new_id, customer.handles)
         self.add_labels(new_id, customer.labels)
+        records.FIELDS.insert(self.conn, new_id, customer.fields)
         filled = ["name", *(n for n in SCALAR_FIELDS if getattr(customer, n))]
         self.touch("customer", [new_id], filled)
         for kind in records.KINDS:
@@ -201,6 +202,9 @@ class Write:
             "(SELECT 1 FROM notes WHERE customer_id = ? AND at = ? AND text = ?)",
             ((customer_id, at, text, customer_id, at, text) for at, text in row.notes),
         )
+        from custinfo.store import fields
+
+        fields.fill_in(conn, customer_id, getattr(row, "fields", ()))
         for kind in ("customer", *(k.name for k in records.KINDS)):
             self._dirty.setdefault(kind, set()).add(customer_id)
         self._named.add(customer_id)

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from custinfo import validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
@@ -36,9 +36,12 @@ class CustomerEdit:
     add_emails: list[Email] = field(default_factory=list)
     remove_emails: list[Email] = field(default_factory=list)
     scalars: dict[str, str | None] = field(default_factory=dict)
+    #: Custom fields: (field, stored value), None clears (`custinfo.fields.assignments`).
+    custom: list[tuple[Any, Any]] = field(default_factory=list)
 
     def changed_fields(self) -> list[str]:
         names = ["name"] if self.name is not None else []
+        names += [f"field:{f.key}" for f, _ in self.custom]
         if self.add_phones or self.remove_phones:
             names.append("phones")
         if self.add_emails or self.remove_emails:
@@ -213,6 +216,10 @@ class Store:
             if isinstance(handles, list):
                 handles.append(handle)
         self._load_activity(out, ids)
+        from custinfo.store import fields
+
+        for cid, values in fields.public_values(self.conn, ids).items():
+            out[cid].fields = values
         return out
 
     def labels(self, ids: Sequence[int]) -> dict[int, dict[tuple[str, str], str]]:
@@ -359,6 +366,10 @@ class Store:
             if change.name is not None:
                 values["name"] = change.name
             w.update_customer(customer_id, values)
+            if change.custom:
+                from custinfo.store import fields
+
+                fields.set_values(w, customer_id, change.custom)
 
     def add_note(self, customer_id: int, text: str, *, at: str | None = None) -> int:
         """Append to the interaction log (a note counts as activity: updated_at moves);
