@@ -261,7 +261,6 @@ def build_query(
         updated_since=updated_since,
         consent=list(consent or ()),
         no_consent=list(no_consent or ()),
-        sort=str(Sort(sort).value),
         where=list(where or ()),
         sort=check_sort(sort),
         limit=limit,
