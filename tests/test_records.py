@@ -27,6 +27,8 @@ OTHER_TABLES = {
     "tags": "tag labels; a tag left on nobody is deleted by tag remove and purge",
     "suppressed": "keyed HMACs of erased contacts, never the values",
     "purge_log": "anonymous purge tombstones (uid, time, count, reason)",
+    "purposes": "processing purposes: key, label, basis, retention rule (no customer data)",
+    "optouts": "keyed HMACs of opted-out contacts, never the values; purge keeps them",
     "sqlite_sequence": "SQLite's AUTOINCREMENT counters",
     "field_defs": "custom field declarations: key, label, type, choices (no customer data)",
 }

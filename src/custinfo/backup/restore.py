@@ -46,6 +46,7 @@ class RestoreResult:
     reapplied: int
     erased: int
     foreign: int = 0  # journal entries of another database, not applied
+    optouts: int = 0  # opt-out rows re-applied (`privacy.optout_journal`)
     ignored: list[str] = field(default_factory=list)  # journal damage passed over on request
     torn: str = ""  # a torn last journal line (a crash during a purge)
     journal_from: Path | None = None  # the backup folder's copy, used for a missing journal
@@ -69,7 +70,7 @@ class _Live:
             return self
         import sqlcipher3
 
-        from custinfo.privacy import journal
+        from custinfo.privacy import journal, optout_journal
 
         self.state = "damaged"
         self.conn = sqlcipher3.connect(
@@ -94,6 +95,7 @@ class _Live:
             self.db_uid = row[0] if row else ""
             self.purges = {r[0] for r in self.conn.execute("SELECT uid FROM purge_log")}
             self.mac_key = journal.mac_key(self.conn)
+            self.purges |= optout_journal.recorded(self.conn)  # journalled like purges
         return self
 
     def lock(self) -> None:
@@ -150,7 +152,7 @@ def restore(
 def _restore(
     db_path: Path, backup_file: Path, key: bytes, live: _Live, ignore: bool
 ) -> RestoreResult:
-    from custinfo.privacy import purge
+    from custinfo.privacy import optout_journal, purge
     from custinfo.store.db import open_database, translate_errors
     from custinfo.store.migrations import migrate as run_migrations
     from custinfo.store.repo import Store
@@ -187,7 +189,8 @@ def _restore(
                     )
             foreign = purge.foreign_entries(store, entries)
             done = purge.reapply(store, entries)
-            _audit(store, backup_file, len(done), read.problems)
+            optouts = optout_journal.reapply_optouts(store, entries)  # after the purges
+            _audit(store, backup_file, len(done), read.problems, optouts)
             problems = store.integrity_errors()
             if problems:
                 raise IntegrityCheckError(f"restored copy failed its check: {problems[0]}")
@@ -210,7 +213,7 @@ def _restore(
             remove_quietly(pre)  # a link to, or a copy of, the live file: still in place
         raise
     return RestoreResult(
-        pre, len(done), sum(r.customers for r in done), foreign,
+        pre, len(done), sum(r.customers for r in done), foreign, optouts,
         ignored=read.problems if ignore else [], torn=read.journal.torn,
         journal_from=read.journal.path if read.install else None,
     )  # fmt: skip
@@ -224,10 +227,11 @@ class _CopyFacts:
     """What the restored copy knows before anything is re-applied to it."""
 
     def __init__(self, store: Any, old_schema: bool) -> None:
-        from custinfo.privacy import journal
+        from custinfo.privacy import journal, optout_journal
 
         self.db_uid = store.db.meta("db_uid") or ""
         self.purges = {r[0] for r in store.conn.execute("SELECT uid FROM purge_log")}
+        self.purges |= optout_journal.recorded(store.conn)  # opt-out batches, journalled too
         # A pre-v4 backup got a fresh suppression key when migrated: it cannot check lines.
         self.mac_key = None if old_schema else journal.mac_key(store.conn)
 
@@ -263,10 +267,15 @@ def _journal(db_path: Path, backup_file: Path, live: _Live, copy: _CopyFacts) ->
     return _JournalRead(read, problems, install)
 
 
-def _audit(store: Any, backup_file: Path, reapplied: int, ignored: list[str]) -> None:
+def _audit(
+    store: Any, backup_file: Path, reapplied: int, ignored: list[str], optouts: int = 0
+) -> None:
     """The restore's one audit entry (in the restored copy): which backup, how many purges
-    were re-applied, and whether journal damage was passed over (--ignore-damaged-journal)."""
-    detail = {"backup": backup_file.name, "reapplied": reapplied}
+    (and opt-out rows) were re-applied, and whether journal damage was passed over
+    (--ignore-damaged-journal)."""
+    detail: dict[str, Any] = {"backup": backup_file.name, "reapplied": reapplied}
+    if optouts:
+        detail["optouts_reapplied"] = optouts
     if ignored:
         detail.update(ignored_damaged_journal=True, journal_problems=len(ignored))
     with store.write("restore") as w:

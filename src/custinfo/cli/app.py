@@ -70,6 +70,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "custinfo.cli.cmd_subject",
         N_("Data-subject access report: all held on a person."),
     ),
+    "purpose": ("custinfo.cli.cmd_purpose", N_("Declare purposes: lawful basis and retention.")),
+    "consent": (
+        "custinfo.cli.cmd_consent",
+        N_("Consent per purpose, opt-outs, and their history."),
+    ),
+    "retention": ("custinfo.cli.cmd_retention", N_("List or erase customers past retention.")),
+    "audit": ("custinfo.cli.cmd_audit", N_("Show the audit log and the exports made.")),
     "demo": ("custinfo.cli.cmd_demo", N_("Walk through custinfo on a throwaway demo database.")),
     "config": (
         "custinfo.cli.cmd_config",

@@ -184,6 +184,10 @@ def restore(
         out.info(
             f"re-applied {result.reapplied} later purge(s): {result.erased} customer(s) erased"
         )
+    if result.optouts:
+        from custinfo.i18n import _
+
+        out.info(_("re-applied {n} later opt-out(s) by phone or email").format(n=result.optouts))
     if result.foreign:
         out.warn(
             f"{result.foreign} purge(s) in the journal belong to another database and were "

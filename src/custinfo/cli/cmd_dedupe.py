@@ -75,6 +75,8 @@ def dedupe(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    consent: filters.ConsentFilter = None,
+    no_consent: filters.NoConsentFilter = None,
     spent_over: filters.SpentOverFilter = None,
     spent_under: filters.SpentUnderFilter = None,
     orders_at_least: filters.OrdersAtLeastFilter = None,
@@ -127,6 +129,7 @@ def dedupe(
     selection = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
         company=company, added_since=added_since, updated_since=updated_since,
+        consent=consent, no_consent=no_consent,
         spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
         bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
         contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,

@@ -59,6 +59,8 @@ def export(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    consent: filters.ConsentFilter = None,
+    no_consent: filters.NoConsentFilter = None,
     spent_over: filters.SpentOverFilter = None,
     spent_under: filters.SpentUnderFilter = None,
     orders_at_least: filters.OrdersAtLeastFilter = None,
@@ -76,6 +78,18 @@ def export(
     keep_in_touch_due: filters.KeepInTouchDueFilter = False,
     sort: filters.SortOption = "rank",
     limit: filters.LimitOption = None,
+    for_purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            metavar="PURPOSE",
+            help="Only people contactable for PURPOSE.",
+        ),
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(help="With --for: sms|email|phone|wechat|post|any."),
+    ] = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -97,7 +111,7 @@ def export(
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
-        sort=sort, limit=limit,
+        consent=consent, no_consent=no_consent, sort=sort, limit=limit,
         spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
         bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
         contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
@@ -108,6 +122,8 @@ def export(
     filtered = not q.is_empty() or limit is not None or q.sort != "rank"
     if customer_id and filtered:
         raise UsageError("--id selects customers itself: use it without find filters")
+    if channel is not None and for_purpose is None:
+        raise UsageError("--channel applies to --for PURPOSE only")
     if output is not None:
         from custinfo.files import guard
 
@@ -116,13 +132,54 @@ def export(
     ids: list[int] | None = list(customer_id) if customer_id else None
     if ids is not None and (missing := store.missing_ids(ids)):
         raise NotFoundError(f"no customer with id {', '.join(map(str, missing))}")
+    if for_purpose is not None:  # fail on an unknown purpose or channel before any output
+        from custinfo.privacy.consent import check_channel, get_purpose
+
+        get_purpose(store, for_purpose)
+        check_channel(channel)
     if filtered:
         from custinfo import search
 
         ids = search.iter_ids(store, q, context.region(store, region))  # type: ignore[assignment]
     with output_text(output, force=force, db_path=context.db_path(db)) as out:
-        count = run_export(
-            store, out, format.value, ids=ids, excel=excel, vcard_version=vcard_version.value
-        )
-    if output is not None:
+        if for_purpose is None:
+            count = run_export(
+                store, out, format.value, ids=ids, excel=excel, vcard_version=vcard_version.value
+            )
+        else:
+            from custinfo.privacy.gated import export_for
+
+            given = _given_filters(q, customer_id, region)
+            chosen = None if ids is None else list(ids)  # classified before any output
+            gated = export_for(
+                store, out, format.value, ids=chosen, purpose=for_purpose, channel=channel,
+                excel=excel, vcard_version=vcard_version.value, filters=given,
+            )  # fmt: skip
+    if for_purpose is not None:
+        Output().info(gated.line())
+    elif output is not None:
         Output().info(f"exported {count} customers to {output}")
+
+
+def _given_filters(q: object, ids: list[int] | None, region: str | None) -> dict[str, object]:
+    """The selection options given, by option name (for the audit entry's filter HMAC)."""
+    names = {"text": "QUERY", "phone": "--phone", "email": "--email", "tags_all": "--tag",
+             "tags_any": "--any-tag", "tags_not": "--not-tag", "city": "--city",
+             "company": "--company", "added_since": "--added-since",
+             "updated_since": "--updated-since", "consent": "--consent",
+             "no_consent": "--no-consent", "limit": "--limit", "spent_over": "--spent-over",
+             "spent_under": "--spent-under", "orders_at_least": "--orders-at-least",
+             "bought": "--bought", "ordered_since": "--ordered-since",
+             "no_order_since": "--no-order-since", "contacted_since": "--contacted-since",
+             "no_contact_since": "--no-contact-since", "kind": "--kind",
+             "status": "--status"}  # fmt: skip
+    given: dict[str, object] = {
+        option: getattr(q, name) for name, option in names.items() if getattr(q, name)
+    }
+    if getattr(q, "sort", "rank") != "rank":
+        given["--sort"] = q.sort  # type: ignore[attr-defined]
+    if ids:
+        given["--id"] = list(ids)
+    if region:
+        given["--region"] = region
+    return given

@@ -31,6 +31,8 @@ def find(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    consent: filters.ConsentFilter = None,
+    no_consent: filters.NoConsentFilter = None,
     spent_over: filters.SpentOverFilter = None,
     spent_under: filters.SpentUnderFilter = None,
     orders_at_least: filters.OrdersAtLeastFilter = None,
@@ -70,7 +72,7 @@ def find(
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
-        sort=sort, limit=limit,
+        consent=consent, no_consent=no_consent, sort=sort, limit=limit,
         spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
         bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
         contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,

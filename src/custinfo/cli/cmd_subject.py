@@ -46,6 +46,26 @@ def subject(
         if rows:
             out.data("")
             out.records(kind, rows)
+    if data["purposes"]:
+        out.data("")
+        out.table(
+            ["purpose", "label", "basis", "consent", "opted out"],
+            [[p["purpose"], p["label"], p["basis"], p["state"] or "", ", ".join(p["opted_out"])]
+             for p in data["purposes"]],
+            title="Purposes",
+        )  # fmt: skip
+    kept = data["retention"]
+    out.data("")
+    out.data(f"retention: {kept['until'] or kept['note']}"
+             + (f" ({kept['purpose']}: {kept['rule']})" if kept["purpose"] else ""))  # fmt: skip
+    if data["exports"]:
+        out.data("")
+        out.table(
+            ["audit id", "at", "purpose", "channel", "count", "sha256"],
+            [[str(e["id"]), e["at"], e["purpose"], e["channel"] or "", str(e["count"]),
+              e["sha256"] or ""] for e in data["exports"]],
+            title="Exports that included this person",
+        )  # fmt: skip
     out.data("")
     out.table(
         ["audit id", "at", "command", "fields", "detail"],

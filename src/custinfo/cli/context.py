@@ -197,6 +197,7 @@ def open_store(db: Path | None = None, passphrase_file: Path | None = None) -> S
             )
         _store = Store.open(path, passphrase_key(passphrase_file))
         _store.on_redirect = _report_redirect
+        _store.on_notice = _report_notice
     return _store
 
 
@@ -209,6 +210,14 @@ def _report_redirect(old: int, keep: int) -> None:
             _("custinfo: customer {old} was merged into {keep}").format(old=old, keep=keep),
             file=sys.stderr,
         )
+
+
+def _report_notice(message: str) -> None:
+    """A write unit's notice (already translated by its author): always shown, even with
+    -q, since it says a person was kept unreachable."""
+    from custinfo.i18n import _
+
+    print(_("custinfo: warning: {message}").format(message=message), file=sys.stderr)
 
 
 def region(store: Store | None, override: str | None) -> str:

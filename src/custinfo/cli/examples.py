@@ -57,6 +57,7 @@ EXAMPLES: dict[str, list[str]] = {
         "custinfo find --phone 8000 --city 上海  # last four digits, in Shanghai",
         "custinfo find --email @example.com --format json",
         "custinfo find --tag VIP --not-tag wholesale --sort updated --limit 20",
+        "custinfo find --consent sms-marketing:sms --tag VIP  # may get a marketing SMS",
         "custinfo find --spent-over 1000 --no-order-since 6m  # big spenders gone quiet",
         "custinfo find --kind complaint --status open --format ids",
         "custinfo find --where 'tier=金卡' --where 'points>=1000' --sort -field:points",
@@ -156,6 +157,30 @@ EXAMPLES: dict[str, list[str]] = {
     "subject": [
         "custinfo subject 42",
         "custinfo subject 42 --format json > subject-42.json",
+    ],
+    "purpose": [
+        "custinfo purpose add sms-marketing --label 短信营销 --basis consent --retention 2y "
+        "--from withdrawal",
+        "custinfo purpose add orders --label 订单履行 --basis contract --retention 3y "
+        "--from last-contact",
+        "custinfo purpose list",
+    ],
+    "consent": [
+        'custinfo consent give 42 sms-marketing --channel sms --method "门店纸质表 #0457"',
+        "custinfo consent withdraw 42 sms-marketing",
+        'custinfo consent withdraw --phone "138 0013 8000" sms-marketing  # opt-out by contact',
+        "custinfo consent show 42",
+        "custinfo consent import replies.csv --purpose sms-marketing --dry-run",
+    ],
+    "retention": [
+        "custinfo retention check",
+        "custinfo retention apply --dry-run",
+        "custinfo retention apply --yes  # monthly, from cron",
+    ],
+    "audit": [
+        "custinfo audit --since 7d",
+        "custinfo audit --customer 42 --format json",
+        "custinfo audit exports --customer 42  # which exports contained customer 42",
     ],
     "demo": [
         "custinfo demo",

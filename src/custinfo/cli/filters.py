@@ -9,7 +9,8 @@ its signature and turns them into a `custinfo.search.Query`:
 Names (parameter name → option): `query` → QUERY argument, `phone` → --phone,
 `email` → --email, `tag` → --tag, `any_tag` → --any-tag, `not_tag` → --not-tag,
 `city` → --city, `company` → --company, `added_since` → --added-since,
-`updated_since` → --updated-since, `where` → --where (custom fields), `sort` → --sort,
+`updated_since` → --updated-since, `where` → --where (custom fields), `consent` → --consent,
+`no_consent` → --no-consent, `sort` → --sort,
 `limit` → --limit.
 
 Behaviour filters (orders and interactions), passed to `build_query` as `**behaviour`:
@@ -108,6 +109,21 @@ UpdatedSinceFilter = Annotated[
     typer.Option(
         "--updated-since", metavar="WHEN", help=f"Changed on or after WHEN ({_WHEN}).",
         rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
+ConsentFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--consent", metavar="PURPOSE[:CH]",
+        help="Consent given for PURPOSE.",
+        rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
+NoConsentFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--no-consent", metavar="PURPOSE[:CH]",
+        help="No consent for PURPOSE.", rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
 WhereFilter = Annotated[
@@ -220,6 +236,8 @@ def build_query(
     company: str | None = None,
     added_since: str | None = None,
     updated_since: str | None = None,
+    consent: list[str] | None = None,
+    no_consent: list[str] | None = None,
     where: list[str] | None = None,
     sort: Sort | str = Sort.rank,
     limit: int | None = None,
@@ -241,6 +259,8 @@ def build_query(
         company=company,
         added_since=added_since,
         updated_since=updated_since,
+        consent=list(consent or ()),
+        no_consent=list(no_consent or ()),
         where=list(where or ()),
         sort=check_sort(sort),
         limit=limit,

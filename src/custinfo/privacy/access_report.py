@@ -36,6 +36,7 @@ def report(store: Store, customer_id: int) -> dict[str, Any]:
     ):
         absorbed = [other["customer"]["id"] for other in json.loads(snapshot)["others"]]
         merges.append({"id": merge_id, "at": at, "merged_ids": absorbed})
+    people = [cid, *merged]
     return {
         "generated_at": utc_now(),
         "customer": shown,
@@ -44,4 +45,27 @@ def report(store: Store, customer_id: int) -> dict[str, Any]:
         "merged_ids": merged,
         "merges": merges,
         "records": kinds,
+        **_consent_part(store, cid, people),
     }
+
+
+def _consent_part(store: Store, cid: int, people: list[int]) -> dict[str, Any]:
+    """GDPR Art. 15(1)(a, c, d): the purposes (with the person's consent state, from the
+    ledger listed under records.consents), the exports that included them (the recipients
+    of their data), and how long the data is kept."""
+    from custinfo.privacy import consent, retention
+
+    current = consent.current(store, cid)
+    ps = consent.purposes(store)
+    verdict = retention.verdicts(store.conn, ps, [cid])[cid]
+    until = None if verdict.until == retention.INDEFINITE else verdict.until
+    return {
+        "purposes": current,
+        "retention": {
+            "until": until, "purpose": verdict.purpose, "rule": verdict.rule,
+            "since": verdict.since,
+            "note": "kept while the purpose covers them" if verdict.until == retention.INDEFINITE
+            else ("no retention period applies" if verdict.until is None else ""),
+        },
+        "exports": audit.exports(store.conn, customer_ids=people),
+    }  # fmt: skip

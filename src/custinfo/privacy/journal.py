@@ -20,6 +20,10 @@ most `PART_IDS` ids and HMACs each), each carrying:
 A torn last line (a crash during the append, before the purge committed) is not damage: the
 parts written before it are authenticated and are applied; the torn line itself is not.
 **Format 1** (no checksum) is still read; a format-1 line after a format-2 line is damage.
+
+**Entry types.** A purge has no `type`. `type: "optout"` entries (format 2 only) record
+opt-outs by contact, HMACs only, and are re-applied by a restore too
+(`custinfo.privacy.optout_journal`).
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ __all__ = [
 FORMAT = 2
 PART_IDS = 1000  # ids (and HMACs) per line: a torn append loses at most one line's worth
 _KEY_LABEL = b"custinfo purge journal v2"
+#: The keys every line of an entry repeats. `type` is absent for a purge; other entry types
+#: (`"optout"`: `custinfo.privacy.optout_journal`) carry their own rows in `hmacs`.
+_HEAD = ("uid", "at", "db_uid", "reason", "type")
 
 
 def mac_key(conn: Any) -> bytes:
@@ -69,7 +76,7 @@ def _mac(key: bytes, obj: dict[str, Any]) -> str:
 def _lines(entry: dict[str, Any], key: bytes, prefix: bytes, torn: int) -> bytes:
     ids, hmacs = list(entry.get("ids", [])), list(entry.get("hmacs", []))
     parts = max(1, -(-len(ids) // PART_IDS), -(-len(hmacs) // PART_IDS))
-    head = {k: entry[k] for k in ("uid", "at", "db_uid", "reason") if k in entry}
+    head = {k: entry[k] for k in _HEAD if k in entry}
     digest = hashlib.sha256(prefix)
     out = []
     for part in range(parts):
@@ -262,10 +269,12 @@ class _Reader:
 
     def add(self, obj: dict[str, Any], part: int, parts: int, checked: str = "legacy") -> None:
         ids = [i for i in obj.get("ids", []) if isinstance(i, int) and not isinstance(i, bool)]
-        hmacs = [h for h in obj.get("hmacs", []) if isinstance(h, list) and len(h) == 2]
+        width = 2 if "type" not in obj else None  # a purge's [hmac, kind]; others: their own
+        hmacs = [h for h in obj.get("hmacs", [])
+                 if isinstance(h, list) and (width is None or len(h) == width)]  # fmt: skip
         entry = self.by_uid.get(obj["uid"])
         if entry is None:
-            entry = {k: obj[k] for k in ("uid", "at", "db_uid", "reason") if k in obj}
+            entry = {k: obj[k] for k in _HEAD if k in obj}
             entry.update(v=obj.get("v", 1), ids=[], hmacs=[], parts=parts, complete=True)
             entry.update(checked=checked, _parts=set(), _cut=False)
             self.by_uid[obj["uid"]] = entry

@@ -29,6 +29,7 @@ from typing import Any
 from custinfo.errors import NotFoundError, UsageError
 from custinfo.privacy import suppression
 from custinfo.privacy.journal import append_journal, journal_path, mac_key
+from custinfo.privacy.optout_journal import is_optout_entry
 from custinfo.store import records
 from custinfo.store.db import utc_now
 from custinfo.store.gate import Write
@@ -260,6 +261,8 @@ def reapply(store: Store, entries: list[dict[str, Any]]) -> list[PurgeResult]:
     with _big_cache(store), store.write("purge-reapply"):
         for entry in entries:
             if entry["uid"] in seen or entry.get("db_uid", db_uid) != db_uid:
+                continue
+            if is_optout_entry(entry):  # re-applied by `optout_journal.reapply_optouts`
                 continue
             with store.write("purge-reapply") as w:
                 live = _live(store, entry.get("ids", []))

@@ -52,6 +52,8 @@ class Query:
     no_contact_since: str | None = None
     kind: str | None = None  # has an interaction of this kind (and `status`)
     status: str | None = None
+    consent: list[str] = field(default_factory=list)  # PURPOSE[:CHANNEL]: consent given
+    no_consent: list[str] = field(default_factory=list)  # PURPOSE[:CHANNEL]: not given
     where: list[str] = field(default_factory=list)  # custom fields: "tier=金卡" (AND)
     # Follow-ups, cadences, birthdays (`custinfo.search.followups`).
     has_open_followup: bool = False
@@ -75,6 +77,8 @@ class Query:
                 (self.company or "").strip(),
                 self.added_since,
                 self.updated_since,
+                self.consent,
+                self.no_consent,
                 self.spent_over,
                 self.spent_under,
                 self.orders_at_least is not None,

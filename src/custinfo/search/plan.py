@@ -232,6 +232,13 @@ def make_plan(conn: Connection, q: Query, region: str) -> _Plan | None:
                 )
             )
 
+    if q.consent or q.no_consent:  # checked per candidate, never a driver
+        from custinfo.search.consent import conditions
+
+        where, values = conditions(conn, q)
+        plan.where += where
+        plan.params += values
+
     custom = field_filters.plan(conn, q)  # --where on custom fields, --sort field:KEY
     if custom is None:
         return None

@@ -65,3 +65,103 @@ def entries_for(conn: Connection, customer_ids: Iterable[int]) -> list[dict[str,
         }
         for r in rows
     ]
+
+
+def _detail_json(detail: str | None) -> dict[str, Any]:
+    """The detail as an object when it is one (purge, export), else {}."""
+    if not detail or not detail.startswith("{"):
+        return {}
+    try:
+        value = json.loads(detail)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def entries(
+    conn: Connection,
+    *,
+    since: str | None = None,
+    command: str | None = None,
+    customer_ids: Iterable[int] | None = None,
+) -> list[dict[str, Any]]:
+    """Audit entries, oldest first: at or after `since`, of `command`, naming any of
+    `customer_ids` (all three optional). Exports (`privacy.gated`) carry their purpose,
+    channel and output hash."""
+    where, params = [], []
+    if since:
+        where.append("a.at >= ?")
+        params.append(since)
+    if command:
+        where.append("a.command = ?")
+        params.append(command)
+    if customer_ids is not None:
+        where.append(
+            "a.id IN (SELECT audit_id FROM audit_customers WHERE customer_id IN "
+            "(SELECT value FROM json_each(?)))"
+        )
+        params.append(json.dumps(sorted(set(customer_ids))))
+    sql = "SELECT a.id, a.at, a.command, a.count, a.fields, a.detail FROM audit a"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    out = []
+    for r in conn.execute(sql + " ORDER BY a.id", params):
+        extra = _detail_json(r[5]) if r[2] == "export" else {}
+        out.append({
+            "id": r[0], "at": r[1], "command": r[2], "count": r[3], "fields": json.loads(r[4]),
+            "detail": r[5], "purpose": extra.get("purpose"), "channel": extra.get("channel"),
+            "sha256": extra.get("sha256"),
+        })  # fmt: skip
+    return out
+
+
+def linked_ids(conn: Connection, audit_id: int, limit: int | None = None) -> list[int]:
+    """The customer ids one entry names, ascending (at most `limit`)."""
+    sql = "SELECT customer_id FROM audit_customers WHERE audit_id = ? ORDER BY customer_id"
+    params: list[Any] = [audit_id]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [r[0] for r in conn.execute(sql, params)]
+
+
+def exports(
+    conn: Connection, *, customer_ids: Iterable[int] | None = None, since: str | None = None
+) -> list[dict[str, Any]]:
+    """Gated exports (`export --for`), oldest first, with what their detail records."""
+    found = []
+    for entry in entries(conn, since=since, command="export", customer_ids=customer_ids):
+        detail = _detail_json(entry["detail"])
+        if "purpose" not in detail:
+            continue
+        left = detail.get("left_out") or {}
+        found.append({
+            "id": entry["id"], "at": entry["at"], "purpose": detail["purpose"],
+            "channel": detail.get("channel"), "basis": detail.get("basis"),
+            "format": detail.get("format"), "count": entry["count"],
+            "exported": detail.get("exported"), "without_consent": left.get("without_consent"),
+            "withdrawn": left.get("withdrawn"), "opted_out": left.get("opted_out"),
+            "sha256": detail.get("sha256"),
+            "filter": (detail.get("filter") or {}).get("options", []),
+            "filter_hmac": (detail.get("filter") or {}).get("hmac"),
+            "complete": not detail.get("incomplete", False),
+        })  # fmt: skip
+    return found
+
+
+def listing(
+    store: Any, *, since: str | None = None, command: str | None = None,
+    customer_ids: Iterable[int] | None = None, ids_limit: int | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """`entries` of a Store, each with the ids it names (`ids`, at most `ids_limit`)."""
+    found = entries(store.conn, since=since, command=command, customer_ids=customer_ids)
+    for entry in found:
+        entry["ids"] = linked_ids(store.conn, entry["id"], ids_limit)
+    return found
+
+
+def export_list(
+    store: Any, *, customer_ids: Iterable[int] | None = None, since: str | None = None
+) -> list[dict[str, Any]]:
+    """`exports` of a Store."""
+    return exports(store.conn, customer_ids=customer_ids, since=since)

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from custinfo.store.repo import Store
 
 _IDS = "(SELECT value FROM json_each(?))"
+#: Kinds whose change may bring an opted-out contact to a customer (`store.consent.enforce`).
+_CONTACT_KINDS = ("phones", "emails", "consents")
 
 
 class Write:
@@ -54,6 +56,8 @@ class Write:
         self._gone: set[int] = set()  # deleted: merged away or erased
         self._erased = 0  # erased customers are counted, never linked
         self._forced = False
+        #: Messages for the owner once the unit commits (`Store.on_notice`), no values.
+        self.notices: list[str] = []
 
     # -- bookkeeping ------------------------------------------------------------------------
     def touch(self, kind: str, ids: Iterable[int], fields: Iterable[str] = ()) -> None:
@@ -362,7 +366,14 @@ class Write:
 
     # -- exit -------------------------------------------------------------------------------
     def finish(self) -> None:
-        """Derived data once, then one audit entry (called by `Store.write` on success)."""
+        """Opt-outs enforced, derived data once, then one audit entry (called by
+        `Store.write` on success)."""
+        contacts = set().union(*(self._dirty.get(k, set()) for k in _CONTACT_KINDS))
+        if contacts or self._runs:  # see `store.consent.enforce`
+            from custinfo.store import consent
+
+            ids = sorted(i for i in contacts - self._gone if i not in self._runs)
+            consent.enforce(self, chain(ids, self._runs))
         derived.changed(self.conn, self._dirty, self._gone)
         if not (self._named or self._runs or self._erased or self._forced):
             return

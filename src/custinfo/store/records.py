@@ -293,10 +293,26 @@ KEEP_IN_TOUCH = RecordKind(
     example=lambda m: (f"{m}d", "2024-05-06T07:08:09.000000Z"),
 )  # fmt: skip
 
+
+# The consent ledger (issue 15, migration "consent").
+def _consent(row: Row) -> dict[str, Any]:
+    keys = ("purpose", "channel", "state", "at", "method", "source", "recorded_at")
+    return dict(zip(keys, row[1:], strict=True))
+
+
+#: The consent ledger (`custinfo.privacy.consent`): append-only; merge moves the rows (both
+#: ledgers kept, unmerge gives them back by id).
+CONSENTS = RecordKind(
+    "consents", "consents", ("purpose", "channel", "state", "at", "method", "source",
+    "recorded_at"), Merge.MOVE, "at, id", public=_consent,
+    example=lambda m: ("sms-marketing", "sms", "given", "2024-05-06T07:08:09.000000Z",
+                       f"门店纸质表 #{m}", "manual", "2024-05-06T07:08:09.000000Z"),
+)  # fmt: skip
+
 #: Every kind of customer record, in the order reports list them.
 KINDS: tuple[RecordKind, ...] = (
     PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS, ORDERS, FIELDS, FOLLOWUPS,
-    KEEP_IN_TOUCH,
+    KEEP_IN_TOUCH, CONSENTS,
 )  # fmt: skip
 
 #: Tables that reference customers but hold no records of their own: merge history

@@ -57,6 +57,8 @@ class Store:
         self.conn = db.conn
         #: Called with (old id, kept id) when an id of a merged customer is resolved.
         self.on_redirect: Callable[[int, int], None] | None = None
+        #: Called with each notice of a committed write unit (`Write.notices`).
+        self.on_notice: Callable[[str], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
@@ -303,6 +305,8 @@ class Store:
             unit = Write(self, command)
             yield unit
             unit.finish()
+        for notice in unit.notices if self.on_notice else ():
+            self.on_notice(notice)  # type: ignore[misc]
 
     def add(
         self,

@@ -6,7 +6,8 @@ a list `STATEMENTS` of SQL statements (run in one transaction) and optionally a 
 does not collide: v001 foundation, v002 search, v003 dedupe/merge, v004 purge/backup,
 v005 export cells, v006 dedupe keys (issue 17), v007 contacts: handles and labels (issue 18),
 v008 orders, typed interactions and activity aggregates (issue 12),
-v009 custom fields (issue 14).
+v009 custom fields (issue 14),
+v010 consent, opt-outs and audit links (issue 15).
 """
 
 from __future__ import annotations
