@@ -105,7 +105,13 @@ def dedupe(
         company=company, added_since=added_since, updated_since=updated_since,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
-    groups = core.find_groups(store, min_score=min_score, only=only, refit=refit)
+    stats = core.Stats()
+    groups = core.find_groups(store, min_score=min_score, only=only, refit=refit, stats=stats)
+    if only is None and stats.fitted and not stats.stored:
+        from custinfo.i18n import _
+
+        out.info(_("note: the fitted model was not saved (another process is writing); "
+                   "the next dedupe fits it again"))  # fmt: skip
     if review:
         _review(out, store, groups)
     elif auto:

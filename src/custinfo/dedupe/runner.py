@@ -48,6 +48,7 @@ class Run:
         self.tf = TermFrequencies(t)
         self.timings["compare"] = time.perf_counter() - clock
         self.fitted_now = False
+        self.model_stored = False  # a model fitted now was saved in the database
         self.model = model or self._choose(store, fit, refit)
         self.scorer = Scorer(t, self.model, self.tf if self.model.fitted else None)
         self.s, self.c = self.scorer.scores(self.levels, cand.a, cand.b)
@@ -70,11 +71,7 @@ class Run:
         fitted = fitting.fit(t, self.levels, self.cand.via, self.pool, totals)
         self.fitted_now = True
         if store is not None and complete:
-            from custinfo.store.db import utc_now
-
-            fitted.fitted_at = utc_now()
-            with store.write("dedupe fit") as w:  # a setting, not customer data: no entry
-                w.set_meta(META_KEY, fitted.to_json(), audited=False)
+            self.model_stored = store_model(store, fitted)
         return fitted
 
     def groups(self, min_score: float, stats: Any, with_reasons: bool) -> list[Any]:
@@ -84,7 +81,7 @@ class Run:
         found = group.build(t, cand.a, cand.b, self.s, self.c, min_score, self.scorer.score_pairs)
         if stats is not None:
             stats.customers, stats.candidate_pairs, stats.groups = len(t), len(cand), len(found)
-            stats.fitted = self.fitted_now
+            stats.fitted, stats.stored = self.fitted_now, self.model_stored
         edges: list[list[tuple[int, int]]] = []
         for g in found if with_reasons else ():
             pairs = ((x, y) for x, y, _ in g.edges)
@@ -103,6 +100,26 @@ class Run:
             ids = [int(t.ids[p]) for p in g.members]
             out.append(DuplicateGroup(ids, float(g.score), reasons))
         return out
+
+
+def store_model(store: Any, fitted: Model) -> bool:
+    """Save a fitted model if the write lock is free at once; False (kept in memory only)
+    when another process is writing: listing duplicates never waits behind a writer."""
+    from custinfo.errors import DatabaseLockedError
+    from custinfo.store.db import utc_now
+
+    conn = store.conn
+    wait = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute("PRAGMA busy_timeout = 0")
+    fitted.fitted_at = utc_now()
+    try:
+        with store.write("dedupe fit") as w:  # a setting, not customer data: no entry
+            w.set_meta(META_KEY, fitted.to_json(), audited=False)
+    except DatabaseLockedError:
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {wait}")
+    return True
 
 
 def open_run(store: Any, only: set[int] | None, *, refit: bool = False) -> Run:
