@@ -86,7 +86,8 @@ class Run:
         for g in found if with_reasons else ():
             pairs = ((x, y) for x, y, _ in g.edges)
             edges.append(sorted(pairs, key=lambda e: (t.ids[e[0]], t.ids[e[1]])))
-        words = score.reasons(self.scorer, [e for es in edges for e in es]) if with_reasons else []
+        flat = [e for es in edges for e in es]
+        words = score.reasons(self.scorer, flat, self._levels_of(flat)) if flat else []
         out, at = [], 0
         for g, es in zip(found, edges or [[]] * len(found), strict=True):
             reasons: list[str] = []
@@ -100,6 +101,18 @@ class Run:
             ids = [int(t.ids[p]) for p in g.members]
             out.append(DuplicateGroup(ids, float(g.score), reasons))
         return out
+
+    def _levels_of(self, pairs: list[tuple[int, int]]) -> Any:
+        """The levels of candidate pairs (x < y) as compared already (None if one is not)."""
+        n = len(self.t)
+        codes = self.cand.a.astype(np.int64) * n + self.cand.b.astype(np.int64)
+        order = np.argsort(codes, kind="stable")
+        want = np.array([x * n + y for x, y in pairs], dtype=np.int64)
+        at = np.minimum(np.searchsorted(codes[order], want), max(len(codes) - 1, 0))
+        idx = order[at]
+        if len(codes) == 0 or not (codes[idx] == want).all():
+            return None
+        return self.levels.take(idx)
 
 
 def store_model(store: Any, fitted: Model) -> bool:

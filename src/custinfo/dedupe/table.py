@@ -202,9 +202,18 @@ def place_forms(
     addresses: list[str | None], companies: list[str | None], cities: list[str | None]
 ) -> dict[str, Any]:
     """Matching forms of addresses, companies and cities (factorised), by Table attribute."""
-    addr_id, addr_strings = factorize(
-        [nz.address_key(a, c) for a, c in zip(addresses, cities, strict=True)]
-    )
+    memo: dict[tuple[str, str | None], str] = {}  # an address key once per distinct value
+    keys = []
+    for a, c in zip(addresses, cities, strict=True):
+        if not a:
+            keys.append("")
+            continue
+        key = memo.get((a, c))
+        if key is None:
+            key = memo[(a, c)] = nz.address_key(a, c)
+        keys.append(key)
+    addr_id, addr_strings = factorize(keys)
+    del memo, keys
     addr_house, _ = derive(addresses, nz.house_number)
     comp_id, comp_strings = derive(companies, nz.company_key)
     city_id, city_strings = derive(cities, nz.city_key)
