@@ -104,6 +104,7 @@ class MemorySampler(threading.Thread):
         self.tree = tree
         self.total_pss = 0.0
         self.child_uss = 0.0
+        self.cpu = 0.0  # this thread's own CPU seconds, taken off the measured process's
 
     @staticmethod
     def _rollup(pid: int) -> tuple[float, float]:
@@ -137,10 +138,11 @@ class MemorySampler(threading.Thread):
     def run(self) -> None:
         children: list[int] = []
         ticks = 0
-        while not self.stop.wait(0.2):  # cheap: the sampled process is the one measured
-            if ticks % 5 == 0:
+        while not self.stop.wait(0.2):  # its CPU is counted (self.cpu) and subtracted
+            if ticks % 25 == 0:
                 children = self._children()
             ticks += 1
+            self.cpu = time.thread_time()
             total = self._rollup(self.root)[0]
             for child in children:
                 pss, uss = self._rollup(child)
@@ -163,9 +165,10 @@ def rss_mib() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def phase_timers() -> dict[str, list[float]]:
+def phase_timers(sampler: MemorySampler) -> dict[str, list[float]]:
     """CPU seconds and RSS after each step of a run: {step: [cpu s, RSS MiB after]}
-    (the steps' functions wrapped here; nothing changes in custinfo)."""
+    (the steps' functions wrapped here; nothing changes in custinfo; the sampler's own CPU
+    left out)."""
     from custinfo.dedupe import blocking, compare, fit, group, score, table
 
     phases: dict[str, list[float]] = {}
@@ -178,13 +181,13 @@ def phase_timers() -> dict[str, list[float]]:
             if active:
                 return inner(*args, **kwargs)
             active.append(label)
-            cpu = time.process_time()
+            cpu = time.process_time() - sampler.cpu
             try:
                 return inner(*args, **kwargs)
             finally:
                 active.pop()
                 got = phases.setdefault(label, [0.0, 0.0])
-                got[0] += time.process_time() - cpu
+                got[0] += time.process_time() - sampler.cpu - cpu
                 got[1] = rss_mib()
 
         setattr(owner, name, timed)
@@ -209,8 +212,8 @@ def run_child(path: Path, refit: bool, passphrase: bytes) -> None:
     from custinfo.dedupe import DEFAULT_MIN_SCORE, prepare_run
     from custinfo.store import Store
 
-    phases = phase_timers()
     sampler = MemorySampler()
+    phases = phase_timers(sampler)
     sampler.start()
     start, cpu = time.perf_counter(), time.process_time()
     store = Store.open(path, passphrase)
@@ -219,6 +222,7 @@ def run_child(path: Path, refit: bool, passphrase: bytes) -> None:
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     sampler.stop.set()
     sampler.join()
+    cpu -= sampler.cpu
     peak = peak_rss_mib()  # of the timed part (the other thresholds below hold more groups)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     phases = {k: [round(v[0], 2), round(v[1])] for k, v in phases.items()}
