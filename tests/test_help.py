@@ -55,7 +55,7 @@ def test_metavars_flags_and_twins(cli: CliRunner) -> None:
         "--tag TAG",
         "--db FILE",
         "--region CC",
-        "--added-since DATE",
+        "--added-since WHEN",
         "-f, --format table|csv|json|ndjson|ids",
         "--sort rank|name|created|updated",
     ]
@@ -83,10 +83,13 @@ def test_help_at_80_columns_fits(cli: CliRunner, monkeypatch: pytest.MonkeyPatch
         out = cli.ok(*args)
         assert max(len(line) for line in out.splitlines()) <= 80, args
     export = cli.ok("export", "--help")
-    assert len(export.splitlines()) < 69  # was 69 lines of squeezed boxes
+    # Issue 20: 69 lines of squeezed boxes at 80 columns. Now: no boxes, and an option's help
+    # wraps onto at most one more line (find filters grow with every feature: the length
+    # itself is not the measure).
+    assert not any(ch in export for ch in "│╭╰┌└"), export
     monkeypatch.setenv("COLUMNS", "120")
     wide = cli.ok("export", "--help")
-    assert len(wide.splitlines()) < len(export.splitlines())
+    assert len(wide.splitlines()) <= len(export.splitlines()) <= 1.5 * len(wide.splitlines())
 
 
 def test_help_is_bold_only_on_a_colour_terminal(cli: CliRunner, monkeypatch) -> None:

@@ -28,6 +28,7 @@ OTHER_TABLES = {
     "suppressed": "keyed HMACs of erased contacts, never the values",
     "purge_log": "anonymous purge tombstones (uid, time, count, reason)",
     "sqlite_sequence": "SQLite's AUTOINCREMENT counters",
+    "field_defs": "custom field declarations: key, label, type, choices (no customer data)",
 }
 
 

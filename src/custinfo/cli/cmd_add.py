@@ -26,6 +26,10 @@ def add(
     birthday: Annotated[str | None, typer.Option(help="Birthday as YYYY-MM-DD.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")] = None,
     note: Annotated[str | None, typer.Option(help="A first note for the interaction log.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="KEY=VALUE", help="A custom field's value (repeatable)."),
+    ] = None,
     allow_duplicate: Annotated[
         bool,
         typer.Option(
@@ -61,6 +65,10 @@ def add(
         tags=tag or (),
         notes=[note] if note else (),
     )
+    if set_:
+        from custinfo.fields import assignments
+
+        new.fields = [(f.id, v) for f, v in assignments(store, set_) if v is not None]
     out = Output()
     new_id = store.add(new, allow_duplicate=allow_duplicate, allow_suppressed=allow_suppressed)
     out.data(str(new_id))

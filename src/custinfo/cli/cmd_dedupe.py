@@ -57,6 +57,15 @@ def dedupe(
     refit: Annotated[
         bool, typer.Option("--refit", help="Fit the model again before anything else.")
     ] = False,
+    also_compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--also-compare",
+            metavar="field:KEY",
+            help="Also score this custom field (repeatable): the same value counts for, a "
+            "different one against.",
+        ),
+    ] = None,
     phone: filters.PhoneFilter = None,
     email: filters.EmailFilter = None,
     tag: filters.TagFilter = None,
@@ -66,6 +75,21 @@ def dedupe(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    spent_over: filters.SpentOverFilter = None,
+    spent_under: filters.SpentUnderFilter = None,
+    orders_at_least: filters.OrdersAtLeastFilter = None,
+    bought: filters.BoughtFilter = None,
+    ordered_since: filters.OrderedSinceFilter = None,
+    no_order_since: filters.NoOrderSinceFilter = None,
+    contacted_since: filters.ContactedSinceFilter = None,
+    no_contact_since: filters.NoContactSinceFilter = None,
+    kind: filters.KindFilter = None,
+    status: filters.StatusFilter = None,
+    where: filters.WhereFilter = None,
+    has_open_followup: filters.HasOpenFollowupFilter = False,
+    followup_due_before: filters.FollowupDueBeforeFilter = None,
+    birthday_within: filters.BirthdayWithinFilter = None,
+    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -95,7 +119,7 @@ def dedupe(
     out = Output()
     store = context.open_store(db, passphrase_file)
     if explain is not None:
-        _explain(out, core.explain(store, *explain), format)
+        _explain(out, core.explain(store, *explain, also_compare=also_compare or ()), format)
         return
     if model:
         _model(out, core.current_model(store, refit=refit), format)
@@ -103,10 +127,19 @@ def dedupe(
     selection = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
         company=company, added_since=added_since, updated_since=updated_since,
+        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
+        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
+        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
+        status=status, where=where,
+        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
+        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
     stats = core.Stats()
-    groups = core.find_groups(store, min_score=min_score, only=only, refit=refit, stats=stats)
+    groups = core.find_groups(
+        store, min_score=min_score, only=only, refit=refit, also_compare=also_compare or (),
+        stats=stats,
+    )  # fmt: skip
     if only is None and stats.fitted and not stats.stored:
         from custinfo.i18n import _
 

@@ -71,8 +71,11 @@ def demo(
     try:
         step("Create the encrypted database (SQLCipher, 0600)", "init", "--region", "CN")
         with Store.open(path, os.environ["CUSTINFO_PASSPHRASE"].encode()) as store:
-            added = load_synthetic(store, count)
-        typer.echo(f"\n# Loaded {added} synthetic customers (Chinese and international)")
+            added = load_synthetic(store, count, orders=count * 3)
+        typer.echo(
+            f"\n# Loaded {added} synthetic customers (Chinese and international) and "
+            f"{count * 3} of their orders"
+        )
         new_id = step(
             "Add a customer: the phone is normalised to E.164, the email validated",
             "add", "--name", "王小明", "--phone", "139 1234 5678", "--email",
@@ -81,6 +84,12 @@ def demo(
         ).strip()  # fmt: skip
         step("Find by part of a name", "find", "小明", "--limit", "5")
         step("Find by a phone typed another way", "find", "+86 139-1234-5678")
+        step("Record an order (¥299.00, exact: amounts are integer fen)", "order", "add", new_id,
+             "--amount", "299.00", "--items", "西湖龙井 250g", "--channel", "门店")  # fmt: skip
+        step("Log a call: notes can be typed interactions", "note", new_id, "问新品到货时间",
+             "--kind", "call", "--direction", "in")  # fmt: skip
+        step("Big spenders gone quiet", "find", "--spent-over", "1000", "--no-order-since",
+             "6m", "--limit", "5")  # fmt: skip
         step("Show everything about that customer", "show", new_id)
         step("The same as JSON, for scripts", "show", new_id, "--format", "json")
     finally:

@@ -27,6 +27,13 @@ def edit(
     address: Annotated[str | None, typer.Option(help="Address ('' clears).")] = None,
     city: Annotated[str | None, typer.Option(help="City ('' clears).")] = None,
     birthday: Annotated[str | None, typer.Option(help="YYYY-MM-DD ('' clears).")] = None,
+    set_: Annotated[
+        ListOpt,
+        typer.Option("--set", metavar="KEY=VALUE", help="Set a custom field (KEY= clears)."),
+    ] = None,
+    unset: Annotated[
+        ListOpt, typer.Option("--unset", metavar="KEY", help="Clear a custom field.")
+    ] = None,
     allow_duplicate: Annotated[
         bool,
         typer.Option("--allow-duplicate", help="Allow a phone or email that another customer has."),
@@ -53,6 +60,15 @@ def edit(
             scalars[field] = v.normalize_optional(raw, field)
     if birthday is not None:
         scalars["birthday"] = v.normalize_birthday(birthday)
+    custom = []
+    if set_ or unset:
+        from custinfo import fields
+        from custinfo.errors import UsageError
+
+        custom = fields.assignments(store, set_ or [])
+        custom += [(f, None) for f in fields.unset_fields(store, unset or [])]
+        if len({f.id for f, _ in custom}) < len(custom):
+            raise UsageError("a field is both set and unset")
     change = CustomerEdit(
         name=v.normalize_name(name) if name is not None else None,
         add_phones=v.unique_phones(add_phone or (), code),
@@ -60,6 +76,7 @@ def edit(
         add_emails=v.unique_emails(add_email or ()),
         remove_emails=v.unique_emails(remove_email or ()),
         scalars=scalars,
+        custom=custom,
     )
     store.edit(
         customer_id, change, allow_duplicate=allow_duplicate, allow_suppressed=allow_suppressed

@@ -59,7 +59,22 @@ def export(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
-    sort: filters.SortOption = filters.Sort.rank,
+    spent_over: filters.SpentOverFilter = None,
+    spent_under: filters.SpentUnderFilter = None,
+    orders_at_least: filters.OrdersAtLeastFilter = None,
+    bought: filters.BoughtFilter = None,
+    ordered_since: filters.OrderedSinceFilter = None,
+    no_order_since: filters.NoOrderSinceFilter = None,
+    contacted_since: filters.ContactedSinceFilter = None,
+    no_contact_since: filters.NoContactSinceFilter = None,
+    kind: filters.KindFilter = None,
+    status: filters.StatusFilter = None,
+    where: filters.WhereFilter = None,
+    has_open_followup: filters.HasOpenFollowupFilter = False,
+    followup_due_before: filters.FollowupDueBeforeFilter = None,
+    birthday_within: filters.BirthdayWithinFilter = None,
+    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
+    sort: filters.SortOption = "rank",
     limit: filters.LimitOption = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
@@ -83,8 +98,14 @@ def export(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
         sort=sort, limit=limit,
+        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
+        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
+        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
+        status=status, where=where,
+        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
+        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
-    filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
+    filtered = not q.is_empty() or limit is not None or q.sort != "rank"
     if customer_id and filtered:
         raise UsageError("--id selects customers itself: use it without find filters")
     if output is not None:
@@ -98,7 +119,7 @@ def export(
     if filtered:
         from custinfo import search
 
-        ids = search.find_ids(store, q, context.region(store, region))
+        ids = search.iter_ids(store, q, context.region(store, region))  # type: ignore[assignment]
     with output_text(output, force=force, db_path=context.db_path(db)) as out:
         count = run_export(
             store, out, format.value, ids=ids, excel=excel, vcard_version=vcard_version.value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain, islice
 from typing import Annotated
 
 import typer
@@ -13,6 +14,9 @@ app = typer.Typer(add_completion=False)
 
 #: Rows a terminal shows when no --limit is given (a pipe gets every match).
 PAGE = 50
+#: Beyond this many more matches a terminal says "more than 1,000 more" (counting them
+#: all would cost more than the page itself).
+MORE = 1000
 
 
 @app.command()
@@ -27,6 +31,21 @@ def find(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    spent_over: filters.SpentOverFilter = None,
+    spent_under: filters.SpentUnderFilter = None,
+    orders_at_least: filters.OrdersAtLeastFilter = None,
+    bought: filters.BoughtFilter = None,
+    ordered_since: filters.OrderedSinceFilter = None,
+    no_order_since: filters.NoOrderSinceFilter = None,
+    contacted_since: filters.ContactedSinceFilter = None,
+    no_contact_since: filters.NoContactSinceFilter = None,
+    kind: filters.KindFilter = None,
+    status: filters.StatusFilter = None,
+    where: filters.WhereFilter = None,
+    has_open_followup: filters.HasOpenFollowupFilter = False,
+    followup_due_before: filters.FollowupDueBeforeFilter = None,
+    birthday_within: filters.BirthdayWithinFilter = None,
+    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
     format: Annotated[
         Format | None,
         typer.Option(
@@ -34,7 +53,7 @@ def find(
         ),
     ] = None,
     limit: filters.LimitOption = None,
-    sort: filters.SortOption = filters.Sort.rank,
+    sort: filters.SortOption = "rank",
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -52,35 +71,78 @@ def find(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
         sort=sort, limit=limit,
+        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
+        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
+        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
+        status=status, where=where,
+        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
+        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
     store = context.open_store(db, passphrase_file)
-    where = context.region(store, region)
-    paged = out.is_tty and limit is None
-    if paged:
-        q.limit = PAGE + 1
-    ids = search.find_ids(store, q, where)
+    code = context.region(store, region)
+    if not out.is_tty or limit is not None:  # every match (or --limit), streamed
+        ids = search.iter_ids(store, q, code)
+        if fmt is Format.csv:  # from the stored export cells: the bytes `export` writes
+            shown = out.customers_csv(store, ids)
+        elif fmt is Format.ids:
+            shown = out.customers(map(_Id, ids), fmt)  # type: ignore[arg-type]
+        else:
+            head = list(islice(ids, 1))
+            # No match on a terminal: no empty table, just the message below.
+            empty = not head and fmt is Format.table
+            shown = 0 if empty else out.customers(_load(store, chain(head, ids)), fmt)
+        if shown == 0 and out.is_tty:
+            from custinfo.i18n import _
+
+            out.info(_("no customer matched"))
+        return
+    q.limit = PAGE + 1
+    ids = search.find_ids(store, q, code)
     more = 0
-    if paged and len(ids) > PAGE:
-        more = search.count(store, q, where) - PAGE
+    if len(ids) > PAGE:
+        more = search.count(store, q, code, cap=PAGE + MORE + 1) - PAGE
         ids = ids[:PAGE]
+    keys: list[str] = []
+    if fmt is Format.csv:  # a column per custom field, as `export` writes
+        from custinfo.fields import catalog
+
+        keys = [f.key for f in catalog(store)]
     # No match on a terminal: no empty table, just the message below.
-    shown = 0 if not ids and fmt is Format.table else out.customers(_load(store, ids), fmt)
+    shown = (
+        0 if not ids and fmt is Format.table
+        else out.customers(_load(store, ids), fmt, field_keys=keys)
+    )  # fmt: skip
     if more:
         from custinfo.i18n import _
 
-        out.info(
-            _(
+        if more > MORE:  # counting them all would cost more than the page
+            message = _(
+                "more than {more} more matched (showing the first {page}); use --limit N, or "
+                "pipe the output to get every match"
+            )
+        else:
+            message = _(
                 "{more} more matched (showing the first {page}); use --limit N, or pipe the "
                 "output to get every match"
-            ).format(more=f"{more:,}", page=PAGE)
-        )
-    elif shown == 0 and out.is_tty:
+            )
+        out.info(message.format(more=f"{min(more, MORE):,}", page=PAGE))
+    elif shown == 0:
         from custinfo.i18n import _
 
         out.info(_("no customer matched"))
 
 
+class _Id:
+    """Enough of a customer for the ids format: the ids print without loading anyone."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, cid: int) -> None:
+        self.id = cid
+
+
 def _load(store, ids):  # type: ignore[no-untyped-def]
     """Customers for `ids` in order, loaded in batches (memory stays flat for big results)."""
-    for start in range(0, len(ids), 1000):
-        yield from store.get_many(ids[start : start + 1000])
+    ids = iter(ids)
+    while batch := list(islice(ids, 1000)):
+        yield from store.get_many(batch)

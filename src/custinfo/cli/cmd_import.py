@@ -69,6 +69,13 @@ def import_(
             "--allow-suppressed", help="Import contacts of erased people (suppressed) anyway."
         ),
     ] = False,
+    create_fields: Annotated[
+        bool,
+        typer.Option(
+            "--create-fields",
+            help="Declare a custom field for each unknown column (type inferred from its values).",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the mapping, validate, report; write nothing.")
     ] = False,
@@ -117,6 +124,7 @@ def import_(
         allow_suppressed=allow_suppressed,
         sheet=sheet,
         date_order={"mdy": dates.MDY, "dmy": dates.DMY}[date_order.value] if date_order else None,
+        create_fields=create_fields,
     )
     if rejects is not None and not dry_run:
         options.rejects = RejectsWriter(rejects, force=force, db_path=context.db_path(db))
@@ -146,6 +154,16 @@ def import_(
     finally:
         if isinstance(options.rejects, RejectsWriter):
             _close_rejects(options.rejects, summary is not None and summary.committed)
+    from custinfo.i18n import _
+
+    for col in summary.fields:  # which columns became which custom fields
+        if not col.created:
+            shown = _("column {column} → field {key} ({type})")
+        elif dry_run:
+            shown = _("column {column} → field {key} ({type}, would be created)")
+        else:
+            shown = _("column {column} → field {key} ({type}, created)")
+        out.info(shown.format(column=repr(col.column), key=col.key, type=col.type))
     for line, column, reason in summary.problems:
         out.info(f"custinfo: line {line}, column {column!r}: {reason}")
     if summary.rejected > len({p[0] for p in summary.problems}):

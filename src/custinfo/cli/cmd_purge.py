@@ -77,9 +77,9 @@ def purge(
 
 
 def _describe(customers: int, rows: dict[str, int]) -> str:
-    parts = ", ".join(
-        f"{rows.get(k, 0)} {k.replace('_', ' ')}"
-        for k in ("phones", "emails", "notes", "tags", "audit_links")
-    )
+    first = ("phones", "emails", "notes", "tags")  # then other kinds that have rows
+    kinds = [*first, *(k for k in rows if k not in (*first, "customers", "audit_links")
+                       and rows[k])]  # fmt: skip
+    parts = ", ".join(f"{rows.get(k, 0)} {k.replace('_', ' ')}" for k in (*kinds, "audit_links"))
     noun = "customer" if customers == 1 else "customers"
     return f"{customers} {noun} ({sum(rows.values())} rows: {parts})"

@@ -30,4 +30,14 @@ def show(
     from custinfo.cli.output import Format, Output
 
     store = context.open_store(db, passphrase_file)
-    Output().customer_detail(store.get(customer_id), Format(format.value))
+    customer = store.get(customer_id)
+    labels = None
+    if customer.fields:
+        from custinfo.fields import catalog
+
+        labels = {f.key: f.label for f in catalog(store)}
+    from custinfo.followups.core import next_open
+
+    record = customer.to_dict()
+    record["next_followup"] = next_open(store, customer.id)  # appended after the others
+    Output().customer_detail(record, Format(format.value), store.currency, labels)

@@ -36,7 +36,10 @@ def subject(
     if format is SubjectFormat.json:
         out.json(data)
         return
-    out.customer_detail(data["customer"], Format.table)
+    from custinfo.fields import catalog
+
+    labels = {f.key: f.label for f in catalog(store)}
+    out.customer_detail(data["customer"], Format.table, labels)
     if data["merged_ids"]:
         out.data(f"merged into this customer: {', '.join(map(str, data['merged_ids']))}")
     for kind, rows in data["records"].items():

@@ -9,13 +9,22 @@ its signature and turns them into a `custinfo.search.Query`:
 Names (parameter name → option): `query` → QUERY argument, `phone` → --phone,
 `email` → --email, `tag` → --tag, `any_tag` → --any-tag, `not_tag` → --not-tag,
 `city` → --city, `company` → --company, `added_since` → --added-since,
-`updated_since` → --updated-since, `sort` → --sort, `limit` → --limit.
+`updated_since` → --updated-since, `where` → --where (custom fields), `sort` → --sort,
+`limit` → --limit.
+
+Behaviour filters (orders and interactions), passed to `build_query` as `**behaviour`:
+`spent_over` → --spent-over, `spent_under` → --spent-under, `orders_at_least` →
+--orders-at-least, `bought` → --bought, `ordered_since` → --ordered-since, `no_order_since`
+→ --no-order-since, `contacted_since` → --contacted-since, `no_contact_since` →
+--no-contact-since, `kind` → --kind, `status` → --status; and the follow-up filters:
+`has_open_followup` → --has-open-followup, `followup_due_before` → --followup-due-before,
+`birthday_within` → --birthday-within, `keep_in_touch_due` → --keep-in-touch-due.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -26,6 +35,8 @@ if TYPE_CHECKING:
     from custinfo.store import Store
 
 _PANEL = "Filters"
+_BEHAVIOUR = "Filters: orders and interactions"
+_WHEN = "YYYY-MM-DD or 90d, 6m, 1y back from today"
 
 
 class Sort(StrEnum):
@@ -88,23 +99,100 @@ CompanyFilter = Annotated[
 AddedSinceFilter = Annotated[
     str | None,
     typer.Option(
-        "--added-since", metavar="DATE", help="Added on or after YYYY-MM-DD (UTC).",
+        "--added-since", metavar="WHEN", help=f"Added on or after WHEN ({_WHEN}; local).",
         rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
 UpdatedSinceFilter = Annotated[
     str | None,
     typer.Option(
-        "--updated-since", metavar="DATE", help="Changed on or after YYYY-MM-DD (UTC).",
+        "--updated-since", metavar="WHEN", help=f"Changed on or after WHEN ({_WHEN}).",
         rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
+WhereFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where", metavar="COND",
+        help="Custom field condition (repeatable: all must hold): KEY=VALUE, KEY!=VALUE, "
+        "< <= > >= (numbers, money, dates, choice order), KEY~TEXT (contains), KEY? (has a "
+        "value), !KEY? (has none).",
+        rich_help_panel=_PANEL,
+    ),
+]  # fmt: skip
+
+
+def _option(name: str, metavar: str, text: str) -> Any:
+    return typer.Option(name, metavar=metavar, help=text, rich_help_panel=_BEHAVIOUR)
+
+
+SpentOverFilter = Annotated[
+    str | None, _option("--spent-over", "AMOUNT", "Spent more than AMOUNT (database currency).")
+]
+SpentUnderFilter = Annotated[
+    str | None, _option("--spent-under", "AMOUNT", "Spent less than AMOUNT (no orders: 0).")
+]
+OrdersAtLeastFilter = Annotated[
+    int | None, _option("--orders-at-least", "N", "At least N orders (refunds not counted).")
+]
+BoughtFilter = Annotated[
+    str | None, _option("--bought", "TEXT", "Has an order whose items contain TEXT.")
+]
+OrderedSinceFilter = Annotated[
+    str | None, _option("--ordered-since", "WHEN", f"Ordered on or after WHEN ({_WHEN}).")
+]
+NoOrderSinceFilter = Annotated[
+    str | None, _option("--no-order-since", "WHEN", "No order on or after WHEN (or never).")
+]
+ContactedSinceFilter = Annotated[
+    str | None,
+    _option("--contacted-since", "WHEN", "Last contact (interaction or order) on or after WHEN."),
+]
+NoContactSinceFilter = Annotated[
+    str | None, _option("--no-contact-since", "WHEN", "No contact on or after WHEN (or never).")
+]
+KindFilter = Annotated[
+    str | None,
+    _option("--kind", "K", "Has an interaction of kind K (call, visit, complaint, ...)."),
+]
+StatusFilter = Annotated[
+    str | None, _option("--status", "S", "... with status S (open or resolved).")
+]
+# Follow-ups, keep-in-touch and birthdays (`custinfo.search.followups`), passed to
+# `build_query` like the behaviour filters.
+_FOLLOWUPS = "Filters: follow-ups and birthdays"
+HasOpenFollowupFilter = Annotated[
+    bool,
+    typer.Option("--has-open-followup", help="Has an open follow-up.", rich_help_panel=_FOLLOWUPS),
+]
+FollowupDueBeforeFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--followup-due-before", metavar="WHEN", rich_help_panel=_FOLLOWUPS,
+        help="Has an open follow-up due before WHEN.",
+    ),
+]  # fmt: skip
+BirthdayWithinFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--birthday-within", metavar="DURATION", rich_help_panel=_FOLLOWUPS,
+        help="Birthday from today to DURATION (14d) ahead.",
+    ),
+]  # fmt: skip
+KeepInTouchDueFilter = Annotated[
+    bool,
+    typer.Option(
+        "--keep-in-touch-due", rich_help_panel=_FOLLOWUPS,
+        help="Last contact plus the cadence has passed.",
+    ),
+]  # fmt: skip
 SortOption = Annotated[
-    Sort,
+    str,
     typer.Option(
         "--sort",
+        metavar="rank|name|created|updated|field:KEY",
         help="rank (best match first; by id without QUERY), name, created or updated "
-        "(newest first).",
+        "(newest first), or field:KEY (a custom field, ascending; -field:KEY descending).",
     ),
 ]
 LimitOption = Annotated[
@@ -132,13 +220,17 @@ def build_query(
     company: str | None = None,
     added_since: str | None = None,
     updated_since: str | None = None,
+    where: list[str] | None = None,
     sort: Sort | str = Sort.rank,
     limit: int | None = None,
+    **behaviour: str | int | None,
 ) -> Query:
-    """The core `Query` for these option values."""
+    """The core `Query` for these option values (`behaviour`: the order and interaction
+    filters, named as the `Query` fields)."""
     from custinfo.search import Query
 
     return Query(
+        **behaviour,  # type: ignore[arg-type]
         text=query_text(query),
         phone=phone,
         email=email,
@@ -149,9 +241,23 @@ def build_query(
         company=company,
         added_since=added_since,
         updated_since=updated_since,
-        sort=str(Sort(sort).value),
+        where=list(where or ()),
+        sort=check_sort(sort),
         limit=limit,
     )
+
+
+def check_sort(sort: Sort | str) -> str:
+    """A --sort value: one of `Sort`, or field:KEY / -field:KEY (the key is checked by the
+    planner against the declared fields)."""
+    from custinfo.errors import UsageError
+
+    text = str(sort).strip()
+    if text in Sort.__members__ or (
+        text.startswith(("field:", "-field:")) and not text.endswith(":")
+    ):
+        return text
+    raise UsageError(f"--sort {text!r}: use rank, name, created, updated, field:KEY or -field:KEY")
 
 
 def selected_ids(store: Store, query: Query, region: str | None = None) -> list[int] | None:

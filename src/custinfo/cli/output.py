@@ -30,6 +30,7 @@ class Format(StrEnum):
     json = "json"
     ndjson = "ndjson"
     ids = "ids"
+    ics = "ics"  # an iCalendar file (agenda)
 
 
 FORMAT_HELP = N_("Output format (default: a table on a terminal, else CSV).")
@@ -75,11 +76,24 @@ class Output:
     def data(self, line: str) -> None:
         print(line, file=self.stdout)
 
+    def binary(self, data: bytes) -> None:
+        """Bytes as they are (an iCalendar file is UTF-8 with CRLF lines, whatever the
+        terminal's encoding)."""
+        self.stdout.flush()
+        buffer = getattr(self.stdout, "buffer", None)
+        if buffer is None:  # a captured text stream (tests)
+            self.stdout.write(data.decode("utf-8"))
+        else:
+            buffer.write(data)
+            buffer.flush()
+
     # -- records ----------------------------------------------------------------------------
     def customers(
-        self, customers: Iterable[Customer], fmt: Format, *, title: str | None = None
-    ) -> int:
-        """Write customers in `fmt`; returns how many were written."""
+        self, customers: Iterable[Customer], fmt: Format, *, title: str | None = None,
+        field_keys: Iterable[str] = (),
+    ) -> int:  # fmt: skip
+        """Write customers in `fmt`; returns how many were written. CSV gets a `field:KEY`
+        column per custom field in `field_keys`, after the fixed columns."""
         count = 0
         if fmt is Format.ids:
             for c in customers:
@@ -96,12 +110,22 @@ class Output:
                 count += 1
             self.stdout.write("\n]\n" if count else "]\n")
         elif fmt is Format.csv:
-            count = self.csv_rows(CUSTOMER_FIELDS, (_flat(c) for c in customers))
+            keys = list(field_keys)
+            header = [*CUSTOMER_FIELDS, *(f"field:{k}" for k in keys)]
+            count = self.csv_rows(header, (_flat(c, keys) for c in customers))
         else:
             rows = [_table_row(c) for c in customers]
             count = len(rows)
             self.table(TABLE_COLUMNS, rows, title=title, drop=("tags", "company", "city"))
         return count
+
+    def customers_csv(self, store: Any, ids: Iterable[int]) -> int:
+        """Customers `ids` (in that order) as CSV from their stored export cells: the same
+        bytes as `custinfo export` and `customers(..., Format.csv)`, without loading
+        records; returns how many were written."""
+        from custinfo.export import export
+
+        return export(store, self.stdout, "csv", ids=ids)
 
     def csv_rows(self, header: Iterable[str], rows: Iterable[list[str]]) -> int:
         import csv
@@ -189,8 +213,13 @@ class Output:
             columns, cells = [title], [[_cell(row)] for row in rows]
         self.table(columns, cells, title=title)
 
-    def customer_detail(self, customer: Customer | dict[str, Any], fmt: Format) -> None:
-        """`show`: one customer as JSON or as a readable key/value layout."""
+    def customer_detail(
+        self, customer: Customer | dict[str, Any], fmt: Format, currency: str = "CNY",
+        labels: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        """`show`: one customer as JSON or as a readable key/value layout (activity as one
+        `orders:` line and a `last_contact:` line; typed notes with their kind; custom
+        fields by their `labels`: key -> label)."""
         record = customer if isinstance(customer, dict) else customer.to_dict()
         if fmt in (Format.json, Format.ndjson):
             self.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
@@ -203,9 +232,15 @@ class Output:
                 else ("" if value is None else str(value)),
             )
             for name, value in record.items()
-            if name != "notes"
+            if name not in _DETAIL_SKIPPED and name != "fields"
         ]
-        notes = [f"{n['at']}  {n['text']}" for n in record["notes"]]
+        if record.get("fields"):
+            from custinfo.fields.values import json_text
+
+            for key, value in record["fields"].items():
+                pairs.append(((labels or {}).get(key, key), json_text(value)))
+        pairs += _activity_pairs(record, currency)
+        notes = [_note_line(n) for n in record["notes"]]
         if not self.is_tty:
             for name, value in pairs:
                 self.stdout.write(f"{name}: {value.replace(chr(10), '; ')}\n")
@@ -227,6 +262,38 @@ class Output:
         self.console().print(grid)
 
 
+#: Keys `show` renders otherwise: notes one per line, activity as the `orders:` line.
+_DETAIL_SKIPPED = frozenset({"notes", "order_count", "order_total", "last_order_at",
+                             "last_contact_at", "orders_summary", "next_followup"})  # fmt: skip
+
+
+def _activity_pairs(record: dict[str, Any], currency: str) -> list[tuple[str, str]]:
+    if "orders_summary" not in record:
+        return []
+    from custinfo import times
+    from custinfo.activity.orders import summary_line
+
+    pairs = [("orders", summary_line(record["orders_summary"], currency))]
+    if record.get("last_contact_at"):
+        pairs.append(("last_contact", times.local_text(record["last_contact_at"])))
+    if record.get("next_followup"):
+        from custinfo.followups.core import next_line
+
+        pairs.append(("next", next_line(record["next_followup"])))
+    return pairs
+
+
+def _note_line(note: dict[str, Any]) -> str:
+    """ "AT  TEXT"; a typed interaction with its id, kind, direction, status and ref."""
+    marks = [note.get(k) for k in ("kind", "direction", "status")]
+    plain = marks[0] in (None, "note") and not any(marks[1:]) and not note.get("ref")
+    if plain:
+        return f"{note['at']}  {note['text']}"
+    ref = f" ref={note['ref']}" if note.get("ref") else ""
+    label = " ".join(m for m in marks if m)
+    return f"{note['at']}  [#{note.get('id')} {label}{ref}] {note['text']}"
+
+
 def _cell(value: Any, sep: str = "; ") -> str:
     if value is None:
         return ""
@@ -241,10 +308,16 @@ def _json_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def _flat(customer: Customer) -> list[str]:
+def _flat(customer: Customer, field_keys: list[str] | None = None) -> list[str]:
     from custinfo.export.tabular import flat_row
 
-    return flat_row(customer.to_dict())
+    row = flat_row(customer.to_dict())
+    if field_keys:
+        from custinfo.fields.values import json_text
+
+        values = customer.fields
+        row += [json_text(values[k]) if k in values else "" for k in field_keys]
+    return row
 
 
 def _table_row(c: Customer) -> list[str]:

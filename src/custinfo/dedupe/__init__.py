@@ -47,18 +47,34 @@ def find_groups(
     stats: Stats | None = None,
     with_reasons: bool = True,
     refit: bool = False,
+    also_compare: Iterable[str] = (),
 ) -> list[DuplicateGroup]:
     """Groups of likely duplicates among all customers of the Store (or those in `only`).
 
     The model is read from the database, or fitted first (and stored) when there is none,
     the data changed materially since, or `refit` is asked for (see `current_model`).
+    `also_compare`: `field:KEY` custom fields as further evidence (`custinfo.fields.compare`).
     """
+    also = _compared(store, also_compare)
     if only is not None:
         only = set(only)
         if len(only) < 2:
             return []
-    run = prepare_run(store, only, refit=refit)
+    run = prepare_run(store, only, refit=refit, also_compare=also)
     return run.groups(min_score, stats, with_reasons)
+
+
+def _compared(store: Any, items: Iterable[str]) -> list[str]:
+    """`--also-compare` keys, checked against the declarations before any work."""
+    from custinfo.fields import catalog
+    from custinfo.fields.compare import parse_keys
+
+    keys = parse_keys(items)
+    if keys:
+        cat = catalog(store)
+        for key in keys:
+            cat.get(key, what="--also-compare")
+    return keys
 
 
 def groups_in_table(
@@ -76,11 +92,14 @@ def groups_in_table(
     return runner.Run(t, None, None, model=model, fit=fit).groups(min_score, None, with_reasons)
 
 
-def prepare_run(store: Any, only: set[int] | None = None, *, refit: bool = False) -> Any:
+def prepare_run(
+    store: Any, only: set[int] | None = None, *, refit: bool = False,
+    also_compare: list[str] | None = None,
+) -> Any:  # fmt: skip
     """Read, block, compare and choose the model (a `runner.Run` ready to group)."""
     from custinfo.dedupe import runner
 
-    return runner.open_run(store, only, refit=refit)
+    return runner.open_run(store, only, refit=refit, also_compare=also_compare or [])
 
 
 def current_model(store: Any, *, refit: bool = False) -> Any:
@@ -88,11 +107,13 @@ def current_model(store: Any, *, refit: bool = False) -> Any:
     return prepare_run(store, None, refit=refit).model
 
 
-def explain(store: Any, first: int, second: int) -> dict[str, Any]:
+def explain(
+    store: Any, first: int, second: int, also_compare: Iterable[str] = ()
+) -> dict[str, Any]:
     """The full comparison of two customers under the current model."""
     from custinfo.dedupe import runner
 
-    return runner.explain(store, first, second)
+    return runner.explain(store, first, second, _compared(store, also_compare))
 
 
 def likely_duplicates(

@@ -153,6 +153,29 @@ def candidates(table: Table, conn: Any | None = None, cap: int = BLOCK_CAP) -> C
     )
 
 
+def with_pairs(table: Table, cand: Candidates, codes: np.ndarray) -> Candidates:
+    """`cand` plus the pairs `codes` (lo * n + hi, sorted) found another way (custom fields
+    of `dedupe --also-compare`; `via` 0)."""
+    n = len(table)
+    old = cand.a.astype(np.int64) * n + cand.b.astype(np.int64)
+    new = np.setdiff1d(codes, old, assume_unique=True)
+    if not len(new) or not n:
+        return cand
+    a, b = new // n, new % n
+    flags = shared_flags(table, a, b)
+    merged = np.concatenate([old, new])
+    order = np.argsort(merged, kind="stable")
+    extra = (
+        np.concatenate([x, y])
+        for x, y in zip(
+            (cand.shared_phone, cand.shared_email, cand.shared_local), flags, strict=True
+        )
+    )
+    sp, se, sl = (v[order] for v in extra)
+    via = np.concatenate([cand.via, np.zeros(len(new), dtype=np.int8)])[order]
+    return Candidates(merged[order] // n, merged[order] % n, sp, se, sl, via)
+
+
 def _member(codes: np.ndarray, part: np.ndarray) -> np.ndarray:
     """codes[i] in part (both sorted and unique)."""
     if len(part) == 0:

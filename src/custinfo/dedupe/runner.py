@@ -25,11 +25,18 @@ class Run:
         fit: bool = True,
         refit: bool = False,
         worker: Any = None,
+        also_compare: list[str] | None = None,
     ) -> None:
         self.t = t
         self.timings: dict[str, float] = {}
         clock = time.perf_counter()
         cand = blocking.candidates(t, conn)
+        self.extra = None  # --also-compare field:KEY (custinfo.fields.compare)
+        if also_compare:
+            from custinfo.fields.compare import Evidence
+
+            self.extra = Evidence(store, also_compare, t.ids)
+            cand = blocking.with_pairs(t, cand, self.extra.pairs())
         self.cand = cand
         if not hasattr(t, "name_id"):  # deferred: matching forms only where pairs need them
             needed = np.zeros(len(t), dtype=bool)
@@ -50,7 +57,7 @@ class Run:
         self.fitted_now = False
         self.model_stored = False  # a model fitted now was saved in the database
         self.model = model or self._choose(store, fit, refit)
-        self.scorer = Scorer(t, self.model, self.tf if self.model.fitted else None)
+        self.scorer = Scorer(t, self.model, self.tf if self.model.fitted else None, self.extra)
         self.s, self.c = self.scorer.scores(self.levels, cand.a, cand.b)
         self.timings["score"] = time.perf_counter() - clock
 
@@ -135,7 +142,9 @@ def store_model(store: Any, fitted: Model) -> bool:
     return True
 
 
-def open_run(store: Any, only: set[int] | None, *, refit: bool = False) -> Run:
+def open_run(
+    store: Any, only: set[int] | None, *, refit: bool = False, also_compare: list[str] | None = None
+) -> Run:
     """A Run over the store's customers (all, or those in `only`)."""
     conn = store.conn
     workers: list[Any] = []  # name forms on the other core while blocking runs here
@@ -143,7 +152,8 @@ def open_run(store: Any, only: set[int] | None, *, refit: bool = False) -> Run:
         t = table.load(
             conn, only, defer=True, on_read=lambda names: workers.append(table.FormsWorker(names))
         )
-        return Run(t, store, conn, refit=refit, worker=workers[0] if workers else None)
+        worker = workers[0] if workers else None
+        return Run(t, store, conn, refit=refit, worker=worker, also_compare=also_compare)
     finally:
         for w in workers:
             w.close()
@@ -196,7 +206,9 @@ def stored_model(store: Any) -> Model:
     return model.load(store.meta(META_KEY)) or model.default()
 
 
-def explain(store: Any, first: int, second: int) -> dict[str, Any]:
+def explain(
+    store: Any, first: int, second: int, also_compare: list[str] | None = None
+) -> dict[str, Any]:
     from custinfo.dedupe import score
     from custinfo.errors import UsageError
 
@@ -206,4 +218,9 @@ def explain(store: Any, first: int, second: int) -> dict[str, Any]:
     t = table.from_customers(store.get_many(ids))
     m = stored_model(store)
     tf = CountFrequencies(store, t, m, scan=True) if m.fitted else None
-    return score.explain_pair(Scorer(t, m, tf), 0, 1)
+    extra = None
+    if also_compare:
+        from custinfo.fields.compare import Evidence
+
+        extra = Evidence(store, also_compare, t.ids)
+    return score.explain_pair(Scorer(t, m, tf, extra), 0, 1)

@@ -31,9 +31,14 @@ def fmt_weight(w: float) -> str:
 class Scorer:
     """Scores pairs of one table under one model."""
 
-    def __init__(self, t: Table, model: Model, tf: TermFrequencies | None = None) -> None:
+    def __init__(
+        self, t: Table, model: Model, tf: TermFrequencies | None = None, extra: Any = None
+    ) -> None:
         self.t, self.model, self.tf = t, model, tf
         self.w = model.weights()
+        self.extra = extra  # `fields.compare.Evidence` (--also-compare), or None
+        if extra is not None:
+            extra.set_cap(self.w)
 
     def levels(self, a: np.ndarray, b: np.ndarray, flags: tuple | None = None) -> Levels:
         from custinfo.dedupe.blocking import shared_flags
@@ -60,8 +65,12 @@ class Scorer:
     def scores(self, lv: Levels, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(scores in [0, 1], vetoed) of the pairs."""
         logit = self.model.prior + self.total(lv, a, b)
+        veto = vetoed(lv)
+        if self.extra is not None:
+            logit = logit + self.extra.weights(a, b)
+            veto &= ~self.extra.identifies(a, b)
         s = (1.0 / (1.0 + np.exp(-np.clip(logit, -60, 60)))).astype(np.float32)
-        return s, vetoed(lv)
+        return s, veto
 
     def score_pairs(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(scores, vetoed) of arbitrary pairs (shared keys computed pair by pair)."""
@@ -176,8 +185,11 @@ def reasons(
     for i, (x, y) in enumerate(pairs):
         levels = {f: int(lv.level[f][i]) for f in FIELDS}
         words = {f: _phrase(t, f, lv_, x, y, lv, i) for f, lv_ in levels.items() if lv_}
-        ranked = sorted(words, key=lambda f: -float(ws[f][i]))
-        items = [f"{words[f]} ({fmt_weight(float(ws[f][i]))})" for f in ranked]
+        weighted = [(float(ws[f][i]), words[f]) for f in words]
+        if scorer.extra is not None:
+            weighted += scorer.extra.reasons(x, y)
+        weighted.sort(key=lambda item: -item[0])
+        items = [f"{w} ({fmt_weight(v)})" for v, w in weighted]
         hint = _hint(levels, words)
         if hint and items:
             items[-1] += f": {hint}"
@@ -229,6 +241,10 @@ def explain_pair(scorer: Scorer, x: int, y: int) -> dict[str, Any]:
             ).__dict__
         )
     total = float(sum(float(ws[f][0]) for f in FIELDS))
+    for key, vx, vy, level, w in scorer.extra.explained(x, y) if scorer.extra else ():
+        rows.append(FieldComparison("field:" + key, vx or None, vy or None, level, None, None,
+                                    round(w, 3), 0.0).__dict__)  # fmt: skip
+        total += w
     logit = model.prior + total
     score = float(1.0 / (1.0 + np.exp(-np.clip(logit, -60, 60))))
     return {
@@ -237,7 +253,7 @@ def explain_pair(scorer: Scorer, x: int, y: int) -> dict[str, Any]:
         "prior": round(model.prior, 3),
         "total": round(logit, 3),
         "score": round(score, 6),
-        "vetoed": bool(vetoed(lv)[0]),
+        "vetoed": bool(scorer.scores(lv, a, b)[1][0]),
         "reasons": reasons(scorer, [(x, y)])[0],
         "fitted": model.fitted,
     }

@@ -13,7 +13,8 @@ NOTE (every note "DATE TEXT", for people reading the card on a phone), UID
 `X-` properties carry what vCard has no property for, so that a custinfo vCard imports
 back losslessly (`importer.vcard` reads them): X-WECHAT and X-QQ (the messenger handles),
 X-CUSTINFO-NOTE;X-AT=… (each note with its exact time; the NOTE is then only a summary),
-X-CUSTINFO-CREATED and X-CUSTINFO-UPDATED (the stored times).
+X-CUSTINFO-CREATED and X-CUSTINFO-UPDATED (the stored times), and one X-CUSTINFO-KEY per
+custom field (`custinfo.export.fields`).
 """
 
 from __future__ import annotations
@@ -171,6 +172,10 @@ def card(
         lines.extend(
             f"X-CUSTINFO-NOTE;X-AT={_param(n.at)}:{escape(n.text)}" for n in customer.notes
         )
+    if customer.fields:  # custom fields: X-CUSTINFO-KEY (custinfo.export.fields)
+        from custinfo.export.fields import vcard_lines
+
+        lines += vcard_lines(customer, escape)
     lines.append(f"UID:urn:custinfo:{customer.id}")
     if customer.created_at:
         lines.append(f"X-CUSTINFO-CREATED:{escape(customer.created_at)}")

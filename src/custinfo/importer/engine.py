@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from custinfo.importer import formats, report
+from custinfo.importer import fieldcols, formats, report
 from custinfo.importer.keyfilter import KeyFilter
 from custinfo.importer.mapping import columns, parse_maps
 from custinfo.importer.parallel import validated
@@ -50,6 +50,7 @@ class ImportOptions:
     allow_suppressed: bool = False  # import contacts of erased people anyway
     sheet: str | None = None  # .xlsx: the worksheet (default: the first)
     date_order: str | None = None  # N/N/YYYY dates: dates.MDY or dates.DMY; None = resolve
+    create_fields: bool = False  # declare a custom field for each unknown column
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Summary:
     no_country_code: dict[tuple[str, bool], int] = field(default_factory=dict)
     date_order: str = ""  # how N/N/YYYY dates were read, when the input had any
     photos: int = 0  # vCard photos (and logos, sounds, keys) skipped
+    fields: list[Any] = field(default_factory=list)  # columns that feed custom fields
 
     def line(self) -> str:
         if not self.committed and not self.dry_run and self.rejected:
@@ -109,11 +111,16 @@ def run_import(
 
         raise UsageError(f"--on-duplicate must be one of {', '.join(POLICIES)}")
     overrides = parse_maps(options.maps)
+    stats = None
+    if options.create_fields:  # one pass first: the new fields' types follow every value
+        stream, stats = fieldcols.survey(stream, options, overrides)
     kind, stream = formats.sniff(stream, options.fmt, options.source_name)
     source = formats.open_input(kind, stream, options.fmt, options.encoding, options.sheet)
     now = utc_now()
     summary = Summary(dry_run=options.dry_run, encoding=source.encoding, fmt=source.fmt)
-    records, converter = _prepare(source, overrides, options, warn, now, summary)
+    records, converter = _prepare(store.conn, source, overrides, options, warn, now, summary,
+                                  stats)  # fmt: skip
+    summary.fields = converter.field_plan.columns
     if announce is not None and summary.mapping:
         announce(summary.mapping)
     summary.delimiter = source.delimiter if source.fmt in ("csv", "tsv") else ""
@@ -123,6 +130,7 @@ def run_import(
     try:
         chunks = validated(records, converter, options.workers)
         with store.write("import") as w, closing(chunks):  # error, Ctrl-C: workers stop
+            fieldcols.declare(w, converter.field_plan)  # --create-fields
             for pairs in chunks:
                 summary.read += len(pairs)
                 loader.load_chunk(w, pairs)
@@ -144,8 +152,8 @@ def run_import(
 
 
 def _prepare(
-    source: Any, overrides: dict[str, str], options: ImportOptions, warn: Callable[[str], None],
-    now: str, summary: Summary,
+    conn: Connection, source: Any, overrides: dict[str, str], options: ImportOptions,
+    warn: Callable[[str], None], now: str, summary: Summary, stats: Any = None,
 ) -> tuple[Iterator[tuple[int, Any]], Converter]:  # fmt: skip
     from custinfo import dates
     from custinfo.export.tabular import CUSTOMER_FIELDS
@@ -155,9 +163,11 @@ def _prepare(
             records: Iterator[tuple[int, Any]] = iter(source.cards)
         else:
             records = (json_records if source.fmt == "json" else ndjson_records)(source)
+        _, fplan = fieldcols.resolve(conn, [], [], None)
         converter = Converter(
-            [], [], overrides, options.region, now=now, date_order=options.date_order or dates.MDY
-        )
+            [], [], overrides, options.region, now=now,
+            date_order=options.date_order or dates.MDY, field_plan=fplan,
+        )  # fmt: skip
         if options.rejects is not None:
             options.rejects.start_json()
         return records, converter
@@ -168,7 +178,7 @@ def _prepare(
         from custinfo.errors import UsageError
 
         raise UsageError("the input is empty: expected a header line")
-    cols = columns(header, overrides)
+    cols, fplan = fieldcols.resolve(conn, header, columns(header, overrides), stats)
     fields = [c.field for c in cols]
     unknown = [h for h, f in zip(header, fields, strict=True) if f is None]
     if unknown:
@@ -178,14 +188,14 @@ def _prepare(
         )
     order, summary.date_order = report.date_order(header, cols, sample, options.date_order)
     summary.mapping = report.mapping_lines(header, cols)
-    base = len(CUSTOMER_FIELDS) - 2  # custinfo's own columns before wechat, qq
+    base = CUSTOMER_FIELDS.index("wechat")  # custinfo's own columns before wechat, qq
     excel = (
         source.bom and source.encoding == "utf-8-sig"
         and tuple(header[:base]) == CUSTOMER_FIELDS[:base]
     )  # fmt: skip
     converter = Converter(
         header, fields, overrides, options.region, excel=excel, now=now, columns=cols,
-        date_order=order,
+        date_order=order, field_plan=fplan,
     )  # fmt: skip
     if options.rejects is not None:
         options.rejects.start_csv(header, source.delimiter or ",")
@@ -340,7 +350,7 @@ class _Loader:
             self.pending_keys.clear()
 
     def _note_fields(self, row: Valid) -> None:
-        if len(self.fields) < 11:  # every field name seen: nothing left to learn
+        if len(self.fields) < 12:  # every field name seen: nothing left to learn
             pairs = zip(_FIELD_NAMES, row, strict=True)
             self.fields.update(name for name, value in pairs if name and value)
 
@@ -359,7 +369,7 @@ class _Loader:
 #: Audit field names, aligned with `Valid`'s fields (line → None).
 _FIELD_NAMES = (None, "name", "company", "address", "city", "birthday", None, None, "phones",
                 "emails", "tags", "notes", None, "im_handles", "contact_labels", None,
-                None)  # fmt: skip
+                "fields", None)  # fmt: skip
 
 
 def _prefetch(conn: Connection, rows: list[Valid], known: KeyFilter | None) -> dict[str, int]:

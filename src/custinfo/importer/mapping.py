@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 
 from custinfo.errors import UsageError
+from custinfo.importer import fieldcols
 from custinfo.importer.contacts import (
     CONTACT_FIELDS,
     CONTACT_PERSON,
@@ -61,7 +62,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "updated_at": ("updated_at", "updated", "modified", "更新时间"),
     "id": ("id",),
     "source": ("source",),
-    "ignore": ("error",),  # the rejects file's error column
+    # The rejects file's error column; the activity columns of custinfo's own export
+    # (derived from orders and interactions, recomputed, never imported).
+    "ignore": ("error", "order_count", "order_total", "last_order_at", "last_contact_at",
+               "orders_summary"),
 }  # fmt: skip
 
 _STRIP = re.compile(r"[\s_\-.:：/()（）#]+")
@@ -92,9 +96,14 @@ def parse_maps(items: list[str]) -> dict[str, str]:
         field = _FIELD_SYNONYMS.get(field, field)
         if not sep or not column.strip():
             raise UsageError(f"--map {item!r}: expected COLUMN=FIELD")
+        if (target := fieldcols.map_target(field)) is not None:  # field:KEY, a custom field
+            out[header_key(column)] = target
+            continue
         if field not in FIELDS:
             choices = ", ".join(FIELDS)
-            raise UsageError(f"--map {item!r}: unknown field {field!r} (one of {choices})")
+            raise UsageError(
+                f"--map {item!r}: unknown field {field!r} (one of {choices}, or field:KEY)"
+            )
         out[header_key(column)] = field
     return out
 
@@ -117,9 +126,13 @@ def _column_for(header: str, overrides: dict[str, str]) -> Column:
     known = _contact_column(key)
     if key in overrides:
         field = overrides[key]
+        if field.startswith(fieldcols.PREFIX):  # --map COLUMN=field:KEY, a custom field
+            return Column(field)
         if known is not None and known.field == field:
             return known
         return Column(field, label=known.label if known and field == "phone" else "")
+    if (target := fieldcols.header_target(header)) is not None:  # field:KEY, as exported
+        return Column(target)
     if key in _LOOKUP:
         if known is not None and known.field == _LOOKUP[key]:
             return known  # same field, with the label the name implies (手机: cell)

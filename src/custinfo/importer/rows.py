@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from custinfo import dates, validation
 from custinfo.errors import ValidationError
 from custinfo.export.tabular import parse_notes, split_values, unneutralize
-from custinfo.importer import contacts, fastpath, prepare
+from custinfo.importer import contacts, fastpath, fieldcols, prepare
 from custinfo.importer.mapping import IGNORED, column_for
 from custinfo.importer.source import BadJson, LongNumber
 from custinfo.importer.vcard import BadCard, CardText
@@ -50,6 +50,7 @@ class Valid(NamedTuple):
     labels: tuple[tuple[str, str, str], ...] = ()  # (kind, value, label) of phones/emails
     #: Numbers read without a country code: (region, how many, region is the default).
     no_cc: tuple[Any, ...] = ()
+    fields: tuple[tuple[str, Any], ...] = ()  # custom fields: (key, stored value)
     derived: tuple[Any, ...] = ()  # `store.derived.derive` of the row, once computed
 
 
@@ -85,7 +86,9 @@ class Converter:
         self, header: list[str], fields: list[str | None], overrides: dict[str, str],
         region: str, excel: bool = False, now: str = "",
         columns: list[contacts.Column] | None = None, date_order: str | None = None,
+        field_plan: Any = None,
     ) -> None:  # fmt: skip
+        self.field_plan = field_plan  # custom fields (`importer.fieldcols.FieldPlan`)
         self.header = header
         self.fields = fields
         self.overrides = overrides
@@ -99,14 +102,17 @@ class Converter:
         self._columns: dict[str, contacts.Column] = {}  # JSON key -> column (picklable cache)
         #: A plain sheet (no groups, no contact-export columns): rows skip `contacts.prepare`.
         self.direct = (
-            bool(header) and all(prepare.is_direct(c) for c in self.columns)
+            bool(header)
+            and all(prepare.is_direct(c) or fieldcols.is_field(c.field) for c in self.columns)
             and ("address" not in fields or "city" in fields)  # else: a city in the address?
         )  # fmt: skip
         self.labels = {h: c.label for h, c in zip(header, self.columns, strict=False) if c.label}
 
     def _column(self, key: str) -> contacts.Column:
         if key not in self._columns:
-            self._columns[key] = column_for(key, self.overrides)
+            self._columns[key] = (
+                contacts.Column("fields") if key == "fields" else column_for(key, self.overrides)
+            )
         return self._columns[key]
 
     def _field(self, key: str) -> str | None:
@@ -146,6 +152,7 @@ class Converter:
         emails: dict[str, Email] = {}
         tags: dict[str, str] = {}
         notes: list[tuple[str | None, str]] = []
+        custom: dict[str, Any] = {}
         if direct:
             items, ctx, extras = row, prepare.RowContext(self.region, True, self.labels), []
         else:
@@ -185,6 +192,10 @@ class Converter:
                     for at, text in _notes(value):
                         note = validation.normalize_note(text)
                         notes.append((normalize_timestamp(at) if at else None, note))
+                elif name.startswith(fieldcols.PREFIX):
+                    fieldcols.convert(self.field_plan, name, value, custom)
+                elif name == "fields":  # a JSON record's {key: value} (export --format json)
+                    fieldcols.convert_object(self.field_plan, value, custom)
                 else:
                     parts[name] = (column, _scalar(value, name))
             except ValidationError as exc:
@@ -209,6 +220,7 @@ class Converter:
             phone_pairs, email_pairs, tuple(tags.values()),
             tuple((at or now, text) for at, text in notes), keys,
             tuple(dict.fromkeys(ctx.handles)), tuple(ctx.found_labels), no_cc,
+            tuple(custom.items()),
         )  # fmt: skip
 
     def _customer(

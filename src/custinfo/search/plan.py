@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from custinfo.errors import ValidationError
 from custinfo.search.index import email_rev, phone_rev, runs
 from custinfo.search.match import (
-    check_date,
     email_match,
     fts_terms,
     is_email_shaped,
@@ -20,6 +19,7 @@ from custinfo.search.match import (
 )
 from custinfo.store.db import Connection
 from custinfo.text import fold
+from custinfo.times import since
 
 if TYPE_CHECKING:
     from custinfo.search import Query
@@ -42,6 +42,9 @@ class _Source:
     condition: str
     params: list[Any]
     kind: str = "in"  # in: `{id} IN (ids)`; flat: ids in index order; fts: the FTS index
+    #: For a range that may match many: (table, column, customer index) to walk it in id
+    #: order instead (`search.rank.dense`, when the range is dense).
+    walk: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -55,6 +58,7 @@ class _Plan:
     fts_exact: bool = False  # the FTS match alone is exact for the words (no d-filters)
     word_where: list[str] = field(default_factory=list)  # instr checks of the words
     word_params: list[Any] = field(default_factory=list)
+    field_sort: tuple[int, bool] | None = None  # --sort field:KEY: (field id, descending)
 
     def _from(self, need_c: bool) -> tuple[str, str, list[Any]]:
         """(FROM … WHERE … clause, id expression, params)."""
@@ -86,19 +90,25 @@ class _Plan:
 
     def select(self, sort: str, limit: int | None) -> tuple[str, list[Any]]:
         sql, idx, params = self._from(need_c=sort in ("created", "updated"))
-        if sort == "name":
+        if self.field_sort is not None:
+            from custinfo.search.fields import order_sql
+
+            order, extra = order_sql(idx, self.field_sort)
+            params += extra
+        elif sort == "name":
             order = f"d.name, {idx}"  # case-folded
         elif sort == "created":
             order = f"c.created_at DESC, {idx} DESC"
         elif sort == "updated":
             order = f"c.updated_at DESC, {idx} DESC"
-        elif self.words:
-            phrase = " ".join(self.words)
+        elif self.words:  # the tiers of `search.rank` as one sort (the plain path)
+            phrase, top = " ".join(self.words), " ".join(self.words) + _TOP
+            prefix = "d.name > ? AND d.name < ?"
             order = (
-                "CASE WHEN d.name = ? THEN 0 WHEN substr(d.name, 1, ?) = ? "
-                f"OR instr(d.name, ?) THEN 1 WHEN instr(d.name, ?) THEN 2 ELSE 3 END, d.name, {idx}"
+                f"CASE WHEN d.name = ? THEN 0 WHEN {prefix} THEN 1 ELSE 2 END, "
+                f"CASE WHEN {prefix} THEN d.name END, {idx}"
             )
-            params += [phrase, len(phrase), phrase, " " + phrase, phrase]
+            params += [phrase, phrase, top, phrase, top]
         else:
             order = idx  # the drivers deliver ids in order: no sort, LIMIT stops early
         sql = f"SELECT {idx} {sql} ORDER BY {order}"
@@ -124,8 +134,12 @@ class _Plan:
 
 def make_plan(conn: Connection, q: Query, region: str) -> _Plan | None:
     """The SQL plan for `q`, or None when it cannot match anything (e.g. an unknown tag)."""
-    if q.sort not in SORTS:
-        raise ValidationError(f"unknown sort {q.sort!r}: use one of {', '.join(SORTS)}")
+    from custinfo.search import fields as field_filters
+
+    if q.sort not in SORTS and not field_filters.is_sort(q.sort):
+        raise ValidationError(
+            f"unknown sort {q.sort!r}: use one of {', '.join(SORTS)}, or field:KEY / -field:KEY"
+        )
     if q.limit is not None and q.limit < 0:
         raise ValidationError("limit must not be negative")
     plan = _Plan()
@@ -211,12 +225,32 @@ def make_plan(conn: Connection, q: Query, region: str) -> _Plan | None:
         ("updated_at", q.updated_since, "--updated-since"),
     ):
         if value:
-            day = check_date(value, option)
+            day = since(value, option)  # a local day's start (YYYY-MM-DD or 90d)
             sources.append(
                 _Source(
                     5, f"SELECT id FROM customers WHERE {column} >= ?", f"c.{column} >= ?", [day]
                 )
             )
+
+    custom = field_filters.plan(conn, q)  # --where on custom fields, --sort field:KEY
+    if custom is None:
+        return None
+    sources += custom.sources
+    plan.where += custom.where
+    plan.params += custom.params
+    plan.field_sort = custom.sort
+    from custinfo.search import activity  # orders, contacts, interaction kinds
+
+    behaviour = activity.sources(conn, q)
+    if behaviour is None:
+        return None
+    sources += behaviour
+    from custinfo.search import followups  # follow-ups, cadences, birthdays
+
+    planned = followups.sources(conn, q)
+    if planned is None:
+        return None
+    sources += planned
 
     # The most selective source drives; the others are checked per candidate. After a
     # phone, email or rare-tag lookup (few rows) the FTS index is not needed: instr verifies.
@@ -249,6 +283,7 @@ def _phone_source(phone: str, region: str) -> _Source:
         "EXISTS (SELECT 1 FROM search_phones sp WHERE sp.customer_id = {id} "
         "AND sp.rev >= ? AND sp.rev < ?)",
         [low, low + _TOP],
+        walk=_walk("search_phones", "rev", "search_phones_customer"),
     )
 
 
@@ -268,6 +303,7 @@ def _email_source(email: str) -> _Source:
             "EXISTS (SELECT 1 FROM emails e WHERE e.customer_id = {id} "
             "AND e.key >= ? AND e.key < ?)",
             [key, key + _TOP],
+            walk=_walk("emails", "key", "sqlite_autoindex_emails_1"),
         )
     low = email_rev(key)
     return _Source(
@@ -276,7 +312,12 @@ def _email_source(email: str) -> _Source:
         "EXISTS (SELECT 1 FROM search_emails se WHERE se.customer_id = {id} "
         "AND se.rev >= ? AND se.rev < ?)",
         [low, low + _TOP],
+        walk=_walk("search_emails", "rev", "search_emails_customer"),
     )
+
+
+def _walk(table: str, column: str, index: str) -> tuple[str, str, str]:
+    return (table, column, index)
 
 
 def _small_tag(conn: Connection, tag_id: int, limit: int = 5000) -> bool:

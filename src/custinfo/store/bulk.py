@@ -89,6 +89,9 @@ def insert_rows(
         "INSERT OR IGNORE INTO contact_labels(customer_id, kind, value, label) VALUES (?, ?, ?, ?)",
         ((i, *x) for i, r in zip(ids, rows, strict=True) for x in getattr(r, "labels", ())),
     )
+    from custinfo.store import fields
+
+    fields.insert_bulk(conn, ids, rows)  # custom field values, for rows that have them
     return ids
 
 

@@ -4,7 +4,8 @@
 as each kind declares (`store.records`: notes move with their ids and times; phones, emails
 and tags are copied, repeats collapse); its empty fields are filled from the others; a value
 that conflicts with the kept one (another name, company, address, city, birthday, or an
-email spelt differently) is kept as a note "merged from #12: company = ACME Ltd". The others
+email spelt differently, a custom field's value: `RecordKind.conflicts`) is kept as a note
+"merged from #12: company = ACME Ltd". The others
 stop existing; their ids redirect to the kept one (`merged_ids`). The pre-merge records of
 everyone involved are stored as JSON in `merges`, inside the encrypted database, so that
 `unmerge(w, keep)` restores them exactly.
@@ -117,6 +118,11 @@ def merge(w: Write, keep: int, others: list[int]) -> MergeResult:
     now = w.now()
     before = {cid: snapshot(conn, cid) for cid in (keep, *others)}
     current, changed, conflict_notes = _conflicts(before, keep, others)
+    for kind in records.KINDS:  # kinds with one value per key (custom fields) note conflicts
+        conflict_notes += kind.conflicts(
+            conn, snapshot_rows(before[keep], kind) or [],
+            [(cid, snapshot_rows(before[cid], kind) or []) for cid in others],
+        )  # fmt: skip
     for kind in records.KINDS:
         if any(before[cid]["records"][kind.name] for cid in others):
             kind.absorb(conn, keep, others)

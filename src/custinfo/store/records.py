@@ -76,6 +76,14 @@ class RecordKind:
     def to_public(self, row: Row) -> Any:
         return self.public(row) if self.public else row[1]
 
+    def conflicts(
+        self, conn: Connection, keep: Sequence[Row], others: Sequence[tuple[int, Sequence[Row]]]
+    ) -> list[str]:
+        """Merge: notes ("merged from #12: ...") for values of the absorbed customers (id,
+        snapshot rows) that the kept one's rows override. None for MOVE and UNION kinds,
+        which keep every row."""
+        return []
+
     # -- merge ------------------------------------------------------------------------------
     def absorb(self, conn: Connection, keep: int, others: Sequence[int]) -> None:
         """Give the rows of `others` to `keep` (inside merge's transaction)."""
@@ -151,6 +159,37 @@ class TagKind(RecordKind):
         )
 
 
+class FieldKind(RecordKind):
+    """Custom field values (`custinfo.store.fields`): one per customer and field, so merge
+    keeps the kept customer's value (a gap is filled from the absorbed customers in order)
+    and a conflicting value becomes a note; unmerge restores every side from its snapshot.
+    Rows are (field id, field id, value): the field id is the row's id within a customer."""
+
+    def rows(self, conn: Connection, customer_id: int) -> list[Row]:
+        sql = "SELECT field_id, field_id, value FROM field_values WHERE customer_id = ? "
+        return [tuple(r) for r in conn.execute(sql + "ORDER BY field_id", (customer_id,))]
+
+    def insert(self, conn: Connection, customer_id: int, values: Iterable[Sequence[Any]]) -> None:
+        from custinfo.store import fields
+
+        fields.insert(conn, customer_id, values)
+
+    def absorb(self, conn: Connection, keep: int, others: Sequence[int]) -> None:
+        for other in others:  # in order: the first absorbed customer fills a gap
+            conn.execute(
+                "INSERT OR IGNORE INTO field_values(customer_id, field_id, value, indexed) "
+                "SELECT ?, field_id, value, indexed FROM field_values WHERE customer_id = ?",
+                (keep, other),
+            )
+
+    def conflicts(
+        self, conn: Connection, keep: Sequence[Row], others: Sequence[tuple[int, Sequence[Row]]]
+    ) -> list[str]:
+        from custinfo.store import fields
+
+        return fields.conflict_notes(conn, keep, others)
+
+
 def tag_id(conn: Connection, tag: str, *, create: bool = True) -> int | None:
     """The id of a tag (matched case-insensitively), created with this spelling if new."""
     from custinfo.validation import tag_key
@@ -169,7 +208,24 @@ def _phone(row: Row) -> str:
 
 
 def _note(row: Row) -> dict[str, Any]:
-    return {"at": row[1], "text": row[2]}
+    """A note or typed interaction as in `show --format json` (`models.Note.to_dict`)."""
+    return {"at": row[1], "text": row[2], "id": row[0], "kind": row[3], "direction": row[4],
+            "status": row[5], "ref": row[6], "resolved_at": row[7]}  # fmt: skip
+
+
+def _order(row: Row) -> dict[str, Any]:
+    """An order as `order list --format json` shows it (amount as a decimal string)."""
+    from custinfo.money import to_text
+
+    return {"id": row[0], "at": row[1], "amount": to_text(row[2], row[3]), "currency": row[3],
+            "items": row[4], "channel": row[5], "ref": row[6], "note": row[7]}  # fmt: skip
+
+
+def _followup(row: Row) -> dict[str, Any]:
+    """A follow-up as `followup list --format json` shows it."""
+    keys = ("id", "kind", "text", "due_date", "due_at", "repeat", "status", "created_at",
+            "closed_at", "note_id")  # fmt: skip
+    return dict(zip(keys, row, strict=True))
 
 
 PHONES = RecordKind(
@@ -182,9 +238,21 @@ EMAILS = RecordKind(
 )  # fmt: skip
 TAGS = TagKind("tags", "customer_tags", ("name",), Merge.UNION, order_by="",
                example=lambda m: (f"tag-{m}",))  # fmt: skip
+#: Notes and typed interactions (calls, visits, complaints, ...): `kind` is `note` for a
+#: plain note; complaints and service cases carry a `status` (open/resolved).
 NOTES = RecordKind(
-    "notes", "notes", ("at", "text"), Merge.MOVE, "at, id", public=_note,
-    example=lambda m: ("2024-05-06T07:08:09.000000Z", f"note {m} 备注"),
+    "notes", "notes", ("at", "text", "kind", "direction", "status", "ref", "resolved_at"),
+    Merge.MOVE, "at, id", public=_note,
+    example=lambda m: ("2024-05-06T07:08:09.000000Z", f"note {m} 备注", "complaint", "in",
+                       "open", f"case-{m}", None),
+)  # fmt: skip
+#: What customers bought: amounts in integer minor units of `currency` (`custinfo.money`),
+#: negative for a refund; `(channel, ref)` is unique when `ref` is given.
+ORDERS = RecordKind(
+    "orders", "orders", ("at", "amount", "currency", "items", "channel", "ref", "note"),
+    Merge.MOVE, "at, id", public=_order,
+    example=lambda m: ("2024-05-06T07:08:09.000000Z", 29900, "CNY", f"item {m} 龙井茶",
+                       "淘宝", f"T{m}", f"order note {m}"),
 )  # fmt: skip
 
 # Contacts from phones and contact exports (issue 18, migration "contacts").
@@ -203,8 +271,33 @@ CONTACT_LABELS = RecordKind(
 )  # fmt: skip
 IM_KINDS = ("wechat", "qq")
 
+#: Custom field values; "fields" is also their key in a customer's JSON.
+FIELDS = FieldKind(
+    "fields", "field_values", ("field_id", "value"), Merge.UNION, order_by="field_id",
+    example=lambda m: ("example", f"value {m} 字段"),
+)  # fmt: skip
+#: Follow-ups (`custinfo.followups`): a local due date, an instant for a timed one, an
+#: optional repeat; open, done or cancelled. MOVE: rows keep their ids across a merge.
+FOLLOWUPS = RecordKind(
+    "followups", "followups", ("kind", "text", "due_date", "due_at", "repeat", "status",
+                               "created_at", "closed_at", "note_id"),
+    Merge.MOVE, "due_date, id", public=_followup,
+    example=lambda m: ("call", f"followup {m} 报价回访", "2024-05-06", None, "1m", "open",
+                       "2024-05-01T07:08:09.000000Z", None, None),
+)  # fmt: skip
+#: Keep-in-touch cadences, one per customer (UNIQUE): on merge the kept customer's cadence
+#: wins (UNION with INSERT OR IGNORE) and unmerge restores every side's own.
+KEEP_IN_TOUCH = RecordKind(
+    "keep_in_touch", "keep_in_touch", ("every", "since"), Merge.UNION,
+    public=lambda r: {"every": r[1], "since": r[2]},
+    example=lambda m: (f"{m}d", "2024-05-06T07:08:09.000000Z"),
+)  # fmt: skip
+
 #: Every kind of customer record, in the order reports list them.
-KINDS: tuple[RecordKind, ...] = (PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS)
+KINDS: tuple[RecordKind, ...] = (
+    PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS, ORDERS, FIELDS, FOLLOWUPS,
+    KEEP_IN_TOUCH,
+)  # fmt: skip
 
 #: Tables that reference customers but hold no records of their own: merge history
 #: (pre-merge snapshots and id redirects; erased with the kept customer by the cascade).

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from custinfo import validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
@@ -36,9 +36,12 @@ class CustomerEdit:
     add_emails: list[Email] = field(default_factory=list)
     remove_emails: list[Email] = field(default_factory=list)
     scalars: dict[str, str | None] = field(default_factory=dict)
+    #: Custom fields: (field, stored value), None clears (`custinfo.fields.assignments`).
+    custom: list[tuple[Any, Any]] = field(default_factory=list)
 
     def changed_fields(self) -> list[str]:
         names = ["name"] if self.name is not None else []
+        names += [f"field:{f.key}" for f, _ in self.custom]
         if self.add_phones or self.remove_phones:
             names.append("phones")
         if self.add_emails or self.remove_emails:
@@ -61,9 +64,12 @@ class Store:
         return cls(open_database(path, key))
 
     @classmethod
-    def create(cls, path: Path, key: bytes, *, region: str) -> Store:
+    def create(cls, path: Path, key: bytes, *, region: str, currency: str = "CNY") -> Store:
+        from custinfo.money import check_currency
+
         region = validation.check_region(region)
-        return cls(create_database(path, key, region=region))
+        currency = check_currency(currency)
+        return cls(create_database(path, key, region=region, currency=currency))
 
     def close(self) -> None:
         self.db.close()
@@ -77,6 +83,11 @@ class Store:
     @property
     def region(self) -> str:
         return self.db.meta("region", "CN") or "CN"
+
+    @property
+    def currency(self) -> str:
+        """The database currency (ISO 4217), set by `init --currency`."""
+        return self.db.meta("currency", "CNY") or "CNY"
 
     @property
     def path(self) -> Path:
@@ -188,12 +199,12 @@ class Store:
             ids,
         ):
             out[cid].tags.append(name)
-        for cid, at, text in self.conn.execute(
-            f"SELECT customer_id, at, text FROM notes WHERE customer_id IN ({marks}) "
-            "ORDER BY at, id",
+        for cid, *note in self.conn.execute(
+            "SELECT customer_id, at, text, id, kind, direction, status, ref, resolved_at "
+            f"FROM notes WHERE customer_id IN ({marks}) ORDER BY at, id",
             ids,
         ):
-            out[cid].notes.append(Note(at, text))
+            out[cid].notes.append(Note(*note))
         for cid, kind, handle in self.conn.execute(
             f"SELECT customer_id, kind, handle FROM im_handles WHERE customer_id IN ({marks}) "
             "ORDER BY id",
@@ -202,6 +213,11 @@ class Store:
             handles = getattr(out[cid], kind, None)  # Customer.wechat, Customer.qq
             if isinstance(handles, list):
                 handles.append(handle)
+        self._load_activity(out, ids)
+        from custinfo.store import fields
+
+        for cid, values in fields.public_values(self.conn, ids).items():
+            out[cid].fields = values
         return out
 
     def labels(self, ids: Sequence[int]) -> dict[int, dict[tuple[str, str], str]]:
@@ -217,6 +233,24 @@ class Store:
             ):
                 out.setdefault(cid, {})[(kind, value)] = label
         return out
+
+    def _load_activity(self, out: dict[int, Customer], ids: list[int]) -> None:
+        """Order counts, totals and last order/contact (`custinfo.activity`)."""
+        from custinfo import money
+        from custinfo.activity import orders
+
+        currency = self.currency
+        zero = money.to_text(0, currency)
+        for customer in out.values():
+            customer.order_total = zero
+        for cid, (count, spent, last_order, last_contact) in orders.aggregates(
+            self.conn, ids
+        ).items():
+            c = out[cid]
+            c.order_count, c.order_total = count, money.to_text(spent, currency)
+            c.last_order_at, c.last_contact_at = last_order, last_contact
+        for cid, summary in orders.summaries(self.conn, ids).items():
+            out[cid].orders_summary = summary
 
     def ids_by_phone(self, e164: str) -> list[int]:
         rows = self.conn.execute(
@@ -328,6 +362,10 @@ class Store:
             if change.name is not None:
                 values["name"] = change.name
             w.update_customer(customer_id, values)
+            if change.custom:
+                from custinfo.store import fields
+
+                fields.set_values(w, customer_id, change.custom)
 
     def add_note(self, customer_id: int, text: str, *, at: str | None = None) -> int:
         """Append to the interaction log (a note counts as activity: updated_at moves);

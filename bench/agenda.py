@@ -1,0 +1,255 @@
+"""Agenda benchmark: `python -m bench.agenda [--customers 1000000 --followups 100000
+--cadences 50000] [--cache /work/ag-cache]`.
+
+Fixed seeds throughout. The database is built once and cached (`--cache`, default
+bench/out): N customers inserted directly (`build_customers`: names, addresses, 70% with a
+birthday, 3% of those without a year), then through the write gate: M open follow-ups
+(5% overdue, the rest over the next two years, 30% with a time of day) and M/5 closed ones, K
+keep-in-touch cadences (7d to 1y) and a typed interaction for four in five of those
+customers (last contacts over the past 400 days).
+
+1. QUERY PART of `agenda --days 7 --birthdays 14d` (database open, warm, median): building
+   the agenda rows (`custinfo.followups.agenda.build`), per source and in all
+   (target <= 100 ms).
+2. PROCESS: the whole `custinfo agenda` (and `agenda --days 7 --birthdays 14d`) writing
+   CSV to a pipe, against the start-up baseline of bench/startup.py (a minimal Typer
+   command that opens the same database with the passphrase and looks one customer up),
+   interleaved runs, medians (target <= 1.25).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+PASSPHRASE = "bench agenda passphrase 跟进"
+SEED = 20261213
+EVERY = ("7d", "14d", "30d", "30d", "90d", "180d", "1y")
+KINDS = ("call", "visit", "message", "email", "meeting", "task")
+
+
+def _env(db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTINFO_")}
+    return env | {"CUSTINFO_DB": str(db), "CUSTINFO_PASSPHRASE": PASSPHRASE, "NO_COLOR": "1"}
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国文斌宇浩凯"
+LATIN = ("Anna Müller", "John Smith", "Maria Garcia", "Kenji Sato", "Olga Ivanova")
+CITIES = ("上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "苏州", "Berlin")
+
+
+def build_customers(path: Path, n: int) -> list[int]:
+    """`n` customers inserted directly (fixed seed): names (Chinese and Latin), company,
+    address, city, a birthday for 70% (3% of them without a year). No phones, emails or
+    search index: the agenda reads none of them, and the synthetic import of 1M customers
+    takes most of an hour on a loaded machine."""
+    from custinfo.store import Store
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    r = random.Random(SEED)
+    now = "2026-01-01T00:00:00.000000Z"
+    with Store.create(path, PASSPHRASE.encode(), region="CN") as store:
+        conn = store.conn
+        conn.execute("PRAGMA cache_size = -65536")
+        rows = []
+        for i in range(1, n + 1):
+            if r.random() < 0.1:
+                name = r.choice(LATIN)
+            else:
+                name = r.choice(SURNAMES) + "".join(r.choices(GIVEN, k=r.choice((1, 2))))
+            birthday = None
+            if r.random() < 0.7:
+                day = date(1950, 1, 1) + timedelta(days=r.randint(0, 20000))
+                birthday = f"--{day:%m-%d}" if r.random() < 0.03 else day.isoformat()
+            city = r.choice(CITIES)
+            address = f"{city}市{r.choice(GIVEN)}{r.choice(GIVEN)}路{r.randint(1, 999)}号"
+            company = (
+                f"{r.choice(GIVEN)}{r.choice(GIVEN)}贸易有限公司" if r.random() < 0.5 else None
+            )
+            rows.append((i, name, company, address, city, birthday, "bench", now, now))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT INTO customers(id, name, company, address, city, birthday, source, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.execute("COMMIT")
+    return list(range(1, n + 1))
+
+
+def build(path: Path, customers: int, followups: int, cadences: int) -> None:
+    ids = build_customers(path, customers)
+    add_activity(path, ids, followups, cadences)
+
+
+def add_activity(path: Path, ids: list[int], followups: int, cadences: int) -> None:
+    """Follow-ups, cadences and last contacts through the write gate."""
+    from custinfo import times
+    from custinfo.store import Store
+    from custinfo.store.followups import add_followup, close_followup, set_cadence
+
+    r = random.Random(SEED)
+    today = times.today()
+    with Store.open(path, PASSPHRASE.encode()) as store:
+        with store.write("bench") as w:
+            for n in range(followups + followups // 5):
+                offset = -r.randint(1, 60) if r.random() < 0.05 else r.randint(0, 730)
+                day = today + timedelta(days=offset)
+                at = None
+                if r.random() < 0.3:
+                    at = times.local_start(day)[:11] + f"{r.randint(0, 23):02d}:30:00.000000Z"
+                fid = add_followup(
+                    w, r.choice(ids), kind=r.choice(KINDS), text=f"跟进 {n}",
+                    due_date=day.isoformat(), due_at=at,
+                    repeat=r.choice((None, None, "1m", "3m")),
+                )  # fmt: skip
+                if n >= followups:
+                    close_followup(w, fid, "done")
+            chosen = r.sample(ids, cadences)
+            for every in EVERY:
+                set_cadence(w, [c for i, c in enumerate(chosen) if EVERY[i % len(EVERY)] == every],
+                            every)  # fmt: skip
+            for cid in chosen:
+                if r.random() < 0.8:
+                    day = today - timedelta(days=r.randint(0, 400))
+                    w.add_note(cid, "联系", at=times.local_start(day), kind=r.choice(KINDS[:5]))
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def database(cache: Path, customers: int, followups: int, cadences: int, rebuild: bool) -> Path:
+    path = cache / f"agenda-{customers}-{followups}-{cadences}.db"
+    meta = path.with_suffix(".json")
+    if rebuild or not path.exists() or not meta.exists():
+        print(f"building {path.name}…", flush=True)
+        start = time.perf_counter()
+        build(path, customers, followups, cadences)
+        meta.write_text(json.dumps({"build_s": round(time.perf_counter() - start)}))
+    print(f"database: {path} ({path.stat().st_size / 2**20:.0f} MiB); {meta.read_text()}")
+    return path
+
+
+def _median_ms(fn, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    fn()
+    walls, cpus = [], []
+    for _ in range(runs):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        walls.append((time.perf_counter() - t) * 1000)
+        cpus.append((time.process_time() - c) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def queries(path: Path, runs: int) -> None:
+    from custinfo import times
+    from custinfo.followups import agenda
+    from custinfo.store import Store
+
+    store = Store.open(path, PASSPHRASE.encode())
+    birthdays = times.shift(times.today(), 14, "d")
+    result = agenda.build(store, days=7, birthdays=birthdays)
+    counts: dict[str, int] = {}
+    for item in result.items:
+        counts[item.reason] = counts.get(item.reason, 0) + 1
+    print(f"\nagenda --days 7 --birthdays 14d: {len(result.items)} rows {counts}")
+    print(f"query part (db open, warm, median of {runs}):")
+    now = agenda.datetime.now().astimezone()
+    parts = {
+        "follow-ups": lambda: agenda._followups(store.conn, result.horizon, now),
+        "keep-in-touch": lambda: agenda._cadences(store.conn, result.horizon),
+        "birthdays": lambda: agenda._birthdays(store.conn, result.today, birthdays),
+        "ALL (build)": lambda: agenda.build(store, days=7, birthdays=birthdays),
+    }
+    for label, fn in parts.items():
+        ms, cpu = _median_ms(fn, runs)
+        target = "  (target <= 100 ms)" if label.startswith("ALL") else ""
+        print(f"  {label:16} {ms:8.1f} ms wall {cpu:8.1f} ms CPU{target}")
+    store.close()
+
+
+def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall s, CPU s: user + system) of one process, output to /dev/null (CSV: no tty)."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):  # (agenda --exit-code is not used here)
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace')}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
+
+
+def process_ratio(path: Path, runs: int) -> None:
+    from bench.startup import BASELINE_SHOW, custinfo_argv
+
+    work = path.parent / "baseline_show.py"
+    work.write_text(BASELINE_SHOW)
+    env = _env(path)
+    commands = {
+        "custinfo agenda": [*custinfo_argv(), "agenda", "--format", "csv"],
+        "agenda --birthdays 14d": [
+            *custinfo_argv(),
+            "agenda",
+            "--days",
+            "7",
+            "--birthdays",
+            "14d",
+            "--format",
+            "csv",
+        ],
+        "baseline": [sys.executable, str(work), "1"],
+    }
+    for argv in commands.values():
+        _run(argv, env)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    order = list(commands)
+    rng = random.Random(SEED)
+    for _ in range(runs):
+        rng.shuffle(order)
+        for name in order:
+            samples[name].append(_run(commands[name], env))
+    wall = {n: statistics.median(w for w, _ in v) * 1000 for n, v in samples.items()}
+    cpu = {n: statistics.median(c for _, c in v) * 1000 for n, v in samples.items()}
+    print(f"\nwhole process, output to /dev/null (CSV), {runs} interleaved runs, medians:")
+    for name in commands:
+        target = "  (target <= 1.25)" if name == "custinfo agenda" else ""
+        print(
+            f"  {name:24} wall {wall[name]:7.1f} ms (ratio {wall[name] / wall['baseline']:.2f})"
+            f"  CPU {cpu[name]:7.1f} ms (ratio {cpu[name] / cpu['baseline']:.2f}){target}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--followups", type=int, default=100_000)
+    parser.add_argument("--cadences", type=int, default=50_000)
+    parser.add_argument("--cache", type=Path, default=Path(__file__).resolve().parent / "out")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--skip", nargs="*", default=[], choices=("queries", "process"))
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    os.umask(0o077)
+    print(f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
+    path = database(args.cache, args.customers, args.followups, args.cadences, args.rebuild)
+    if "queries" not in args.skip:
+        queries(path, args.runs)
+    if "process" not in args.skip:
+        process_ratio(path, args.runs)
+
+
+if __name__ == "__main__":
+    main()
