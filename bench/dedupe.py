@@ -94,13 +94,17 @@ def load(path: Path, n: int, seed: int, sparse_only: bool = False) -> dict[int, 
 
 
 class MemorySampler(threading.Thread):
-    """Peak PSS of this process plus its children, and each child's own peak (USS)."""
+    """Peak PSS of a process (this one by default) plus its children, and each child's own
+    peak (USS); `tree`: the children's children too (a CLI run and its worker)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: int | None = None, tree: bool = False) -> None:
         super().__init__(daemon=True)
         self.stop = threading.Event()
+        self.root = root or os.getpid()
+        self.tree = tree
         self.total_pss = 0.0
         self.child_uss = 0.0
+        self.cpu = 0.0  # this thread's own CPU seconds, taken off the measured process's
 
     @staticmethod
     def _rollup(pid: int) -> tuple[float, float]:
@@ -118,25 +122,28 @@ class MemorySampler(threading.Thread):
         return pss, uss
 
     def _children(self) -> list[int]:
-        me, out = os.getpid(), []
+        parents: dict[int, int] = {}
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
                     with open(f"/proc/{entry}/stat") as fh:
-                        if int(fh.read().rsplit(")", 1)[1].split()[1]) == me:
-                            out.append(int(entry))
+                        parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
                 except (OSError, ValueError, IndexError):
                     pass
+        out = [pid for pid, parent in parents.items() if parent == self.root]
+        if self.tree:
+            out += [pid for pid, parent in parents.items() if parent in out]
         return out
 
     def run(self) -> None:
         children: list[int] = []
         ticks = 0
-        while not self.stop.wait(0.2):  # cheap: the sampled process is the one measured
-            if ticks % 5 == 0:
+        while not self.stop.wait(0.2):  # its CPU is counted (self.cpu) and subtracted
+            if ticks % 25 == 0:
                 children = self._children()
             ticks += 1
-            total = self._rollup(os.getpid())[0]
+            self.cpu = time.thread_time()
+            total = self._rollup(self.root)[0]
             for child in children:
                 pss, uss = self._rollup(child)
                 total += pss
@@ -153,12 +160,60 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def phase_timers(sampler: MemorySampler) -> dict[str, list[float]]:
+    """CPU seconds and RSS after each step of a run: {step: [cpu s, RSS MiB after]}
+    (the steps' functions wrapped here; nothing changes in custinfo; the sampler's own CPU
+    left out)."""
+    from custinfo.dedupe import blocking, compare, fit, group, score, table
+
+    phases: dict[str, list[float]] = {}
+    active: list[str] = []  # a step inside another (the fit's own comparisons) counts there
+
+    def wrap(owner: object, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if active:
+                return inner(*args, **kwargs)
+            active.append(label)
+            cpu = time.process_time() - sampler.cpu
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                active.pop()
+                got = phases.setdefault(label, [0.0, 0.0])
+                got[0] += time.process_time() - sampler.cpu - cpu
+                got[1] = rss_mib()
+
+        setattr(owner, name, timed)
+
+    for owner, name, label in (
+        (table, "load", "read"),
+        (blocking, "candidates", "blocking"),
+        (table.FormsWorker, "result", "wait for worker"),
+        (table.Table, "prepare", "matching forms"),
+        (compare, "compare", "levels"),
+        (score.Scorer, "scores", "scores"),
+        (fit, "fit", "fit"),
+        (group, "build", "grouping"),
+        (score, "reasons", "reasons"),
+    ):
+        wrap(owner, name, label)
+    return phases
+
+
 def run_child(path: Path, refit: bool, passphrase: bytes) -> None:
     """Timed part (a separate process for clean memory figures)."""
     from custinfo.dedupe import DEFAULT_MIN_SCORE, prepare_run
     from custinfo.store import Store
 
     sampler = MemorySampler()
+    phases = phase_timers(sampler)
     sampler.start()
     start, cpu = time.perf_counter(), time.process_time()
     store = Store.open(path, passphrase)
@@ -167,8 +222,10 @@ def run_child(path: Path, refit: bool, passphrase: bytes) -> None:
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     sampler.stop.set()
     sampler.join()
+    cpu -= sampler.cpu
     peak = peak_rss_mib()  # of the timed part (the other thresholds below hold more groups)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    phases = {k: [round(v[0], 2), round(v[1])] for k, v in phases.items()}
     lookup_ms = _lookup_times(store) if not refit else {}
     for th in THRESHOLDS:
         if th not in groups:
@@ -185,6 +242,7 @@ def run_child(path: Path, refit: bool, passphrase: bytes) -> None:
                 "customers": len(run.t),
                 "candidate_pairs": len(run.cand),
                 "fitted": run.fitted_now,
+                "phases": phases,
                 "lookup_ms": lookup_ms,
                 "fit_seconds": run.model.seconds if run.fitted_now else 0.0,
                 "groups": {str(th): [g.ids for g in gs] for th, gs in groups.items()},
@@ -251,9 +309,34 @@ def _child(path: Path, refit: bool, passphrase: bytes) -> dict:
     return json.loads(out.stdout)
 
 
+def cli_run(path: Path, passphrase: bytes) -> dict:
+    """`custinfo dedupe --format csv > /dev/null` (reasons included) as a user runs it, from
+    process start: wall, CPU of the process and its worker, peak PSS of both together."""
+    env = {**os.environ, "CUSTINFO_PASSPHRASE": passphrase.decode()}
+    cmd = [sys.executable, "-m", "custinfo", "--db", str(path), "dedupe", "--format", "csv"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = MemorySampler(proc.pid, tree=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)  # usage includes the worker it waited for
+    elapsed = time.perf_counter() - start
+    sampler.stop.set()
+    sampler.join()
+    if status != 0:
+        raise RuntimeError(f"custinfo dedupe failed: {proc.stderr.read().decode()[-500:]}")
+    proc.stderr.close()
+    return {
+        "seconds": elapsed,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "total_pss_mib": sampler.total_pss,
+    }
+
+
 def dedupe_runs(path: Path, truth: dict[int, int], passphrase: bytes) -> dict:
     first = _child(path, True, passphrase)
     second = _child(path, False, passphrase)
+    second["cli"] = cli_run(path, passphrase)
     second["first"] = {k: v for k, v in first.items() if k != "groups"}
     second["quality"] = {th: metrics(g, truth) for th, g in second.pop("groups").items()}
     return second
@@ -291,6 +374,11 @@ def report(label: str, result: dict, splink: dict | None) -> None:
         f"worker {result['worker_cpu_seconds']:.2f} s; peak RSS main "
         f"{result['peak_rss_mib']:.0f} MiB, worker own {result['worker_own_mib']:.0f} MiB, "
         f"all processes (PSS) {result['total_pss_mib']:.0f} MiB\n"
+        f"  end to end (custinfo dedupe --format csv > /dev/null, reasons): "
+        f"{result['cli']['seconds']:.2f} s wall, CPU {result['cli']['cpu_seconds']:.2f} s "
+        f"(all processes), peak RSS {result['cli']['peak_rss_mib']:.0f} MiB, "
+        f"all processes (PSS) {result['cli']['total_pss_mib']:.0f} MiB\n"
+        f"  phases (CPU s of the main process): {result['phases']}\n"
         f"  one-customer check (add): median {result['lookup_ms']['median']:.1f} ms, "
         f"p95 {result['lookup_ms']['p95']:.1f} ms"
     )

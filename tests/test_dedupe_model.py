@@ -208,10 +208,13 @@ def test_namesakes_and_family_never_group(febrl_run, fitted):
     assert not [g.ids for g in groups if len(ids & set(g.ids)) > 1]
 
 
-def test_model_is_cached_and_refitted(store):
-    """The fit is stored in `meta`, reused, and redone after a material change."""
+def test_model_is_cached_and_refitted(store, cli, db):
+    """The fit is stored in `meta`, reused, and redone after a material change; behind a
+    writer it is kept in memory (`dedupe` changes nothing and never waits)."""
     from custinfo import dedupe, validation
     from custinfo.dedupe.model import META_KEY
+    from custinfo.store import Store
+    from tests.conftest import PASSPHRASE
 
     def insert(customers) -> None:  # type: ignore[no-untyped-def]
         with store.write("test") as w:
@@ -234,6 +237,16 @@ def test_model_is_cached_and_refitted(store):
     insert(customers[1050:])  # +10%... and more
     dedupe.find_groups(store, stats=stats, with_reasons=False)
     assert stats.fitted and json.loads(store.db.meta(META_KEY))["customers"] == len(customers)
+    # behind another writer the fit is used in memory, not stored, and nothing waits
+    saved = store.db.meta(META_KEY)
+    with Store.open(db, PASSPHRASE.encode()) as writer, writer.write("test"):
+        dedupe.find_groups(store, stats=stats, with_reasons=False, refit=True)
+        assert stats.fitted and not stats.stored and store.db.meta(META_KEY) == saved
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+        result = cli("dedupe", "--refit", "--format", "csv")
+        assert result.code == 0 and "not saved" in result.stderr and result.stdout
+    dedupe.find_groups(store, stats=stats, with_reasons=False, refit=True)
+    assert stats.stored and store.db.meta(META_KEY) != saved
 
 
 def test_explain_and_model_commands(cli, db):

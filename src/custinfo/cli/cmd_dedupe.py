@@ -138,9 +138,16 @@ def dedupe(
         birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
+    stats = core.Stats()
     groups = core.find_groups(
-        store, min_score=min_score, only=only, refit=refit, also_compare=also_compare or ()
-    )
+        store, min_score=min_score, only=only, refit=refit, also_compare=also_compare or (),
+        stats=stats,
+    )  # fmt: skip
+    if only is None and stats.fitted and not stats.stored:
+        from custinfo.i18n import _
+
+        out.info(_("note: the fitted model was not saved (another process is writing); "
+                   "the next dedupe fits it again"))  # fmt: skip
     if review:
         _review(out, store, groups)
     elif auto:

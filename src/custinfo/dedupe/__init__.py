@@ -36,6 +36,7 @@ class Stats:
     candidate_pairs: int = 0
     groups: int = 0
     fitted: bool = False  # the model was fitted in this run
+    stored: bool = False  # ... and saved (False: the database was busy, kept in memory)
 
 
 def find_groups(

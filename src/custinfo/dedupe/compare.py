@@ -207,6 +207,10 @@ def _birthday_levels(t: Table, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(~both, 0, np.where(x == y, 1, np.where(near, 2, 3))).astype(np.int8)
 
 
+#: Pairs compared at once: bounds the temporary arrays (1M customers: ~2M pairs).
+CHUNK = 1 << 18
+
+
 def compare(
     t: Table,
     a: np.ndarray,
@@ -215,7 +219,30 @@ def compare(
     shared_email: np.ndarray,
     shared_local: np.ndarray,
 ) -> Levels:
-    """Comparison levels of the pairs (a[i], b[i]) (positions of prepared rows)."""
+    """Comparison levels of the pairs (a[i], b[i]) (positions of prepared rows), computed
+    CHUNK pairs at a time."""
+    if len(a) <= CHUNK:
+        return _compare(t, a, b, shared_phone, shared_email, shared_local)
+    parts = [
+        _compare(t, a[i : i + CHUNK], b[i : i + CHUNK], shared_phone[i : i + CHUNK],
+                 shared_email[i : i + CHUNK], shared_local[i : i + CHUNK])
+        for i in range(0, len(a), CHUNK)
+    ]  # fmt: skip
+    return Levels(
+        {f: np.concatenate([p.level[f] for p in parts]) for f in FIELDS},
+        *(np.concatenate([getattr(p, k) for p in parts])
+          for k in ("name_sim", "address_sim", "company_sim")),
+    )  # fmt: skip
+
+
+def _compare(
+    t: Table,
+    a: np.ndarray,
+    b: np.ndarray,
+    shared_phone: np.ndarray,
+    shared_email: np.ndarray,
+    shared_local: np.ndarray,
+) -> Levels:
     from rapidfuzz import fuzz
     from rapidfuzz.distance import JaroWinkler
 

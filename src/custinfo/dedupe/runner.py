@@ -55,6 +55,7 @@ class Run:
         self.tf = TermFrequencies(t)
         self.timings["compare"] = time.perf_counter() - clock
         self.fitted_now = False
+        self.model_stored = False  # a model fitted now was saved in the database
         self.model = model or self._choose(store, fit, refit)
         self.scorer = Scorer(t, self.model, self.tf if self.model.fitted else None, self.extra)
         self.s, self.c = self.scorer.scores(self.levels, cand.a, cand.b)
@@ -77,11 +78,7 @@ class Run:
         fitted = fitting.fit(t, self.levels, self.cand.via, self.pool, totals)
         self.fitted_now = True
         if store is not None and complete:
-            from custinfo.store.db import utc_now
-
-            fitted.fitted_at = utc_now()
-            with store.write("dedupe fit") as w:  # a setting, not customer data: no entry
-                w.set_meta(META_KEY, fitted.to_json(), audited=False)
+            self.model_stored = store_model(store, fitted)
         return fitted
 
     def groups(self, min_score: float, stats: Any, with_reasons: bool) -> list[Any]:
@@ -91,12 +88,13 @@ class Run:
         found = group.build(t, cand.a, cand.b, self.s, self.c, min_score, self.scorer.score_pairs)
         if stats is not None:
             stats.customers, stats.candidate_pairs, stats.groups = len(t), len(cand), len(found)
-            stats.fitted = self.fitted_now
+            stats.fitted, stats.stored = self.fitted_now, self.model_stored
         edges: list[list[tuple[int, int]]] = []
         for g in found if with_reasons else ():
             pairs = ((x, y) for x, y, _ in g.edges)
             edges.append(sorted(pairs, key=lambda e: (t.ids[e[0]], t.ids[e[1]])))
-        words = score.reasons(self.scorer, [e for es in edges for e in es]) if with_reasons else []
+        flat = [e for es in edges for e in es]
+        words = score.reasons(self.scorer, flat, self._levels_of(flat)) if flat else []
         out, at = [], 0
         for g, es in zip(found, edges or [[]] * len(found), strict=True):
             reasons: list[str] = []
@@ -110,6 +108,38 @@ class Run:
             ids = [int(t.ids[p]) for p in g.members]
             out.append(DuplicateGroup(ids, float(g.score), reasons))
         return out
+
+    def _levels_of(self, pairs: list[tuple[int, int]]) -> Any:
+        """The levels of candidate pairs (x < y) as compared already (None if one is not)."""
+        n = len(self.t)
+        codes = self.cand.a.astype(np.int64) * n + self.cand.b.astype(np.int64)
+        order = np.argsort(codes, kind="stable")
+        want = np.array([x * n + y for x, y in pairs], dtype=np.int64)
+        at = np.minimum(np.searchsorted(codes[order], want), max(len(codes) - 1, 0))
+        idx = order[at]
+        if len(codes) == 0 or not (codes[idx] == want).all():
+            return None
+        return self.levels.take(idx)
+
+
+def store_model(store: Any, fitted: Model) -> bool:
+    """Save a fitted model if the write lock is free at once; False (kept in memory only)
+    when another process is writing: listing duplicates never waits behind a writer."""
+    from custinfo.errors import DatabaseLockedError
+    from custinfo.store.db import utc_now
+
+    conn = store.conn
+    wait = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute("PRAGMA busy_timeout = 0")
+    fitted.fitted_at = utc_now()
+    try:
+        with store.write("dedupe fit") as w:  # a setting, not customer data: no entry
+            w.set_meta(META_KEY, fitted.to_json(), audited=False)
+    except DatabaseLockedError:
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {wait}")
+    return True
 
 
 def open_run(

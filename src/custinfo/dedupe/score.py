@@ -168,15 +168,18 @@ def _hint(levels: dict[str, int], words: dict[str, str]) -> str | None:
     return None
 
 
-def reasons(scorer: Scorer, pairs: list[tuple[int, int]]) -> list[list[str]]:
+def reasons(
+    scorer: Scorer, pairs: list[tuple[int, int]], known: Levels | None = None
+) -> list[list[str]]:
     """For each pair, its evidence in words with level weights, strongest first:
-    `birthday same … (+6.1)`; a likely story ends the list (`: name change?`)."""
+    `birthday same … (+6.1)`; a likely story ends the list (`: name change?`).
+    `known`: the pairs' levels if already compared."""
     if not pairs:
         return []
     t = scorer.t
     a = np.array([p[0] for p in pairs], dtype=np.int64)
     b = np.array([p[1] for p in pairs], dtype=np.int64)
-    lv = scorer.levels(a, b)
+    lv = scorer.levels(a, b) if known is None else known
     ws = scorer.field_weights(lv, a, b)
     out = []
     for i, (x, y) in enumerate(pairs):
