@@ -1,4 +1,4 @@
-"""v13: covering indexes for the reports (`custinfo.reports`).
+"""v12: covering indexes for the reports (`custinfo.reports`).
 
 - `orders_rfm (customer_id, at, amount, currency)`: `report value` aggregates every
   customer's orders in the period from the index alone, in customer order (no table
