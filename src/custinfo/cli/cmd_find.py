@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, filters
-from custinfo.cli.output import Format
+from custinfo.cli.output import Format, choices
+
+FindFormat = choices("table", "csv", "json", "ndjson", "ids")
 
 app = typer.Typer(add_completion=False)
 
@@ -49,7 +51,7 @@ def find(
     birthday_within: filters.BirthdayWithinFilter = None,
     keep_in_touch_due: filters.KeepInTouchDueFilter = False,
     format: Annotated[
-        Format | None,
+        FindFormat | None,
         typer.Option(
             "--format", "-f", help="Output format (default: table on a terminal, else csv)."
         ),
