@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from custinfo import validation
 from custinfo.errors import NotFoundError
+from custinfo.i18n import _
 from custinfo.store import records
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def rename(store: Store, old: str, new: str) -> TagChange:
     with store.write("tag rename") as w:
         renamed = w.rename_tag(old, new)
         if renamed is None:
-            raise NotFoundError(f"no tag {old!r}")
+            raise NotFoundError(_("no tag {old!r}").format(old=old))
         name, changed, holders = renamed
         w.detail = f"{len(holders)} customers"
     return TagChange(name, changed, len(holders) - changed)

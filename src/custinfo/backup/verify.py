@@ -9,6 +9,7 @@ from typing import Any
 
 from custinfo.backup.manifest import NAME_RE, read_manifest
 from custinfo.errors import PassphraseError, UsageError
+from custinfo.i18n import _
 from custinfo.store.db import APPLICATION_ID, classify
 
 FULL_CHECK_CACHE_KIB = 1 << 20  # at most 1 GiB of page cache for the structural check
@@ -133,7 +134,7 @@ def verify(target: Path, key: bytes) -> tuple[list[Path], dict[Path, str]]:
         folder, files = target.parent, [target]
         entries = read_manifest(folder)
     else:
-        raise UsageError(f"no backup at {target}")
+        raise UsageError(_("no backup at {target}").format(target=target))
     good: list[Path] = []
     bad: dict[Path, str] = {}
     for path in files:
@@ -149,7 +150,7 @@ def verify(target: Path, key: bytes) -> tuple[list[Path], dict[Path, str]]:
             hash_ok = True
         problems = check_file(path, key, entry["counts"] if entry else None)
         if problems and hash_ok and problems[0].startswith("cannot be opened"):
-            raise PassphraseError(f"wrong passphrase for backup {path}")
+            raise PassphraseError(_("wrong passphrase for backup {path}").format(path=path))
         if problems:
             bad[path] = problems[0]
         else:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from custinfo.cli import context, filters
+from custinfo.i18n import _
 
 if TYPE_CHECKING:
     from custinfo.cli.output import Output
@@ -83,11 +84,11 @@ def dedupe(
     modes = [name for name, on in (("--review", review), ("--auto", auto),
              ("--explain", explain is not None), ("--model", model)) if on]  # fmt: skip
     if len(modes) > 1:
-        raise UsageError(f"choose one of {' and '.join(modes)}")
+        raise UsageError(_("choose one of {value}").format(value=" and ".join(modes)))
     if review and not terminal.person_present():
-        raise UsageError("--review needs a terminal (use --format json to list groups)")
+        raise UsageError(_("--review needs a terminal (use --format json to list groups)"))
     if auto and not yes and not terminal.person_present():
-        raise UsageError("--auto merges customers: confirm with --yes when not on a terminal")
+        raise UsageError(_("--auto merges customers: confirm with --yes when not on a terminal"))
     if min_score is None:
         min_score = core.AUTO_MIN_SCORE if auto else core.DEFAULT_MIN_SCORE
     out = Output()
@@ -125,7 +126,7 @@ def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -
         rows = [[" ".join(map(str, g.ids)), f"{g.score:.3f}", "\n".join(g.reasons)] for g in groups]
         out.table(("ids", "score", "reasons"), rows, title=f"{len(groups)} groups")
     if not groups:
-        out.info("no likely duplicates found")
+        out.info(_("no likely duplicates found"))
 
 
 def _explain(out: Output, result: dict, fmt: DedupeFormat | None) -> None:
@@ -187,7 +188,7 @@ def _model(out: Output, m: Any, fmt: DedupeFormat | None) -> None:
     else:
         title = "hand-set weights (fewer customers than needed for a fit)"
     out.table(header, rows, title=title)
-    out.info(f"prior log-odds {m.prior:+.2f}")
+    out.info(_("prior log-odds {prior:+.2f}").format(prior=m.prior))
 
 
 def _cell(value: Any) -> str:
@@ -209,17 +210,23 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
     merged = 0
     total = len(groups)
     for number, group in enumerate(groups, start=1):
-        out.info(f"\ngroup {number}/{total}  score {group.score:.3f}")
+        out.info(
+            _("\ngroup {number}/{total}  score {score:.3f}").format(
+                number=number, total=total, score=group.score
+            )
+        )
         for reason in group.reasons:
             out.info(f"  - {reason}")
         show_side_by_side(out, store, group.ids)
         while True:
             answer = terminal.read_key(
-                f"keep which (1-{len(group.ids)}) and merge the others; s skip; q quit: "
+                _("keep which (1-{n}) and merge the others; s skip; q quit: ").format(
+                    n=len(group.ids)
+                )
             ).lower()
             if answer in ("q", "s") or (answer.isdigit() and 1 <= int(answer) <= len(group.ids)):
                 break
-            out.info("please answer with a number, s or q")
+            out.info(_("please answer with a number, s or q"))
         if answer == "q":
             break
         if answer == "s":
@@ -228,8 +235,10 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
         others = [cid for cid in group.ids if cid != keep]
         store.merge(keep, others)
         merged += 1
-        out.info(f"merged {', '.join(map(str, others))} into {keep}")
-    out.info(f"{merged} group(s) merged")
+        out.info(
+            _("merged {value} into {keep}").format(value=", ".join(map(str, others)), keep=keep)
+        )
+    out.info(_("{merged} group(s) merged").format(merged=merged))
 
 
 def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) -> None:
@@ -238,14 +247,18 @@ def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) ->
 
     people = sum(len(g.ids) for g in groups)
     if not groups:
-        out.info("no groups to merge")
+        out.info(_("no groups to merge"))
         return
-    if not yes and not terminal.ask(f"merge {len(groups)} groups ({people} customers)?"):
-        raise CustinfoError("nothing merged")
+    if not yes and not terminal.ask(
+        _("merge {n} groups ({people} customers)?").format(n=len(groups), people=people)
+    ):
+        raise CustinfoError(_("nothing merged"))
     for group in groups:
         keep, *others = sorted(group.ids)
         store.merge(keep, others)
         out.data(f"{keep}\t{' '.join(map(str, others))}")
     out.info(
-        f"merged {len(groups)} groups ({people} customers); undo one with 'custinfo unmerge ID'"
+        _("merged {n} groups ({people} customers); undo one with 'custinfo unmerge ID'").format(
+            n=len(groups), people=people
+        )
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import options
+from custinfo.i18n import _
 
 app = typer.Typer()
 
@@ -64,15 +65,21 @@ def demo(
             code = run(list(argv))
         typer.echo(captured.getvalue(), nl=False)
         if code != 0:
-            raise CustinfoError(f"demo step failed with exit code {code}")
+            raise CustinfoError(_("demo step failed with exit code {code}").format(code=code))
         return captured.getvalue()
 
-    typer.echo(f"custinfo demo: a throwaway encrypted database in {workdir}")
+    typer.echo(
+        _("custinfo demo: a throwaway encrypted database in {workdir}").format(workdir=workdir)
+    )
     try:
         step("Create the encrypted database (SQLCipher, 0600)", "init", "--region", "CN")
         with Store.open(path, os.environ["CUSTINFO_PASSPHRASE"].encode()) as store:
             added = load_synthetic(store, count)
-        typer.echo(f"\n# Loaded {added} synthetic customers (Chinese and international)")
+        typer.echo(
+            _("# Loaded {added} synthetic customers (Chinese and international)").format(
+                added=added
+            )
+        )
         new_id = step(
             "Add a customer: the phone is normalised to E.164, the email validated",
             "add", "--name", "王小明", "--phone", "139 1234 5678", "--email",
@@ -85,10 +92,14 @@ def demo(
         step("The same as JSON, for scripts", "show", new_id, "--format", "json")
     finally:
         if keep:
-            typer.echo(f"\nKept {path}; its passphrase was only in this process's environment.")
+            typer.echo(
+                _("Kept {path}; its passphrase was only in this process's environment.").format(
+                    path=path
+                )
+            )
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-            typer.echo(f"\nDone; removed {workdir}.")
+            typer.echo(_("\nDone; removed {workdir}.").format(workdir=workdir))
 
 
 class _TtyStringIO(io.StringIO):

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, filters, options
+from custinfo.i18n import _
 
 app = typer.Typer()
 
@@ -76,9 +77,9 @@ def export(
     from custinfo.export import export as run_export
 
     if excel and format is not ExportFormatOption.csv:
-        raise UsageError("--excel applies to --format csv only")
+        raise UsageError(_("--excel applies to --format csv only"))
     if vcard_version is not VcardVersion.v3 and format is not ExportFormatOption.vcard:
-        raise UsageError("--vcard-version applies to --format vcard only")
+        raise UsageError(_("--vcard-version applies to --format vcard only"))
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
@@ -86,7 +87,7 @@ def export(
     )  # fmt: skip
     filtered = not q.is_empty() or limit is not None or sort is not filters.Sort.rank
     if customer_id and filtered:
-        raise UsageError("--id selects customers itself: use it without find filters")
+        raise UsageError(_("--id selects customers itself: use it without find filters"))
     if output is not None:
         from custinfo.files import guard
 
@@ -94,7 +95,9 @@ def export(
     store = context.open_store(db, passphrase_file)
     ids: list[int] | None = list(customer_id) if customer_id else None
     if ids is not None and (missing := store.missing_ids(ids)):
-        raise NotFoundError(f"no customer with id {', '.join(map(str, missing))}")
+        raise NotFoundError(
+            _("no customer with id {value}").format(value=", ".join(map(str, missing)))
+        )
     if filtered:
         from custinfo import search
 
@@ -104,4 +107,6 @@ def export(
             store, out, format.value, ids=ids, excel=excel, vcard_version=vcard_version.value
         )
     if output is not None:
-        Output().info(f"exported {count} customers to {output}")
+        Output().info(
+            _("exported {count} customers to {output}").format(count=count, output=output)
+        )

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from custinfo.cli import context, terminal
+from custinfo.i18n import _
 
 app = typer.Typer()
 
@@ -147,19 +148,33 @@ def import_(
         if isinstance(options.rejects, RejectsWriter):
             _close_rejects(options.rejects, summary is not None and summary.committed)
     for line, column, reason in summary.problems:
-        out.info(f"custinfo: line {line}, column {column!r}: {reason}")
+        out.info(
+            _("custinfo: line {line}, column {column!r}: {reason}").format(
+                line=line, column=column, reason=reason
+            )
+        )
     if summary.rejected > len({p[0] for p in summary.problems}):
-        out.info(f"custinfo: … and more: {summary.rejected} invalid rows in all")
+        out.info(
+            _("custinfo: … and more: {rejected} invalid rows in all").format(
+                rejected=summary.rejected
+            )
+        )
     out.info(summary.line())
     for line in summary.notes():
         out.info(line)
     if summary.rejected and options.rejects is None:
         raise ValidationError(
-            f"{summary.rejected} invalid rows; nothing imported "
-            "(fix them, or use --rejects FILE to import the valid rows)"
+            _(
+                "{rejected} invalid rows; nothing imported (fix them, or use "
+                "--rejects FILE to import the valid rows)"
+            ).format(rejected=summary.rejected)
         )
     if isinstance(options.rejects, RejectsWriter) and options.rejects.count:
-        out.info(f"{options.rejects.count} rejected rows written to {rejects}")
+        out.info(
+            _("{count} rejected rows written to {rejects}").format(
+                count=options.rejects.count, rejects=rejects
+            )
+        )
 
 
 def _close_rejects(rejects: Any, committed: bool) -> None:
@@ -172,8 +187,10 @@ def _close_rejects(rejects: Any, committed: bool) -> None:
         if not committed:
             raise
         raise CustinfoError(
-            f"the valid rows were imported, but writing the rejects file {rejects.path} failed "
-            f"({exc.strerror}); no partial file was left"
+            _(
+                "the valid rows were imported, but writing the rejects file "
+                "{path} failed ({strerror}); no partial file was left"
+            ).format(path=rejects.path, strerror=exc.strerror)
         ) from None
 
 

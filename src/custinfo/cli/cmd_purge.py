@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, options
+from custinfo.i18n import _
 
 app = typer.Typer()
 
@@ -54,7 +55,7 @@ def purge(
     store = context.open_store(db, passphrase_file)
     selected = core.select_ids(store, ids or (), older_than=older_than, tag=tag)
     if not selected:
-        out.info("nothing to purge: no customer matches")
+        out.info(_("nothing to purge: no customer matches"))
         return
     if dry_run or not yes:  # counting costs a pass over the rows: only when it is shown
         plan = core.plan(store, selected)
@@ -62,7 +63,11 @@ def purge(
         if dry_run:
             out.data(f"would purge {summary}")
             return
-        confirm(f"Erase {summary} permanently? This cannot be undone", yes=yes, what="purge")
+        confirm(
+            _("Erase {summary} permanently? This cannot be undone").format(summary=summary),
+            yes=yes,
+            what="purge",
+        )
     if reason is None:
         reason = (
             "erasure request"

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, output
+from custinfo.i18n import _
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Add, remove, list and rename tags."
@@ -88,7 +89,11 @@ def rename_tag(
     from custinfo.cli.output import Output
 
     change = tags.rename(context.open_store(db, passphrase_file), old, new)
-    Output().info(f"renamed to {change.tag!r}: {change.changed + change.unchanged} customers")
+    Output().info(
+        _("renamed to {tag!r}: {value} customers").format(
+            tag=change.tag, value=change.changed + change.unchanged
+        )
+    )
 
 
 def _read_ids(args: list[str] | None) -> list[int]:
@@ -109,11 +114,11 @@ def _read_ids(args: list[str] | None) -> list[int]:
     ids = [parse("argument", value) for value in values if value != "-"]
     if not values or "-" in values:
         if not terminal.stdin_piped():
-            raise UsageError("give customer ids, or pipe them in one per line")
+            raise UsageError(_("give customer ids, or pipe them in one per line"))
         lines = [line.strip() for line in sys.stdin.read().splitlines()]
         ids += [parse(f"stdin line {n}", value) for n, value in enumerate(lines, 1) if value]
     if not ids:
-        raise UsageError("no customer ids given")
+        raise UsageError(_("no customer ids given"))
     return ids
 
 

@@ -15,6 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from custinfo.i18n import _
 from custinfo.importer import formats, report
 from custinfo.importer.keyfilter import KeyFilter
 from custinfo.importer.mapping import columns, parse_maps
@@ -107,7 +108,9 @@ def run_import(
     if options.on_duplicate not in POLICIES:
         from custinfo.errors import UsageError
 
-        raise UsageError(f"--on-duplicate must be one of {', '.join(POLICIES)}")
+        raise UsageError(
+            _("--on-duplicate must be one of {value}").format(value=", ".join(POLICIES))
+        )
     overrides = parse_maps(options.maps)
     kind, stream = formats.sniff(stream, options.fmt, options.source_name)
     source = formats.open_input(kind, stream, options.fmt, options.encoding, options.sheet)
@@ -167,14 +170,16 @@ def _prepare(
     if not header:
         from custinfo.errors import UsageError
 
-        raise UsageError("the input is empty: expected a header line")
+        raise UsageError(_("the input is empty: expected a header line"))
     cols = columns(header, overrides)
     fields = [c.field for c in cols]
     unknown = [h for h, f in zip(header, fields, strict=True) if f is None]
     if unknown:
         warn(
-            f"unknown columns kept as a note per customer: {', '.join(map(repr, unknown))} "
-            "(map them with --map COLUMN=FIELD, or COLUMN=ignore)"
+            _(
+                "unknown columns kept as a note per customer: {value} (map "
+                "them with --map COLUMN=FIELD, or COLUMN=ignore)"
+            ).format(value=", ".join(map(repr, unknown)))
         )
     order, summary.date_order = report.date_order(header, cols, sample, options.date_order)
     summary.mapping = report.mapping_lines(header, cols)

@@ -18,6 +18,7 @@ from typing import Any
 
 from custinfo import dates
 from custinfo.errors import UsageError
+from custinfo.i18n import _
 from custinfo.importer.contacts import ADDRESS_PARTS, Column
 
 #: How fields are shown in the mapping, in this order.
@@ -103,8 +104,11 @@ def date_order(
     order, why = dates.resolve_order(values)
     if order == "":
         raise UsageError(
-            f"the file's dates are in two day/month orders ({why}): fix them, or name the "
-            "order with --date-order mdy|dmy (the rows in the other order are then rejected)"
+            _(
+                "the file's dates are in two day/month orders ({why}): fix "
+                "them, or name the order with --date-order mdy|dmy (the rows "
+                "in the other order are then rejected)"
+            ).format(why=why)
         )
     if order is None:
         if why:  # only ambiguous dates like 4/5/1990

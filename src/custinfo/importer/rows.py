@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from custinfo import dates, validation
 from custinfo.errors import ValidationError
 from custinfo.export.tabular import parse_notes, split_values, unneutralize
+from custinfo.i18n import _
 from custinfo.importer import contacts, fastpath, prepare
 from custinfo.importer.mapping import IGNORED, column_for
 from custinfo.importer.source import BadJson, LongNumber
@@ -69,12 +70,16 @@ def normalize_timestamp(raw: str) -> str:
     try:
         moment = _dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"{shown(raw)}: expected an ISO 8601 time", "time") from None
+        raise ValidationError(
+            _("{value}: expected an ISO 8601 time").format(value=shown(raw)), "time"
+        ) from None
     if moment.tzinfo is not None:
         try:
             moment = moment.astimezone(_dt.UTC).replace(tzinfo=None)
         except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
-            raise ValidationError(f"{shown(raw)}: out of range in UTC", "time") from None
+            raise ValidationError(
+                _("{value}: out of range in UTC").format(value=shown(raw)), "time"
+            ) from None
     return moment.isoformat(timespec="microseconds") + "Z"  # 4-digit years, unlike %Y
 
 
@@ -283,7 +288,9 @@ def _expect_text(value: Any, field: str, numbers: bool = False, what: str = "") 
         return value
     if numbers and type(value) is int and 0 <= value < 10**20:
         return str(value)
-    raise ValidationError(f"{what}expected text, got {kind(value)}", field)
+    raise ValidationError(
+        _("{what}expected text, got {value}").format(what=what, value=kind(value)), field
+    )
 
 
 def _scalar(value: Any, field: str) -> str:

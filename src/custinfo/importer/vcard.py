@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from custinfo.errors import UsageError
+from custinfo.i18n import _
 
 _PICTURE = re.compile(r"(?:[\w-]+\.)?(?:PHOTO|LOGO|SOUND|KEY)[;:]", re.I)
 _QP = re.compile(r"^[^:]*QUOTED-PRINTABLE", re.I)
@@ -64,7 +65,7 @@ class Cards:
                 if _BEGIN.fullmatch(line):
                     lines, start = [line], number
                 elif line.strip() and start == 0 and number == 1:
-                    raise UsageError("line 1: not a vCard (expected BEGIN:VCARD)")
+                    raise UsageError(_("line 1: not a vCard (expected BEGIN:VCARD)"))
                 continue
             if lines[-1].endswith("=") and _QP.search(lines[-1]) and not line[:1].isspace():
                 lines[-1] = lines[-1][:-1] + line  # 2.1 QUOTED-PRINTABLE soft line break

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from custinfo.errors import SuppressedError
+from custinfo.i18n import _
 from custinfo.models import Email, Phone
 
 if TYPE_CHECKING:
@@ -72,13 +73,17 @@ class Checker:
         for phone in phones:
             if self._hit(phone_digest(self.hkey, phone)):
                 return SuppressedError(
-                    f"phone {phone} belongs to an erased person and is suppressed ({ALLOW_HINT})",
+                    _(
+                        "phone {phone} belongs to an erased person and is suppressed ({ALLOW_HINT})"
+                    ).format(phone=phone, ALLOW_HINT=ALLOW_HINT),
                     "phone",
                 )
         for email in emails:
             if self._hit(email_digest(self.hkey, email)):
                 return SuppressedError(
-                    f"email {email} belongs to an erased person and is suppressed ({ALLOW_HINT})",
+                    _(
+                        "email {email} belongs to an erased person and is suppressed ({ALLOW_HINT})"
+                    ).format(email=email, ALLOW_HINT=ALLOW_HINT),
                     "email",
                 )
         return None
