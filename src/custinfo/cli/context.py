@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 _defaults: dict[str, Path | None] = {"db": None, "passphrase_file": None}
 _store: Store | None = None
 _settings: dict[str, str] | None = None
+_held = False  # keep the store open across runs (`hold_store`)
 
 # Shared options (sqlite-utils style): accepted on every command that opens the database.
 DbOption = Annotated[
@@ -221,10 +222,19 @@ def region(store: Store | None, override: str | None) -> str:
     return store.region if store is not None else "CN"
 
 
+def hold_store(held: bool) -> None:
+    """Keep the store open from one `run()` to the next (the demo's tour runs many commands
+    on one database: one key derivation instead of one per command); False closes it."""
+    global _held
+    _held = held
+    if not held:
+        close()
+
+
 def close() -> None:
     """Close the store and forget per-process state (the CLI runs many times in tests)."""
     global _store, _settings
-    if _store is not None:
+    if _store is not None and not _held:
         _store.close()
         _store = None
     _settings = None
