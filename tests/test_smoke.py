@@ -1,4 +1,4 @@
-"""End-to-end smoke: the quick-start path works in a real process (the demo's tour: test_demo.py)."""
+"""End-to-end smoke: the quick-start path works in a real process (the tour: test_demo.py)."""
 
 from __future__ import annotations
 
@@ -10,4 +10,3 @@ def test_help_lists_commands() -> None:
     assert done.returncode == 0
     for name in ("init", "add", "show", "edit", "note", "demo"):
         assert name in done.stdout.decode()
-

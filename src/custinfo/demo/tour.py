@@ -3,10 +3,10 @@
 Each step is a function of a `Tour` (the runner lives in `cli/cmd_demo.py`): `t.run(...)`
 runs a real custinfo command in this process through the public CLI and shows
 `$ custinfo ...` with its output (it returns the command's stdout), `t.pipe(...)` shows a
-pipeline of two commands, `t.say(text)` a line of its own, `t.head(path)` the first lines of a file the tour wrote, and
-`t.ids` holds what earlier steps found (`new`: the customer `add` created; `keep`,
-`other`: the pair dedupe found and merge joined). Steps run in the order they are defined
-here, then the closing NEXT_STEPS.
+pipeline of two commands, `t.say(text)` a line of its own, `t.head(path)` the first lines
+of a file the tour wrote, and `t.ids` holds what earlier steps found (`new`: the customer
+`add` created; `keep`, `other`: the pair dedupe found and merge joined). Steps run in the
+order they are defined here, then the closing NEXT_STEPS.
 
 Adding a step when a feature lands is one decorated function, placed where it belongs:
 
