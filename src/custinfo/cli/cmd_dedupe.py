@@ -97,14 +97,17 @@ def dedupe(
         _explain(out, core.explain(store, *explain), format)
         return
     if model:
-        _model(out, core.current_model(store, refit=refit), format)
+        with out.spinner(_("Fitting the model…") if refit else _("Reading the model…")):
+            fitted = core.current_model(store, refit=refit)
+        _model(out, fitted, format)
         return
     selection = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
         company=company, added_since=added_since, updated_since=updated_since,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
-    groups = core.find_groups(store, min_score=min_score, only=only, refit=refit)
+    with out.spinner(_("Looking for duplicates…")):
+        groups = core.find_groups(store, min_score=min_score, only=only, refit=refit)
     if review:
         _review(out, store, groups)
     elif auto:

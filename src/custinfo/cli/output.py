@@ -75,6 +75,12 @@ class Output:
     def data(self, line: str) -> None:
         print(line, file=self.stdout)
 
+    def spinner(self, message: str) -> Any:
+        """`with out.spinner(_("Counting…")) as say:` around long silent work (dedupe, a
+        report): a spinner on stderr for a person at a terminal, `say(text)` to change its
+        text; nothing in a pipe, under --quiet or with TERM=dumb."""
+        return terminal.spinner(message)
+
     # -- records ----------------------------------------------------------------------------
     def customers(
         self, customers: Iterable[Customer], fmt: Format, *, title: str | None = None
