@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from custinfo.errors import PassphraseError
-from custinfo.i18n import _
+from custinfo.i18n import N_, _
 
 ENV_COMMAND = "CUSTINFO_PASSPHRASE_COMMAND"
 ENV_FILE = "CUSTINFO_PASSPHRASE_FILE"
 ENV_VALUE = "CUSTINFO_PASSPHRASE"
 ENV_TIMEOUT = "CUSTINFO_PASSPHRASE_TIMEOUT"
-SOURCES_HINT = f"use --passphrase-file, {ENV_COMMAND}, {ENV_FILE} or {ENV_VALUE}"
+SOURCES_HINT = N_(
+    "use --passphrase-file, CUSTINFO_PASSPHRASE_COMMAND, CUSTINFO_PASSPHRASE_FILE or "
+    "CUSTINFO_PASSPHRASE"
+)
 DEFAULT_TIMEOUT = 30.0  # seconds
 MAX_TIMEOUT = 24 * 3600.0
 MAX_BYTES = 64 * 1024  # read from a passphrase file or command, at most
@@ -44,12 +47,12 @@ def first_line(data: bytes, where: str) -> str:
 def _loose_bits(mode: int) -> str:
     """What the group and other bits of `mode` allow, e.g. "group can read; others can read"."""
     parts = []
-    for who, shift in (("group", 3), ("others", 0)):
+    for who, shift in ((N_("group can {what}"), 3), (N_("others can {what}"), 0)):
         bits = (mode >> shift) & 0o7
         if bits:
-            names = (("read", 4), ("write", 2), ("execute", 1))
-            allowed = [name for name, bit in names if bits & bit]
-            parts.append(f"{who} can {'/'.join(allowed)}")
+            names = ((N_("read"), 4), (N_("write"), 2), (N_("execute"), 1))
+            allowed = [_(name) for name, bit in names if bits & bit]
+            parts.append(_(who).format(what="/".join(allowed)))
     return "; ".join(parts)
 
 
@@ -93,7 +96,7 @@ def read_passphrase_file(path: Path) -> str:
         raise PassphraseError(
             _("passphrase file {path} has no line break in its first 64 KiB").format(path=path)
         )
-    return first_line(bytes(data), f"passphrase file {path}")
+    return first_line(bytes(data), _("passphrase file {path}").format(path=path))
 
 
 def command_timeout(environ: Mapping[str, str]) -> float:
@@ -150,12 +153,14 @@ def run_passphrase_command(command: str, timeout: float = DEFAULT_TIMEOUT) -> st
         child.stdout.close()
     if child.returncode != 0:
         how = (
-            f"was killed by signal {-child.returncode}"
+            _("{name} was killed by signal {n}").format(name=ENV_COMMAND, n=-child.returncode)
             if child.returncode < 0
-            else f"failed with exit status {child.returncode}"
+            else _("{name} failed with exit status {n}").format(
+                name=ENV_COMMAND, n=child.returncode
+            )
         )
-        raise PassphraseError(f"{ENV_COMMAND} {how}")
-    return first_line(data, f"what {ENV_COMMAND} printed")
+        raise PassphraseError(how)
+    return first_line(data, _("what {name} printed").format(name=ENV_COMMAND))
 
 
 def _collect(child: Any, timeout: float) -> bytes:
@@ -243,5 +248,5 @@ def to_key(passphrase: str) -> bytes:
     """The bytes given to SQLCipher: the passphrase as UTF-8 (what other tools use too)."""
     if not passphrase:
         raise PassphraseError(_("the passphrase is empty"))
-    _check_text(passphrase, "the passphrase")
+    _check_text(passphrase, _("the passphrase"))
     return passphrase.encode("utf-8")

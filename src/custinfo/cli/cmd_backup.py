@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from custinfo.cli import context, output
-from custinfo.i18n import _
+from custinfo.i18n import _, plural
 
 if TYPE_CHECKING:
     from custinfo.store import Store
@@ -129,7 +129,7 @@ def verify(
     good, bad = backup.verify(where, key)
     out = Output()
     for path in good:
-        out.data(f"ok\t{path}")
+        out.data(f"ok\t{path}")  # machine-readable: not translated
     if bad:
         names = "; ".join(f"{p} ({why})" for p, why in bad.items())
         raise IntegrityCheckError(_("backup verification failed: {names}").format(names=names))
@@ -195,16 +195,17 @@ def restore(
         )
     if result.reapplied:
         out.info(
-            _("re-applied {reapplied} later purge(s): {erased} customer(s) erased").format(
-                reapplied=result.reapplied, erased=result.erased
+            _("re-applied {purges}: {customers} erased").format(
+                purges=plural(result.reapplied, "later purge"),
+                customers=plural(result.erased, "customer"),
             )
         )
     if result.foreign:
         out.warn(
             _(
-                "{foreign} purge(s) in the journal belong to another "
+                "{purges} of the journal belong to another "
                 "database and were not re-applied: was this backup made from "
                 "a different database?"
-            ).format(foreign=result.foreign)
+            ).format(purges=plural(result.foreign, "purge"))
         )
     out.info(_("restored {file} into {path}").format(file=file, path=path))

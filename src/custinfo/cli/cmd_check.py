@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from custinfo.cli import context
-from custinfo.i18n import _
+from custinfo.i18n import _, gap
 
 app = typer.Typer()
 
@@ -22,7 +22,7 @@ def check(
     store = context.open_store(db, passphrase_file)
     problems = store.integrity_errors()
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        more = gap() + _("(and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
         raise IntegrityCheckError(
             _(
                 "database check failed: {problems}{more}; restore the newest "

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from custinfo.cli import context, filters
-from custinfo.i18n import _
+from custinfo.i18n import _, gap, plural
 
 if TYPE_CHECKING:
     from custinfo.cli.output import Output
@@ -127,7 +127,7 @@ def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -
         )
     else:
         rows = [[" ".join(map(str, g.ids)), f"{g.score:.3f}", "\n".join(g.reasons)] for g in groups]
-        out.table(("ids", "score", "reasons"), rows, title=f"{len(groups)} groups")
+        out.table(("ids", "score", "reasons"), rows, title=plural(len(groups), "group"))
     if not groups:
         out.info(_("no likely duplicates found"))
 
@@ -147,11 +147,12 @@ def _explain(out: Output, result: dict, fmt: DedupeFormat | None) -> None:
         out.csv_rows(header, rows)
         return
     a, b = result["ids"]
-    out.table(header, rows, title=f"customers {a} and {b}")
+    out.table(header, rows, title=_("customers {a} and {b}").format(a=a, b=b))
     out.info(
-        f"prior {result['prior']:+.2f} + weights = {result['total']:+.2f}, "
-        f"score {result['score']:.4f}"
-        + (" (never grouped: see docs/dedupe.md)" if result["vetoed"] else "")
+        _("prior {prior:+.2f} + weights = {total:+.2f}, score {score:.4f}").format(
+            prior=result["prior"], total=result["total"], score=result["score"]
+        )
+        + (gap() + _("(never grouped: see docs/dedupe.md)") if result["vetoed"] else "")
     )
     for reason in result["reasons"]:
         out.info(f"  - {reason}")
@@ -179,7 +180,7 @@ def _model(out: Output, m: Any, fmt: DedupeFormat | None) -> None:
             f"{float(weights[f][i]):+.2f}",
         ]
         if m.has_data(f)
-        else [f, LEVELS[f][i], "", "", "no data"]
+        else [f, LEVELS[f][i], "", "", _("no data")]
         for f in FIELDS
         for i in range(1, len(LEVELS[f]))
     ]
@@ -187,9 +188,12 @@ def _model(out: Output, m: Any, fmt: DedupeFormat | None) -> None:
         out.csv_rows(header, rows)
         return
     if m.fitted:
-        title = f"fitted {m.fitted_at} on {m.customers} customers, {m.pairs} candidate pairs"
+        title = _("fitted {at} on {customers}, {pairs}").format(
+            at=m.fitted_at, customers=plural(m.customers, "customer"),
+            pairs=plural(m.pairs, "candidate pair"),
+        )  # fmt: skip
     else:
-        title = "hand-set weights (fewer customers than needed for a fit)"
+        title = _("hand-set weights (fewer customers than needed for a fit)")
     out.table(header, rows, title=title)
     out.info(_("prior log-odds {prior:+.2f}").format(prior=m.prior))
 
@@ -241,7 +245,7 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
         out.info(
             _("merged {value} into {keep}").format(value=", ".join(map(str, others)), keep=keep)
         )
-    out.info(_("{merged} group(s) merged").format(merged=merged))
+    out.info(_("merged: {groups}").format(groups=plural(merged, "group")))
 
 
 def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) -> None:
@@ -253,7 +257,9 @@ def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) ->
         out.info(_("no groups to merge"))
         return
     if not yes and not terminal.ask(
-        _("merge {n} groups ({people} customers)?").format(n=len(groups), people=people)
+        _("merge {groups} ({people})?").format(
+            groups=plural(len(groups), "group"), people=plural(people, "customer")
+        )
     ):
         raise CustinfoError(_("nothing merged"))
     for group in groups:
@@ -261,7 +267,7 @@ def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) ->
         store.merge(keep, others)
         out.data(f"{keep}\t{' '.join(map(str, others))}")
     out.info(
-        _("merged {n} groups ({people} customers); undo one with 'custinfo unmerge ID'").format(
-            n=len(groups), people=people
+        _("merged {groups} ({people}); undo one with 'custinfo unmerge ID'").format(
+            groups=plural(len(groups), "group"), people=plural(people, "customer")
         )
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, filters, options
-from custinfo.i18n import _
+from custinfo.i18n import _, plural
 
 app = typer.Typer()
 
@@ -108,5 +108,7 @@ def export(
         )
     if output is not None:
         Output().info(
-            _("exported {count} customers to {output}").format(count=count, output=output)
+            _("exported {customers} to {output}").format(
+                customers=plural(count, "customer"), output=output
+            )
         )

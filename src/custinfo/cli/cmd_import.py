@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from custinfo.cli import context, terminal
-from custinfo.i18n import _
+from custinfo.i18n import _, plural
 
 app = typer.Typer()
 
@@ -155,8 +155,8 @@ def import_(
         )
     if summary.rejected > len({p[0] for p in summary.problems}):
         out.info(
-            _("custinfo: … and more: {rejected} invalid rows in all").format(
-                rejected=summary.rejected
+            _("custinfo: … and more: {rows} in all").format(
+                rows=plural(summary.rejected, "invalid row")
             )
         )
     out.info(summary.line())
@@ -165,14 +165,14 @@ def import_(
     if summary.rejected and options.rejects is None:
         raise ValidationError(
             _(
-                "{rejected} invalid rows; nothing imported (fix them, or use "
+                "{rows}; nothing imported (fix them, or use "
                 "--rejects FILE to import the valid rows)"
-            ).format(rejected=summary.rejected)
+            ).format(rows=plural(summary.rejected, "invalid row"))
         )
     if isinstance(options.rejects, RejectsWriter) and options.rejects.count:
         out.info(
-            _("{count} rejected rows written to {rejects}").format(
-                count=options.rejects.count, rejects=rejects
+            _("{rows} written to {rejects}").format(
+                rows=plural(options.rejects.count, "rejected row"), rejects=rejects
             )
         )
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, options
-from custinfo.i18n import _
+from custinfo.i18n import _, plural
 
 app = typer.Typer()
 
@@ -61,7 +61,7 @@ def purge(
         plan = core.plan(store, selected)
         summary = _describe(plan.customers, plan.rows)
         if dry_run:
-            out.data(f"would purge {summary}")
+            out.data(_("would purge {summary}").format(summary=summary))
             return
         confirm(
             _("Erase {summary} permanently? This cannot be undone").format(summary=summary),
@@ -70,21 +70,32 @@ def purge(
         )
     if reason is None:
         reason = (
-            "erasure request"
+            "erasure request"  # kept in the audit tombstone: English, like every entry
             if ids
             else " and ".join(
                 filter(None, [older_than and f"inactive {older_than}", tag and "tag selection"])
             )
         )
     result = core.purge(store, selected, reason=reason, suppress=suppress)
-    noun = "customer" if result.customers == 1 else "customers"
-    out.data(f"purged {result.customers} {noun} ({result.total} rows); purge id {result.uid}")
+    out.data(
+        _("purged {customers} ({rows}); purge id {uid}").format(
+            customers=plural(result.customers, "customer"),
+            rows=plural(result.total, "row"),
+            uid=result.uid,
+        )
+    )
 
 
 def _describe(customers: int, rows: dict[str, int]) -> str:
     parts = ", ".join(
-        f"{rows.get(k, 0)} {k.replace('_', ' ')}"
-        for k in ("phones", "emails", "notes", "tags", "audit_links")
-    )
-    noun = "customer" if customers == 1 else "customers"
-    return f"{customers} {noun} ({sum(rows.values())} rows: {parts})"
+        plural(rows.get(kind, 0), singular, many)
+        for kind, singular, many in (
+            ("phones", "phone", "phones"), ("emails", "email", "emails"),
+            ("notes", "note", "notes"), ("tags", "tag", "tags"),
+            ("audit_links", "audit link", "audit links"),
+        )
+    )  # fmt: skip
+    return _("{customers} ({rows}: {parts})").format(
+        customers=plural(customers, "customer"), rows=plural(sum(rows.values()), "row"),
+        parts=parts,
+    )  # fmt: skip

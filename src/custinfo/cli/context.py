@@ -138,7 +138,7 @@ def passphrase_key(passphrase_file: Path | None = None, *, confirm: bool = False
         if not terminal.person_present():
             raise PassphraseError(
                 _("no passphrase and no terminal to ask on: {hint}").format(
-                    hint=passphrase.SOURCES_HINT
+                    hint=_(passphrase.SOURCES_HINT)
                 )
             )
         value = terminal.read_secret(_("Passphrase: "))
@@ -164,7 +164,7 @@ def new_passphrase_key(
         value = passphrase_value() if configured else None
     if value is None:
         if not terminal.person_present():
-            hint = passphrase.SOURCES_HINT if configured else "use --new-passphrase-file"
+            hint = _(passphrase.SOURCES_HINT) if configured else _("use --new-passphrase-file")
             raise PassphraseError(
                 _("no new passphrase and no terminal to ask on: {hint}").format(hint=hint)
             )

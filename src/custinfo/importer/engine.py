@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from custinfo.i18n import _
+from custinfo.i18n import _, gap
 from custinfo.importer import formats, report
 from custinfo.importer.keyfilter import KeyFilter
 from custinfo.importer.mapping import columns, parse_maps
@@ -74,13 +74,15 @@ class Summary:
     photos: int = 0  # vCard photos (and logos, sounds, keys) skipped
 
     def line(self) -> str:
+        n = {k: f"{getattr(self, k):,}" for k in ("read", "imported", "merged", "skipped")}
+        n["rejected"] = f"{self.rejected:,}"
         if not self.committed and not self.dry_run and self.rejected:
-            return f"read {self.read}, rejected {self.rejected}: nothing imported"
-        text = (
-            f"read {self.read}, imported {self.imported}, merged {self.merged}, "
-            f"skipped {self.skipped}, rejected {self.rejected}"
-        )
-        return text + (" (dry run: nothing written)" if self.dry_run else "")
+            return _("read {read}, rejected {rejected}: nothing imported").format(**n)
+        text = _(
+            "read {read}, imported {imported}, merged {merged}, skipped {skipped}, "
+            "rejected {rejected}"
+        ).format(**n)
+        return text + (gap() + _("(dry run: nothing written)") if self.dry_run else "")
 
     def notes(self) -> list[str]:
         """What else the owner must know: numbers read in a region, date orders, photos

@@ -14,11 +14,11 @@ import io
 from typing import Any, BinaryIO
 
 from custinfo.errors import UsageError
-from custinfo.i18n import _
+from custinfo.i18n import N_, _
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-SAVE_AS = (
+SAVE_AS = N_(
     "open it in Excel, WPS or LibreOffice and save it as .xlsx (Excel workbook) or "
     "CSV UTF-8, then import that file"
 )
@@ -60,12 +60,12 @@ def sniff(stream: BinaryIO, fmt: str | None, name: str) -> tuple[str | None, Bin
         raise UsageError(
             _(
                 "{name} is an Excel 97-2003 workbook (.xls), which custinfo cannot read: {SAVE_AS}"
-            ).format(name=name, SAVE_AS=SAVE_AS)
+            ).format(name=name, SAVE_AS=_(SAVE_AS))
         )
     elif lower.endswith((".xls", ".et")) and head.lstrip().startswith(b"<"):
         raise UsageError(
             _("{name} is a web page saved as a workbook, not one: {SAVE_AS}").format(
-                name=name, SAVE_AS=SAVE_AS
+                name=name, SAVE_AS=_(SAVE_AS)
             )
         )
     elif lower.endswith(".numbers"):
@@ -111,7 +111,7 @@ def _zip_kind(head: bytes, stream: BinaryIO, name: str) -> str:
     if "opendocument" in mimetype:
         raise UsageError(
             _("{name} is an OpenDocument file (.ods), not an .xlsx: {SAVE_AS}").format(
-                name=name, SAVE_AS=SAVE_AS
+                name=name, SAVE_AS=_(SAVE_AS)
             )
         )
     if "word/document.xml" in names:
@@ -124,10 +124,10 @@ def _zip_kind(head: bytes, stream: BinaryIO, name: str) -> str:
 
 
 def _numbers(name: str) -> str:
-    return (
-        f"{name} is an Apple Numbers file, which custinfo cannot read: in Numbers choose "
+    return _(
+        "{name} is an Apple Numbers file, which custinfo cannot read: in Numbers choose "
         "File > Export To > Excel (or CSV), then import that file"
-    )
+    ).format(name=name)
 
 
 def _looks_vcard(head: bytes) -> bool:

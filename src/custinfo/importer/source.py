@@ -49,14 +49,14 @@ def open_input(path: Path) -> BinaryIO:
     if not stat.S_ISREG(mode):
         os.close(fd)
         if stat.S_ISDIR(mode):
-            kind = "a directory"
+            kind = _("a directory")
         else:
             kind = (
-                "a pipe (FIFO)" if stat.S_ISFIFO(mode)
-                else "a socket" if stat.S_ISSOCK(mode)
-                else "a device"
+                _("a pipe (FIFO)") if stat.S_ISFIFO(mode)
+                else _("a socket") if stat.S_ISSOCK(mode)
+                else _("a device")
             )  # fmt: skip
-            kind += f"; to read it anyway: custinfo import - < {path}"
+            kind += _("; to read it anyway: custinfo import - < {path}").format(path=path)
         raise UsageError(_("not a regular file: {path} is {kind}").format(path=path, kind=kind))
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
@@ -290,9 +290,9 @@ def _loads(text: str) -> Any:
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        reason = f"not valid JSON ({exc.msg})"
+        reason = _("not valid JSON ({reason})").format(reason=exc.msg)
     except RecursionError:
-        reason = "not valid JSON (nested too deeply)"
+        reason = _("not valid JSON (nested too deeply)")
     bad = BadJson(reason)
     bad.raw = text
     return bad

@@ -78,7 +78,10 @@ class Cards:
                 yield start, CardText("\r\n".join(lines) + "\r\n")
                 lines = []
         if lines:
-            yield start, BadCard(f"card starting on line {start} has no END:VCARD")
+            yield (
+                start,
+                BadCard(_("card starting on line {start} has no END:VCARD").format(start=start)),
+            )
 
 
 class CardText(str):
@@ -100,7 +103,11 @@ def parse(text: str) -> dict[str, Any] | BadCard:
     try:
         card = vobject.readOne(str(text), ignoreUnreadable=True)
     except Exception as exc:  # vobject raises ParseError and assorted others
-        return BadCard(f"not a valid vCard ({type(exc).__name__}: {str(exc)[:80]})")
+        return BadCard(
+            _("not a valid vCard ({name}: {reason})").format(
+                name=type(exc).__name__, reason=str(exc)[:80]
+            )
+        )
     return card_record(card)[0]
 
 
