@@ -78,16 +78,16 @@ def siblings(db_path: Path) -> list[tuple[Path, str]]:
     real = Path(os.path.realpath(db_path))
     for base in dict.fromkeys((db_path, real)):
         out += [
-            (base, "the database"),
-            (Path(f"{base}-wal"), "the database's WAL file"),
-            (Path(f"{base}-shm"), "the database's shared-memory file"),
-            (Path(f"{base}-journal"), "the database's rollback journal"),
-            (journal_path(base), "the purge journal"),
-            (lock_path(base), "the database's lock file"),
+            (base, _("the database")),
+            (Path(f"{base}-wal"), _("the database's WAL file")),
+            (Path(f"{base}-shm"), _("the database's shared-memory file")),
+            (Path(f"{base}-journal"), _("the database's rollback journal")),
+            (journal_path(base), _("the purge journal")),
+            (lock_path(base), _("the database's lock file")),
         ]
         with contextlib.suppress(OSError):
             out += [
-                (base.parent / name, "a copy kept by 'backup restore'")
+                (base.parent / name, _("a copy kept by 'backup restore'"))
                 for name in os.listdir(base.parent)
                 if name.startswith(f"{base.name}{PRE_RESTORE}")
             ]

@@ -308,12 +308,14 @@ def own_file(target: Path, db_path: Path | None) -> str:
             with contextlib.suppress(OSError):
                 other = os.stat(path)
                 if (other.st_dev, other.st_ino) == inode:
-                    return f"the same file as {what} {path} (a link to it)"
+                    return _("the same file as {what} {path} (a link to it)").format(
+                        what=what, path=path
+                    )
     folder = dbfiles.backup_folder_of(real.parent, db_path)
     if folder is not None:
-        return f"in the backup folder {folder}"
+        return _("in the backup folder {folder}").format(folder=folder)
     if db_path is not None and dbfiles.is_restore_temp(real, db_path):
-        return "a temporary file of 'backup restore'"
+        return _("a temporary file of 'backup restore'")
     return ""
 
 
@@ -326,4 +328,7 @@ def _protected(db_path: Path | None) -> Iterator[tuple[Path, str]]:
     for folder in dbfiles.backup_folders(db_path):
         with contextlib.suppress(OSError):
             for entry in os.scandir(folder):
-                yield Path(entry.path), f"a file in the backup folder {folder}"
+                yield (
+                    Path(entry.path),
+                    _("a file in the backup folder {folder}").format(folder=folder),
+                )

@@ -46,11 +46,11 @@ def _check_ids(store: Store, ids_json: str) -> None:
     ]
     if missing:
         shown = ", ".join(str(i) for i in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        more = _(" and {n} more").format(n=len(missing) - 5) if len(missing) > 5 else ""
         raise NotFoundError(
-            f"no customer with id {shown}{more}; nothing changed"
+            _("no customer with id {ids}; nothing changed").format(ids=shown + more)
             if len(missing) == 1
-            else f"no customers with ids {shown}{more}; nothing changed"
+            else _("no customers with ids {ids}; nothing changed").format(ids=shown + more)
         )
 
 

@@ -58,11 +58,11 @@ def normalize_phone(raw: str, region: str) -> Phone:
     if not phonenumbers.is_valid_number(number):
         reason = phonenumbers.is_possible_number_with_reason(number)
         why = {
-            ValidationResult.TOO_SHORT: "too short",
-            ValidationResult.TOO_LONG: "too long",
-            ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
-            ValidationResult.INVALID_LENGTH: "wrong length",
-        }.get(reason, "not a valid number")
+            ValidationResult.TOO_SHORT: _("too short"),
+            ValidationResult.TOO_LONG: _("too long"),
+            ValidationResult.INVALID_COUNTRY_CODE: _("unknown country code"),
+            ValidationResult.INVALID_LENGTH: _("wrong length"),
+        }.get(reason, _("not a valid number"))
         where = phonenumbers.region_code_for_number(number)
         if not where:  # invalid numbers have no region: name the one their country code implies
             where = phonenumbers.region_code_for_country_code(number.country_code)
@@ -83,17 +83,17 @@ def _parse_reason(exc: Exception) -> str:
 
     assert isinstance(exc, NumberParseException)
     return {
-        NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
-        NumberParseException.NOT_A_NUMBER: "not a phone number",
-        NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
-        NumberParseException.TOO_SHORT_NSN: "too short",
-        NumberParseException.TOO_LONG: "too long",
-    }.get(exc.error_type, "not a phone number")
+        NumberParseException.INVALID_COUNTRY_CODE: _("unknown country code"),
+        NumberParseException.NOT_A_NUMBER: _("not a phone number"),
+        NumberParseException.TOO_SHORT_AFTER_IDD: _("too short"),
+        NumberParseException.TOO_SHORT_NSN: _("too short"),
+        NumberParseException.TOO_LONG: _("too long"),
+    }.get(exc.error_type, _("not a phone number"))
 
 
 def parse_stored_phone(value: str) -> Phone:
     """Split a stored display form ("+861012345678 ext. 23") back into a Phone."""
-    number, _, ext = value.partition(" ext. ")
+    number, _sep, ext = value.partition(" ext. ")
     return Phone(number, ext or None)
 
 

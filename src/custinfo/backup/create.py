@@ -207,7 +207,11 @@ def _target_error(exc: BaseException, folder: Path) -> BaseException:
     if type(exc).__module__.startswith("sqlcipher3"):
         text = str(exc).lower()
         if "full" in text or "disk i/o" in text or "readonly" in text or "unable to open" in text:
-            why = "the target is full" if "full" in text else f"cannot write there ({exc})"
+            why = (
+                _("the target is full")
+                if "full" in text
+                else _("cannot write there ({reason})").format(reason=exc)
+            )
             return CustinfoError(
                 _("backup into {folder} failed: {why}; the database is untouched").format(
                     folder=folder, why=why
@@ -230,7 +234,9 @@ def _reconcile(folder: Path, key: bytes) -> list[str]:
         if not NAME_RE.match(path.name) or path.name in entries:
             continue
         if check_file(path, key):
-            warnings.append(f"{path.name} is not in the manifest and fails verification")
+            warnings.append(
+                _("{name} is not in the manifest and fails verification").format(name=path.name)
+            )
             continue
         conn = open_readonly(path, key)
         try:
@@ -248,7 +254,9 @@ def _reconcile(folder: Path, key: bytes) -> list[str]:
         changed = True
     for name in list(entries):
         if not (folder / name).exists():
-            warnings.append(f"{name} is listed in the manifest but missing; forgetting it")
+            warnings.append(
+                _("{name} is listed in the manifest but missing; forgetting it").format(name=name)
+            )
             del entries[name]
             changed = True
     if changed:

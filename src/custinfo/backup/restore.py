@@ -35,7 +35,7 @@ from custinfo.backup.manifest import NAME_RE, journal_copy
 from custinfo.backup.verify import verify
 from custinfo.errors import CustinfoError, DatabaseLockedError, IntegrityCheckError
 from custinfo.files import copy_atomic, fsync_path, remove_quietly
-from custinfo.i18n import _
+from custinfo.i18n import _, gap, plural
 from custinfo.store.db import APPLICATION_ID, busy_timeout_ms, classify
 
 IGNORE_HINT = "--ignore-damaged-journal"
@@ -235,7 +235,9 @@ def _restore(
 
 
 def _more(problems: list[str]) -> str:
-    return f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    if len(problems) < 2:
+        return ""
+    return gap() + _("(and {n} more)").format(n=len(problems) - 1)
 
 
 class _CopyFacts:
@@ -277,7 +279,11 @@ def _journal(db_path: Path, backup_file: Path, live: _Live, copy: _CopyFacts) ->
         spare_read = journal.read_journal(spare, keys)  # only this lineage's checked lines
         extra = {e["uid"] for e in spare_read.entries if e["checked"] != "none"} - read.uids()
         if extra:
-            problems.append(f"its copy {spare} has {len(extra)} purge(s) that it lacks")
+            problems.append(
+                _("its copy {spare} has {purges} that it lacks").format(
+                    spare=spare, purges=plural(len(extra), "purge")
+                )
+            )
     return _JournalRead(read, problems, install)
 
 

@@ -68,13 +68,13 @@ def check_file(
     try:
         conn = open_readonly(path, key)
     except sqlcipher3.Error as exc:
-        return [f"cannot be opened ({classify(exc)})"]
+        return [_("cannot be opened ({reason})").format(reason=classify(exc))]
     try:
         try:
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                return ["not a custinfo database"]
+                return [_("not a custinfo database")]
         except sqlcipher3.Error:
-            return ["cannot be opened (wrong passphrase or damaged file)"]
+            return [_("cannot be opened (wrong passphrase or damaged file)")]
         problems: list[str] = []
         counts = None
         helper: list[Any] = []  # the thread's connection, to interrupt it on Ctrl-C
@@ -92,10 +92,10 @@ def check_file(
         if problems:
             return problems
         if expected is not None and counts != expected:
-            return ["row counts differ from the database snapshot"]
+            return [_("row counts differ from the database snapshot")]
         return []
     except sqlcipher3.Error as exc:
-        return [f"cannot be read ({classify(exc)})"]
+        return [_("cannot be read ({reason})").format(reason=classify(exc))]
     finally:
         conn.close()
 
@@ -115,7 +115,7 @@ def _integrity_check(path: Path, key: bytes, full: bool, helper: list[Any]) -> l
         finally:
             conn.close()
     except sqlcipher3.Error as exc:
-        return [f"cannot be read ({classify(exc)})"]
+        return [_("cannot be read ({reason})").format(reason=classify(exc))]
 
 
 def verify(target: Path, key: bytes) -> tuple[list[Path], dict[Path, str]]:
@@ -140,12 +140,12 @@ def verify(target: Path, key: bytes) -> tuple[list[Path], dict[Path, str]]:
     for path in files:
         entry = entries.get(path.name)
         if not path.exists():
-            bad[path] = "missing"
+            bad[path] = _("missing")
             continue
         hash_ok = None
         if entry is not None:
             if path.stat().st_size != entry["size"] or sha256_file(path) != entry["sha256"]:
-                bad[path] = "SHA-256 does not match the manifest"
+                bad[path] = _("SHA-256 does not match the manifest")
                 continue
             hash_ok = True
         problems = check_file(path, key, entry["counts"] if entry else None)

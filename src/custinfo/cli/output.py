@@ -221,15 +221,15 @@ class Output:
         from rich.markup import escape
         from rich.table import Table
 
-        from custinfo.cli.tables import for_screen, local_prefix
+        from custinfo.cli.tables import for_screen, label, local_prefix
 
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold" if self.color else None, no_wrap=True)
         grid.add_column(overflow="fold")
         for name, value in pairs:
-            grid.add_row(name, escape(for_screen(name, value)))
+            grid.add_row(escape(label(name)), escape(for_screen(name, value)))
         for index, note in enumerate(notes):
-            grid.add_row("notes" if index == 0 else "", escape(local_prefix(note)))
+            grid.add_row(label("notes") if index == 0 else "", escape(local_prefix(note)))
         self.console().print(grid)
 
 

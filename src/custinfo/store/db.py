@@ -21,7 +21,7 @@ from custinfo.errors import (
     PassphraseError,
     UsageError,
 )
-from custinfo.i18n import _
+from custinfo.i18n import N_, _
 
 if TYPE_CHECKING:
     from sqlite3 import Connection  # sqlcipher3 mirrors the sqlite3 API
@@ -32,7 +32,7 @@ else:
 APPLICATION_ID = 0x43494E46
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 65536  # 64 MiB page cache: SQLCipher's default (~8 MiB) makes bulk writes ~3x slower
-WRONG_KEY = "wrong passphrase or not a custinfo database"
+WRONG_KEY = N_("wrong passphrase or not a custinfo database")
 
 
 def _sqlcipher() -> Any:
@@ -104,7 +104,7 @@ class Database:
         problems = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check")]
         problems += [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
         problems += [
-            f"foreign key violation in {r[0]}"
+            _("foreign key violation in {table}").format(table=r[0])
             for r in self.conn.execute("PRAGMA foreign_key_check")
         ]
         return problems
@@ -134,7 +134,7 @@ def classify(exc: BaseException) -> CustinfoError:
     if "locked" in text or "busy" in text:
         return DatabaseLockedError(_("database is locked by another process; try again later"))
     if "not a database" in text or "encrypted" in text:
-        return PassphraseError(WRONG_KEY)
+        return PassphraseError(_(WRONG_KEY))
     if "malformed" in text or "corrupt" in text or "hmac" in text:
         return IntegrityCheckError(
             _("database file is damaged (run 'custinfo check'; restore from a backup)")
@@ -224,7 +224,7 @@ def open_database(path: Path, key: bytes, *, migrate: bool = True, hold: bool = 
         conn.close()
         if held is not None:
             held.release()
-        raise PassphraseError(WRONG_KEY)
+        raise PassphraseError(_(WRONG_KEY))
     db = Database(conn, path)
     db.hold = held
     try:
