@@ -88,6 +88,7 @@ def gap() -> str:
 def plural(n: int, noun: str, noun_plural: str | None = None) -> str:
     """`1 customer`, `2 customers`, `23,104 rows` (`1 位客户` in Chinese): the one place for
     counted nouns. Give `noun_plural` when it is not `noun + "s"`. Both forms are catalogue
-    messages (the catalogue test reads every `plural()` call)."""
-    word = noun if n == 1 else (noun_plural or noun + "s")
-    return f"{n:,} {_(word)}"
+    messages, `{n} customer` and `{n} customers` (the catalogue reads every `plural()` call),
+    so a counted noun is translated apart from the same word as a table header."""
+    message = "{n} " + (noun if n == 1 else (noun_plural or noun + "s"))
+    return _(message).format(n=f"{n:,}")

@@ -87,14 +87,11 @@ def purge(
 
 
 def _describe(customers: int, rows: dict[str, int]) -> str:
-    parts = ", ".join(
-        plural(rows.get(kind, 0), singular, many)
-        for kind, singular, many in (
-            ("phones", "phone", "phones"), ("emails", "email", "emails"),
-            ("notes", "note", "notes"), ("tags", "tag", "tags"),
-            ("audit_links", "audit link", "audit links"),
-        )
-    )  # fmt: skip
+    parts = ", ".join((
+        plural(rows.get("phones", 0), "phone"), plural(rows.get("emails", 0), "email"),
+        plural(rows.get("notes", 0), "note"), plural(rows.get("tags", 0), "tag"),
+        plural(rows.get("audit_links", 0), "audit link"),
+    ))  # fmt: skip
     return _("{customers} ({rows}: {parts})").format(
         customers=plural(customers, "customer"), rows=plural(sum(rows.values()), "row"),
         parts=parts,
