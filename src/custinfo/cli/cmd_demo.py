@@ -76,11 +76,10 @@ def demo(
         runner.next_steps()
     finally:
         if keep:
-            runner.line(
-                _("Kept {dir}: try 'custinfo --db {db} --passphrase-file {key} find 张'").format(
-                    dir=workdir, db=workdir / "demo.db", key=workdir / "passphrase.txt"
-                )
+            example = "custinfo --db {} --passphrase-file {} find 张".format(
+                workdir / "demo.db", workdir / "passphrase.txt"
             )
+            runner.line(_("Kept {dir}: try '{command}'").format(dir=workdir, command=example))
         else:
             shutil.rmtree(workdir, ignore_errors=True)
             runner.line(_("Done; the demo folder and its database are removed."))
