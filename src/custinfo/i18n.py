@@ -9,6 +9,10 @@ gettext.
 
 Messages defined at import time (a table of summaries) are marked with `N_()` and
 translated where they are shown. A message keeps its one-line form in every language.
+
+The rule: a message is translated where it is built. The core calls `_()` when it raises
+or returns a text for people, so an exception's `str()` is already in the user's language
+(docs/architecture.md, "Help, language and settings").
 """
 
 from __future__ import annotations
