@@ -264,11 +264,11 @@ def progress_line(rows: int, consumed: int, total_bytes: int | None, elapsed: fl
     if total_bytes and consumed:
         estimate = max(rows, round(rows * total_bytes / consumed))
         parts[0] += f"/~{estimate:,}" if consumed < total_bytes else f"/{rows:,}"
-    parts.append(f"{rate:,.0f} rows/s")
+    parts.append(_("{rate} rows/s").format(rate=f"{rate:,.0f}"))
     if total_bytes and consumed and rate:
         left = max(total_bytes - consumed, 0) / (consumed / elapsed)
         minutes, seconds = divmod(round(left), 60)
         hours, minutes = divmod(minutes, 60)
-        parts.append(f"ETA {hours}:{minutes:02d}:{seconds:02d}" if hours else
-                     f"ETA {minutes}:{seconds:02d}")  # fmt: skip
+        left_text = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+        parts.append(_("ETA {time}").format(time=left_text))
     return " · ".join(parts)
