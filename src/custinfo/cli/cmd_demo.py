@@ -203,6 +203,8 @@ class Runner:
         finally:
             sys.stdin = saved
         sys.stdout.flush()
+        if code == 130:  # Ctrl-C in a step ends the tour as an interruption
+            raise KeyboardInterrupt
         if code != 0:
             raise CustinfoError(
                 _("the demo stopped: 'custinfo {command}' failed (exit {code})").format(
