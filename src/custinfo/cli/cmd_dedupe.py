@@ -147,6 +147,7 @@ def _explain(out: Output, result: dict, fmt: DedupeFormat | None) -> None:
         out.csv_rows(header, rows)
         return
     a, b = result["ids"]
+    rows = [[*row[:3], _(row[3]), *row[4:]] for row in rows]  # level names, on screen
     out.table(header, rows, title=_("customers {a} and {b}").format(a=a, b=b))
     out.info(
         _("prior {prior:+.2f} + weights = {total:+.2f}, score {score:.4f}").format(
@@ -194,6 +195,7 @@ def _model(out: Output, m: Any, fmt: DedupeFormat | None) -> None:
         )  # fmt: skip
     else:
         title = _("hand-set weights (fewer customers than needed for a fit)")
+    rows = [[row[0], _(row[1]), *row[2:]] for row in rows]  # level names, on screen
     out.table(header, rows, title=title)
     out.info(_("prior log-odds {prior:+.2f}").format(prior=m.prior))
 
