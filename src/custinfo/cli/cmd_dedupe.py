@@ -247,7 +247,7 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
         out.info(
             _("merged {value} into {keep}").format(value=", ".join(map(str, others)), keep=keep)
         )
-    out.info(_("merged: {groups}").format(groups=plural(merged, "group")))
+    out.info(_("{groups} merged").format(groups=plural(merged, "group")))
 
 
 def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) -> None:

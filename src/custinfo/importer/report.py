@@ -131,20 +131,27 @@ def summary_notes(summary: Any) -> list[str]:
     lines: list[str] = []
     for (region, default), count in sorted(summary.no_country_code.items()):
         numbers = plural(count, "number")
-        if default:
-            lines.append(
-                _(
-                    "{numbers} without a country code read as {region} numbers (the "
-                    "default region: give the file a country column, or use --region)"
-                ).format(numbers=numbers, region=region)
+        if default and count == 1:
+            message = _(
+                "{numbers} without a country code was read as {region} numbers (the "
+                "default region: give the file a country column, or use --region)"
+            )
+        elif default:
+            message = _(
+                "{numbers} without a country code were read as {region} numbers (the "
+                "default region: give the file a country column, or use --region)"
+            )
+        elif count == 1:
+            message = _(
+                "{numbers} without a country code was read as {region} numbers (the "
+                "row's own country)"
             )
         else:
-            lines.append(
-                _(
-                    "{numbers} without a country code read as {region} numbers (the "
-                    "row's own country)"
-                ).format(numbers=numbers, region=region)
+            message = _(
+                "{numbers} without a country code were read as {region} numbers (the "
+                "row's own country)"
             )
+        lines.append(message.format(numbers=numbers, region=region))
     if summary.date_order:
         lines.append(summary.date_order)
     if summary.photos:
