@@ -55,7 +55,7 @@ def _size(path: Path) -> int:
 
 def _index_bytes(conn) -> int:  # type: ignore[no-untyped-def]
     """Bytes the search index takes: pages it frees, measured in a rolled-back delete."""
-    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    page = int(conn.execute("PRAGMA page_size").fetchone()[0])  # SQLCipher answers a string
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")

@@ -143,7 +143,16 @@ def customers(draw: st.DrawFn) -> Customer:
         value = _clean(draw(st.one_of(_TEXT, _AWKWARD)), multiline)
         return value or "x"
 
-    raw_tags = [words().replace(",", " ") for _ in range(draw(st.integers(0, 3)))]
+    def tag() -> str:
+        from custinfo import validation
+        from custinfo.errors import ValidationError
+
+        try:  # a tag as custinfo stores it ("," alone becomes " ", which it refuses)
+            return validation.normalize_tag(words().replace(",", " "))
+        except ValidationError:
+            return "x"
+
+    raw_tags = [tag() for _ in range(draw(st.integers(0, 3)))]
     tags = sorted({t.casefold(): t for t in raw_tags}.values(), key=str.casefold)
 
     def maybe() -> str | None:
@@ -169,7 +178,7 @@ def customers(draw: st.DrawFn) -> Customer:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(customer=customers(), version=st.sampled_from(["3.0", "4.0"]))
 def test_a_custinfo_vcard_imports_back_losslessly(customer: Customer, version: str) -> None:
     from custinfo.importer.rows import Converter, Valid

@@ -256,6 +256,9 @@ def test_explain_and_model_commands(cli, db):
     assert model["fitted"] is False and set(model["weights"]) >= {"name", "birthday"}
     assert cli("dedupe", "--explain", str(a), "999").code == 3
     assert cli("dedupe", "--explain", str(a), str(a)).code == 2
+    for bad in ("0", str(2**63)):  # ids are checked like every customer id: exit 2, one line
+        result = cli("dedupe", "--explain", str(a), bad)
+        assert result.code == 2 and "customer id" in result.stderr, result.stderr
     assert cli("dedupe", "--explain", str(a), str(b), "--model").code == 2
 
 

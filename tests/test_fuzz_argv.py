@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from custinfo.cli.app import COMMANDS
 from tests.fuzzkit import FUZZ_BASE, assert_clean, fast_db, fingerprint, place_db, run_cli
 
-DEFAULT_EXAMPLES = 8  # per command (18 commands: 144 runs, a few seconds)
-SLOW_EXAMPLES = 150  # per command (~2,700 runs)
+DEFAULT_EXAMPLES = 8  # per top-level command of COMMANDS (a fraction of a second each)
+SLOW_EXAMPLES = 150  # per top-level command
 #: Not fuzzed: the completion options are not on the real commands; --db stays on the
 #: arena's database; demo --keep would leave a directory in /tmp behind every run.
 SKIPPED = {"install_completion", "show_completion", "db", "keep"}
@@ -68,7 +68,7 @@ def paths(tmp: Path) -> list[str]:
 def value_strategy(param: Any, tmp: Path) -> st.SearchStrategy[str]:
     """Values for one parameter, from its annotation and name."""
     annotation = param.type_descriptor.annotation
-    if typing.get_origin(annotation) is list:
+    if typing.get_origin(annotation) in (list, tuple):  # list[int], tuple[int, int]: an item
         annotation = typing.get_args(annotation)[0]
     name = param.name
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -109,7 +109,8 @@ def argv_for(draw: st.DrawFn, path: tuple[str, ...], command: Any, tmp: Path) ->
         if param.type_descriptor.annotation is bool:
             args.append(flag)
         else:
-            args += [flag, draw(value_strategy(param, tmp))]
+            values = value_strategy(param, tmp)  # nargs values (--explain ID1 ID2)
+            args += [flag, *(draw(values) for _ in range(max(param.nargs, 1)))]
     if draw(st.integers(0, 9)) == 0:  # a stray token somewhere
         stray = draw(st.sampled_from(["--nope", "-", "--", "-x", "--help", "extra", "-5"]))
         args.insert(draw(st.integers(len(path), len(args))), stray)

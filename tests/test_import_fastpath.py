@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from custinfo import validation
 from custinfo.errors import ValidationError
 from custinfo.importer import fastpath
+from tests.budget import examples
 
 LOCAL = st.text(st.sampled_from([*list("aZ09._+-'!#~\"() @\\"), "é", "王", "."]), max_size=70)
 DOMAIN = st.sampled_from(
@@ -23,7 +24,7 @@ def outcome(fn, raw: str) -> object:
         return ("error", str(exc), exc.field)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(LOCAL, DOMAIN, st.sampled_from(["", " ", "Ａ", "\u3000"]))
 def test_email_fast_path_is_equivalent(local: str, domain: str, pad: str) -> None:
     raw = f"{pad}{local}@{domain}{pad}"
@@ -65,7 +66,7 @@ def phone_outcome(fn, raw: str, region: str) -> object:
         return ("error", str(exc), exc.field)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(
     st.sampled_from(PREFIXES),
     st.text(st.sampled_from(list("0123456789") * 4 + [" ", "-", ".", "(", ")"]), max_size=16),
@@ -150,7 +151,7 @@ def assert_same_phone(raw: str, region: str) -> None:
     assert phone_outcome(fastpath.phone, raw, region) == expected, (raw, region)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(typed_phones())
 def test_typed_phones_are_equivalent(phone_and_region: tuple[str, str]) -> None:
     assert_same_phone(*phone_and_region)
@@ -160,7 +161,7 @@ PIECES = [*DIGITS * 3, " ", "-", ".", "(", ")", "+", "０", "８", "６", "x", "
           "00", "86", "1", "0", "\u3000"]  # fmt: skip
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(
     st.lists(st.sampled_from(PIECES), max_size=22).map("".join),
     st.sampled_from(DEFAULT_REGIONS),

@@ -266,3 +266,22 @@ def test_restore_refuses_while_another_program_writes(shop: Path) -> None:
 
     with Store.open(shop, KEY) as store:
         assert store.db.meta("written-meanwhile") == "x"
+
+
+@pytest.mark.parametrize("command", ["purge", "merge"])
+def test_a_command_during_a_running_import_loses_nothing(shop: Path, command: str) -> None:
+    """Issue 11: purge and merge started while an import is at work. Each either waits for
+    the import's transaction and runs, or gives up with exit 11 ("busy"), never anything
+    else; afterwards every imported row is there, the command's effect is there if it
+    exited 0, and the file passes `check`."""
+    importing = _start(shop, *COMMANDS["import"])
+    try:
+        _wait_at_work(importing, shop)
+        other = _start(shop, *COMMANDS[command])
+        _out, other_err = other.communicate(timeout=120)
+    finally:
+        _out, import_err = importing.communicate(timeout=120)
+    assert importing.returncode == 0, import_err
+    assert other.returncode in (0, 11), other_err
+    assert _done(shop, "import", check=True)
+    assert _done(shop, command) == (other.returncode == 0)

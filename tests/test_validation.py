@@ -13,6 +13,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from custinfo import validation as v
 from custinfo.errors import ValidationError
 from custinfo.text import fold, normalize_multiline, normalize_text
+from tests.budget import examples
 
 # -- phones -----------------------------------------------------------------------------------
 
@@ -160,7 +161,7 @@ def _renderings(number: phonenumbers.PhoneNumber) -> list[tuple[str, str]]:
     ]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     region=st.sampled_from(REGIONS),
     kind=st.sampled_from(TYPES),
@@ -230,7 +231,7 @@ def test_unique_emails_ignores_case() -> None:
     assert [e.address for e in emails] == ["A@example.com", "b@example.com"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.emails())
 def test_email_normalisation_is_idempotent(raw: str) -> None:
     try:
@@ -313,7 +314,7 @@ TEXT = st.text() | st.text(
 )  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(TEXT)
 def test_normalize_text_is_idempotent(raw: str) -> None:
     once = normalize_text(raw)
@@ -322,7 +323,7 @@ def test_normalize_text_is_idempotent(raw: str) -> None:
     assert "\n" not in once and "  " not in once and once == once.strip()
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(TEXT)
 def test_normalize_multiline_is_idempotent(raw: str) -> None:
     once = normalize_multiline(raw)
@@ -330,7 +331,7 @@ def test_normalize_multiline_is_idempotent(raw: str) -> None:
     assert "\n\n" not in once and once == once.strip()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(TEXT)
 def test_fold_is_idempotent(raw: str) -> None:
     assert fold(fold(raw)) == fold(raw)

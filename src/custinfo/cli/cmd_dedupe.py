@@ -89,6 +89,8 @@ def dedupe(
         raise UsageError(_("--review needs a terminal (use --format json to list groups)"))
     if auto and not yes and not terminal.person_present():
         raise UsageError(_("--auto merges customers: confirm with --yes when not on a terminal"))
+    if explain is not None:
+        explain = _explain_ids(explain)
     if min_score is None:
         min_score = core.AUTO_MIN_SCORE if auto else core.DEFAULT_MIN_SCORE
     out = Output()
@@ -130,6 +132,18 @@ def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -
         out.table(("ids", "score", "reasons"), rows, title=plural(len(groups), "group"))
     if not groups:
         out.info(_("no likely duplicates found"))
+
+
+def _explain_ids(ids: tuple[int, int]) -> tuple[int, int]:
+    """Both ids of --explain checked like every customer id (exit 2, never an overflow)."""
+    from custinfo.cli.options import parse_customer_id
+    from custinfo.errors import UsageError
+
+    try:
+        first, second = (parse_customer_id(value) for value in ids)
+    except ValueError as exc:
+        raise UsageError(f"--explain: {exc}") from None
+    return first, second
 
 
 def _explain(out: Output, result: dict, fmt: DedupeFormat | None) -> None:
