@@ -65,6 +65,33 @@ def test_every_plural_call_names_its_nouns_literally() -> None:
                 )
 
 
+def test_no_function_hides_the_translator_behind_a_local_underscore() -> None:
+    """`line, _, rest = ...` in a function that also calls `_()` breaks the call."""
+    import ast
+
+    def own_nodes(function: ast.AST):  # the function's own scope: not nested comprehensions
+        stack = list(ast.iter_child_nodes(function))
+        while stack:
+            node = stack.pop()
+            yield node
+            if not isinstance(node, (ast.comprehension, ast.GeneratorExp, ast.ListComp,
+                                     ast.SetComp, ast.DictComp, ast.Lambda, ast.FunctionDef,
+                                     ast.AsyncFunctionDef, ast.ClassDef)):  # fmt: skip
+                stack.extend(ast.iter_child_nodes(node))
+
+    for path in (ROOT / "src" / "custinfo").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            nodes = list(own_nodes(function))
+            binds = any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)
+                        for n in nodes)  # fmt: skip
+            calls = any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_"
+                        for n in nodes)  # fmt: skip
+            assert not (binds and calls), f"{path.name}: {function.name} binds _ and calls _()"
+
+
 def test_plural_nouns_are_found() -> None:
     source = 'plural(n, "customer")\nx.plural(3, "entry", "entries")\nplural(n, word)\n'
     assert plural_nouns(source) == {"{n} customer", "{n} customers", "{n} entry", "{n} entries"}

@@ -35,7 +35,7 @@ MAX_BYTES = 64 * 1024  # read from a passphrase file or command, at most
 
 def first_line(data: bytes, where: str) -> str:
     """The first line of `data` as text: up to the first LF, minus a CR right before it."""
-    line, newline, _ = data.partition(b"\n")
+    line, newline, _rest = data.partition(b"\n")
     if newline:
         line = line.removesuffix(b"\r")
     try:
