@@ -277,7 +277,7 @@ def kind(value: Any) -> str:
     if isinstance(value, bool):
         return _("a boolean ({value})").format(value=json.dumps(value))
     if isinstance(value, LongNumber):
-        return _("a number ({digits})").format(digits=plural(len(value), "digit"))
+        return _("a number ({n} digits)").format(n=len(value))  # always more than 20
     if isinstance(value, int | float):
         return _("a number ({value})").format(value=json.dumps(value)[:40])
     return type(value).__name__
