@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from custinfo import export as exporter
+from custinfo import money
 from custinfo.export import cells as export_cells
 from custinfo.models import CUSTOMER_FIELDS
 from custinfo.store import Store
@@ -69,10 +70,19 @@ def old_csv_rows(conn: Any) -> Iterator[tuple]:
             for q in (*_OLD_CELLS, _HANDLES.format(kind="wechat", where="{where}"),
                       _HANDLES.format(kind="qq", where="{where}"))
         )  # fmt: skip
+        activity = {
+            r[0]: (r[1], money.to_text(r[2], "CNY"), r[3] or "", r[4] or "")
+            for r in conn.execute(
+                "SELECT customer_id, order_count, spent, last_order_at, last_contact_at "
+                "FROM customer_activity WHERE customer_id BETWEEN ? AND ?",
+                span,
+            )
+        }  # (the activity columns, derived from orders and interactions)
         for i, name, company, address, city, birthday, source, created, updated in rows:
             cells = phones.get(i, ""), emails.get(i, ""), tags.get(i, ""), notes.get(i, "")
             yield (i, name, *cells[:2], company, address, city, birthday, *cells[2:], source,
-                   created, updated, wechat.get(i, ""), qq.get(i, ""))  # fmt: skip
+                   created, updated, wechat.get(i, ""), qq.get(i, ""),
+                   *activity.get(i, (0, "0.00", "", "")))  # fmt: skip
         last = rows[-1][0]
 
 

@@ -73,6 +73,8 @@ def _snapshot(store: Any) -> list[dict]:
     for c in store.iter_all():
         record = c.to_dict()
         del record["id"], record["source"]
+        for note in record["notes"]:  # new rows get new ids, like the customers
+            del note["id"]
         out.append(record)
     return out
 

@@ -99,7 +99,9 @@ def test_upgrade_from_every_earlier_version(
             assert (got.name, got.city, got.phones, got.emails, got.tags) == (
                 "张伟", "上海", ["+8613800138000"], ["Z@example.com"], ["VIP"],
             )  # fmt: skip
-            assert [n.text for n in got.notes] == ["回访"]
+            assert [(n.text, n.kind) for n in got.notes] == [("回访", "note")]  # (v008)
+            activity = (Store(upgraded).currency, got.order_count, got.order_total)
+            assert activity == ("CNY", 0, "0.00")
         if 1 <= start < 5:  # v005 computed the export cells of the existing customer
             cells = upgraded.conn.execute(
                 "SELECT phones_cell, emails_cell, cell, notes_cell FROM customers"

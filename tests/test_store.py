@@ -84,6 +84,7 @@ def test_add_and_get(st: Store) -> None:
     assert list(got.to_dict()) == [
         "id", "name", "phones", "emails", "company", "address", "city", "birthday", "tags",
         "notes", "source", "created_at", "updated_at", "wechat", "qq",
+        "order_count", "order_total", "last_order_at", "last_contact_at", "orders_summary",
     ]  # fmt: skip
 
 

@@ -22,18 +22,40 @@ CUSTOMER_FIELDS = (
     "updated_at",
     "wechat",
     "qq",
+    # Activity (derived from orders and interactions; `custinfo.activity.aggregates`).
+    "order_count",
+    "order_total",
+    "last_order_at",
+    "last_contact_at",
 )
+
+
+def no_orders() -> dict[str, Any]:
+    """`Customer.orders_summary` of a customer without orders."""
+    return {"count": 0, "totals": {}, "first_at": None, "last_at": None}
+
+
 #: Single-valued text fields that `edit` can set or clear.
 SCALAR_FIELDS = ("company", "address", "city", "birthday")
 
 
 @dataclass(slots=True)
 class Note:
+    """A note or a typed interaction (kind call, visit, complaint, ...; `note` when plain)."""
+
     at: str
     text: str
+    id: int | None = None
+    kind: str = "note"
+    direction: str | None = None  # in | out
+    status: str | None = None  # open | resolved (complaints, service cases)
+    ref: str | None = None
+    resolved_at: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"at": self.at, "text": self.text}
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "text": self.text, "id": self.id, "kind": self.kind,
+                "direction": self.direction, "status": self.status, "ref": self.ref,
+                "resolved_at": self.resolved_at}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -53,9 +75,16 @@ class Customer:
     updated_at: str = ""
     wechat: list[str] = field(default_factory=list)
     qq: list[str] = field(default_factory=list)
+    order_count: int = 0
+    order_total: str = "0.00"  # in the database currency, refunds subtracted
+    last_order_at: str | None = None
+    last_contact_at: str | None = None
+    #: {"count", "totals": {currency: "2093.00"}, "first_at", "last_at"}
+    orders_summary: dict[str, Any] = field(default_factory=lambda: no_orders())
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of `show --format json` (keys in CUSTOMER_FIELDS order)."""
+        """The JSON shape of `show --format json`: the keys of CUSTOMER_FIELDS in that
+        order, then `orders_summary`."""
         return {
             "id": self.id,
             "name": self.name,
@@ -72,6 +101,11 @@ class Customer:
             "updated_at": self.updated_at,
             "wechat": list(self.wechat),
             "qq": list(self.qq),
+            "order_count": self.order_count,
+            "order_total": self.order_total,
+            "last_order_at": self.last_order_at,
+            "last_contact_at": self.last_contact_at,
+            "orders_summary": self.orders_summary,
         }
 
 

@@ -27,7 +27,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("custinfo.cli.cmd_add", N_("Add a customer; prints the new id.")),
     "show": ("custinfo.cli.cmd_show", N_("Show everything about one customer.")),
     "edit": ("custinfo.cli.cmd_edit", N_("Change fields of a customer.")),
-    "note": ("custinfo.cli.cmd_note", N_("Append a note to a customer's interaction log.")),
+    "note": ("custinfo.cli.cmd_note", N_("Log a note or an interaction (call, complaint, ...).")),
+    "order": ("custinfo.cli.cmd_order", N_("Add, list, remove, import and export orders.")),
+    "timeline": (
+        "custinfo.cli.cmd_timeline",
+        N_("A customer's interactions, orders and merges."),
+    ),
     "find": ("custinfo.cli.cmd_find", N_("Find customers by any scrap: name, phone, email, text.")),
     "tag": ("custinfo.cli.cmd_tag", N_("Add, remove, list and rename tags.")),
     "import": ("custinfo.cli.cmd_import", N_("Import customers from CSV, TSV, JSON or NDJSON.")),
@@ -48,6 +53,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         N_("Create, list, verify and restore encrypted backups."),
     ),
     "check": ("custinfo.cli.cmd_check", N_("Check the integrity of the database.")),
+    "info": ("custinfo.cli.cmd_info", N_("The database: path, schema, region, currency, counts.")),
+    "report": (
+        "custinfo.cli.cmd_report",
+        N_("Reports: overview, growth, customer value (RFM), activity, quality."),
+    ),
     "subject": (
         "custinfo.cli.cmd_subject",
         N_("Data-subject access report: all held on a person."),
@@ -66,7 +76,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 ALIASES: dict[str, list[str]] = {"search": ["find"], "ls": ["find"], "tags": ["tag", "list"]}
 HINTS: dict[str, str] = {
     "delete": "purge", "rm": "purge", "remove": "purge", "erase": "purge",
-    "new": "add", "create": "add", "update": "edit", "info": "show", "view": "show",
+    "new": "add", "create": "add", "update": "edit", "view": "show",
     "password": "passwd", "rekey": "passwd", "settings": "config",
 }  # fmt: skip
 

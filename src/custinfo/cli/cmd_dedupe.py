@@ -67,6 +67,16 @@ def dedupe(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    spent_over: filters.SpentOverFilter = None,
+    spent_under: filters.SpentUnderFilter = None,
+    orders_at_least: filters.OrdersAtLeastFilter = None,
+    bought: filters.BoughtFilter = None,
+    ordered_since: filters.OrderedSinceFilter = None,
+    no_order_since: filters.NoOrderSinceFilter = None,
+    contacted_since: filters.ContactedSinceFilter = None,
+    no_contact_since: filters.NoContactSinceFilter = None,
+    kind: filters.KindFilter = None,
+    status: filters.StatusFilter = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -106,6 +116,10 @@ def dedupe(
     selection = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
         company=company, added_since=added_since, updated_since=updated_since,
+        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
+        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
+        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
+        status=status,
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
     with out.spinner(_("Looking for duplicates…")):

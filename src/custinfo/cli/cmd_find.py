@@ -27,6 +27,16 @@ def find(
     company: filters.CompanyFilter = None,
     added_since: filters.AddedSinceFilter = None,
     updated_since: filters.UpdatedSinceFilter = None,
+    spent_over: filters.SpentOverFilter = None,
+    spent_under: filters.SpentUnderFilter = None,
+    orders_at_least: filters.OrdersAtLeastFilter = None,
+    bought: filters.BoughtFilter = None,
+    ordered_since: filters.OrderedSinceFilter = None,
+    no_order_since: filters.NoOrderSinceFilter = None,
+    contacted_since: filters.ContactedSinceFilter = None,
+    no_contact_since: filters.NoContactSinceFilter = None,
+    kind: filters.KindFilter = None,
+    status: filters.StatusFilter = None,
     format: Annotated[
         Format | None,
         typer.Option(
@@ -52,6 +62,10 @@ def find(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
         sort=sort, limit=limit,
+        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
+        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
+        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
+        status=status,
     )  # fmt: skip
     store = context.open_store(db, passphrase_file)
     where = context.region(store, region)

@@ -87,12 +87,26 @@ def purge(
 
 
 def _describe(customers: int, rows: dict[str, int]) -> str:
-    parts = ", ".join((
-        plural(rows.get("phones", 0), "phone"), plural(rows.get("emails", 0), "email"),
-        plural(rows.get("notes", 0), "note"), plural(rows.get("tags", 0), "tag"),
-        plural(rows.get("audit_links", 0), "audit link"),
-    ))  # fmt: skip
+    first = ("phones", "emails", "notes", "tags")  # then other kinds that have rows
+    kinds = [*first, *(k for k in rows if k not in (*first, "customers", "audit_links")
+                       and rows[k])]  # fmt: skip
+    parts = ", ".join(_counted(k, rows.get(k, 0)) for k in (*kinds, "audit_links"))
     return _("{customers} ({rows}: {parts})").format(
         customers=plural(customers, "customer"), rows=plural(sum(rows.values()), "row"),
         parts=parts,
     )  # fmt: skip
+
+
+#: How each kind of record is counted (literal nouns: the catalogue reads them).
+_COUNTED = {
+    "phones": lambda n: plural(n, "phone"), "emails": lambda n: plural(n, "email"),
+    "notes": lambda n: plural(n, "note"), "tags": lambda n: plural(n, "tag"),
+    "orders": lambda n: plural(n, "order"), "im_handles": lambda n: plural(n, "messenger id"),
+    "contact_labels": lambda n: plural(n, "contact label"),
+    "audit_links": lambda n: plural(n, "audit link"),
+}  # fmt: skip
+
+
+def _counted(kind: str, n: int) -> str:
+    count = _COUNTED.get(kind)
+    return count(n) if count else f"{n:,} {kind.replace('_', ' ')}"

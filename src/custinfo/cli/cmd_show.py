@@ -30,4 +30,5 @@ def show(
     from custinfo.cli.output import Format, Output
 
     store = context.open_store(db, passphrase_file)
-    Output().customer_detail(store.get(customer_id), Format(format.value))
+    customer = store.get(customer_id)
+    Output().customer_detail(customer, Format(format.value), store.currency)

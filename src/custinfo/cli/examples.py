@@ -13,6 +13,7 @@ from __future__ import annotations
 EXAMPLES: dict[str, list[str]] = {
     "init": [
         "custinfo init --region CN",
+        "custinfo init --region HK --currency HKD",
         "custinfo --db ~/shop/customers.db init",
     ],
     "add": [
@@ -30,6 +31,23 @@ EXAMPLES: dict[str, list[str]] = {
     "note": [
         'custinfo note 1 "回访：对价格满意"',
         "custinfo note 1 - < call-notes.txt",
+        'custinfo note 1 "包装破损，要求换货" --kind complaint --direction in --ref T2026111188',
+        'custinfo note 1 "回电确认地址" --kind call --direction out --at "2026-11-20 15:00"',
+        'custinfo note resolve 17 "已补发"',
+    ],
+    "order": [
+        'custinfo order add 1 --amount 299.00 --items "龙井 250g" --channel 淘宝 --ref T1188',
+        "custinfo order add 1 --amount -12.50 --at 2026-11-20  # a refund",
+        "custinfo order list 1",
+        "custinfo order list --since 30d --channel 淘宝 --format csv > recent.csv",
+        "custinfo order remove 345",
+        "custinfo order import 淘宝订单.csv --channel 淘宝 --create-missing --rejects bad.csv",
+        "custinfo order export --tag VIP --format ndjson > vip-orders.ndjson",
+    ],
+    "timeline": [
+        "custinfo timeline 1",
+        "custinfo timeline 1 --kind complaint --kind refund --since 6m",
+        "custinfo timeline 1 --format json",
     ],
     "find": [
         "custinfo find 张伟  # name fragment",
@@ -37,6 +55,8 @@ EXAMPLES: dict[str, list[str]] = {
         "custinfo find --phone 8000 --city 上海  # last four digits, in Shanghai",
         "custinfo find --email @example.com --format json",
         "custinfo find --tag VIP --not-tag wholesale --sort updated --limit 20",
+        "custinfo find --spent-over 1000 --no-order-since 6m  # big spenders gone quiet",
+        "custinfo find --kind complaint --status open --format ids",
     ],
     "tag": [
         "custinfo find --city 上海 --format ids | custinfo tag add shanghai",
@@ -85,6 +105,20 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "check": [
         "custinfo check",
+    ],
+    "report": [
+        "custinfo report  # the overview: customers, growth, splits, revenue",
+        "custinfo report overview --city 上海",
+        "custinfo report growth --since 2025-01-01",
+        "custinfo report value --tag VIP --as-of 2026-11-30",
+        "custinfo report value --apply-tags rfm:  # segments as tags: find --tag rfm:重要价值客户",
+        "custinfo report activity",
+        "custinfo report quality --stale 12m --list --format ids | custinfo tag add to-verify",
+        "custinfo report overview --format html -o report.html",
+    ],
+    "info": [
+        "custinfo info",
+        "custinfo info --format json",
     ],
     "subject": [
         "custinfo subject 42",

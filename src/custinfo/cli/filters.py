@@ -10,12 +10,18 @@ Names (parameter name → option): `query` → QUERY argument, `phone` → --pho
 `email` → --email, `tag` → --tag, `any_tag` → --any-tag, `not_tag` → --not-tag,
 `city` → --city, `company` → --company, `added_since` → --added-since,
 `updated_since` → --updated-since, `sort` → --sort, `limit` → --limit.
+
+Behaviour filters (orders and interactions), passed to `build_query` as `**behaviour`:
+`spent_over` → --spent-over, `spent_under` → --spent-under, `orders_at_least` →
+--orders-at-least, `bought` → --bought, `ordered_since` → --ordered-since, `no_order_since`
+→ --no-order-since, `contacted_since` → --contacted-since, `no_contact_since` →
+--no-contact-since, `kind` → --kind, `status` → --status.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -26,6 +32,8 @@ if TYPE_CHECKING:
     from custinfo.store import Store
 
 _PANEL = "Filters"
+_BEHAVIOUR = "Filters: orders and interactions"
+_WHEN = "YYYY-MM-DD or 90d, 6m, 1y back from today"
 
 
 class Sort(StrEnum):
@@ -88,17 +96,55 @@ CompanyFilter = Annotated[
 AddedSinceFilter = Annotated[
     str | None,
     typer.Option(
-        "--added-since", metavar="DATE", help="Added on or after YYYY-MM-DD (UTC).",
+        "--added-since", metavar="WHEN", help=f"Added on or after WHEN ({_WHEN}; local).",
         rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
 UpdatedSinceFilter = Annotated[
     str | None,
     typer.Option(
-        "--updated-since", metavar="DATE", help="Changed on or after YYYY-MM-DD (UTC).",
+        "--updated-since", metavar="WHEN", help=f"Changed on or after WHEN ({_WHEN}).",
         rich_help_panel=_PANEL,
     ),
 ]  # fmt: skip
+
+
+def _option(name: str, metavar: str, text: str) -> Any:
+    return typer.Option(name, metavar=metavar, help=text, rich_help_panel=_BEHAVIOUR)
+
+
+SpentOverFilter = Annotated[
+    str | None, _option("--spent-over", "AMOUNT", "Spent more than AMOUNT (database currency).")
+]
+SpentUnderFilter = Annotated[
+    str | None, _option("--spent-under", "AMOUNT", "Spent less than AMOUNT (no orders: 0).")
+]
+OrdersAtLeastFilter = Annotated[
+    int | None, _option("--orders-at-least", "N", "At least N orders (refunds not counted).")
+]
+BoughtFilter = Annotated[
+    str | None, _option("--bought", "TEXT", "Has an order whose items contain TEXT.")
+]
+OrderedSinceFilter = Annotated[
+    str | None, _option("--ordered-since", "WHEN", f"Ordered on or after WHEN ({_WHEN}).")
+]
+NoOrderSinceFilter = Annotated[
+    str | None, _option("--no-order-since", "WHEN", "No order on or after WHEN (or never).")
+]
+ContactedSinceFilter = Annotated[
+    str | None,
+    _option("--contacted-since", "WHEN", "Last contact (interaction or order) on or after WHEN."),
+]
+NoContactSinceFilter = Annotated[
+    str | None, _option("--no-contact-since", "WHEN", "No contact on or after WHEN (or never).")
+]
+KindFilter = Annotated[
+    str | None,
+    _option("--kind", "K", "Has an interaction of kind K (call, visit, complaint, ...)."),
+]
+StatusFilter = Annotated[
+    str | None, _option("--status", "S", "... with status S (open or resolved).")
+]
 SortOption = Annotated[
     Sort,
     typer.Option(
@@ -134,11 +180,14 @@ def build_query(
     updated_since: str | None = None,
     sort: Sort | str = Sort.rank,
     limit: int | None = None,
+    **behaviour: str | int | None,
 ) -> Query:
-    """The core `Query` for these option values."""
+    """The core `Query` for these option values (`behaviour`: the order and interaction
+    filters, named as the `Query` fields)."""
     from custinfo.search import Query
 
     return Query(
+        **behaviour,  # type: ignore[arg-type]
         text=query_text(query),
         phone=phone,
         email=email,

@@ -86,3 +86,5 @@ CustomerIdsArgument = Annotated[
     list[int] | None,
     typer.Argument(metavar="ID", help="Customer ids.", parser=customer_id, show_default=False),
 ]
+#: Ids of other records (notes, orders): the same range as customer ids.
+record_id = _param(lambda value: parse_whole(value, "an id", 1, MAX_ID))

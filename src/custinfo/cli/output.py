@@ -195,8 +195,11 @@ class Output:
             columns, cells = [title], [[_cell(row)] for row in rows]
         self.table(columns, cells, title=title)
 
-    def customer_detail(self, customer: Customer | dict[str, Any], fmt: Format) -> None:
-        """`show`: one customer as JSON or as a readable key/value layout."""
+    def customer_detail(
+        self, customer: Customer | dict[str, Any], fmt: Format, currency: str = "CNY"
+    ) -> None:
+        """`show`: one customer as JSON or as a readable key/value layout (activity as one
+        `orders:` line and a `last_contact:` line; typed notes with their kind)."""
         record = customer if isinstance(customer, dict) else customer.to_dict()
         if fmt in (Format.json, Format.ndjson):
             self.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
@@ -209,9 +212,10 @@ class Output:
                 else ("" if value is None else str(value)),
             )
             for name, value in record.items()
-            if name != "notes"
+            if name not in _DETAIL_SKIPPED
         ]
-        notes = [f"{n['at']}  {n['text']}" for n in record["notes"]]
+        pairs += _activity_pairs(record, currency)
+        notes = [_note_line(n) for n in record["notes"]]
         if not self.is_tty:
             for name, value in pairs:
                 self.stdout.write(f"{name}: {value.replace(chr(10), '; ')}\n")
@@ -231,6 +235,34 @@ class Output:
         for index, note in enumerate(notes):
             grid.add_row(label("notes") if index == 0 else "", escape(local_prefix(note)))
         self.console().print(grid)
+
+
+#: Keys `show` renders otherwise: notes one per line, activity as the `orders:` line.
+_DETAIL_SKIPPED = frozenset({"notes", "order_count", "order_total", "last_order_at",
+                             "last_contact_at", "orders_summary"})  # fmt: skip
+
+
+def _activity_pairs(record: dict[str, Any], currency: str) -> list[tuple[str, str]]:
+    if "orders_summary" not in record:
+        return []
+    from custinfo import times
+    from custinfo.activity.orders import summary_line
+
+    pairs = [("orders", summary_line(record["orders_summary"], currency))]
+    if record.get("last_contact_at"):
+        pairs.append(("last_contact", times.local_text(record["last_contact_at"])))
+    return pairs
+
+
+def _note_line(note: dict[str, Any]) -> str:
+    """ "AT  TEXT"; a typed interaction with its id, kind, direction, status and ref."""
+    marks = [note.get(k) for k in ("kind", "direction", "status")]
+    plain = marks[0] in (None, "note") and not any(marks[1:]) and not note.get("ref")
+    if plain:
+        return f"{note['at']}  {note['text']}"
+    ref = f" ref={note['ref']}" if note.get("ref") else ""
+    label = " ".join(m for m in marks if m)
+    return f"{note['at']}  [#{note.get('id')} {label}{ref}] {note['text']}"
 
 
 def _cell(value: Any, sep: str = "; ") -> str:

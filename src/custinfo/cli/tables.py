@@ -32,7 +32,7 @@ LABELS = {
     N_("city"), N_("birthday"), N_("tags"), N_("notes"), N_("source"), N_("created_at"),
     N_("updated_at"), N_("wechat"), N_("qq"), N_("score"), N_("reasons"), N_("field"),
     N_("value 1"), N_("value 2"), N_("level"), N_("weight"), N_("tag"), N_("count"),
-    N_("size"), N_("customers"), N_("status"), N_("key"), N_("value"), N_("kind"),
+    N_("size"), N_("customers"), N_("status"), N_("key"), N_("kind"),
     N_("audit id"), N_("at"), N_("command"), N_("fields"), N_("detail"), N_("text"),
     N_("phone"), N_("email"), N_("label"), N_("keep"), N_("other"),
 }  # fmt: skip

@@ -36,26 +36,38 @@ class ExportFormat(StrEnum):
 #: The CSV row of a customer, straight from `customers`: the multi-valued cells are stored
 #: there already joined and escaped (`custinfo.export.cells`), so a CSV export is one
 #: sequential scan with no join, grouping or sorting.
+#: The activity columns come from the narrow derived `customer_activity` (a rowid lookup).
 _HANDLES = """coalesce((SELECT group_concat(handle, ';' ORDER BY id) FROM im_handles
   WHERE customer_id = customers.id AND kind = '{kind}'), '')"""
 _CSV = f"""SELECT id, name, phones_cell, emails_cell, coalesce(company, ''),
   coalesce(address, ''), coalesce(city, ''), coalesce(birthday, ''), coalesce(cell, ''),
   notes_cell, source, created_at, updated_at, {_HANDLES.format(kind="wechat")},
-  {_HANDLES.format(kind="qq")}
-  FROM customers LEFT JOIN tag_cells ON tag_cells.customer_id = customers.id"""
+  {_HANDLES.format(kind="qq")}, coalesce(a.order_count, 0), {{total}},
+  coalesce(a.last_order_at, ''), coalesce(a.last_contact_at, '')
+  FROM customers LEFT JOIN tag_cells ON tag_cells.customer_id = customers.id
+  LEFT JOIN customer_activity a ON a.customer_id = customers.id"""
+
+
+def _csv_sql(conn: Any) -> str:
+    from custinfo.activity.aggregates import currency
+    from custinfo.money import sql_text
+
+    return _CSV.format(total=sql_text("coalesce(a.spent, 0)", currency(conn)))
 
 
 def csv_batches(conn: Any, ids: Iterable[int] | None = None) -> Iterator[list[tuple]]:
-    """Flat rows in CUSTOMER_FIELDS order (the id is an int, every other cell a str), in
-    batches: everyone in id order from one streaming SELECT, or `ids` in the order given."""
+    """Flat rows in CUSTOMER_FIELDS order (the id and order count are ints, every other
+    cell a str), in batches: everyone in id order from one streaming SELECT, or `ids` in
+    the order given."""
+    sql = _csv_sql(conn)
     if ids is None:
-        cursor = conn.execute(_CSV + " ORDER BY id")
+        cursor = conn.execute(sql + " ORDER BY id")
         while batch := cursor.fetchmany(BATCH):
             yield batch
         return
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        by_id = {r[0]: r for r in conn.execute(_CSV + f" WHERE id IN ({marks})", chunk)}
+        by_id = {r[0]: r for r in conn.execute(sql + f" WHERE id IN ({marks})", chunk)}
         yield [by_id[i] for i in chunk if i in by_id]
 
 
@@ -105,7 +117,7 @@ def write_csv(conn: Any, out: TextIO, ids: Iterable[int] | None, *, excel: bool 
     count = 0
     for batch in csv_batches(conn, ids):
         if excel:
-            batch = [(r[0], *(neutralize(cell) for cell in r[1:])) for r in batch]
+            batch = [(r[0], *(neutralize(cell) for cell in r[1:13]), *r[13:]) for r in batch]
         writer.writerows(batch)
         count += len(batch)
     return count

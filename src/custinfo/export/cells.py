@@ -4,10 +4,12 @@
 `custinfo export` writes in the CSV columns phones, emails, tags and notes (the
 `custinfo.export.tabular` format): values joined with ";"; phones as E.164 plus " ext. N" in phone
 id order; emails as typed, in email id order; tag names (the stored spelling) ordered by
-tag key; notes "AT TEXT" ordered by (at, id). Tag names and note texts have "\\" and ";"
-escaped with a backslash; E.164 numbers, extensions and normalised emails contain neither.
-So a CSV export is one sequential scan of `customers` (with a rowid lookup into the
-narrow `tag_cells`, which has a row only for customers with tags; see docs/architecture.md).
+tag key; notes "AT TEXT" ordered by (at, id), a typed interaction's text after its kind,
+direction, status and ref in brackets ("AT [complaint in open ref=T1] TEXT"). Tag names
+and note texts have "\\" and ";" escaped with a backslash; E.164 numbers, extensions and
+normalised emails contain neither. So a CSV export is one sequential scan of `customers`
+(with a rowid lookup into the narrow `tag_cells`, which has a row only for customers with
+tags; see docs/architecture.md).
 
 Kept in step with every write by the write gate (`store.derived`; `ExportCells` and
 `TagCells` below):
@@ -38,6 +40,12 @@ def _escaped(expr: str) -> str:
     return f"replace(replace({expr}, '\\', '\\\\'), ';', '\\;')"
 
 
+#: A note's text in the notes cell: a plain note as it is; a typed interaction after its
+#: kind, direction, status and ref in brackets ("[complaint in open ref=T1] 漏发").
+_MARKED = """(CASE WHEN kind = 'note' AND direction IS NULL AND status IS NULL AND ref IS NULL
+    THEN '' ELSE '[' || kind || coalesce(' ' || direction, '') || coalesce(' ' || status, '')
+    || coalesce(' ref=' || ref, '') || '] ' END) || text"""
+
 #: One SQL expression per cell on `customers`, correlated on `customers.id` (group_concat
 #: ORDER BY needs SQLite >= 3.44; sqlcipher3 bundles a newer one).
 EXPRESSIONS = {
@@ -46,9 +54,12 @@ EXPRESSIONS = {
         FROM phones WHERE customer_id = customers.id), '')""",
     "emails_cell": """coalesce((SELECT group_concat(address, ';' ORDER BY id)
         FROM emails WHERE customer_id = customers.id), '')""",
-    "notes_cell": f"""coalesce((SELECT group_concat(at || ' ' || {_escaped("text")}, ';'
+    "notes_cell": f"""coalesce((SELECT group_concat(at || ' ' || {_escaped(_MARKED)}, ';'
         ORDER BY at, id) FROM notes WHERE customer_id = customers.id), '')""",
 }
+#: The notes cell before typed interactions (schema v5): `refresh` during that migration.
+_LEGACY_NOTES = f"""coalesce((SELECT group_concat(at || ' ' || {_escaped("text")}, ';'
+    ORDER BY at, id) FROM notes WHERE customer_id = customers.id), '')"""
 #: The tags cells of the customers selected by {where} (on ct.customer_id), one row each
 #: for those with tags.
 _TAG_CELLS = f"""SELECT ct.customer_id, group_concat({_escaped("t.name")}, ';' ORDER BY t.key)
@@ -59,11 +70,14 @@ _IDS = "(SELECT value FROM json_each(?))"
 
 def refresh(conn: Any, ids: Iterable[int] | None = None) -> None:
     """Recompute the four cells of `ids` (None: every customer) from the child tables."""
+    set_all = _SET_ALL
+    if "kind" not in {r[1] for r in conn.execute("PRAGMA table_info(notes)")}:
+        set_all = _SET_ALL.replace(EXPRESSIONS["notes_cell"], _LEGACY_NOTES)  # an old schema
     if ids is None:
-        conn.execute(f"UPDATE customers SET {_SET_ALL}")
+        conn.execute(f"UPDATE customers SET {set_all}")
     else:
         ids = list(ids)
-        conn.execute(f"UPDATE customers SET {_SET_ALL} WHERE id IN {_IDS}", (json.dumps(ids),))
+        conn.execute(f"UPDATE customers SET {set_all} WHERE id IN {_IDS}", (json.dumps(ids),))
     tagged(conn, ids)
 
 

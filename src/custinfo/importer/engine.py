@@ -185,7 +185,7 @@ def _prepare(
         )
     order, summary.date_order = report.date_order(header, cols, sample, options.date_order)
     summary.mapping = report.mapping_lines(header, cols)
-    base = len(CUSTOMER_FIELDS) - 2  # custinfo's own columns before wechat, qq
+    base = CUSTOMER_FIELDS.index("wechat")  # custinfo's own columns before wechat, qq
     excel = (
         source.bom and source.encoding == "utf-8-sig"
         and tuple(header[:base]) == CUSTOMER_FIELDS[:base]

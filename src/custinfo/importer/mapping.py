@@ -62,7 +62,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "updated_at": ("updated_at", "updated", "modified", "更新时间"),
     "id": ("id",),
     "source": ("source",),
-    "ignore": ("error",),  # the rejects file's error column
+    # The rejects file's error column; the activity columns of custinfo's own export
+    # (derived from orders and interactions, recomputed, never imported).
+    "ignore": ("error", "order_count", "order_total", "last_order_at", "last_contact_at",
+               "orders_summary"),
 }  # fmt: skip
 
 _STRIP = re.compile(r"[\s_\-.:：/()（）#]+")

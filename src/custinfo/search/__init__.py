@@ -36,8 +36,19 @@ class Query:
     tags_not: list[str] = field(default_factory=list)
     city: str | None = None  # substring of the city, case-insensitive
     company: str | None = None  # substring of the company, case-insensitive
-    added_since: str | None = None  # YYYY-MM-DD (UTC), inclusive
-    updated_since: str | None = None  # YYYY-MM-DD (UTC), inclusive
+    added_since: str | None = None  # WHEN (`custinfo.times`: YYYY-MM-DD or 90d), local day
+    updated_since: str | None = None  # WHEN, inclusive
+    # Behaviour (`custinfo.search.activity`): amounts in the database currency, WHENs.
+    spent_over: str | None = None
+    spent_under: str | None = None
+    orders_at_least: int | None = None
+    bought: str | None = None  # substring of an order's items, case-insensitive
+    ordered_since: str | None = None
+    no_order_since: str | None = None
+    contacted_since: str | None = None
+    no_contact_since: str | None = None
+    kind: str | None = None  # has an interaction of this kind (and `status`)
+    status: str | None = None
     sort: str = "rank"  # rank | name | created | updated
     limit: int | None = None
 
@@ -55,6 +66,16 @@ class Query:
                 (self.company or "").strip(),
                 self.added_since,
                 self.updated_since,
+                self.spent_over,
+                self.spent_under,
+                self.orders_at_least is not None,
+                (self.bought or "").strip(),
+                self.ordered_since,
+                self.no_order_since,
+                self.contacted_since,
+                self.no_contact_since,
+                self.kind,
+                self.status,
             )
         )
 

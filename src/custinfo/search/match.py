@@ -1,9 +1,8 @@
-"""What a query's parts mean: phone- and email-shaped text, phone and email matches,
-dates, and the FTS5 terms a word needs."""
+"""What a query's parts mean: phone- and email-shaped text, phone and email matches, and
+the FTS5 terms a word needs (dates and durations: `custinfo.times`)."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 
 from custinfo.errors import ValidationError
@@ -62,21 +61,6 @@ def email_match(raw: str) -> tuple[str, str]:
     if "." in key:
         return "suffix", key  # "example.com": the end of the address
     return "prefix", key
-
-
-def check_date(value: str, option: str) -> str:
-    text = normalize_text(value)
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError
-        _dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            _("{option} {value!r}: expected a date as YYYY-MM-DD").format(
-                option=option, value=value
-            )
-        ) from None
-    return text
 
 
 def fts_terms(word: str) -> list[str]:

@@ -12,7 +12,6 @@ from custinfo.errors import ValidationError
 from custinfo.i18n import _
 from custinfo.search.index import email_rev, phone_rev, runs
 from custinfo.search.match import (
-    check_date,
     email_match,
     fts_terms,
     is_email_shaped,
@@ -21,6 +20,7 @@ from custinfo.search.match import (
 )
 from custinfo.store.db import Connection
 from custinfo.text import fold
+from custinfo.times import since
 
 if TYPE_CHECKING:
     from custinfo.search import Query
@@ -216,12 +216,19 @@ def make_plan(conn: Connection, q: Query, region: str) -> _Plan | None:
         ("updated_at", q.updated_since, "--updated-since"),
     ):
         if value:
-            day = check_date(value, option)
+            day = since(value, option)  # a local day's start (YYYY-MM-DD or 90d)
             sources.append(
                 _Source(
                     5, f"SELECT id FROM customers WHERE {column} >= ?", f"c.{column} >= ?", [day]
                 )
             )
+
+    from custinfo.search import activity  # orders, contacts, interaction kinds
+
+    behaviour = activity.sources(conn, q)
+    if behaviour is None:
+        return None
+    sources += behaviour
 
     # The most selective source drives; the others are checked per candidate. After a
     # phone, email or rare-tag lookup (few rows) the FTS index is not needed: instr verifies.

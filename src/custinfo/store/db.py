@@ -240,7 +240,7 @@ def open_database(path: Path, key: bytes, *, migrate: bool = True, hold: bool = 
     return db
 
 
-def create_database(path: Path, key: bytes, *, region: str) -> Database:
+def create_database(path: Path, key: bytes, *, region: str, currency: str = "CNY") -> Database:
     """Create a new database file (0600, parent 0700); refuses to overwrite anything."""
     if not key:
         raise UsageError(_("the passphrase must not be empty"))
@@ -264,6 +264,7 @@ def create_database(path: Path, key: bytes, *, region: str) -> Database:
             run_migrations(db)
             with db.transaction():
                 db.set_meta("region", region)
+                db.set_meta("currency", currency)
                 db.set_meta("created_at", utc_now())
     except BaseException:
         for suffix in ("", "-wal", "-shm"):

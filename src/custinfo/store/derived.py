@@ -28,7 +28,8 @@ from custinfo.store.db import Connection
 @runtime_checkable
 class Derived(Protocol):
     name: str
-    #: Record kinds ("customer", "phones", "emails", "tags", "notes", ...) it is computed from.
+    #: Record kinds ("customer", "phones", "emails", "tags", "notes", "orders", ...) it is
+    #: computed from.
     depends: frozenset[str]
     #: Tables it writes; "customers.<column>" for a derived column of `customers`.
     writes: tuple[str, ...]
@@ -50,11 +51,12 @@ class RowDerived(Derived, Protocol):
 @cache
 def implementations() -> tuple[Derived, ...]:
     """Every derived-data implementation, in the order they are updated."""
+    from custinfo.activity.aggregates import ACTIVITY
     from custinfo.dedupe.keys import DEDUPE_KEYS
     from custinfo.export.cells import EXPORT_CELLS, TAG_CELLS
     from custinfo.search.index import SEARCH_INDEX
 
-    return (SEARCH_INDEX, DEDUPE_KEYS, EXPORT_CELLS, TAG_CELLS)
+    return (SEARCH_INDEX, DEDUPE_KEYS, EXPORT_CELLS, TAG_CELLS, ACTIVITY)
 
 
 @cache

@@ -93,7 +93,11 @@ class Write:
         records.PHONES.insert(self.conn, new_id, ((p.e164, p.ext or "") for p in customer.phones))
         records.EMAILS.insert(self.conn, new_id, ((e.address, e.key) for e in customer.emails))
         records.TAGS.insert(self.conn, new_id, ((t,) for t in customer.tags))
-        records.NOTES.insert(self.conn, new_id, ((now, text) for text in customer.notes))
+        records.NOTES.insert(
+            self.conn,
+            new_id,
+            ((now, text, "note", None, None, None, None) for text in customer.notes),
+        )
         self.add_handles(new_id, customer.handles)
         self.add_labels(new_id, customer.labels)
         filled = ["name", *(n for n in SCALAR_FIELDS if getattr(customer, n))]
@@ -160,11 +164,15 @@ class Write:
             (customer_id, kind, value),
         )
 
-    def add_note(self, customer_id: int, text: str, *, at: str | None = None) -> int:
-        """Append a note (validated text) to the interaction log."""
+    def add_note(
+        self, customer_id: int, text: str, *, at: str | None = None, kind: str = "note",
+        direction: str | None = None, status: str | None = None, ref: str | None = None,
+    ) -> int:  # fmt: skip
+        """Append a note or a typed interaction (validated values) to the interaction log."""
         note_id = self.conn.execute(
-            "INSERT INTO notes(customer_id, at, text) VALUES (?, ?, ?)",
-            (customer_id, at or utc_now(), text),
+            "INSERT INTO notes(customer_id, at, text, kind, direction, status, ref) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (customer_id, at or utc_now(), text, kind, direction, status, ref),
         ).lastrowid
         self.touch("notes", [customer_id])
         return note_id
@@ -340,8 +348,13 @@ class Write:
     def set_meta(self, key: str, value: str, *, audited: bool = True) -> None:
         """Change a database setting; `audited=False` for bookkeeping that the caller's own
         audit entry already covers."""
+        before = self.store.db.meta(key, None)
         self.store.db.set_meta(key, value)
         self._forced = self._forced or audited
+        if key == "currency" and value != (before or "CNY"):  # totals count in it
+            from custinfo.activity.aggregates import ACTIVITY
+
+            ACTIVITY.rebuild(self.conn)
 
     # -- exit -------------------------------------------------------------------------------
     def finish(self) -> None:

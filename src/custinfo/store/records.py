@@ -169,7 +169,17 @@ def _phone(row: Row) -> str:
 
 
 def _note(row: Row) -> dict[str, Any]:
-    return {"at": row[1], "text": row[2]}
+    """A note or typed interaction as in `show --format json` (`models.Note.to_dict`)."""
+    return {"at": row[1], "text": row[2], "id": row[0], "kind": row[3], "direction": row[4],
+            "status": row[5], "ref": row[6], "resolved_at": row[7]}  # fmt: skip
+
+
+def _order(row: Row) -> dict[str, Any]:
+    """An order as `order list --format json` shows it (amount as a decimal string)."""
+    from custinfo.money import to_text
+
+    return {"id": row[0], "at": row[1], "amount": to_text(row[2], row[3]), "currency": row[3],
+            "items": row[4], "channel": row[5], "ref": row[6], "note": row[7]}  # fmt: skip
 
 
 PHONES = RecordKind(
@@ -182,9 +192,21 @@ EMAILS = RecordKind(
 )  # fmt: skip
 TAGS = TagKind("tags", "customer_tags", ("name",), Merge.UNION, order_by="",
                example=lambda m: (f"tag-{m}",))  # fmt: skip
+#: Notes and typed interactions (calls, visits, complaints, ...): `kind` is `note` for a
+#: plain note; complaints and service cases carry a `status` (open/resolved).
 NOTES = RecordKind(
-    "notes", "notes", ("at", "text"), Merge.MOVE, "at, id", public=_note,
-    example=lambda m: ("2024-05-06T07:08:09.000000Z", f"note {m} 备注"),
+    "notes", "notes", ("at", "text", "kind", "direction", "status", "ref", "resolved_at"),
+    Merge.MOVE, "at, id", public=_note,
+    example=lambda m: ("2024-05-06T07:08:09.000000Z", f"note {m} 备注", "complaint", "in",
+                       "open", f"case-{m}", None),
+)  # fmt: skip
+#: What customers bought: amounts in integer minor units of `currency` (`custinfo.money`),
+#: negative for a refund; `(channel, ref)` is unique when `ref` is given.
+ORDERS = RecordKind(
+    "orders", "orders", ("at", "amount", "currency", "items", "channel", "ref", "note"),
+    Merge.MOVE, "at, id", public=_order,
+    example=lambda m: ("2024-05-06T07:08:09.000000Z", 29900, "CNY", f"item {m} 龙井茶",
+                       "淘宝", f"T{m}", f"order note {m}"),
 )  # fmt: skip
 
 # Contacts from phones and contact exports (issue 18, migration "contacts").
@@ -204,7 +226,9 @@ CONTACT_LABELS = RecordKind(
 IM_KINDS = ("wechat", "qq")
 
 #: Every kind of customer record, in the order reports list them.
-KINDS: tuple[RecordKind, ...] = (PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS)
+KINDS: tuple[RecordKind, ...] = (
+    PHONES, EMAILS, TAGS, NOTES, IM_HANDLES, CONTACT_LABELS, ORDERS
+)  # fmt: skip
 
 #: Tables that reference customers but hold no records of their own: merge history
 #: (pre-merge snapshots and id redirects; erased with the kept customer by the cascade).

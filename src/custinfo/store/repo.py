@@ -62,9 +62,12 @@ class Store:
         return cls(open_database(path, key))
 
     @classmethod
-    def create(cls, path: Path, key: bytes, *, region: str) -> Store:
+    def create(cls, path: Path, key: bytes, *, region: str, currency: str = "CNY") -> Store:
+        from custinfo.money import check_currency
+
         region = validation.check_region(region)
-        return cls(create_database(path, key, region=region))
+        currency = check_currency(currency)
+        return cls(create_database(path, key, region=region, currency=currency))
 
     def close(self) -> None:
         self.db.close()
@@ -78,6 +81,11 @@ class Store:
     @property
     def region(self) -> str:
         return self.db.meta("region", "CN") or "CN"
+
+    @property
+    def currency(self) -> str:
+        """The database currency (ISO 4217), set by `init --currency`."""
+        return self.db.meta("currency", "CNY") or "CNY"
 
     @property
     def path(self) -> Path:
@@ -191,12 +199,12 @@ class Store:
             ids,
         ):
             out[cid].tags.append(name)
-        for cid, at, text in self.conn.execute(
-            f"SELECT customer_id, at, text FROM notes WHERE customer_id IN ({marks}) "
-            "ORDER BY at, id",
+        for cid, *note in self.conn.execute(
+            "SELECT customer_id, at, text, id, kind, direction, status, ref, resolved_at "
+            f"FROM notes WHERE customer_id IN ({marks}) ORDER BY at, id",
             ids,
         ):
-            out[cid].notes.append(Note(at, text))
+            out[cid].notes.append(Note(*note))
         for cid, kind, handle in self.conn.execute(
             f"SELECT customer_id, kind, handle FROM im_handles WHERE customer_id IN ({marks}) "
             "ORDER BY id",
@@ -205,6 +213,7 @@ class Store:
             handles = getattr(out[cid], kind, None)  # Customer.wechat, Customer.qq
             if isinstance(handles, list):
                 handles.append(handle)
+        self._load_activity(out, ids)
         return out
 
     def labels(self, ids: Sequence[int]) -> dict[int, dict[tuple[str, str], str]]:
@@ -220,6 +229,24 @@ class Store:
             ):
                 out.setdefault(cid, {})[(kind, value)] = label
         return out
+
+    def _load_activity(self, out: dict[int, Customer], ids: list[int]) -> None:
+        """Order counts, totals and last order/contact (`custinfo.activity`)."""
+        from custinfo import money
+        from custinfo.activity import orders
+
+        currency = self.currency
+        zero = money.to_text(0, currency)
+        for customer in out.values():
+            customer.order_total = zero
+        for cid, (count, spent, last_order, last_contact) in orders.aggregates(
+            self.conn, ids
+        ).items():
+            c = out[cid]
+            c.order_count, c.order_total = count, money.to_text(spent, currency)
+            c.last_order_at, c.last_contact_at = last_order, last_contact
+        for cid, summary in orders.summaries(self.conn, ids).items():
+            out[cid].orders_summary = summary
 
     def ids_by_phone(self, e164: str) -> list[int]:
         rows = self.conn.execute(

@@ -4,7 +4,8 @@ Each module `vNNN_<what>.py` in this package upgrades the schema from version NN
 a list `STATEMENTS` of SQL statements (run in one transaction) and optionally a function
 `upgrade(conn)` run after them. Numbers are allocated per feature so that work in parallel
 does not collide: v001 foundation, v002 search, v003 dedupe/merge, v004 purge/backup,
-v005 export cells, v006 dedupe keys (issue 17), v007 contacts: handles and labels (issue 18).
+v005 export cells, v006 dedupe keys (issue 17), v007 contacts: handles and labels (issue 18),
+v008 orders, typed interactions and activity aggregates (issue 12).
 """
 
 from __future__ import annotations

@@ -1,0 +1,405 @@
+"""Order import, part two: the run. Reads a shop export with the customer import's machinery
+(`importer.source`: encodings, BOM, sniffed delimiter, JSON/NDJSON; `importer.rejects`),
+matches each order's buyer and inserts the orders, all in ONE write-gate unit.
+
+- Buyers are matched by normalised phone, email or customer id (`--match auto` takes the
+  id when the row has one, else the phone, else the email; merged ids resolve). With
+  `--create-missing` an unknown buyer with a valid phone or email becomes a customer
+  (source `import:<file>`), once per file; otherwise the row is invalid.
+- Idempotent on (channel, ref): an order whose number the channel has already (in the
+  database, or earlier in the file) is counted as "already there" and not added again.
+  Rows without an order number cannot be recognised and are added each time (warned).
+- A row whose status says closed or cancelled (交易关闭, 已取消) is skipped and counted.
+- All-or-nothing unless a rejects file is given, like the customer import; a dry run does
+  everything and rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, BinaryIO
+
+from custinfo import money
+from custinfo.errors import UsageError, ValidationError
+from custinfo.importer.order_parallel import converted
+from custinfo.importer.orders import Cancelled, Candidate, Converter, parse_maps, plan, record_cells
+from custinfo.importer.rejects import RejectsWriter
+from custinfo.importer.source import BadJson, csv_records, json_records, ndjson_records, open_source
+from custinfo.store.gate import Write
+from custinfo.store.orders import OrderRow, insert_orders, known_refs, mark_active
+
+CHUNK = 5000
+MAX_REPORTED = 50
+MATCHES = ("auto", "phone", "email", "id")
+_NONE = 0  # cached: no customer has this key
+
+
+@dataclass
+class OrderImportOptions:
+    match: str = "auto"
+    create_missing: bool = False
+    maps: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    rejects: RejectsWriter | Any | None = None
+    dry_run: bool = False
+    region: str = "CN"
+    currency: str | None = None  # for rows without a currency column; default: the db's
+    channel: str = ""  # for rows without a channel column
+    source_name: str = "stdin"
+    workers: int | None = None  # conversion processes (None: a core less than the machine's)
+
+
+@dataclass
+class OrderSummary:
+    read: int = 0
+    imported: int = 0
+    existing: int = 0  # already there: same (channel, ref)
+    skipped: int = 0  # closed or cancelled
+    created: int = 0  # new customers (--create-missing)
+    rejected: int = 0
+    without_ref: int = 0
+    committed: bool = False
+    dry_run: bool = False
+    encoding: str = ""
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        from custinfo.i18n import _
+
+        if not self.committed and not self.dry_run and self.rejected:
+            return _("read {read}, rejected {rejected}: nothing imported").format(
+                read=self.read, rejected=self.rejected
+            )
+        text = _(
+            "read {read}, imported {imported}, already there {existing}, skipped {skipped} "
+            "(closed or cancelled), new customers {created}, rejected {rejected}"
+        ).format(
+            read=self.read, imported=self.imported, existing=self.existing,
+            skipped=self.skipped, created=self.created, rejected=self.rejected,
+        )  # fmt: skip
+        return text + (_(" (dry run: nothing written)") if self.dry_run else "")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def run_order_import(
+    store: Any, stream: BinaryIO, options: OrderImportOptions, *,
+    warn: Callable[[str], None] = lambda message: None,
+    progress: Callable[[int, int], None] | None = None,
+) -> OrderSummary:  # fmt: skip
+    """Import orders from a byte stream (see the module docstring)."""
+    from custinfo.activity.orders import database_currency
+
+    if options.match not in MATCHES:
+        raise UsageError(f"--match must be one of {', '.join(MATCHES)}")
+    overrides = parse_maps(options.maps)
+    currency = money.check_currency(options.currency or database_currency(store))
+    source = open_source(stream, None, options.encoding)
+    records, header = _records(source)
+    first = next(records, None)
+    if first is not None and source.fmt in ("json", "ndjson"):
+        record_cells(first[1], header)
+    the_plan = plan(header, overrides)
+    needed = {"phone": "phone", "email": "email", "id": "customer_id"}.get(options.match)
+    if needed and not the_plan.has(needed):
+        raise UsageError(f"--match {options.match}: the input has no {needed} column")
+    if the_plan.unknown:
+        warn(f"columns not imported: {', '.join(map(repr, the_plan.unknown))} "
+             "(keep one with --map COLUMN=note)")  # fmt: skip
+    converter = Converter(header, the_plan, currency=currency, channel=options.channel)
+    if options.rejects is not None:
+        if source.fmt in ("csv", "tsv"):
+            options.rejects.start_csv(header, source.delimiter)
+        else:
+            options.rejects.start_json()
+    summary = OrderSummary(dry_run=options.dry_run, encoding=source.encoding)
+    loader = _Loader(store, options, summary, converter, json=source.fmt in ("json", "ndjson"))
+
+    def everything() -> Iterator[tuple[int, Any]]:
+        if first is not None:
+            yield first
+            yield from records
+
+    rows = everything()
+    chunks = iter(lambda: list(islice(rows, CHUNK)), [])
+    try:
+        with store.write("order import") as w:
+            for chunk, outcomes in converted(chunks, converter, options.workers, loader.json):
+                loader.load(w, chunk, outcomes)
+                if progress is not None:
+                    progress(summary.read, source.raw.consumed)
+            if loader.failed or options.dry_run:
+                raise _Rollback
+            loader.finish(w)
+        summary.committed = True
+    except _Rollback:
+        pass
+    if summary.without_ref:
+        warn(f"{summary.without_ref} orders have no order number: importing them again "
+             "would add them again")  # fmt: skip
+    return summary
+
+
+def _records(source: Any) -> tuple[Iterator[tuple[int, Any]], list[str]]:
+    if source.fmt in ("json", "ndjson"):
+        reader = json_records if source.fmt == "json" else ndjson_records
+        return reader(source), []
+    records = csv_records(source)
+    first = next(records, None)  # reads the header into source.header
+    header = source.header
+
+    def chained() -> Iterator[tuple[int, Any]]:
+        if first is not None:
+            yield first
+            yield from records
+
+    return chained(), header
+
+
+class _Loader:
+    """Applies chunks of rows: convert, match buyers, check refs, insert."""
+
+    def __init__(
+        self, store: Any, options: OrderImportOptions, summary: OrderSummary,
+        converter: Converter, *, json: bool,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.options = options
+        self.summary = summary
+        self.converter = converter
+        self.json = json
+        self.failed = False
+        self.active: set[int] = set()
+        self.buyers = _Buyers(store, options, summary)
+        #: Buyer fields as the input names them (for the messages): the first such column.
+        cols, header = converter.plan.columns, converter.header
+        self.names = {f: header[cols[f][0]] for f in ("phone", "email", "customer_id") if f in cols}
+
+    def reject(self, record: Any, line: int, column: str, reason: str) -> None:
+        s = self.summary
+        s.rejected += 1
+        if len(s.problems) < MAX_REPORTED:
+            s.problems.append((line, column, reason))
+        if self.options.rejects is not None:
+            if not self.options.dry_run:
+                self.options.rejects.write(record, reason)
+        else:
+            self.failed = True
+
+    def load(self, w: Write, chunk: list[tuple[int, Any]], outcomes: Any = None) -> None:
+        """One chunk of (line, record); `outcomes`: its rows converted by a worker."""
+        candidates: list[tuple[Any, Candidate]] = []
+        for index, (line, record) in enumerate(chunk):
+            self.summary.read += 1
+            cells = record
+            if self.json:
+                cells = None if isinstance(record, BadJson) else record_cells(
+                    record, self.converter.header
+                )  # fmt: skip
+                if cells is None:
+                    self.reject(record, line, "row", "not a JSON object")
+                    continue
+            try:
+                if outcomes is None:
+                    candidates.append((record, self.converter.convert(line, cells)))
+                elif isinstance(outcome := outcomes[index], Exception):
+                    raise outcome
+                else:
+                    candidates.append((record, outcome))
+            except Cancelled:
+                self.summary.skipped += 1
+            except ValidationError as exc:
+                self.reject(record, line, exc.field or "row", str(exc))
+        self.buyers.prefetch(w, [c for _, c in candidates])
+        orders: list[tuple[Candidate, int]] = []
+        for record, c in candidates:
+            try:
+                customer_id = self.buyers.find(w, c, create=not self.failed)
+            except ValidationError as exc:
+                column = self.names.get(exc.field or "", exc.field or "row")
+                self.reject(record, c.line, column, str(exc))
+                continue
+            orders.append((c, customer_id))
+        if not self.failed:
+            self._insert(w, orders)
+
+    def _insert(self, w: Write, orders: list[tuple[Candidate, int]]) -> None:
+        by_channel: dict[str, list[str]] = {}
+        for c, _ in orders:
+            if c.ref is not None:
+                by_channel.setdefault(c.channel, []).append(c.ref)
+        known = {ch: known_refs(w, ch, refs) for ch, refs in by_channel.items()}
+        fresh: list[OrderRow] = []
+        for c, cid in orders:
+            if c.ref is not None:
+                seen = known[c.channel]
+                if c.ref in seen:
+                    self.summary.existing += 1
+                    continue
+                seen.add(c.ref)  # a repeat later in the file is already there too
+            else:
+                self.summary.without_ref += 1
+            fresh.append(
+                OrderRow(cid, c.at, c.amount, c.currency, c.items, c.channel, c.ref, c.note)
+            )
+        insert_orders(w, fresh)
+        self.summary.imported += len(fresh)
+        self.active.update(o.customer_id for o in fresh)
+
+    def finish(self, w: Write) -> None:
+        mark_active(w, self.active)
+        s = self.summary
+        w.audit(
+            detail=f"imported {s.imported}, already there {s.existing}, skipped {s.skipped}, "
+            f"new customers {s.created}, rejected {s.rejected}",
+            fields=["orders"],
+        )
+
+
+class _Buyers:
+    """Finds (or creates) each order's customer, with every lookup cached per value."""
+
+    def __init__(self, store: Any, options: OrderImportOptions, summary: OrderSummary) -> None:
+        self.store = store
+        self.options = options
+        self.summary = summary
+        self.region = options.region
+        self.phones: dict[str, Any] = {}  # raw cell -> e164 | ValidationError
+        self.emails: dict[str, Any] = {}  # raw cell -> Email | ValidationError
+        self.by_phone: dict[str, int] = {}  # e164 -> customer id (or _NONE)
+        self.by_email: dict[str, int] = {}  # key -> customer id (or _NONE)
+        self.by_id: dict[int, int] = {}  # id -> live id (or _NONE)
+        self.checker: Any = None
+
+    def _phone(self, raw: str) -> Any:
+        found = self.phones.get(raw)
+        if found is None:
+            from custinfo.importer import fastpath
+
+            try:
+                found = fastpath.phone(raw, self.region)
+            except ValidationError as exc:
+                found = exc
+            self.phones[raw] = found
+        return found
+
+    def _email(self, raw: str) -> Any:
+        found = self.emails.get(raw)
+        if found is None:
+            from custinfo.importer import fastpath
+
+            try:
+                found = fastpath.email(raw)
+            except ValidationError as exc:
+                found = exc
+            self.emails[raw] = found
+        return found
+
+    def prefetch(self, w: Write, rows: list[Candidate]) -> None:
+        """Look up, in a few queries, every key of `rows` not cached yet."""
+        mode = self.options.match
+        phones, emails, ids = set(), set(), set()
+        for c in rows:
+            if c.customer_id and mode in ("auto", "id"):
+                if c.customer_id.strip().isdigit():
+                    ids.add(int(c.customer_id))
+                if mode == "id":
+                    continue
+            if c.phone and mode in ("auto", "phone"):
+                phone = self._phone(c.phone)
+                if not isinstance(phone, Exception) and phone.e164 not in self.by_phone:
+                    phones.add(phone.e164)
+            if c.email and mode in ("auto", "email"):
+                email = self._email(c.email)
+                if not isinstance(email, Exception) and email.key not in self.by_email:
+                    emails.add(email.key)
+        conn = w.conn  # reads only
+        _lookup(conn, "SELECT e164, min(customer_id) FROM phones WHERE e164 IN ({}) "
+                "GROUP BY e164", phones, self.by_phone)  # fmt: skip
+        _lookup(conn, "SELECT key, min(customer_id) FROM emails WHERE key IN ({}) GROUP BY key",
+                emails, self.by_email)  # fmt: skip
+        ids -= self.by_id.keys()
+        _lookup(conn, "SELECT id, id FROM customers WHERE id IN ({})", ids, self.by_id)
+        for old in [i for i in ids if self.by_id[i] == _NONE]:
+            keep = self.store.merged_into(old)
+            self.by_id[old] = keep or _NONE
+
+    def find(self, w: Write, c: Candidate, *, create: bool) -> int:
+        """The buyer's customer id; ValidationError (with the column) if there is none."""
+        mode = self.options.match
+        if c.customer_id and mode in ("auto", "id"):
+            text = c.customer_id.strip()
+            if not text.isdigit():
+                raise ValidationError(f"customer id {c.customer_id!r}: not a number", "customer_id")
+            found = self.by_id.get(int(text), _NONE)
+            if found == _NONE:
+                raise ValidationError(f"no customer with id {text}", "customer_id")
+            return found
+        if mode == "id":
+            raise ValidationError("no customer id", "customer_id")
+        phone = self._phone(c.phone) if c.phone and mode in ("auto", "phone") else None
+        email = self._email(c.email) if c.email and mode in ("auto", "email") else None
+        valid_phone = phone if phone is not None and not isinstance(phone, Exception) else None
+        valid_email = email if email is not None and not isinstance(email, Exception) else None
+        if valid_phone is not None and self.by_phone.get(valid_phone.e164, _NONE) != _NONE:
+            return self.by_phone[valid_phone.e164]
+        if valid_email is not None and self.by_email.get(valid_email.key, _NONE) != _NONE:
+            return self.by_email[valid_email.key]
+        for bad, column in ((phone, "phone"), (email, "email")):
+            if isinstance(bad, ValidationError) and not (valid_phone or valid_email):
+                raise ValidationError(str(bad), column)
+        if valid_phone is None and valid_email is None:
+            wanted = {"auto": "phone or email", "phone": "phone", "email": "email"}[mode]
+            raise ValidationError(
+                f"no buyer {wanted} to match", mode if mode != "auto" else "phone"
+            )
+        if not self.options.create_missing:
+            what = f"phone {valid_phone}" if valid_phone else f"email {valid_email}"
+            raise ValidationError(
+                f"no customer with {what} (use --create-missing to add buyers)",
+                "phone" if valid_phone else "email",
+            )
+        if not create:
+            return _NONE  # all-or-nothing already lost: nothing more is written
+        return self._create(w, c, valid_phone, valid_email)
+
+    def _create(self, w: Write, c: Candidate, phone: Any, email: Any) -> int:
+        from custinfo import validation
+        from custinfo.models import CustomerInput
+
+        if self.checker is None:
+            from custinfo.privacy.suppression import Checker
+
+            self.checker = Checker(w.conn)
+        phones, emails = [phone] if phone else [], [email] if email else []
+        refusal = None if self.checker.empty else self.checker.refusal(phones, emails)
+        if refusal is not None:
+            raise ValidationError(str(refusal), refusal.field or "phone")
+        name = validation.normalize_name(c.name or str(phone or email))
+        customer = CustomerInput(
+            name=name, phones=phones, emails=emails,
+            address=validation.normalize_optional(c.address or None, "address"),
+            city=validation.normalize_optional(c.city or None, "city"),
+        )  # fmt: skip
+        new_id = w.add_customer(customer, source=f"import:{self.options.source_name}")
+        if phone:
+            self.by_phone[phone.e164] = new_id
+        if email:
+            self.by_email[email.key] = new_id
+        self.summary.created += 1
+        return new_id
+
+
+def _lookup(conn: Any, sql: str, keys: set[Any], into: dict[Any, int]) -> None:
+    """Fill `into` with key -> value for `keys` (missing keys: _NONE), 500 at a time."""
+    wanted = sorted(keys)
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        for key in part:
+            into[key] = _NONE
+        for key, value in conn.execute(sql.format(",".join("?" * len(part))), part):
+            into[key] = value

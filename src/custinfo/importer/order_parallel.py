@@ -1,0 +1,99 @@
+"""Order rows converted in worker processes for large CSV/TSV inputs.
+
+The conversion (amounts, local times, texts: `importer.orders.Converter`) is most of an
+order import's CPU; workers do it while the importing process reads the file, looks the
+buyers up and inserts. The pool, its Ctrl-C handling and its shutdown are the customer
+import's (`importer.parallel`). Results travel as one `marshal`led blob of plain tuples
+per chunk, in input order; at most a few chunks are in flight, so memory stays flat.
+Inputs of at most `IN_PROCESS` chunks, and JSON (whose header grows as records come), are
+converted in the importing process.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import fields
+from typing import Any
+
+from custinfo.errors import ValidationError
+from custinfo.importer import parallel
+from custinfo.importer.orders import Cancelled, Candidate, Converter
+
+#: Chunks converted in this process before a pool is worth starting.
+IN_PROCESS = 4
+_FIELDS = tuple(f.name for f in fields(Candidate))
+Outcome = Candidate | Cancelled | ValidationError
+
+
+def _convert_chunk(chunk: list[tuple[int, list[str]]]) -> bytes:
+    """Worker side: (0, candidate fields) | (1,) cancelled | (2, field, message) per row."""
+    converter: Any = parallel._worker_converter
+    out: list[tuple[Any, ...]] = []
+    for line, cells in chunk:
+        try:
+            c = converter.convert(line, cells)
+        except Cancelled:
+            out.append((1,))
+        except ValidationError as exc:
+            out.append((2, exc.field, str(exc)))
+        else:
+            out.append((0, *(getattr(c, name) for name in _FIELDS)))
+    return marshal.dumps(out)
+
+
+def _decode(blob: bytes) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    for item in marshal.loads(blob):
+        if item[0] == 0:
+            outcomes.append(Candidate(*item[1:]))
+        elif item[0] == 1:
+            outcomes.append(Cancelled())
+        else:
+            outcomes.append(ValidationError(item[2], item[1]))
+    return outcomes
+
+
+def converted(
+    chunks: Iterator[list[tuple[int, Any]]], converter: Converter, workers: int | None = None,
+    json: bool = False,
+) -> Iterator[tuple[list[tuple[int, Any]], list[Outcome] | None]]:  # fmt: skip
+    """(chunk, outcomes) in input order; outcomes None: the caller converts the chunk
+    itself (JSON, the first `IN_PROCESS` chunks, or no worker to spare)."""
+    count = workers if workers is not None else (os.cpu_count() or 1) - 1
+    if json:
+        count = 0
+    head = []
+    for chunk in chunks:
+        head.append(chunk)
+        if len(head) > IN_PROCESS:
+            break
+    if len(head) <= IN_PROCESS or count < 1:
+        for chunk in head:
+            yield chunk, None
+        for chunk in chunks:
+            yield chunk, None
+        return
+    pool = parallel._start_pool(count, converter)  # type: ignore[arg-type]
+    try:
+        pending: deque[tuple[list[tuple[int, Any]], Any]] = deque()
+        source = iter(head)
+        limit = 2 * count + 2
+
+        def feed() -> bool:
+            chunk = next(source, None) or next(chunks, None)
+            if chunk is None:
+                return False
+            pending.append((chunk, pool.apply_async(_convert_chunk, (chunk,))))
+            return True
+
+        while len(pending) < limit and feed():
+            pass
+        while pending:
+            chunk, result = pending.popleft()
+            feed()
+            yield chunk, _decode(result.get())
+    finally:
+        parallel.stop_pool(pool)

@@ -1,0 +1,245 @@
+"""`report value`: RFM (recency, frequency, monetary) per customer, with the classic segments.
+
+The rules (docs/guide.md repeats them with a worked example; they can be redone by hand):
+
+- The window is the local days `since` .. `as_of`, both included (default: the two years
+  up to today, i.e. from the day after the same date two years back). Only orders in it
+  count. A customer is in the report when it has at least one order (amount >= 0) there.
+- R, recency: days from the local date of the customer's last order (refunds left out) to
+  the as-of date (0: ordered that day).
+- F, frequency: the number of orders (refunds are not orders).
+- M, monetary: the net total (orders minus refunds) in the database currency, in minor
+  units. Other currencies are never converted: they are listed (`other`) but not scored.
+- Scores 1–5 per dimension: with n customers in the report, a customer's rank r is 1 plus
+  the number of customers with a strictly worse value (worse: a larger R, a smaller F or
+  M), and the score is ceil(5 r / n). Equal values get equal scores (the lowest of their
+  group); 5 is best.
+- `rfm` is the three scores as digits (`545`). A dimension is high when its score is 4 or
+  5. The segment follows from (R, F, M) high or low: see `SEGMENTS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from custinfo.i18n import N_
+from custinfo.reports import IDS, Money, Report, Scope, Table
+from custinfo.reports import new_report as _new
+
+HIGH = 4  # a score of at least HIGH is "high"
+#: (key, English name, Chinese name, (R high, F high, M high)), in display order.
+SEGMENTS = (
+    ("important_value", "Important value", "重要价值客户", (1, 1, 1)),
+    ("important_development", "Important development", "重要发展客户", (1, 0, 1)),
+    ("important_retention", "Important retention", "重要保持客户", (0, 1, 1)),
+    ("important_winback", "Important win-back", "重要挽留客户", (0, 0, 1)),
+    ("general_value", "General value", "一般价值客户", (1, 1, 0)),
+    ("general_development", "General development", "一般发展客户", (1, 0, 0)),
+    ("general_retention", "General retention", "一般保持客户", (0, 1, 0)),
+    ("general_winback", "General win-back", "一般挽留客户", (0, 0, 0)),
+)
+#: Segment index by the bits R*4 + F*2 + M.
+_BY_BITS = {r * 4 + f * 2 + m: i for i, (_, _, _, (r, f, m)) in enumerate(SEGMENTS)}
+COLUMNS = ["id", "name", "recency_days", "frequency", "monetary", "r", "f", "m", "rfm",
+           "segment", "other"]  # fmt: skip
+SHOWN = 50  # customers a terminal shows (CSV and JSON give all)
+
+
+def segment_names(chinese: bool | None = None) -> list[str]:
+    """The eight names in the interface language (Chinese under a Chinese interface)."""
+    if chinese is None:
+        from custinfo.reports.numbers import _chinese
+
+        chinese = _chinese()
+    return [zh if chinese else en for _, en, zh, _ in SEGMENTS]
+
+
+def scores(values: Any, higher_is_better: bool) -> Any:
+    """Quintile scores 1–5 of `values` (a numpy array) by the rule of the module docstring."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.int64)
+    n = len(v)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    key = v if higher_is_better else -v
+    worse = np.searchsorted(np.sort(key), key, side="left")  # strictly worse values
+    rank = worse + 1
+    return (5 * rank + n - 1) // n  # ceil(5 r / n) in integers
+
+
+class RFM:
+    """The computed columns (numpy arrays, in id order) of the customers in the report."""
+
+    def __init__(self, ids: Any, recency: Any, frequency: Any, monetary: Any) -> None:
+        import numpy as np
+
+        self.ids, self.recency, self.frequency, self.monetary = ids, recency, frequency, monetary
+        self.r = scores(recency, higher_is_better=False)
+        self.f = scores(frequency, higher_is_better=True)
+        self.m = scores(monetary, higher_is_better=True)
+        bits = (self.r >= HIGH) * 4 + (self.f >= HIGH) * 2 + (self.m >= HIGH)
+        lookup = np.array([_BY_BITS[b] for b in range(8)], dtype=np.int64)
+        self.segment = lookup[bits]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def rfm(scope: Scope) -> tuple[RFM, dict[int, list[Money]]]:
+    """RFM of the customers in `scope`, and their totals in other currencies."""
+    import numpy as np
+
+    conn = scope.conn
+    sel, params = scope.where("o.customer_id")
+    home = scope.currency
+    as_of = scope.as_of.isoformat()
+    cursor = conn.execute(
+        "SELECT o.customer_id, sum(o.amount >= 0) AS f, "
+        "CAST(julianday(?) - julianday(date(max(CASE WHEN o.amount >= 0 THEN o.at END), "
+        "'localtime')) AS INTEGER), "
+        "sum(CASE WHEN o.currency = ? THEN o.amount ELSE 0 END), count(DISTINCT o.currency) "
+        f"FROM orders o WHERE +o.at >= ? AND +o.at < ?{sel} "  # stream orders_rfm
+        "GROUP BY o.customer_id HAVING f > 0 ORDER BY o.customer_id",
+        [as_of, home, scope.start(), scope.end(), *params],
+    )
+    columns: list[list[int]] = [[], [], [], []]
+    mixed: list[int] = []
+    ids, freq, rec, mon = columns
+    for cid, f, r, m, ncur in cursor:
+        ids.append(cid)
+        freq.append(f)
+        rec.append(r)
+        mon.append(m)
+        if ncur > 1 or (ncur == 1 and m == 0):
+            mixed.append(cid)
+    arrays = [np.array(c, dtype=np.int64) for c in columns]
+    others: dict[int, list[Money]] = {}
+    if mixed:
+        for cid, cur, total in conn.execute(
+            f"SELECT o.customer_id, o.currency, sum(o.amount) FROM orders o "
+            f"WHERE o.customer_id IN {IDS} AND o.currency != ? AND o.at >= ? AND o.at < ? "
+            "GROUP BY o.customer_id, o.currency ORDER BY o.customer_id, o.currency",
+            [_json(mixed), home, scope.start(), scope.end()],
+        ):
+            others.setdefault(cid, []).append(Money(total, cur))
+    return RFM(arrays[0], arrays[2], arrays[1], arrays[3]), others
+
+
+class CustomerRows:
+    """The `customers` table, produced row by row (1M customers never sit in lists)."""
+
+    def __init__(self, scope: Scope, result: RFM, others: dict[int, list[Money]]) -> None:
+        self.scope, self.result, self.others = scope, result, others
+        self.names = segment_names()
+
+    def __len__(self) -> int:
+        return len(self.result)
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        return self.take(None)
+
+    def take(self, order: Any | None, limit: int | None = None) -> Iterator[list[Any]]:
+        """Rows in id order, or in the order of the index array `order`, at most `limit`."""
+        from custinfo.money import display_totals
+
+        res, home = self.result, self.scope.currency
+        if order is None and limit is None:
+            positions: Any = range(len(res))
+            stream = self._all_names()
+            name_of: Any = lambda cid: next(stream)[1]  # noqa: E731 - same (id) order
+        else:
+            picks = range(len(res)) if order is None else order
+            positions = [int(i) for i in (picks if limit is None else picks[:limit])]
+            name_of = self._names([int(res.ids[i]) for i in positions]).get
+        for i in positions:
+            cid = int(res.ids[i])
+            r, f, m = int(res.r[i]), int(res.f[i]), int(res.m[i])
+            other = self.others.get(cid)
+            yield [
+                cid, name_of(cid), int(res.recency[i]), int(res.frequency[i]),
+                Money(int(res.monetary[i]), home), r, f, m, f"{r}{f}{m}",
+                self.names[int(res.segment[i])],
+                display_totals({x.currency: x.minor for x in other}) if other else "",
+            ]  # fmt: skip
+
+    def _names(self, wanted: list[int]) -> dict[int, str]:
+        rows = self.scope.conn.execute(
+            f"SELECT id, name FROM customers WHERE id IN {IDS}", (_json(wanted),)
+        )
+        return dict(rows.fetchall())
+
+    def _all_names(self) -> Iterator[tuple[int, str]]:
+        return iter(self.scope.conn.execute(
+            f"SELECT c.id, c.name FROM customers c WHERE c.id IN {IDS} ORDER BY c.id",
+            (_json([int(i) for i in self.result.ids]),),
+        ))  # fmt: skip
+
+
+def compute(scope: Scope, **_: object) -> Report:
+    import numpy as np
+
+    report = _new("value", scope)
+    result, others = rfm(scope)
+    home = scope.currency
+    n = len(result)
+    rows = []
+    names = segment_names()
+    for index, (key, *_rest) in enumerate(SEGMENTS):
+        mask = result.segment == index
+        count = int(mask.sum())
+        total = int(result.monetary[mask].sum()) if count else 0
+        recency = round(float(result.recency[mask].mean()), 1) if count else None
+        freq = round(float(result.frequency[mask].mean()), 2) if count else None
+        rows.append([names[index], count, Money(total, home), recency, freq, key])
+    report.tables.append(Table(
+        "segments", N_("Segments"), ["segment", "customers", "monetary", "avg_recency_days",
+                                 "avg_frequency", "key"], rows, chart="bars",
+    ))  # fmt: skip
+    customers = CustomerRows(scope, result, others)
+    best = np.lexsort((result.ids, -result.monetary, -(result.r + result.f + result.m)))
+    table = Table("customers", N_("Customers"), list(COLUMNS), customers)  # type: ignore[arg-type]
+    report.tables.append(table)
+    report.extra["shown_order"] = best
+    report.main = "customers"
+    report.summary = [
+        ("customers", N_("Customers with orders in the period"), n),
+        ("monetary", N_("Monetary, all of them"), Money(int(result.monetary.sum()), home)),
+    ]
+    report.extra["rules"] = {
+        "window": [scope.since.isoformat(), scope.as_of.isoformat()],
+        "score": "ceil(5 * r / n), r = 1 + customers with a strictly worse value",
+        "high": f"score >= {HIGH}",
+        "currency": home,
+    }
+    report.extra["result"] = result
+    return report
+
+
+def apply_tags(store: Any, report: Report, prefix: str, scope_ids: list[int] | None) -> int:
+    """Tag every customer of a value report with PREFIX + its segment, replacing every
+    PREFIX tag of the selected customers (`scope_ids`; None: everyone) in one unit of the
+    write gate. Returns the customers tagged."""
+    from custinfo import validation
+
+    result: RFM = report.extra["result"]
+    names = segment_names()
+    prefix = validation.normalize_tag(prefix) if prefix.strip() else prefix
+    groups = {
+        f"{prefix}{names[i]}": [int(x) for x in result.ids[result.segment == i]]
+        for i in range(len(SEGMENTS))
+    }
+    groups = {tag: ids for tag, ids in groups.items() if ids}
+    from custinfo.store.tag_replace import replace_tags
+
+    with store.write("report value --apply-tags") as w:
+        replace_tags(w, prefix, groups, scope_ids)
+        w.detail = f"{len(result)} tagged"
+    return len(result)
+
+
+def _json(ids: list[int]) -> str:
+    import json
+
+    return json.dumps(ids)

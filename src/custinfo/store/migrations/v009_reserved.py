@@ -1,0 +1,7 @@
+"""v9: reserved for another branch's migration (the lead's numbering: FLD v009).
+
+A placeholder so the numbers stay contiguous on this branch (the reports' migration is
+v013); it changes nothing. Delete this file when the real v009 lands.
+"""
+
+STATEMENTS: list[str] = []

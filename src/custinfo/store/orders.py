@@ -1,0 +1,131 @@
+"""Write operations for orders and typed interactions, inside a write-gate unit.
+
+Each function takes the `Write` of the unit (`with store.write("order") as w:`), writes
+validated values and notes what changed (`w.touch`), so the activity aggregates, the export
+cells, the search index and the audit entry follow. Amounts are integer minor units.
+
+Adding an order counts as activity, like a note: the customer's `updated_at` moves (so
+`purge --older-than` never takes a customer who just bought something). It is set
+directly, without marking the customer row changed: no derived data depends on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from custinfo.errors import NotFoundError, UsageError
+from custinfo.store.gate import Write
+
+_IDS = "(SELECT value FROM json_each(?))"
+_INSERT = (
+    "INSERT INTO orders(customer_id, at, amount, currency, items, channel, ref, note) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class OrderRow(NamedTuple):
+    """One validated order (see `custinfo.activity.orders.order_input`)."""
+
+    customer_id: int
+    at: str
+    amount: int  # minor units; negative: a refund
+    currency: str
+    items: str = ""
+    channel: str = ""
+    ref: str | None = None
+    note: str = ""
+
+
+def existing_ref(w: Write, channel: str, ref: str | None) -> int | None:
+    """The id of the order with this (channel, ref), if any."""
+    if ref is None:
+        return None
+    row = w.conn.execute(
+        "SELECT id FROM orders WHERE channel = ? AND ref = ?", (channel, ref)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def add_order(w: Write, order: OrderRow) -> int:
+    """Insert one order; a (channel, ref) that exists already is a UsageError (exit 2)."""
+    other = existing_ref(w, order.channel, order.ref)
+    if other is not None:
+        where = f" on channel {order.channel!r}" if order.channel else ""
+        raise UsageError(f"order ref {order.ref!r}{where} exists already (order {other})")
+    order_id = w.conn.execute(_INSERT, order).lastrowid
+    _activity(w, [order.customer_id])
+    return order_id
+
+
+def insert_orders(w: Write, orders: Sequence[OrderRow]) -> None:
+    """Insert many orders (the import: it has checked their refs with `known_refs`). Their
+    customers' `updated_at` moves once, with `mark_active` at the end of the import."""
+    w.conn.executemany(_INSERT, orders)
+    w.touch("orders", {o.customer_id for o in orders})
+
+
+def known_refs(w: Write, channel: str, refs: Sequence[str]) -> set[str]:
+    """The refs among `refs` that orders of `channel` already have."""
+    found: set[str] = set()
+    for start in range(0, len(refs), 500):
+        part = list(refs[start : start + 500])
+        marks = ",".join("?" * len(part))
+        found.update(
+            r[0]
+            for r in w.conn.execute(
+                f"SELECT ref FROM orders WHERE channel = ? AND ref IN ({marks})", (channel, *part)
+            )
+        )
+    return found
+
+
+def mark_active(w: Write, ids: Iterable[int]) -> None:
+    """These customers had orders added: their `updated_at` moves (one UPDATE)."""
+    _moved(w, sorted(set(ids)))
+
+
+def remove_order(w: Write, order_id: int) -> int:
+    """Delete one order; returns its customer's id (NotFoundError if there is none)."""
+    row = w.conn.execute("SELECT customer_id FROM orders WHERE id = ?", (order_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no order with id {order_id}")
+    w.conn.execute("DELETE FROM orders WHERE id = ?", (order_id,))
+    _activity(w, [row[0]])
+    return row[0]
+
+
+def resolve_note(w: Write, note_id: int, addition: str | None, at: str) -> int:
+    """Close an open case (a note with status `open`): status `resolved`, `resolved_at`,
+    and `addition` (the resolution, validated) appended to its text on a new line.
+    Returns the customer's id."""
+    row = w.conn.execute(
+        "SELECT customer_id, status FROM notes WHERE id = ?", (note_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no note with id {note_id}")
+    if row[1] != "open":
+        state = "is resolved already" if row[1] == "resolved" else "is not an open case"
+        raise UsageError(f"note {note_id} {state}")
+    w.conn.execute(
+        "UPDATE notes SET status = 'resolved', resolved_at = ?, "
+        "text = CASE WHEN ? IS NULL THEN text ELSE text || char(10) || ? END WHERE id = ?",
+        (at, addition, addition, note_id),
+    )
+    w.touch("notes", [row[0]], ["status"])
+    _moved(w, [row[0]])
+    return row[0]
+
+
+def _activity(w: Write, ids: Iterable[int]) -> None:
+    ids = sorted(set(ids))
+    w.touch("orders", ids)
+    _moved(w, ids)
+
+
+def _moved(w: Write, ids: Sequence[int]) -> None:
+    """Activity: `updated_at` moves (see the module docstring)."""
+    w.conn.execute(
+        f"UPDATE customers SET updated_at = ? WHERE id IN {_IDS}", (w.now(), json.dumps(ids))
+    )
