@@ -37,16 +37,19 @@ def test_the_whole_tour_in_plain_mode(
     result = cli("demo", "--count", "0")  # the planted rows only: no Faker pools to build
     assert result.code == 0, result.stderr
     out = result.stdout
-    for number, title in enumerate(("Create the encrypted database", "Import a spreadsheet",
-                                    "Add a customer", "Tag a selection", "Find duplicates",
-                                    "Export", "Erase a customer", "Back up"), 1):  # fmt: skip
-        assert f"\n# {number}/8 {title}" in out
+    titles = ("Create the encrypted database", "Import a spreadsheet", "Add a customer",
+              "Orders, a logged call", "Tag a selection", "Find duplicates", "Export",
+              "Erase a customer", "A report on the business", "Back up")  # fmt: skip
+    for number, title in enumerate(titles, 1):
+        assert f"\n# {number}/{len(titles)} {title}" in out
     assert "$ custinfo import '客户.csv' --rejects rejects.csv" in out
     assert "手机: phone '12345'" in out  # the planted bad row, in the rejects file
     assert "$ custinfo find '+86 139-1234-5678'" in out
     assert out.count("+8613912345678") >= 3 and '"name": "王小明"' in out
     assert "$ custinfo find --city '上海' --format ids | custinfo tag add shanghai" in out
     assert "BEGIN:VCARD" in out and "would purge 1 customer" in out
+    assert ",order,1,order,,,299.00,CNY,西湖龙井 250g,门店," in out  # the timeline
+    assert "revenue,CNY,revenue,299.00,CNY" in out  # report overview
     assert "Next, with your own data:" in out and out.rstrip().endswith("removed.")
     assert "\x1b[" not in out  # plain
     for text in ("imported", "merged", "restored", "tagged"):

@@ -148,6 +148,20 @@ def add_and_find(t: Tour) -> None:
 
 
 @step(
+    N_("Orders, a logged call and the timeline"),
+    N_("Amounts are exact (integer fen); notes can be typed interactions; the timeline puts "
+       "everything about a customer in order."),
+)  # fmt: skip
+def orders(t: Tour) -> None:
+    new = t.ids["new"]
+    t.run("order", "add", new, "--amount", "299.00", "--items", "西湖龙井 250g",
+          "--channel", "门店")  # fmt: skip
+    t.run("note", new, "问新品到货时间", "--kind", "call", "--direction", "in")
+    t.run("timeline", new)
+    t.run("find", "--spent-over", "100", "--limit", "5")
+
+
+@step(
     N_("Tag a selection in one pipeline"),
     N_("Lists go to a pipe as plain ids or CSV, so commands combine."),
 )
@@ -192,6 +206,15 @@ def export(t: Tour) -> None:
 def purge(t: Tour) -> None:
     t.run("purge", t.ids["other"], "--dry-run")
     t.run("purge", t.ids["other"], "--yes")
+
+
+@step(
+    N_("A report on the business"),
+    N_("Customers, growth, splits and revenue at a glance; every report takes the find "
+       "filters, and --format html -o FILE writes one page to share."),
+)  # fmt: skip
+def report(t: Tour) -> None:
+    t.run("report", "overview")
 
 
 @step(
