@@ -92,7 +92,7 @@ def test_review_merge_skip_quit(cli, db, tty):
     result = cli("dedupe", "--review", input="2\ns\nq\n", tty=True)
     assert result.code == 0, result.stderr
     assert "group 1/3" in result.stderr and "group 3/3" in result.stderr
-    assert "1 group(s) merged" in result.stderr
+    assert "1 group merged" in result.stderr  # plural(), never "(s)"
     (a1, a2), (b1, b2), (c1, c2) = pairs
     assert json.loads(cli.ok("show", str(a1), "--format", "json"))["id"] == a2  # kept the 2nd
     for cid in (b1, b2, c1, c2):

@@ -229,7 +229,7 @@ def test_cookbook_at_the_cli(cli, db) -> None:
     assert got == quiet + "\n"
     cli.ok("note", busy, "包装破损", "--kind", "complaint")
     ids = cli.ok("find", "--kind", "complaint", "--format", "ids")
-    assert "tagged 1 customers" in cli("tag", "add", "complained", input=ids).stderr
+    assert "tagged 1 customer with" in cli("tag", "add", "complained", input=ids).stderr
     assert cli.ok("find", "--tag", "complained", "--format", "ids") == busy + "\n"
     exported = cli.ok("export", "--kind", "complaint")
     assert exported.splitlines()[0].endswith(

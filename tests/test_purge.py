@@ -37,7 +37,7 @@ def test_purge_by_id_erases_everything_and_leaves_a_tombstone(cli, db: Path) -> 
     b = _add(cli, "Bob", "--phone", "13900139000", "--tag", "VIP")
     cli.ok("note", str(a), "second note")
     plan = cli.ok("purge", str(a), "--dry-run")
-    assert "1 phones, 1 emails, 2 notes, 1 tags, 2 audit links" in plan
+    assert "1 phone, 1 email, 2 notes, 1 tag, 2 audit links" in plan  # plural()
     assert plan.startswith("would purge 1 customer (8 rows:")
     out = cli.ok("purge", str(a), "--yes", "--reason", "GDPR request #12")
     assert out.startswith("purged 1 customer (8 rows); purge id ")
@@ -66,7 +66,7 @@ def test_unknown_id_is_exit_3_and_nothing_changes(cli, db: Path) -> None:
 def test_dry_run_counts_and_changes_nothing(cli, db: Path) -> None:
     a = _add(cli, "A", "--phone", "13800138000", "--note", "n")
     out = cli.ok("purge", str(a), "--dry-run")
-    assert out.startswith("would purge 1 customer (4 rows: 1 phones, 0 emails, 1 notes")
+    assert out.startswith("would purge 1 customer (4 rows: 1 phone, 0 emails, 1 note,")
     assert _ids(db) == [a]
 
 

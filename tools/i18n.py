@@ -1,9 +1,9 @@
 """Update the gettext catalogue: extract, merge the translations, compile.
 
     python tools/i18n.py               # needs Babel (the test extra)
-    python tools/i18n.py --with-help   # also every help text (docstrings, option help)
 
-Extracts every `_()`/`N_()` message and both forms of every `plural()` noun from src/ into
+Extracts every `_()`/`N_()` message, both forms of every `plural()` noun and every help text
+(docstrings, option help, example comments: `i18n_catalogue.everything`) from src/ into
 src/custinfo/locale/custinfo.pot, rewrites zh_CN/LC_MESSAGES/custinfo.po keeping every
 translation it has (messages no longer in the sources are dropped; new ones are listed and
 left empty, so tests/test_i18n.py fails until they are translated in the .po) and compiles
@@ -25,7 +25,7 @@ def main() -> None:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import write_po
 
-    from custinfo.i18n_catalogue import LOCALE, PO, messages, translations
+    from custinfo.i18n_catalogue import LOCALE, PO, everything, translations
 
     ZH = translations(PO) if PO.exists() else {}
     try:  # a bulk of new translations may come as a dict (tools/zh_CN.py, not committed)
@@ -43,11 +43,7 @@ def main() -> None:
               "revision_date": fixed, "copyright_holder": "the custinfo authors"}  # fmt: skip
     template = Catalog(**header)
     catalogue = Catalog(locale="zh_CN", fuzzy=False, **header)
-    wanted = messages(ROOT / "src")
-    if "--with-help" in sys.argv:  # every help text too (docstrings, option help)
-        from custinfo.i18n_catalogue import help_messages
-
-        wanted = sorted(set(wanted) | set(help_messages()))
+    wanted = everything(ROOT / "src")  # the messages and every help text
     missing = []
     for message in wanted:
         template.add(message)

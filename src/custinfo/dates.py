@@ -19,6 +19,8 @@ import datetime as _dt
 import re
 from collections.abc import Iterable
 
+from custinfo.i18n import N_, _
+
 #: Day/month orders of a file's `N/N/YYYY` dates.
 MDY = "M/D/YYYY"
 DMY = "D/M/YYYY"
@@ -30,7 +32,11 @@ _CHINESE_YEARLESS = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
 _YEAR_LAST = re.compile(r"(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4})")
 _EMPTY = re.compile(r"0{1,2}[-/.]0{1,2}[-/.]0{2,4}|0000[-/.]00[-/.]00")
 _TIME = re.compile(r"(\d{1,2}):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?")
-EXPECTED = "expected a date as YYYY-MM-DD (or --MM-DD without a year)"
+EXPECTED = N_("expected a date as YYYY-MM-DD (or --MM-DD without a year)")
+
+
+class _OrderError(ValueError):
+    """A date that cannot be in the file's day/month order."""
 
 
 def is_yearless(value: str | None) -> bool:
@@ -71,13 +77,13 @@ def birthday(text: str, order: str | None = None) -> str | None:
             first, second, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
             month, day = (first, second) if order == MDY else (second, first)
             if month > 12:
-                raise ValueError(f"not a date in this file's order {order}")
+                raise _OrderError(_("not a date in this file's order {order}").format(order=order))
             return _ymd(year, month, day)
-    except ValueError as exc:
-        if "order" in str(exc):
-            raise
-        raise ValueError("not a real date") from None
-    raise ValueError(EXPECTED)
+    except _OrderError:
+        raise
+    except ValueError:
+        raise ValueError(_("not a real date")) from None
+    raise ValueError(_(EXPECTED))
 
 
 def moment(text: str, order: str | None = None) -> str:
@@ -122,13 +128,15 @@ def resolve_order(values: Iterable[str]) -> tuple[str | None, str]:
         if parts[1] > 12 and month_first is None:
             month_first = value
     if day_first and month_first:
-        return "", f"both {day_first!r} (day first) and {month_first!r} (month first) occur"
+        return "", _("both {a!r} (day first) and {b!r} (month first) occur").format(
+            a=day_first, b=month_first
+        )
     if day_first:
-        return DMY, f"day first, as {day_first!r} shows"
+        return DMY, _("day first, as {value!r} shows").format(value=day_first)
     if month_first:
-        return MDY, f"month first, as {month_first!r} shows"
+        return MDY, _("month first, as {value!r} shows").format(value=month_first)
     if seen:
-        return None, "ambiguous"
+        return None, _("ambiguous")
     return None, ""
 
 

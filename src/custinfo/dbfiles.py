@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from custinfo.errors import DatabaseLockedError
+from custinfo.i18n import _
 
 LOCK_SUFFIX = ".lock"
 JOURNAL_SUFFIX = ".purge-journal"
@@ -77,16 +78,16 @@ def siblings(db_path: Path) -> list[tuple[Path, str]]:
     real = Path(os.path.realpath(db_path))
     for base in dict.fromkeys((db_path, real)):
         out += [
-            (base, "the database"),
-            (Path(f"{base}-wal"), "the database's WAL file"),
-            (Path(f"{base}-shm"), "the database's shared-memory file"),
-            (Path(f"{base}-journal"), "the database's rollback journal"),
-            (journal_path(base), "the purge journal"),
-            (lock_path(base), "the database's lock file"),
+            (base, _("the database")),
+            (Path(f"{base}-wal"), _("the database's WAL file")),
+            (Path(f"{base}-shm"), _("the database's shared-memory file")),
+            (Path(f"{base}-journal"), _("the database's rollback journal")),
+            (journal_path(base), _("the purge journal")),
+            (lock_path(base), _("the database's lock file")),
         ]
         with contextlib.suppress(OSError):
             out += [
-                (base.parent / name, "a copy kept by 'backup restore'")
+                (base.parent / name, _("a copy kept by 'backup restore'"))
                 for name in os.listdir(base.parent)
                 if name.startswith(f"{base.name}{PRE_RESTORE}")
             ]
@@ -176,7 +177,9 @@ def shared_hold(db_path: Path, timeout_ms: int) -> Hold:
             if time.monotonic() >= deadline:
                 os.close(fd)
                 raise DatabaseLockedError(
-                    f"{db_path} is being restored by another custinfo process; try again later"
+                    _(
+                        "{db_path} is being restored by another custinfo process; try again later"
+                    ).format(db_path=db_path)
                 ) from None
             time.sleep(_POLL_S)
         except BaseException:
@@ -189,14 +192,18 @@ def exclusive_hold(db_path: Path) -> Hold:
     open (no waiting); else DatabaseLockedError (exit 11)."""
     fd = _open_lock(db_path)
     if fd is None:
-        raise DatabaseLockedError(f"cannot create the lock file {lock_path(db_path)}")
+        raise DatabaseLockedError(
+            _("cannot create the lock file {value}").format(value=lock_path(db_path))
+        )
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
         raise DatabaseLockedError(
-            "another custinfo process has the database open (an import, purge, cron job or "
-            "an open shell?); stop it and retry"
+            _(
+                "another custinfo process has the database open (an import, "
+                "purge, cron job or an open shell?); stop it and retry"
+            )
         ) from None
     return Hold(fd)
 

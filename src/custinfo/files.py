@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from custinfo.errors import UsageError
+from custinfo.i18n import _
 
 TMP_MARK = ".custinfo-tmp-"
 STALE_AFTER_S = 5.0  # a named temporary this old whose flock is free belongs to a dead writer
@@ -79,16 +80,20 @@ class AtomicOutput:
         except FileNotFoundError:
             info = None
         except NotADirectoryError:
-            raise UsageError(f"cannot write {self.path}: a parent is not a folder") from None
+            raise UsageError(
+                _("cannot write {path}: a parent is not a folder").format(path=self.path)
+            ) from None
         if info is not None and stat.S_ISDIR(info.st_mode):
-            raise UsageError(f"{self.path} is a directory")
+            raise UsageError(_("{path} is a directory").format(path=self.path))
         if info is not None and not stat.S_ISREG(info.st_mode):
             self._direct = True  # never rename over (or chmod) a device, FIFO or socket
             self._fd = os.open(self.path, os.O_WRONLY)
         else:
             target = Path(os.path.realpath(self.path))  # through a symlink: the real file
             if info is not None and not self.force:
-                raise UsageError(f"{self.path} already exists; use --force to overwrite it")
+                raise UsageError(
+                    _("{path} already exists; use --force to overwrite it").format(path=self.path)
+                )
             self._target = target
             self._fd = self._create_temp(target.parent)
         if encoding is None:
@@ -101,7 +106,9 @@ class AtomicOutput:
 
     def _create_temp(self, folder: Path) -> int:
         if not folder.is_dir():
-            raise UsageError(f"cannot write {self.path}: no folder {folder}")
+            raise UsageError(
+                _("cannot write {path}: no folder {folder}").format(path=self.path, folder=folder)
+            )
         sweep_stale(folder)
         tmp = folder / f".{self._target.name[:100]}{TMP_MARK}{secrets.token_hex(6)}"
         if self.track is not None:
@@ -151,13 +158,15 @@ class AtomicOutput:
         try:
             os.link(tmp, self._target)
         except FileExistsError:
-            raise UsageError(f"{self.path} already exists; use --force to overwrite it") from None
+            raise UsageError(
+                _("{path} already exists; use --force to overwrite it").format(path=self.path)
+            ) from None
         except OSError as exc:
             if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV):
                 raise
             if self._target.exists():
                 raise UsageError(
-                    f"{self.path} already exists; use --force to overwrite it"
+                    _("{path} already exists; use --force to overwrite it").format(path=self.path)
                 ) from None
             os.replace(tmp, self._target)
             return
@@ -260,7 +269,9 @@ def guard(target: Path, db_path: Path | None) -> None:
     """
     what = own_file(target, db_path)
     if what:
-        raise UsageError(f"refusing to write to {target}: it is {what}")
+        raise UsageError(
+            _("refusing to write to {target}: it is {what}").format(target=target, what=what)
+        )
 
 
 def guard_stream(stream: Any, db_path: Path | None) -> None:
@@ -275,7 +286,9 @@ def guard_stream(stream: Any, db_path: Path | None) -> None:
         with contextlib.suppress(OSError):
             other = os.stat(path)
             if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
-                raise UsageError(f"refusing to write to standard output: it is {what}")
+                raise UsageError(
+                    _("refusing to write to standard output: it is {what}").format(what=what)
+                )
 
 
 def own_file(target: Path, db_path: Path | None) -> str:
@@ -295,12 +308,14 @@ def own_file(target: Path, db_path: Path | None) -> str:
             with contextlib.suppress(OSError):
                 other = os.stat(path)
                 if (other.st_dev, other.st_ino) == inode:
-                    return f"the same file as {what} {path} (a link to it)"
+                    return _("the same file as {what} {path} (a link to it)").format(
+                        what=what, path=path
+                    )
     folder = dbfiles.backup_folder_of(real.parent, db_path)
     if folder is not None:
-        return f"in the backup folder {folder}"
+        return _("in the backup folder {folder}").format(folder=folder)
     if db_path is not None and dbfiles.is_restore_temp(real, db_path):
-        return "a temporary file of 'backup restore'"
+        return _("a temporary file of 'backup restore'")
     return ""
 
 
@@ -313,4 +328,7 @@ def _protected(db_path: Path | None) -> Iterator[tuple[Path, str]]:
     for folder in dbfiles.backup_folders(db_path):
         with contextlib.suppress(OSError):
             for entry in os.scandir(folder):
-                yield Path(entry.path), f"a file in the backup folder {folder}"
+                yield (
+                    Path(entry.path),
+                    _("a file in the backup folder {folder}").format(folder=folder),
+                )

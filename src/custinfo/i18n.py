@@ -9,6 +9,10 @@ gettext.
 
 Messages defined at import time (a table of summaries) are marked with `N_()` and
 translated where they are shown. A message keeps its one-line form in every language.
+
+The rule: a message is translated where it is built. The core calls `_()` when it raises
+or returns a text for people, so an exception's `str()` is already in the user's language
+(docs/architecture.md, "Help, language and settings").
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ def gap() -> str:
 def plural(n: int, noun: str, noun_plural: str | None = None) -> str:
     """`1 customer`, `2 customers`, `23,104 rows` (`1 位客户` in Chinese): the one place for
     counted nouns. Give `noun_plural` when it is not `noun + "s"`. Both forms are catalogue
-    messages (the catalogue test reads every `plural()` call)."""
-    word = noun if n == 1 else (noun_plural or noun + "s")
-    return f"{n:,} {_(word)}"
+    messages, `{n} customer` and `{n} customers` (the catalogue reads every `plural()` call),
+    so a counted noun is translated apart from the same word as a table header."""
+    message = "{n} " + (noun if n == 1 else (noun_plural or noun + "s"))
+    return _(message).format(n=f"{n:,}")

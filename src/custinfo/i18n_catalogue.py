@@ -2,8 +2,10 @@
 Babel, a test extra, and is never imported by custinfo itself).
 
 The messages are: every string literal given to `_()` or `N_()` in src/custinfo (Babel's
-extractor), and both forms of every noun given to `plural()` (its second argument, and the
-third or the second + "s").
+extractor), both forms of every noun given to `plural()` (its second argument, and the
+third or the second + "s"), and every help text: command docstrings, option and argument
+help, panels and the comments of the examples (`help_messages`). `everything()` is all of
+them: the catalogue must hold exactly these, each translated.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ def messages(src: Path) -> list[str]:
 
 
 def plural_nouns(source: str) -> set[str]:
-    """Both forms of every `plural(n, "noun"[, "nouns"])` call with literal nouns."""
+    """Both forms of every `plural(n, "noun"[, "nouns"])` call with literal nouns, as the
+    messages `plural()` looks up: `{n} noun`, `{n} nouns`."""
     nouns: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call):
@@ -43,8 +46,8 @@ def plural_nouns(source: str) -> set[str]:
             continue
         literals = [a.value for a in node.args[1:3] if isinstance(a, ast.Constant)]
         if literals and all(isinstance(v, str) for v in literals):
-            nouns.add(literals[0])
-            nouns.add(literals[1] if len(literals) > 1 else literals[0] + "s")
+            nouns.add("{n} " + literals[0])
+            nouns.add("{n} " + (literals[1] if len(literals) > 1 else literals[0] + "s"))
     return nouns
 
 
@@ -59,7 +62,7 @@ def translations(po: Path = PO) -> dict[str, str]:
 
 def help_messages() -> list[str]:
     """Every paragraph the help screens translate: command docstrings and option/argument
-    help, as `cli/help.py` splits them (`tools/i18n.py --with-help` adds them to the
+    help, as `cli/help.py` splits them (`tools/i18n.py` adds them to the
     catalogue, for the translation of every help text)."""
     import importlib
 
@@ -84,4 +87,22 @@ def help_messages() -> list[str]:
         found.update(plain_help.paragraphs(param.help))
     for module, _summary in COMMANDS.values():
         walk(typer.main.get_command(importlib.import_module(module).app))
+    found.update(example_comments())
     return sorted(found)
+
+
+def example_comments() -> set[str]:
+    """The `# comment` of every example line (the help screens translate them)."""
+    from custinfo.cli.examples import EXAMPLES
+
+    return {
+        line.split("  # ", 1)[1].strip()
+        for lines in EXAMPLES.values()
+        for line in lines
+        if "  # " in line
+    }
+
+
+def everything(src: Path) -> list[str]:
+    """The whole catalogue: the messages of the sources and every help text."""
+    return sorted(set(messages(src)) | set(help_messages()))

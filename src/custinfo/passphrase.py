@@ -18,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from custinfo.errors import PassphraseError
+from custinfo.i18n import N_, _
 
 ENV_COMMAND = "CUSTINFO_PASSPHRASE_COMMAND"
 ENV_FILE = "CUSTINFO_PASSPHRASE_FILE"
 ENV_VALUE = "CUSTINFO_PASSPHRASE"
 ENV_TIMEOUT = "CUSTINFO_PASSPHRASE_TIMEOUT"
-SOURCES_HINT = f"use --passphrase-file, {ENV_COMMAND}, {ENV_FILE} or {ENV_VALUE}"
+SOURCES_HINT = N_(
+    "use --passphrase-file, CUSTINFO_PASSPHRASE_COMMAND, CUSTINFO_PASSPHRASE_FILE or "
+    "CUSTINFO_PASSPHRASE"
+)
 DEFAULT_TIMEOUT = 30.0  # seconds
 MAX_TIMEOUT = 24 * 3600.0
 MAX_BYTES = 64 * 1024  # read from a passphrase file or command, at most
@@ -31,24 +35,24 @@ MAX_BYTES = 64 * 1024  # read from a passphrase file or command, at most
 
 def first_line(data: bytes, where: str) -> str:
     """The first line of `data` as text: up to the first LF, minus a CR right before it."""
-    line, newline, _ = data.partition(b"\n")
+    line, newline, _rest = data.partition(b"\n")
     if newline:
         line = line.removesuffix(b"\r")
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:
-        raise PassphraseError(f"{where} is not UTF-8 text") from None
+        raise PassphraseError(_("{where} is not UTF-8 text").format(where=where)) from None
 
 
 def _loose_bits(mode: int) -> str:
     """What the group and other bits of `mode` allow, e.g. "group can read; others can read"."""
     parts = []
-    for who, shift in (("group", 3), ("others", 0)):
+    for who, shift in ((N_("group can {what}"), 3), (N_("others can {what}"), 0)):
         bits = (mode >> shift) & 0o7
         if bits:
-            names = (("read", 4), ("write", 2), ("execute", 1))
-            allowed = [name for name, bit in names if bits & bit]
-            parts.append(f"{who} can {'/'.join(allowed)}")
+            names = ((N_("read"), 4), (N_("write"), 2), (N_("execute"), 1))
+            allowed = [_(name) for name, bit in names if bits & bit]
+            parts.append(_(who).format(what="/".join(allowed)))
     return "; ".join(parts)
 
 
@@ -57,14 +61,21 @@ def read_passphrase_file(path: Path) -> str:
     try:
         info = path.stat()
     except OSError as exc:
-        raise PassphraseError(f"cannot read passphrase file {path}: {exc.strerror}") from None
+        raise PassphraseError(
+            _("cannot read passphrase file {path}: {strerror}").format(
+                path=path, strerror=exc.strerror
+            )
+        ) from None
     if stat.S_ISREG(info.st_mode):
         if info.st_uid != os.getuid():
-            raise PassphraseError(f"passphrase file {path} is not owned by you; refusing it")
+            raise PassphraseError(
+                _("passphrase file {path} is not owned by you; refusing it").format(path=path)
+            )
         if info.st_mode & 0o077:
             raise PassphraseError(
-                f"passphrase file {path} has mode {stat.S_IMODE(info.st_mode):04o} "
-                f"({_loose_bits(info.st_mode)}); run: chmod 600 {path}"
+                _(
+                    "passphrase file {path} has mode {mode:04o} ({bits}); run: chmod 600 {path}"
+                ).format(path=path, mode=stat.S_IMODE(info.st_mode), bits=_loose_bits(info.st_mode))
             )
     data = bytearray()
     try:
@@ -76,10 +87,16 @@ def read_passphrase_file(path: Path) -> str:
                     break
                 data += chunk
     except OSError as exc:
-        raise PassphraseError(f"cannot read passphrase file {path}: {exc.strerror}") from None
+        raise PassphraseError(
+            _("cannot read passphrase file {path}: {strerror}").format(
+                path=path, strerror=exc.strerror
+            )
+        ) from None
     if b"\n" not in data[:MAX_BYTES] and len(data) > MAX_BYTES:
-        raise PassphraseError(f"passphrase file {path} has no line break in its first 64 KiB")
-    return first_line(bytes(data), f"passphrase file {path}")
+        raise PassphraseError(
+            _("passphrase file {path} has no line break in its first 64 KiB").format(path=path)
+        )
+    return first_line(bytes(data), _("passphrase file {path}").format(path=path))
 
 
 def command_timeout(environ: Mapping[str, str]) -> float:
@@ -93,8 +110,10 @@ def command_timeout(environ: Mapping[str, str]) -> float:
         value = float("nan")
     if not 0 < value <= MAX_TIMEOUT:  # NaN fails too
         raise PassphraseError(
-            f"{ENV_TIMEOUT} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, "
-            f"not {raw[:40]!r}"
+            _(
+                "{ENV_TIMEOUT} must be a number of seconds above 0 and at "
+                "most {MAX_TIMEOUT:g}, not {raw!r}"
+            ).format(ENV_TIMEOUT=ENV_TIMEOUT, MAX_TIMEOUT=MAX_TIMEOUT, raw=raw[:40])
         )
     return value
 
@@ -108,16 +127,22 @@ def run_passphrase_command(command: str, timeout: float = DEFAULT_TIMEOUT) -> st
     try:
         argv = shlex.split(command)
     except ValueError as exc:
-        raise PassphraseError(f"{ENV_COMMAND} cannot be parsed: {exc}") from None
+        raise PassphraseError(
+            _("{ENV_COMMAND} cannot be parsed: {exc}").format(ENV_COMMAND=ENV_COMMAND, exc=exc)
+        ) from None
     if not argv:
-        raise PassphraseError(f"{ENV_COMMAND} is empty")
+        raise PassphraseError(_("{ENV_COMMAND} is empty").format(ENV_COMMAND=ENV_COMMAND))
     try:
         child = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, process_group=0
         )
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        raise PassphraseError(f"{ENV_COMMAND} could not run {argv[0]!r}: {reason}") from None
+        raise PassphraseError(
+            _("{ENV_COMMAND} could not run {argv!r}: {reason}").format(
+                ENV_COMMAND=ENV_COMMAND, argv=argv[0], reason=reason
+            )
+        ) from None
     try:
         data = _collect(child, timeout)
     except BaseException:
@@ -128,12 +153,14 @@ def run_passphrase_command(command: str, timeout: float = DEFAULT_TIMEOUT) -> st
         child.stdout.close()
     if child.returncode != 0:
         how = (
-            f"was killed by signal {-child.returncode}"
+            _("{name} was killed by signal {n}").format(name=ENV_COMMAND, n=-child.returncode)
             if child.returncode < 0
-            else f"failed with exit status {child.returncode}"
+            else _("{name} failed with exit status {n}").format(
+                name=ENV_COMMAND, n=child.returncode
+            )
         )
-        raise PassphraseError(f"{ENV_COMMAND} {how}")
-    return first_line(data, f"what {ENV_COMMAND} printed")
+        raise PassphraseError(how)
+    return first_line(data, _("what {name} printed").format(name=ENV_COMMAND))
 
 
 def _collect(child: Any, timeout: float) -> bytes:
@@ -146,8 +173,10 @@ def _collect(child: Any, timeout: float) -> bytes:
     fd = child.stdout.fileno()
     data = bytearray()
     expired = PassphraseError(
-        f"{ENV_COMMAND} did not finish within {timeout:g} s, so it was stopped "
-        f"(set {ENV_TIMEOUT} to wait longer)"
+        _(
+            "{ENV_COMMAND} did not finish within {timeout:g} s, so it "
+            "was stopped (set {ENV_TIMEOUT} to wait longer)"
+        ).format(ENV_COMMAND=ENV_COMMAND, timeout=timeout, ENV_TIMEOUT=ENV_TIMEOUT)
     )
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
@@ -163,8 +192,10 @@ def _collect(child: Any, timeout: float) -> bytes:
                 data += chunk
                 if len(data) > MAX_BYTES:
                     raise PassphraseError(
-                        f"{ENV_COMMAND} printed more than 64 KiB; it must print the passphrase "
-                        "on its first line"
+                        _(
+                            "{ENV_COMMAND} printed more than 64 KiB; it must print the "
+                            "passphrase on its first line"
+                        ).format(ENV_COMMAND=ENV_COMMAND)
                     )
             elif child.poll() is not None:
                 break  # exited; whatever still holds the pipe open is not waited for
@@ -210,12 +241,12 @@ def _check_text(value: str, where: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise PassphraseError(f"{where} is not valid UTF-8") from None
+        raise PassphraseError(_("{where} is not valid UTF-8").format(where=where)) from None
 
 
 def to_key(passphrase: str) -> bytes:
     """The bytes given to SQLCipher: the passphrase as UTF-8 (what other tools use too)."""
     if not passphrase:
-        raise PassphraseError("the passphrase is empty")
-    _check_text(passphrase, "the passphrase")
+        raise PassphraseError(_("the passphrase is empty"))
+    _check_text(passphrase, _("the passphrase"))
     return passphrase.encode("utf-8")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from custinfo import validation
 from custinfo.errors import NotFoundError
+from custinfo.i18n import _
 from custinfo.store import records
 
 if TYPE_CHECKING:
@@ -45,11 +46,11 @@ def _check_ids(store: Store, ids_json: str) -> None:
     ]
     if missing:
         shown = ", ".join(str(i) for i in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        more = _(" and {n} more").format(n=len(missing) - 5) if len(missing) > 5 else ""
         raise NotFoundError(
-            f"no customer with id {shown}{more}; nothing changed"
+            _("no customer with id {ids}; nothing changed").format(ids=shown + more)
             if len(missing) == 1
-            else f"no customers with ids {shown}{more}; nothing changed"
+            else _("no customers with ids {ids}; nothing changed").format(ids=shown + more)
         )
 
 
@@ -100,7 +101,7 @@ def rename(store: Store, old: str, new: str) -> TagChange:
     with store.write("tag rename") as w:
         renamed = w.rename_tag(old, new)
         if renamed is None:
-            raise NotFoundError(f"no tag {old!r}")
+            raise NotFoundError(_("no tag {old!r}").format(old=old))
         name, changed, holders = renamed
         w.detail = f"{len(holders)} customers"
     return TagChange(name, changed, len(holders) - changed)

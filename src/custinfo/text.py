@@ -77,3 +77,8 @@ def has_visible(value: str) -> bool:
 def fold(value: str) -> str:
     """Case-insensitive matching key: normalised, then case-folded."""
     return normalize_text(value).casefold()
+
+
+def width_of(text: str) -> int:
+    """Terminal columns of `text` (East Asian wide and full-width characters count 2)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

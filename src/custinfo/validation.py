@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from custinfo.errors import ValidationError
+from custinfo.i18n import _
 from custinfo.models import CustomerInput, Email, Phone
 from custinfo.text import fold, has_visible, normalize_multiline, normalize_text
 
@@ -27,7 +28,11 @@ def check_region(region: str) -> str:
 
     code = region.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValidationError(f"unknown region {region!r}: use a two-letter country code like CN")
+        raise ValidationError(
+            _("unknown region {region!r}: use a two-letter country code like CN").format(
+                region=region
+            )
+        )
     return code
 
 
@@ -38,7 +43,7 @@ def normalize_phone(raw: str, region: str) -> Phone:
 
     text = normalize_text(raw, fold_symbols=True)
     if not text:
-        raise ValidationError("phone is empty", "phone")
+        raise ValidationError(_("phone is empty"), "phone")
     ext = None
     match = _EXTENSION_WORDS.search(text)
     if match and len(re.sub(r"\D", "", text[: match.start()])) >= 5:
@@ -46,21 +51,29 @@ def normalize_phone(raw: str, region: str) -> Phone:
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
-        raise ValidationError(f"phone {shown(raw)}: {_parse_reason(exc)}", "phone") from None
+        raise ValidationError(
+            _("phone {value}: {reason}").format(value=shown(raw), reason=_parse_reason(exc)),
+            "phone",
+        ) from None
     if not phonenumbers.is_valid_number(number):
         reason = phonenumbers.is_possible_number_with_reason(number)
         why = {
-            ValidationResult.TOO_SHORT: "too short",
-            ValidationResult.TOO_LONG: "too long",
-            ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
-            ValidationResult.INVALID_LENGTH: "wrong length",
-        }.get(reason, "not a valid number")
+            ValidationResult.TOO_SHORT: _("too short"),
+            ValidationResult.TOO_LONG: _("too long"),
+            ValidationResult.INVALID_COUNTRY_CODE: _("unknown country code"),
+            ValidationResult.INVALID_LENGTH: _("wrong length"),
+        }.get(reason, _("not a valid number"))
         where = phonenumbers.region_code_for_number(number)
         if not where:  # invalid numbers have no region: name the one their country code implies
             where = phonenumbers.region_code_for_country_code(number.country_code)
         if not where or where == phonenumbers.UNKNOWN_REGION:
             where = region
-        raise ValidationError(f"phone {shown(raw)}: {why} for region {where}", "phone")
+        raise ValidationError(
+            _("phone {value}: {why} for region {where}").format(
+                value=shown(raw), why=why, where=where
+            ),
+            "phone",
+        )
     ext = ext or number.extension or None
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ext)
 
@@ -70,17 +83,17 @@ def _parse_reason(exc: Exception) -> str:
 
     assert isinstance(exc, NumberParseException)
     return {
-        NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
-        NumberParseException.NOT_A_NUMBER: "not a phone number",
-        NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
-        NumberParseException.TOO_SHORT_NSN: "too short",
-        NumberParseException.TOO_LONG: "too long",
-    }.get(exc.error_type, "not a phone number")
+        NumberParseException.INVALID_COUNTRY_CODE: _("unknown country code"),
+        NumberParseException.NOT_A_NUMBER: _("not a phone number"),
+        NumberParseException.TOO_SHORT_AFTER_IDD: _("too short"),
+        NumberParseException.TOO_SHORT_NSN: _("too short"),
+        NumberParseException.TOO_LONG: _("too long"),
+    }.get(exc.error_type, _("not a phone number"))
 
 
 def parse_stored_phone(value: str) -> Phone:
     """Split a stored display form ("+861012345678 ext. 23") back into a Phone."""
-    number, _, ext = value.partition(" ext. ")
+    number, _sep, ext = value.partition(" ext. ")
     return Phone(number, ext or None)
 
 
@@ -90,11 +103,13 @@ def normalize_email(raw: str) -> Email:
 
     text = normalize_text(raw, fold_symbols=True)
     if not text:
-        raise ValidationError("email is empty", "email")
+        raise ValidationError(_("email is empty"), "email")
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError(f"email {shown(raw)}: {exc}", "email") from None
+        raise ValidationError(
+            _("email {value}: {exc}").format(value=shown(raw), exc=exc), "email"
+        ) from None
     return Email(result.normalized, email_key(result.normalized))
 
 
@@ -106,7 +121,7 @@ def email_key(normalized: str) -> str:
 def normalize_name(raw: str) -> str:
     name = normalize_text(raw)
     if not name:
-        raise ValidationError("name must not be empty", "name")
+        raise ValidationError(_("name must not be empty"), "name")
     _check_visible(name, "name")
     _check_length(name, "name")
     return name
@@ -129,7 +144,10 @@ def _check_visible(value: str, field: str) -> None:
     if "0" <= first <= "z" or "\u4e00" <= first <= "\u9fff":
         return
     if not has_visible(value):
-        raise ValidationError(f"{field} {shown(value)}: has no visible character", field)
+        raise ValidationError(
+            _("{field} {value}: has no visible character").format(field=field, value=shown(value)),
+            field,
+        )
 
 
 def shown(value: str, limit: int = 80) -> str:
@@ -150,18 +168,30 @@ def normalize_birthday(raw: str | None, order: str | None = None) -> str | None:
         try:
             day = _dt.date.fromisoformat(text)
         except ValueError:
-            raise ValidationError(f"birthday {shown(raw)}: {dates.EXPECTED}", "birthday") from None
+            raise ValidationError(
+                _("birthday {value}: {reason}").format(value=shown(raw), reason=_(dates.EXPECTED)),
+                "birthday",
+            ) from None
         if day > _dt.date.today():
-            raise ValidationError(f"birthday {shown(raw)}: is in the future", "birthday")
+            raise ValidationError(
+                _("birthday {value}: is in the future").format(value=shown(raw)), "birthday"
+            )
         return text
     if order is None and not re.fullmatch(r"--\d\d-?\d\d", text):
-        raise ValidationError(f"birthday {shown(raw)}: {dates.EXPECTED}", "birthday")
+        raise ValidationError(
+            _("birthday {value}: {reason}").format(value=shown(raw), reason=_(dates.EXPECTED)),
+            "birthday",
+        )
     try:
         value = dates.birthday(text, order)
     except ValueError as exc:
-        raise ValidationError(f"birthday {shown(raw)}: {exc}", "birthday") from None
+        raise ValidationError(
+            _("birthday {value}: {exc}").format(value=shown(raw), exc=exc), "birthday"
+        ) from None
     if value and not dates.is_yearless(value) and value > _dt.date.today().isoformat():
-        raise ValidationError(f"birthday {shown(raw)}: is in the future", "birthday")
+        raise ValidationError(
+            _("birthday {value}: is in the future").format(value=shown(raw)), "birthday"
+        )
     return value
 
 
@@ -169,14 +199,19 @@ def normalize_tag(raw: str) -> str:
     """Tags: any Unicode text without commas or control characters; case kept as given."""
     if _TAG_FORBIDDEN.search(raw):
         raise ValidationError(
-            f"tag {shown(raw)}: must not contain commas or control characters", "tag"
+            _("tag {value}: must not contain commas or control characters").format(
+                value=shown(raw)
+            ),
+            "tag",
         )
     tag = normalize_text(raw)
     if not tag:
-        raise ValidationError("tag must not be empty", "tag")
+        raise ValidationError(_("tag must not be empty"), "tag")
     _check_visible(tag, "tag")
     if len(tag) > 100:
-        raise ValidationError(f"tag {tag[:20]!r}…: longer than 100 characters", "tag")
+        raise ValidationError(
+            _("tag {tag!r}…: longer than 100 characters").format(tag=tag[:20]), "tag"
+        )
     return tag
 
 
@@ -188,7 +223,7 @@ def tag_key(tag: str) -> str:
 def normalize_note(raw: str) -> str:
     note = normalize_multiline(raw)
     if not note:
-        raise ValidationError("note must not be empty", "note")
+        raise ValidationError(_("note must not be empty"), "note")
     _check_visible(note, "note")
     _check_length(note, "note")
     return note
@@ -196,7 +231,12 @@ def normalize_note(raw: str) -> str:
 
 def _check_length(value: str, field: str) -> None:
     if len(value) > MAX_TEXT:
-        raise ValidationError(f"{field} is longer than {MAX_TEXT} characters", field)
+        raise ValidationError(
+            _("{field} is longer than {MAX_TEXT} characters").format(
+                field=field, MAX_TEXT=MAX_TEXT
+            ),
+            field,
+        )
 
 
 def unique_phones(raws: Iterable[str], region: str) -> list[Phone]:

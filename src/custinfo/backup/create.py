@@ -32,6 +32,7 @@ from custinfo.errors import (
     UsageError,
 )
 from custinfo.files import TMP_MARK, fsync_path, remove_quietly, write_atomic
+from custinfo.i18n import _
 from custinfo.store.db import classify, utc_now
 
 default_dir = dbfiles.default_backup_dir
@@ -59,7 +60,9 @@ def folder_lock(folder: Path) -> Iterator[None]:
         except BlockingIOError:
             os.close(fd)
             raise BackupLockedError(
-                f"another 'backup create' is running into {folder}; try again later"
+                _("another 'backup create' is running into {folder}; try again later").format(
+                    folder=folder
+                )
             ) from None
         except FileNotFoundError:  # removed by its previous holder after we opened it
             os.close(fd)
@@ -80,14 +83,16 @@ def _prepare_folder(folder: Path) -> None:
             folder.mkdir(parents=True, mode=0o700)
             folder.chmod(0o700)
         if not folder.is_dir():
-            raise UsageError(f"backup target {folder} is not a folder")
+            raise UsageError(_("backup target {folder} is not a folder").format(folder=folder))
         probe = folder / f"{TMP_PREFIX}probe-{secrets.token_hex(4)}"
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
         probe.unlink(missing_ok=True)  # another process's tidy may have taken it already
     except OSError as exc:
         raise CustinfoError(
-            f"cannot write to backup folder {folder}: {exc.strerror}; the database is untouched"
+            _(
+                "cannot write to backup folder {folder}: {strerror}; the database is untouched"
+            ).format(folder=folder, strerror=exc.strerror)
         ) from None
 
 
@@ -126,7 +131,9 @@ def create(
                 size, digest = tmp.stat().st_size, hashing.result()
             if problems:
                 raise IntegrityCheckError(
-                    f"the new backup failed verification ({problems[0]}); nothing was kept"
+                    _("the new backup failed verification ({problems}); nothing was kept").format(
+                        problems=problems[0]
+                    )
                 )
             name = _final_name(folder, store.db.path.stem, at)
             os.replace(tmp, folder / name)
@@ -193,13 +200,23 @@ def _target_error(exc: BaseException, folder: Path) -> BaseException:
         return exc
     if isinstance(exc, OSError):
         return CustinfoError(
-            f"backup into {folder} failed: {exc.strerror}; the database is untouched"
+            _("backup into {folder} failed: {strerror}; the database is untouched").format(
+                folder=folder, strerror=exc.strerror
+            )
         )
     if type(exc).__module__.startswith("sqlcipher3"):
         text = str(exc).lower()
         if "full" in text or "disk i/o" in text or "readonly" in text or "unable to open" in text:
-            why = "the target is full" if "full" in text else f"cannot write there ({exc})"
-            return CustinfoError(f"backup into {folder} failed: {why}; the database is untouched")
+            why = (
+                _("the target is full")
+                if "full" in text
+                else _("cannot write there ({reason})").format(reason=exc)
+            )
+            return CustinfoError(
+                _("backup into {folder} failed: {why}; the database is untouched").format(
+                    folder=folder, why=why
+                )
+            )
         return classify(exc)
     return exc
 
@@ -217,7 +234,9 @@ def _reconcile(folder: Path, key: bytes) -> list[str]:
         if not NAME_RE.match(path.name) or path.name in entries:
             continue
         if check_file(path, key):
-            warnings.append(f"{path.name} is not in the manifest and fails verification")
+            warnings.append(
+                _("{name} is not in the manifest and fails verification").format(name=path.name)
+            )
             continue
         conn = open_readonly(path, key)
         try:
@@ -235,7 +254,9 @@ def _reconcile(folder: Path, key: bytes) -> list[str]:
         changed = True
     for name in list(entries):
         if not (folder / name).exists():
-            warnings.append(f"{name} is listed in the manifest but missing; forgetting it")
+            warnings.append(
+                _("{name} is listed in the manifest but missing; forgetting it").format(name=name)
+            )
             del entries[name]
             changed = True
     if changed:

@@ -35,6 +35,7 @@ from custinfo.backup.manifest import NAME_RE, journal_copy
 from custinfo.backup.verify import verify
 from custinfo.errors import CustinfoError, DatabaseLockedError, IntegrityCheckError
 from custinfo.files import copy_atomic, fsync_path, remove_quietly
+from custinfo.i18n import _, gap, plural
 from custinfo.store.db import APPLICATION_ID, busy_timeout_ms, classify
 
 IGNORE_HINT = "--ignore-damaged-journal"
@@ -119,8 +120,10 @@ class _Live:
     def _locked(self, exc: BaseException) -> None:
         if isinstance(classify(exc), DatabaseLockedError):
             raise DatabaseLockedError(
-                "another program has the database open (a custinfo process of an older "
-                "version, or an SQLite tool?); close it and retry"
+                _(
+                    "another program has the database open (a custinfo process "
+                    "of an older version, or an SQLite tool?); close it and retry"
+                )
             ) from None
 
     def __exit__(self, *exc: object) -> None:
@@ -138,7 +141,11 @@ def restore(
     dbfiles.exclusive_hold(db_path).release()  # fail fast (exit 11) before the slow part
     _good, bad = verify(backup_file, key)
     if bad:
-        raise IntegrityCheckError(f"backup {backup_file} failed verification: {bad[backup_file]}")
+        raise IntegrityCheckError(
+            _("backup {backup_file} failed verification: {bad}").format(
+                backup_file=backup_file, bad=bad[backup_file]
+            )
+        )
     with dbfiles.exclusive_hold(db_path):
         dbfiles.tidy(db_path)
         with _Live(db_path, key) as live:
@@ -174,10 +181,17 @@ def _restore(
             read = _journal(db_path, backup_file, live, copy)
             if read.problems and not ignore:
                 raise IntegrityCheckError(
-                    f"the purge journal {read.journal.path} cannot be read in full: "
-                    f"{read.problems[0]}{_more(read.problems)}; nothing was changed. Use an "
-                    f"intact copy of it, or restore with {IGNORE_HINT} to re-apply what can "
-                    "be read (docs/backup.md)"
+                    _(
+                        "the purge journal {path} cannot be read in full: "
+                        "{problems}{value}; nothing was changed. Use an intact copy "
+                        "of it, or restore with {IGNORE_HINT} to re-apply what can "
+                        "be read (docs/backup.md)"
+                    ).format(
+                        path=read.journal.path,
+                        problems=read.problems[0],
+                        value=_more(read.problems),
+                        IGNORE_HINT=IGNORE_HINT,
+                    )
                 )
             if read.install:  # the backup folder's copy stands in for a missing journal
                 copy_atomic(read.journal.path, dbfiles.journal_path(db_path))
@@ -193,7 +207,9 @@ def _restore(
             _audit(store, backup_file, len(done), read.problems, optouts)
             problems = store.integrity_errors()
             if problems:
-                raise IntegrityCheckError(f"restored copy failed its check: {problems[0]}")
+                raise IntegrityCheckError(
+                    _("restored copy failed its check: {problems}").format(problems=problems[0])
+                )
             store.conn.execute("PRAGMA journal_mode = DELETE").fetchone()
         finally:
             store.close()
@@ -203,7 +219,9 @@ def _restore(
             pre = _set_aside(db_path, live)
         except OSError as exc:
             raise CustinfoError(
-                f"cannot keep the current database aside ({exc.strerror}); nothing was changed"
+                _(
+                    "cannot keep the current database aside ({strerror}); nothing was changed"
+                ).format(strerror=exc.strerror)
             ) from None
         os.replace(tmp, db_path)
     except BaseException:
@@ -220,7 +238,9 @@ def _restore(
 
 
 def _more(problems: list[str]) -> str:
-    return f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    if len(problems) < 2:
+        return ""
+    return gap() + _("(and {n} more)").format(n=len(problems) - 1)
 
 
 class _CopyFacts:
@@ -263,7 +283,11 @@ def _journal(db_path: Path, backup_file: Path, live: _Live, copy: _CopyFacts) ->
         spare_read = journal.read_journal(spare, keys)  # only this lineage's checked lines
         extra = {e["uid"] for e in spare_read.entries if e["checked"] != "none"} - read.uids()
         if extra:
-            problems.append(f"its copy {spare} has {len(extra)} purge(s) that it lacks")
+            problems.append(
+                _("its copy {spare} has {purges} that it lacks").format(
+                    spare=spare, purges=plural(len(extra), "purge")
+                )
+            )
     return _JournalRead(read, problems, install)
 
 

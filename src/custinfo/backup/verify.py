@@ -9,6 +9,7 @@ from typing import Any
 
 from custinfo.backup.manifest import NAME_RE, read_manifest
 from custinfo.errors import PassphraseError, UsageError
+from custinfo.i18n import _
 from custinfo.store.db import APPLICATION_ID, classify
 
 FULL_CHECK_CACHE_KIB = 1 << 20  # at most 1 GiB of page cache for the structural check
@@ -67,13 +68,13 @@ def check_file(
     try:
         conn = open_readonly(path, key)
     except sqlcipher3.Error as exc:
-        return [f"cannot be opened ({classify(exc)})"]
+        return [_("cannot be opened ({reason})").format(reason=classify(exc))]
     try:
         try:
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                return ["not a custinfo database"]
+                return [_("not a custinfo database")]
         except sqlcipher3.Error:
-            return ["cannot be opened (wrong passphrase or damaged file)"]
+            return [_("cannot be opened (wrong passphrase or damaged file)")]
         problems: list[str] = []
         counts = None
         helper: list[Any] = []  # the thread's connection, to interrupt it on Ctrl-C
@@ -91,10 +92,10 @@ def check_file(
         if problems:
             return problems
         if expected is not None and counts != expected:
-            return ["row counts differ from the database snapshot"]
+            return [_("row counts differ from the database snapshot")]
         return []
     except sqlcipher3.Error as exc:
-        return [f"cannot be read ({classify(exc)})"]
+        return [_("cannot be read ({reason})").format(reason=classify(exc))]
     finally:
         conn.close()
 
@@ -114,7 +115,7 @@ def _integrity_check(path: Path, key: bytes, full: bool, helper: list[Any]) -> l
         finally:
             conn.close()
     except sqlcipher3.Error as exc:
-        return [f"cannot be read ({classify(exc)})"]
+        return [_("cannot be read ({reason})").format(reason=classify(exc))]
 
 
 def verify(target: Path, key: bytes) -> tuple[list[Path], dict[Path, str]]:
@@ -133,23 +134,23 @@ def verify(target: Path, key: bytes) -> tuple[list[Path], dict[Path, str]]:
         folder, files = target.parent, [target]
         entries = read_manifest(folder)
     else:
-        raise UsageError(f"no backup at {target}")
+        raise UsageError(_("no backup at {target}").format(target=target))
     good: list[Path] = []
     bad: dict[Path, str] = {}
     for path in files:
         entry = entries.get(path.name)
         if not path.exists():
-            bad[path] = "missing"
+            bad[path] = _("missing")
             continue
         hash_ok = None
         if entry is not None:
             if path.stat().st_size != entry["size"] or sha256_file(path) != entry["sha256"]:
-                bad[path] = "SHA-256 does not match the manifest"
+                bad[path] = _("SHA-256 does not match the manifest")
                 continue
             hash_ok = True
         problems = check_file(path, key, entry["counts"] if entry else None)
         if problems and hash_ok and problems[0].startswith("cannot be opened"):
-            raise PassphraseError(f"wrong passphrase for backup {path}")
+            raise PassphraseError(_("wrong passphrase for backup {path}").format(path=path))
         if problems:
             bad[path] = problems[0]
         else:

@@ -171,7 +171,7 @@ class LazyGroup(plain_help.PlainGroup):
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"custinfo {__version__}")
+        typer.echo(_("custinfo {version}").format(version=__version__))
         raise typer.Exit()
 
 

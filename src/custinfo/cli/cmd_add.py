@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context
+from custinfo.i18n import _
 
 app = typer.Typer()
 
@@ -75,4 +76,8 @@ def add(
     from custinfo.dedupe import likely_duplicates
 
     for other_id, _score, reasons in likely_duplicates(store, new, exclude=new_id)[:3]:
-        out.warn(f"possible duplicate of customer {other_id}: {'; '.join(reasons)}")
+        out.warn(
+            _("possible duplicate of customer {other_id}: {value}").format(
+                other_id=other_id, value="; ".join(reasons)
+            )
+        )

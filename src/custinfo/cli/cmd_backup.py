@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from custinfo.cli import context, output
+from custinfo.i18n import _, plural
 
 if TYPE_CHECKING:
     from custinfo.store import Store
@@ -26,7 +27,9 @@ def _open(db: Path | None, passphrase_file: Path | None) -> tuple[Store, bytes]:
 
     path = context.db_path(db)
     if not path.exists():
-        raise UsageError(f"no database at {path} (create one with 'custinfo init')")
+        raise UsageError(
+            _("no database at {path} (create one with 'custinfo init')").format(path=path)
+        )
     key = context.passphrase_key(passphrase_file)
     return Store.open(path, key), key
 
@@ -126,12 +129,12 @@ def verify(
     good, bad = backup.verify(where, key)
     out = Output()
     for path in good:
-        out.data(f"ok\t{path}")
+        out.data(f"ok\t{path}")  # machine-readable: not translated
     if bad:
         names = "; ".join(f"{p} ({why})" for p, why in bad.items())
-        raise IntegrityCheckError(f"backup verification failed: {names}")
+        raise IntegrityCheckError(_("backup verification failed: {names}").format(names=names))
     if not good:
-        raise NotFoundError(f"no backups in {where}")
+        raise NotFoundError(_("no backups in {where}").format(where=where))
 
 
 @app.command()
@@ -159,10 +162,12 @@ def restore(
     from custinfo.errors import UsageError
 
     if not file.is_file():
-        raise UsageError(f"no backup file at {file}")
+        raise UsageError(_("no backup file at {file}").format(file=file))
     path = context.db_path(db)
     confirm(
-        f"Replace {path} with the backup {file.name}? (the current one is kept aside)",
+        _("Replace {path} with the backup {name}? (the current one is kept aside)").format(
+            path=path, name=file.name
+        ),
         yes=yes,
         what="restore",
     )
@@ -170,19 +175,30 @@ def restore(
     result = backup.restore(path, file, key, ignore_damaged_journal=ignore_damaged_journal)
     out = Output()
     if result.journal_from:
-        out.warn(f"the purge journal was missing: used its copy {result.journal_from}")
+        out.warn(
+            _("the purge journal was missing: used its copy {journal_from}").format(
+                journal_from=result.journal_from
+            )
+        )
     for problem in result.ignored:
-        out.warn(f"purge journal damage ignored: {problem}")
+        out.warn(_("purge journal damage ignored: {problem}").format(problem=problem))
     if result.torn:
         out.warn(
-            f"the purge journal's {result.torn}: a purge interrupted then did not happen; "
-            "run it again if those people are back"
+            _(
+                "the purge journal's {torn}: a purge interrupted then did "
+                "not happen; run it again if those people are back"
+            ).format(torn=result.torn)
         )
     if result.pre_restore:
-        out.info(f"previous database kept as {result.pre_restore}")
+        out.info(
+            _("previous database kept as {pre_restore}").format(pre_restore=result.pre_restore)
+        )
     if result.reapplied:
         out.info(
-            f"re-applied {result.reapplied} later purge(s): {result.erased} customer(s) erased"
+            _("re-applied {purges}: {customers} erased").format(
+                purges=plural(result.reapplied, "later purge"),
+                customers=plural(result.erased, "customer"),
+            )
         )
     if result.optouts:
         from custinfo.i18n import _
@@ -190,7 +206,10 @@ def restore(
         out.info(_("re-applied {n} later opt-out(s) by phone or email").format(n=result.optouts))
     if result.foreign:
         out.warn(
-            f"{result.foreign} purge(s) in the journal belong to another database and were "
-            "not re-applied: was this backup made from a different database?"
+            _(
+                "{purges} of the journal belong to another "
+                "database and were not re-applied: was this backup made from "
+                "a different database?"
+            ).format(purges=plural(result.foreign, "purge"))
         )
-    out.info(f"restored {file} into {path}")
+    out.info(_("restored {file} into {path}").format(file=file, path=path))

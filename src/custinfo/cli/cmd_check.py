@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from custinfo.cli import context
+from custinfo.i18n import _, gap
 
 app = typer.Typer()
 
@@ -21,9 +22,12 @@ def check(
     store = context.open_store(db, passphrase_file)
     problems = store.integrity_errors()
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        more = gap() + _("(and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
         raise IntegrityCheckError(
-            f"database check failed: {problems[0]}{more}; restore the newest good backup: "
-            "'custinfo backup verify', then 'custinfo backup restore FILE'"
+            _(
+                "database check failed: {problems}{more}; restore the newest "
+                "good backup: 'custinfo backup verify', then 'custinfo "
+                "backup restore FILE'"
+            ).format(problems=problems[0], more=more)
         )
     Output().data("ok")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from custinfo.cli import context, filters
+from custinfo.i18n import _, gap, plural
 
 if TYPE_CHECKING:
     from custinfo.cli.output import Output
@@ -109,11 +110,11 @@ def dedupe(
     modes = [name for name, on in (("--review", review), ("--auto", auto),
              ("--explain", explain is not None), ("--model", model)) if on]  # fmt: skip
     if len(modes) > 1:
-        raise UsageError(f"choose one of {' and '.join(modes)}")
+        raise UsageError(_("choose one of {value}").format(value=" and ".join(modes)))
     if review and not terminal.person_present():
-        raise UsageError("--review needs a terminal (use --format json to list groups)")
+        raise UsageError(_("--review needs a terminal (use --format json to list groups)"))
     if auto and not yes and not terminal.person_present():
-        raise UsageError("--auto merges customers: confirm with --yes when not on a terminal")
+        raise UsageError(_("--auto merges customers: confirm with --yes when not on a terminal"))
     if explain is not None:
         explain = _explain_ids(explain)
     if min_score is None:
@@ -124,7 +125,9 @@ def dedupe(
         _explain(out, core.explain(store, *explain, also_compare=also_compare or ()), format)
         return
     if model:
-        _model(out, core.current_model(store, refit=refit), format)
+        with out.spinner(_("Fitting the model…") if refit else _("Reading the model…")):
+            fitted = core.current_model(store, refit=refit)
+        _model(out, fitted, format)
         return
     selection = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
@@ -139,13 +142,12 @@ def dedupe(
     )  # fmt: skip
     only = filters.selected_ids(store, selection, region)
     stats = core.Stats()
-    groups = core.find_groups(
-        store, min_score=min_score, only=only, refit=refit, also_compare=also_compare or (),
-        stats=stats,
-    )  # fmt: skip
+    with out.spinner(_("Looking for duplicates…")):
+        groups = core.find_groups(
+            store, min_score=min_score, only=only, refit=refit, also_compare=also_compare or (),
+            stats=stats,
+        )  # fmt: skip
     if only is None and stats.fitted and not stats.stored:
-        from custinfo.i18n import _
-
         out.info(_("note: the fitted model was not saved (another process is writing); "
                    "the next dedupe fits it again"))  # fmt: skip
     if review:
@@ -167,9 +169,9 @@ def _list(out: Output, groups: list[DuplicateGroup], fmt: DedupeFormat | None) -
         )
     else:
         rows = [[" ".join(map(str, g.ids)), f"{g.score:.3f}", "\n".join(g.reasons)] for g in groups]
-        out.table(("ids", "score", "reasons"), rows, title=f"{len(groups)} groups")
+        out.table(("ids", "score", "reasons"), rows, title=plural(len(groups), "group"))
     if not groups:
-        out.info("no likely duplicates found")
+        out.info(_("no likely duplicates found"))
 
 
 def _explain_ids(ids: tuple[int, int]) -> tuple[int, int]:
@@ -199,11 +201,13 @@ def _explain(out: Output, result: dict, fmt: DedupeFormat | None) -> None:
         out.csv_rows(header, rows)
         return
     a, b = result["ids"]
-    out.table(header, rows, title=f"customers {a} and {b}")
+    rows = [[*row[:3], _(row[3]), *row[4:]] for row in rows]  # level names, on screen
+    out.table(header, rows, title=_("customers {a} and {b}").format(a=a, b=b))
     out.info(
-        f"prior {result['prior']:+.2f} + weights = {result['total']:+.2f}, "
-        f"score {result['score']:.4f}"
-        + (" (never grouped: see docs/dedupe.md)" if result["vetoed"] else "")
+        _("prior {prior:+.2f} + weights = {total:+.2f}, score {score:.4f}").format(
+            prior=result["prior"], total=result["total"], score=result["score"]
+        )
+        + (gap() + _("(never grouped: see docs/dedupe.md)") if result["vetoed"] else "")
     )
     for reason in result["reasons"]:
         out.info(f"  - {reason}")
@@ -231,7 +235,7 @@ def _model(out: Output, m: Any, fmt: DedupeFormat | None) -> None:
             f"{float(weights[f][i]):+.2f}",
         ]
         if m.has_data(f)
-        else [f, LEVELS[f][i], "", "", "no data"]
+        else [f, LEVELS[f][i], "", "", _("no data")]
         for f in FIELDS
         for i in range(1, len(LEVELS[f]))
     ]
@@ -239,11 +243,15 @@ def _model(out: Output, m: Any, fmt: DedupeFormat | None) -> None:
         out.csv_rows(header, rows)
         return
     if m.fitted:
-        title = f"fitted {m.fitted_at} on {m.customers} customers, {m.pairs} candidate pairs"
+        title = _("fitted {at} on {customers}, {pairs}").format(
+            at=m.fitted_at, customers=plural(m.customers, "customer"),
+            pairs=plural(m.pairs, "candidate pair"),
+        )  # fmt: skip
     else:
-        title = "hand-set weights (fewer customers than needed for a fit)"
+        title = _("hand-set weights (fewer customers than needed for a fit)")
+    rows = [[row[0], _(row[1]), *row[2:]] for row in rows]  # level names, on screen
     out.table(header, rows, title=title)
-    out.info(f"prior log-odds {m.prior:+.2f}")
+    out.info(_("prior log-odds {prior:+.2f}").format(prior=m.prior))
 
 
 def _cell(value: Any) -> str:
@@ -265,17 +273,23 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
     merged = 0
     total = len(groups)
     for number, group in enumerate(groups, start=1):
-        out.info(f"\ngroup {number}/{total}  score {group.score:.3f}")
+        out.info(
+            _("\ngroup {number}/{total}  score {score:.3f}").format(
+                number=number, total=total, score=group.score
+            )
+        )
         for reason in group.reasons:
             out.info(f"  - {reason}")
         show_side_by_side(out, store, group.ids)
         while True:
             answer = terminal.read_key(
-                f"keep which (1-{len(group.ids)}) and merge the others; s skip; q quit: "
+                _("keep which (1-{n}) and merge the others; s skip; q quit: ").format(
+                    n=len(group.ids)
+                )
             ).lower()
             if answer in ("q", "s") or (answer.isdigit() and 1 <= int(answer) <= len(group.ids)):
                 break
-            out.info("please answer with a number, s or q")
+            out.info(_("please answer with a number, s or q"))
         if answer == "q":
             break
         if answer == "s":
@@ -284,8 +298,10 @@ def _review(out: Output, store: Store, groups: list[DuplicateGroup]) -> None:
         others = [cid for cid in group.ids if cid != keep]
         store.merge(keep, others)
         merged += 1
-        out.info(f"merged {', '.join(map(str, others))} into {keep}")
-    out.info(f"{merged} group(s) merged")
+        out.info(
+            _("merged {value} into {keep}").format(value=", ".join(map(str, others)), keep=keep)
+        )
+    out.info(_("{groups} merged").format(groups=plural(merged, "group")))
 
 
 def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) -> None:
@@ -294,14 +310,20 @@ def _auto(out: Output, store: Store, groups: list[DuplicateGroup], yes: bool) ->
 
     people = sum(len(g.ids) for g in groups)
     if not groups:
-        out.info("no groups to merge")
+        out.info(_("no groups to merge"))
         return
-    if not yes and not terminal.ask(f"merge {len(groups)} groups ({people} customers)?"):
-        raise CustinfoError("nothing merged")
+    if not yes and not terminal.ask(
+        _("merge {groups} ({people})?").format(
+            groups=plural(len(groups), "group"), people=plural(people, "customer")
+        )
+    ):
+        raise CustinfoError(_("nothing merged"))
     for group in groups:
         keep, *others = sorted(group.ids)
         store.merge(keep, others)
         out.data(f"{keep}\t{' '.join(map(str, others))}")
     out.info(
-        f"merged {len(groups)} groups ({people} customers); undo one with 'custinfo unmerge ID'"
+        _("merged {groups} ({people}); undo one with 'custinfo unmerge ID'").format(
+            groups=plural(len(groups), "group"), people=plural(people, "customer")
+        )
     )

@@ -1,19 +1,35 @@
-"""custinfo demo: a guided tour on a throwaway encrypted database."""
+"""custinfo demo: a guided tour of the whole product on a throwaway encrypted database.
+
+The steps are `custinfo.demo.tour.STEPS`; this module runs them. Every command of the tour
+runs in this process through the public CLI (`cli.main.run`), against a database in a
+private temporary folder (0700; its files 0600) that is removed at the end unless --keep.
+The passphrase is random, in a 0600 file of that folder, never on argv or in the
+environment. At a terminal the tour is guided (styled step headings, a short pause between
+steps); with --fast or in a pipe it is plain text in a fixed layout, and commands print
+what they print in a pipe (CSV).
+"""
 
 from __future__ import annotations
 
 import io
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from custinfo.cli import options
+from custinfo.i18n import N_, _
 
 app = typer.Typer()
 
 #: The demo is a tour, not a load test: more customers only make it slow.
 MAX_COUNT = 100_000
-DEMO_HINT = "; the demo is a short tour (to load real data use 'custinfo import')"
+DEMO_HINT = N_("; the demo is a short tour (to load real data use 'custinfo import')")
+PAUSE = 0.6  # seconds between steps of the guided tour
+#: The environment the tour sets for its commands (and restores afterwards).
+ENV = ("CUSTINFO_DB", "CUSTINFO_PASSPHRASE_FILE", "CUSTINFO_BACKUP_DIR", "CUSTINFO_PASSPHRASE",
+       "CUSTINFO_PASSPHRASE_COMMAND", "CUSTINFO_PAGER")  # fmt: skip
 
 
 @app.command()
@@ -22,92 +38,201 @@ def demo(
         int,
         typer.Option(
             metavar="N",
-            help=f"How many synthetic customers to create (0 to {MAX_COUNT}).",
+            help=f"How many synthetic customers the sample file gets (0 to {MAX_COUNT}).",
             parser=options.count(0, MAX_COUNT, DEMO_HINT),
         ),
     ] = 300,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Plain output without pauses, even at a terminal.")
+    ] = False,
     keep: Annotated[
-        bool, typer.Option("--keep", help="Keep the demo database instead of deleting it.")
+        bool, typer.Option("--keep", help="Keep the demo folder (database, passphrase, files).")
     ] = False,
 ) -> None:
-    """Create a throwaway encrypted database, fill it, and walk through add, find and show.
+    """A guided tour on a throwaway encrypted database: import, find, tags, duplicates,
+    export, erasure and backups, with real commands.
 
-    Needs no passphrase input: the demo database gets a random one for this run.
+    Needs no input: the demo database gets a random passphrase for this run.
     """
-    import contextlib
-    import os
-    import secrets
     import shutil
     import tempfile
-    from pathlib import Path
 
-    from custinfo.cli import context, terminal
-    from custinfo.cli.main import run
-    from custinfo.demo import load_synthetic
-    from custinfo.errors import CustinfoError
-    from custinfo.store import Store
+    from custinfo.cli import terminal
+    from custinfo.demo.tour import STEPS
 
-    workdir = Path(tempfile.mkdtemp(prefix="custinfo-demo-"))
-    path = workdir / "demo.db"
-    os.environ["CUSTINFO_DB"] = str(path)
-    os.environ["CUSTINFO_PASSPHRASE"] = secrets.token_urlsafe(18)
-    for name in ("CUSTINFO_PASSPHRASE_COMMAND", "CUSTINFO_PASSPHRASE_FILE"):
-        os.environ.pop(name, None)
-    context.set_defaults(db=None, passphrase_file=None)
-
-    def step(title: str, *argv: str) -> str:
-        typer.echo(f"\n# {title}")
-        typer.echo("$ custinfo " + " ".join(_quote(a) for a in argv))
-        # On a terminal the steps show what a terminal user sees (tables), not CSV.
-        captured = _TtyStringIO() if terminal.screen() else io.StringIO()
-        with contextlib.redirect_stdout(captured):
-            code = run(list(argv))
-        typer.echo(captured.getvalue(), nl=False)
-        if code != 0:
-            raise CustinfoError(f"demo step failed with exit code {code}")
-        return captured.getvalue()
-
-    typer.echo(f"custinfo demo: a throwaway encrypted database in {workdir}")
+    guided = terminal.screen() and not fast
+    workdir = Path(tempfile.mkdtemp(prefix="custinfo-demo-"))  # 0700
+    runner = Runner(workdir, count, guided)
+    runner.line(_("custinfo demo: a tour on a throwaway encrypted database (nothing to type)."))
     try:
-        step("Create the encrypted database (SQLCipher, 0600)", "init", "--region", "CN")
-        with Store.open(path, os.environ["CUSTINFO_PASSPHRASE"].encode()) as store:
-            added = load_synthetic(store, count, orders=count * 3)
-        typer.echo(
-            f"\n# Loaded {added} synthetic customers (Chinese and international) and "
-            f"{count * 3} of their orders"
-        )
-        new_id = step(
-            "Add a customer: the phone is normalised to E.164, the email validated",
-            "add", "--name", "王小明", "--phone", "139 1234 5678", "--email",
-            "Xiaoming.Wang@Example.COM", "--city", "上海", "--company", "明辉贸易有限公司",
-            "--tag", "VIP", "--note", "首次到店，对新品感兴趣",
-        ).strip()  # fmt: skip
-        step("Find by part of a name", "find", "小明", "--limit", "5")
-        step("Find by a phone typed another way", "find", "+86 139-1234-5678")
-        step("Record an order (¥299.00, exact: amounts are integer fen)", "order", "add", new_id,
-             "--amount", "299.00", "--items", "西湖龙井 250g", "--channel", "门店")  # fmt: skip
-        step("Log a call: notes can be typed interactions", "note", new_id, "问新品到货时间",
-             "--kind", "call", "--direction", "in")  # fmt: skip
-        step("Big spenders gone quiet", "find", "--spent-over", "1000", "--no-order-since",
-             "6m", "--limit", "5")  # fmt: skip
-        step("Show everything about that customer", "show", new_id)
-        step("The same as JSON, for scripts", "show", new_id, "--format", "json")
+        with runner.environment():
+            for number, step in enumerate(STEPS, start=1):
+                runner.heading(number, len(STEPS), _(step.title), _(step.why))
+                step.run(runner)
+                if guided and number < len(STEPS):
+                    import time
+
+                    time.sleep(PAUSE)
+        runner.next_steps()
     finally:
         if keep:
-            typer.echo(f"\nKept {path}; its passphrase was only in this process's environment.")
+            example = "custinfo --db {} --passphrase-file {} find 张".format(
+                workdir / "demo.db", workdir / "passphrase.txt"
+            )
+            runner.line(_("Kept {dir}: try '{command}'").format(dir=workdir, command=example))
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-            typer.echo(f"\nDone; removed {workdir}.")
+            runner.line(_("Done; the demo folder and its database are removed."))
 
 
-class _TtyStringIO(io.StringIO):
-    """Captured output that claims to be a terminal (so commands print tables)."""
+class Runner:
+    """Runs the steps' commands in this process and shows them (the tour's `Tour`)."""
+
+    def __init__(self, workdir: Path, count: int, guided: bool) -> None:
+        from custinfo.cli import terminal
+
+        self.workdir = workdir
+        self.count = count
+        self.guided = guided
+        self.color = guided and terminal.color(sys.stdout)
+        self.ids: dict[str, str] = {}
+        # Nested runs parse their own root options: pass on the ones given to `demo`.
+        self.root = (["-q"] if terminal.quiet() else []) + (
+            ["--no-color"] if terminal._ui["no_color"] else []
+        )
+
+    # -- what steps call --------------------------------------------------------------------
+    def run(self, *argv: str, stdin: str | None = None, show: bool = True) -> str:
+        """`custinfo ARGV` in this process; shows it and its output; returns its stdout."""
+        if show:
+            self._command(list(argv))
+        return self._run(list(argv), stdin, show)
+
+    def pipe(self, first: list[str], second: list[str]) -> str:
+        """`custinfo FIRST | custinfo SECOND`: FIRST's stdout is SECOND's stdin."""
+        self._command(first, second)
+        return self._run(second, self._run(first, None, False), True)
+
+    def say(self, text: str) -> None:
+        self.line(self._style(text, "2") if self.guided else f"# {text}")
+
+    def head(self, path: Path, lines: int = 4) -> None:
+        """The first lines of a file the tour wrote (`$ head -N FILE`)."""
+        import shlex
+
+        self.line(self._style(f"$ head -{lines} {shlex.quote(path.name)}", "1"))
+        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+            for _number, text in zip(range(lines), handle, strict=False):
+                self.line(text.rstrip("\r\n"))
+
+    # -- the frame --------------------------------------------------------------------------
+    def environment(self) -> object:
+        import contextlib
+        import os
+        import secrets
+
+        from custinfo.cli import context
+
+        @contextlib.contextmanager
+        def scope():  # type: ignore[no-untyped-def]
+            saved = {name: os.environ.get(name) for name in ENV}
+            cwd = os.getcwd()
+            key = self.workdir / "passphrase.txt"
+            fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with open(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_urlsafe(24) + "\n")
+            for name in ENV:
+                os.environ.pop(name, None)
+            os.environ.update(CUSTINFO_DB=str(self.workdir / "demo.db"),
+                              CUSTINFO_PASSPHRASE_FILE=str(key),
+                              CUSTINFO_BACKUP_DIR=str(self.workdir / "backups"))  # fmt: skip
+            os.chdir(self.workdir)
+            context.hold_store(True)
+            try:
+                yield
+            finally:
+                context.hold_store(False)
+                os.chdir(cwd)
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+
+        return scope()
+
+    def heading(self, number: int, total: int, title: str, why: str) -> None:
+        if self.guided:
+            self.line("\n" + self._style(f"[{number}/{total}] {title}", "1;36"))
+            self.line(self._style(why, "2"))
+        else:
+            self.line(f"\n# {number}/{total} {title}")
+            self.line(f"# {why}")
+
+    def next_steps(self) -> None:
+        from custinfo.demo.tour import NEXT_STEPS
+
+        (title, _none), *lines = NEXT_STEPS
+        self.line("\n" + self._style(_(title), "1;36"))
+        width = max(len(command) for command, _why in lines)
+        for command, why in lines:
+            self.line(f"  {command.ljust(width)}   # {_(why)}")
+
+    def line(self, text: str) -> None:
+        print(text, flush=True)
+
+    # -- running ----------------------------------------------------------------------------
+    def _command(self, *commands: list[str]) -> None:
+        import shlex
+
+        shown = " | ".join("custinfo " + shlex.join(argv) for argv in commands)
+        self.line(self._style("$ " + shown, "1"))
+
+    def _run(self, argv: list[str], stdin: str | None, show: bool) -> str:
+        import contextlib
+
+        from custinfo.cli.main import run
+        from custinfo.errors import CustinfoError
+
+        captured = _Tee(sys.stdout) if show else io.StringIO()
+        saved = sys.stdin
+        sys.stdin = io.StringIO(stdin or "")  # no step ever waits for input
+        try:
+            with contextlib.redirect_stdout(captured):
+                code = run(self.root + argv)
+        finally:
+            sys.stdin = saved
+        sys.stdout.flush()
+        if code == 130:  # Ctrl-C in a step ends the tour as an interruption
+            raise KeyboardInterrupt
+        if code != 0:
+            raise CustinfoError(
+                _("the demo stopped: 'custinfo {command}' failed (exit {code})").format(
+                    command=" ".join(argv), code=code
+                )
+            )
+        return captured.getvalue()
+
+    def _style(self, text: str, sgr: str) -> str:
+        return f"\x1b[{sgr}m{text}\x1b[0m" if self.color else text
+
+
+class _Tee(io.StringIO):
+    """A command's stdout: shown as it comes and kept; a terminal when stdout is one (so a
+    command prints what it prints there), but without a file descriptor (so no pager)."""
+
+    def __init__(self, target: io.TextIOBase) -> None:
+        super().__init__()
+        self.target = target
+
+    def write(self, text: str) -> int:
+        self.target.write(text)
+        return super().write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
 
     def isatty(self) -> bool:
-        return True
+        from custinfo.cli import terminal
 
-
-def _quote(arg: str) -> str:
-    import shlex
-
-    return shlex.quote(arg)
+        return terminal.isatty(self.target)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, filters, options
+from custinfo.i18n import _, plural
 
 app = typer.Typer()
 
@@ -105,9 +106,9 @@ def export(
     from custinfo.export import export as run_export
 
     if excel and format is not ExportFormatOption.csv:
-        raise UsageError("--excel applies to --format csv only")
+        raise UsageError(_("--excel applies to --format csv only"))
     if vcard_version is not VcardVersion.v3 and format is not ExportFormatOption.vcard:
-        raise UsageError("--vcard-version applies to --format vcard only")
+        raise UsageError(_("--vcard-version applies to --format vcard only"))
     q = filters.build_query(
         query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
         city=city, company=company, added_since=added_since, updated_since=updated_since,
@@ -121,9 +122,9 @@ def export(
     )  # fmt: skip
     filtered = not q.is_empty() or limit is not None or q.sort != "rank"
     if customer_id and filtered:
-        raise UsageError("--id selects customers itself: use it without find filters")
+        raise UsageError(_("--id selects customers itself: use it without find filters"))
     if channel is not None and for_purpose is None:
-        raise UsageError("--channel applies to --for PURPOSE only")
+        raise UsageError(_("--channel applies to --for PURPOSE only"))
     if output is not None:
         from custinfo.files import guard
 
@@ -131,7 +132,9 @@ def export(
     store = context.open_store(db, passphrase_file)
     ids: list[int] | None = list(customer_id) if customer_id else None
     if ids is not None and (missing := store.missing_ids(ids)):
-        raise NotFoundError(f"no customer with id {', '.join(map(str, missing))}")
+        raise NotFoundError(
+            _("no customer with id {value}").format(value=", ".join(map(str, missing)))
+        )
     if for_purpose is not None:  # fail on an unknown purpose or channel before any output
         from custinfo.privacy.consent import check_channel, get_purpose
 
@@ -158,7 +161,11 @@ def export(
     if for_purpose is not None:
         Output().info(gated.line())
     elif output is not None:
-        Output().info(f"exported {count} customers to {output}")
+        Output().info(
+            _("exported {customers} to {output}").format(
+                customers=plural(count, "customer"), output=output
+            )
+        )
 
 
 def _given_filters(q: object, ids: list[int] | None, region: str | None) -> dict[str, object]:
@@ -172,7 +179,11 @@ def _given_filters(q: object, ids: list[int] | None, region: str | None) -> dict
              "bought": "--bought", "ordered_since": "--ordered-since",
              "no_order_since": "--no-order-since", "contacted_since": "--contacted-since",
              "no_contact_since": "--no-contact-since", "kind": "--kind",
-             "status": "--status"}  # fmt: skip
+             "status": "--status", "where": "--where",
+             "has_open_followup": "--has-open-followup",
+             "followup_due_before": "--followup-due-before",
+             "birthday_within": "--birthday-within",
+             "keep_in_touch_due": "--keep-in-touch-due"}  # fmt: skip
     given: dict[str, object] = {
         option: getattr(q, name) for name, option in names.items() if getattr(q, name)
     }

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from custinfo.cli import context, terminal
+from custinfo.i18n import _, plural
 
 app = typer.Typer()
 
@@ -165,19 +166,33 @@ def import_(
             shown = _("column {column} → field {key} ({type}, created)")
         out.info(shown.format(column=repr(col.column), key=col.key, type=col.type))
     for line, column, reason in summary.problems:
-        out.info(f"custinfo: line {line}, column {column!r}: {reason}")
+        out.info(
+            _("custinfo: line {line}, column {column!r}: {reason}").format(
+                line=line, column=column, reason=reason
+            )
+        )
     if summary.rejected > len({p[0] for p in summary.problems}):
-        out.info(f"custinfo: … and more: {summary.rejected} invalid rows in all")
+        out.info(
+            _("custinfo: … and more: {rows} in all").format(
+                rows=plural(summary.rejected, "invalid row")
+            )
+        )
     out.info(summary.line())
     for line in summary.notes():
         out.info(line)
     if summary.rejected and options.rejects is None:
         raise ValidationError(
-            f"{summary.rejected} invalid rows; nothing imported "
-            "(fix them, or use --rejects FILE to import the valid rows)"
+            _(
+                "{rows}; nothing imported (fix them, or use "
+                "--rejects FILE to import the valid rows)"
+            ).format(rows=plural(summary.rejected, "invalid row"))
         )
     if isinstance(options.rejects, RejectsWriter) and options.rejects.count:
-        out.info(f"{options.rejects.count} rejected rows written to {rejects}")
+        out.info(
+            _("{rows} written to {rejects}").format(
+                rows=plural(options.rejects.count, "rejected row"), rejects=rejects
+            )
+        )
 
 
 def _close_rejects(rejects: Any, committed: bool) -> None:
@@ -190,8 +205,10 @@ def _close_rejects(rejects: Any, committed: bool) -> None:
         if not committed:
             raise
         raise CustinfoError(
-            f"the valid rows were imported, but writing the rejects file {rejects.path} failed "
-            f"({exc.strerror}); no partial file was left"
+            _(
+                "the valid rows were imported, but writing the rejects file "
+                "{path} failed ({strerror}); no partial file was left"
+            ).format(path=rejects.path, strerror=exc.strerror)
         ) from None
 
 
@@ -265,11 +282,11 @@ def progress_line(rows: int, consumed: int, total_bytes: int | None, elapsed: fl
     if total_bytes and consumed:
         estimate = max(rows, round(rows * total_bytes / consumed))
         parts[0] += f"/~{estimate:,}" if consumed < total_bytes else f"/{rows:,}"
-    parts.append(f"{rate:,.0f} rows/s")
+    parts.append(_("{rate} rows/s").format(rate=f"{rate:,.0f}"))
     if total_bytes and consumed and rate:
         left = max(total_bytes - consumed, 0) / (consumed / elapsed)
         minutes, seconds = divmod(round(left), 60)
         hours, minutes = divmod(minutes, 60)
-        parts.append(f"ETA {hours}:{minutes:02d}:{seconds:02d}" if hours else
-                     f"ETA {minutes}:{seconds:02d}")  # fmt: skip
+        left_text = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+        parts.append(_("ETA {time}").format(time=left_text))
     return " · ".join(parts)

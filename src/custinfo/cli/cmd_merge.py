@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, options
+from custinfo.i18n import _
 
 app = typer.Typer()
 
@@ -39,15 +40,23 @@ def merge(
     out = Output()
     if not yes:
         if not terminal.person_present():
-            raise UsageError("merge changes customers: confirm with --yes when not on a terminal")
+            raise UsageError(
+                _("merge changes customers: confirm with --yes when not on a terminal")
+            )
         store = context.open_store(db, passphrase_file)
         show_side_by_side(out, store, [keep_id, *other_ids])
         others = ", ".join(map(str, other_ids))
-        if not terminal.ask(f"merge {others} into {keep_id}?"):
-            raise CustinfoError("not merged")
+        if not terminal.ask(
+            _("merge {others} into {keep_id}?").format(others=others, keep_id=keep_id)
+        ):
+            raise CustinfoError(_("not merged"))
     store = context.open_store(db, passphrase_file)
     result = store.merge(keep_id, other_ids)
-    out.info(f"merged {', '.join(map(str, result.merged))} into {result.keep}")
+    out.info(
+        _("merged {value} into {keep}").format(
+            value=", ".join(map(str, result.merged)), keep=result.keep
+        )
+    )
     out.data(str(result.keep))
 
 

@@ -40,7 +40,7 @@ def passwd(
     """
     from custinfo.cli.output import Output
     from custinfo.errors import UsageError
-    from custinfo.i18n import _
+    from custinfo.i18n import _, plural
     from custinfo.store.rekey import change_passphrase
 
     path = context.db_path(db)
@@ -55,8 +55,8 @@ def passwd(
     new = context.new_passphrase_key(new_passphrase_file, force_weak=force_weak, configured=False)
     done = change_passphrase(path, old, new)
     out = Output()
-    out.info(_("passphrase changed for {path} (checked: {tables} tables)").format(
-        path=done.path, tables=done.tables))  # fmt: skip
+    out.info(_("passphrase changed for {path} (checked: {tables})").format(
+        path=done.path, tables=plural(done.tables, "table")))  # fmt: skip
     out.info(
         _(
             "backups made before keep the old passphrase: custinfo backup verify FILE "

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, options
+from custinfo.i18n import _, plural
 
 app = typer.Typer()
 
@@ -54,32 +55,58 @@ def purge(
     store = context.open_store(db, passphrase_file)
     selected = core.select_ids(store, ids or (), older_than=older_than, tag=tag)
     if not selected:
-        out.info("nothing to purge: no customer matches")
+        out.info(_("nothing to purge: no customer matches"))
         return
     if dry_run or not yes:  # counting costs a pass over the rows: only when it is shown
         plan = core.plan(store, selected)
         summary = _describe(plan.customers, plan.rows)
         if dry_run:
-            out.data(f"would purge {summary}")
+            out.data(_("would purge {summary}").format(summary=summary))
             return
-        confirm(f"Erase {summary} permanently? This cannot be undone", yes=yes, what="purge")
+        confirm(
+            _("Erase {summary} permanently? This cannot be undone").format(summary=summary),
+            yes=yes,
+            what="purge",
+        )
     if reason is None:
         reason = (
-            "erasure request"
+            "erasure request"  # kept in the audit tombstone: English, like every entry
             if ids
             else " and ".join(
                 filter(None, [older_than and f"inactive {older_than}", tag and "tag selection"])
             )
         )
     result = core.purge(store, selected, reason=reason, suppress=suppress)
-    noun = "customer" if result.customers == 1 else "customers"
-    out.data(f"purged {result.customers} {noun} ({result.total} rows); purge id {result.uid}")
+    out.data(
+        _("purged {customers} ({rows}); purge id {uid}").format(
+            customers=plural(result.customers, "customer"),
+            rows=plural(result.total, "row"),
+            uid=result.uid,
+        )
+    )
 
 
 def _describe(customers: int, rows: dict[str, int]) -> str:
     first = ("phones", "emails", "notes", "tags")  # then other kinds that have rows
     kinds = [*first, *(k for k in rows if k not in (*first, "customers", "audit_links")
                        and rows[k])]  # fmt: skip
-    parts = ", ".join(f"{rows.get(k, 0)} {k.replace('_', ' ')}" for k in (*kinds, "audit_links"))
-    noun = "customer" if customers == 1 else "customers"
-    return f"{customers} {noun} ({sum(rows.values())} rows: {parts})"
+    parts = ", ".join(_counted(k, rows.get(k, 0)) for k in (*kinds, "audit_links"))
+    return _("{customers} ({rows}: {parts})").format(
+        customers=plural(customers, "customer"), rows=plural(sum(rows.values()), "row"),
+        parts=parts,
+    )  # fmt: skip
+
+
+#: How each kind of record is counted (literal nouns: the catalogue reads them).
+_COUNTED = {
+    "phones": lambda n: plural(n, "phone"), "emails": lambda n: plural(n, "email"),
+    "notes": lambda n: plural(n, "note"), "tags": lambda n: plural(n, "tag"),
+    "orders": lambda n: plural(n, "order"), "im_handles": lambda n: plural(n, "messenger id"),
+    "contact_labels": lambda n: plural(n, "contact label"),
+    "audit_links": lambda n: plural(n, "audit link"),
+}  # fmt: skip
+
+
+def _counted(kind: str, n: int) -> str:
+    count = _COUNTED.get(kind)
+    return count(n) if count else f"{n:,} {kind.replace('_', ' ')}"

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, options
+from custinfo.i18n import _
 
 app = typer.Typer()
 
@@ -41,7 +42,11 @@ def subject(
     labels = {f.key: f.label for f in catalog(store)}
     out.customer_detail(data["customer"], Format.table, labels)
     if data["merged_ids"]:
-        out.data(f"merged into this customer: {', '.join(map(str, data['merged_ids']))}")
+        out.data(
+            _("merged into this customer: {ids}").format(
+                ids=", ".join(map(str, data["merged_ids"]))
+            )
+        )
     for kind, rows in data["records"].items():
         if rows:
             out.data("")
@@ -71,5 +76,5 @@ def subject(
         ["audit id", "at", "command", "fields", "detail"],
         [[str(e["id"]), e["at"], e["command"], ", ".join(e["fields"]), e["detail"] or ""]
          for e in data["audit_events"]],
-        title="Audit events",
+        title=_("Audit events"),
     )  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, output
+from custinfo.i18n import _, plural
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Add, remove, list and rename tags."
@@ -38,7 +39,12 @@ def add_tag(
     wanted = _read_ids(ids)
     store = context.open_store(db, passphrase_file)
     change = tags.add(store, tag, wanted)
-    _report(f"tagged {change.changed} customers with {change.tag!r}", change.unchanged, "had")
+    _report(
+        _("tagged {customers} with {tag!r}").format(
+            customers=plural(change.changed, "customer"), tag=change.tag
+        ),
+        _("({n} already had it)").format(n=f"{change.unchanged:,}") if change.unchanged else "",
+    )
 
 
 @app.command("remove")
@@ -54,7 +60,12 @@ def remove_tag(
     wanted = _read_ids(ids)
     store = context.open_store(db, passphrase_file)
     change = tags.remove(store, tag, wanted)
-    _report(f"removed {change.tag!r} from {change.changed} customers", change.unchanged, "lacked")
+    _report(
+        _("removed {tag!r} from {customers}").format(
+            tag=change.tag, customers=plural(change.changed, "customer")
+        ),
+        _("({n} did not have it)").format(n=f"{change.unchanged:,}") if change.unchanged else "",
+    )
 
 
 @app.command("list")
@@ -88,7 +99,11 @@ def rename_tag(
     from custinfo.cli.output import Output
 
     change = tags.rename(context.open_store(db, passphrase_file), old, new)
-    Output().info(f"renamed to {change.tag!r}: {change.changed + change.unchanged} customers")
+    Output().info(
+        _("renamed to {tag!r}: {customers}").format(
+            tag=change.tag, customers=plural(change.changed + change.unchanged, "customer")
+        )
+    )
 
 
 def _read_ids(args: list[str] | None) -> list[int]:
@@ -106,19 +121,23 @@ def _read_ids(args: list[str] | None) -> list[int]:
             raise UsageError(f"{where}: {exc}") from None
 
     values = list(args or [])
-    ids = [parse("argument", value) for value in values if value != "-"]
+    ids = [parse(_("argument"), value) for value in values if value != "-"]
     if not values or "-" in values:
         if not terminal.stdin_piped():
-            raise UsageError("give customer ids, or pipe them in one per line")
+            raise UsageError(_("give customer ids, or pipe them in one per line"))
         lines = [line.strip() for line in sys.stdin.read().splitlines()]
-        ids += [parse(f"stdin line {n}", value) for n, value in enumerate(lines, 1) if value]
+        ids += [
+            parse(_("stdin line {n}").format(n=n), value)
+            for n, value in enumerate(lines, 1)
+            if value
+        ]
     if not ids:
-        raise UsageError("no customer ids given")
+        raise UsageError(_("no customer ids given"))
     return ids
 
 
-def _report(message: str, unchanged: int, verb: str) -> None:
+def _report(message: str, extra: str) -> None:
     from custinfo.cli.output import Output
+    from custinfo.i18n import gap
 
-    extra = f" ({unchanged} already {verb} it)" if unchanged else ""
-    Output().info(message + extra)
+    Output().info(message + (gap() + extra if extra else ""))

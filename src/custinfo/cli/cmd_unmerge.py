@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from custinfo.cli import context, options
+from custinfo.i18n import _
 
 app = typer.Typer()
 
@@ -28,6 +29,10 @@ def unmerge(
     store = context.open_store(db, passphrase_file)
     restored = store.unmerge(customer_id)
     out = Output()
-    out.info(f"restored {', '.join(map(str, restored))} from {customer_id}")
+    out.info(
+        _("restored {value} from {customer_id}").format(
+            value=", ".join(map(str, restored)), customer_id=customer_id
+        )
+    )
     for cid in restored:
         out.data(str(cid))

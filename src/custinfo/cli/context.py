@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 _defaults: dict[str, Path | None] = {"db": None, "passphrase_file": None}
 _store: Store | None = None
 _settings: dict[str, str] | None = None
+_held = False  # keep the store open across runs (`hold_store`)
 
 # Shared options (sqlite-utils style): accepted on every command that opens the database.
 DbOption = Annotated[
@@ -137,7 +138,7 @@ def passphrase_key(passphrase_file: Path | None = None, *, confirm: bool = False
         if not terminal.person_present():
             raise PassphraseError(
                 _("no passphrase and no terminal to ask on: {hint}").format(
-                    hint=passphrase.SOURCES_HINT
+                    hint=_(passphrase.SOURCES_HINT)
                 )
             )
         value = terminal.read_secret(_("Passphrase: "))
@@ -163,7 +164,7 @@ def new_passphrase_key(
         value = passphrase_value() if configured else None
     if value is None:
         if not terminal.person_present():
-            hint = passphrase.SOURCES_HINT if configured else "use --new-passphrase-file"
+            hint = _(passphrase.SOURCES_HINT) if configured else _("use --new-passphrase-file")
             raise PassphraseError(
                 _("no new passphrase and no terminal to ask on: {hint}").format(hint=hint)
             )
@@ -230,10 +231,19 @@ def region(store: Store | None, override: str | None) -> str:
     return store.region if store is not None else "CN"
 
 
+def hold_store(held: bool) -> None:
+    """Keep the store open from one `run()` to the next (the demo's tour runs many commands
+    on one database: one key derivation instead of one per command); False closes it."""
+    global _held
+    _held = held
+    if not held:
+        close()
+
+
 def close() -> None:
     """Close the store and forget per-process state (the CLI runs many times in tests)."""
     global _store, _settings
-    if _store is not None:
+    if _store is not None and not _held:
         _store.close()
         _store = None
     _settings = None

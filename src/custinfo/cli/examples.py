@@ -184,6 +184,7 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "demo": [
         "custinfo demo",
+        "custinfo demo --fast > tour.txt  # plain text, no pauses",
         "custinfo demo --count 1000 --keep",
     ],
     "config": [

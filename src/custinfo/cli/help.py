@@ -24,7 +24,7 @@ from typing import Any
 from typer.core import TyperCommand, TyperGroup
 
 from custinfo.cli._click import click
-from custinfo.i18n import N_, _
+from custinfo.i18n import N_, _, gap
 
 MAX_WIDTH = 100
 LEFT_MAX = 30  # widest option column before its help moves to the next line
@@ -189,7 +189,7 @@ def option_row(param: click.Parameter) -> tuple[str, str]:
     parts = translated(param.help)
     text = " ".join(parts)
     if param.multiple and "repeatable" not in (param.help or "").lower():
-        text += " " + _("(repeatable)")
+        text += gap() + _("(repeatable)")
     default = param.default
     shown = getattr(param, "show_default", True)
     if (
@@ -200,7 +200,7 @@ def option_row(param: click.Parameter) -> tuple[str, str]:
         and "default" not in (param.help or "").lower()
     ):
         value = getattr(default, "value", default)
-        text += " " + _("(default: {value})").format(value=value)
+        text += gap() + _("(default: {value})").format(value=value)
     return names, text.strip()
 
 
@@ -358,7 +358,6 @@ def suggestions(name: str, known: list[str]) -> list[str]:
 
 def unknown_command(name: str, known: list[str], hint: str | None = None) -> str:
     """`No such command 'fnd'. Did you mean find?` (or the alias hint)."""
-    from custinfo.i18n import gap
 
     message = _("No such command {name!r}.").format(name=name)
     if hint:

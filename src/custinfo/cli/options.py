@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from custinfo.i18n import _
+
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER
 _SHOWN = 40  # characters of a bad value quoted in a message
 
@@ -27,24 +29,33 @@ def _quoted(value: str) -> str:
 def parse_whole(value: object, what: str, low: int, high: int, hint: str = "") -> int:
     """`value` (text or int) as a whole number in [low, high], else ValueError naming it."""
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not {what}")
+        raise ValueError(_("{value!r} is not {what}").format(value=value, what=what))
     if isinstance(value, int):
         number, text = value, str(value)
     else:
         text = str(value)
         stripped = text.strip()
         if not (stripped.isascii() and stripped.isdigit()):
-            raise ValueError(f"{_quoted(text)} is not {what} (a whole number from {low} to {high})")
+            raise ValueError(
+                _("{value} is not {what} (a whole number from {low} to {high})").format(
+                    value=_quoted(text), what=what, low=low, high=high
+                )
+            )
         digits = stripped.lstrip("0") or "0"
         number = int(digits) if len(digits) <= 30 else high + 1  # no huge int conversions
     if number < low or number > high:
-        raise ValueError(f"{_quoted(text)} is out of range for {what} ({low} to {high}){hint}")
+        raise ValueError(
+            _("{value} is out of range for {what} ({low} to {high})").format(
+                value=_quoted(text), what=what, low=low, high=high
+            )
+            + hint
+        )
     return number
 
 
 def parse_customer_id(value: object) -> int:
     """A customer id (1 to 2**63 - 1); ValueError naming the value otherwise."""
-    return parse_whole(value, "a customer id", 1, MAX_ID)
+    return parse_whole(value, _("a customer id"), 1, MAX_ID)
 
 
 def _param(parse: Callable[[object], int]) -> Callable[[str], int]:
@@ -58,12 +69,14 @@ def _param(parse: Callable[[object], int]) -> Callable[[str], int]:
 
 
 customer_id = _param(parse_customer_id)
-limit = _param(lambda value: parse_whole(value, "a limit", 1, MAX_ID))
+limit = _param(lambda value: parse_whole(value, _("a limit"), 1, MAX_ID))
 
 
 def count(low: int, high: int, hint: str = "") -> Callable[[str], int]:
     """A parser for a count option in [low, high] (`hint` is appended when too large)."""
-    return _param(lambda value: parse_whole(value, "a count", low, high, hint))
+    return _param(
+        lambda value: parse_whole(value, _("a count"), low, high, _(hint) if hint else "")
+    )
 
 
 CustomerIdArgument = Annotated[

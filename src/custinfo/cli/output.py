@@ -87,6 +87,12 @@ class Output:
             buffer.write(data)
             buffer.flush()
 
+    def spinner(self, message: str) -> Any:
+        """`with out.spinner(_("Counting…")) as say:` around long silent work (dedupe, a
+        report): a spinner on stderr for a person at a terminal, `say(text)` to change its
+        text; nothing in a pipe, under --quiet or with TERM=dumb."""
+        return terminal.spinner(message)
+
     # -- records ----------------------------------------------------------------------------
     def customers(
         self, customers: Iterable[Customer], fmt: Format, *, title: str | None = None,
@@ -250,15 +256,15 @@ class Output:
         from rich.markup import escape
         from rich.table import Table
 
-        from custinfo.cli.tables import for_screen, local_prefix
+        from custinfo.cli.tables import for_screen, label, local_prefix
 
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold" if self.color else None, no_wrap=True)
         grid.add_column(overflow="fold")
         for name, value in pairs:
-            grid.add_row(name, escape(for_screen(name, value)))
+            grid.add_row(escape(label(name)), escape(for_screen(name, value)))
         for index, note in enumerate(notes):
-            grid.add_row("notes" if index == 0 else "", escape(local_prefix(note)))
+            grid.add_row(label("notes") if index == 0 else "", escape(local_prefix(note)))
         self.console().print(grid)
 
 

@@ -19,12 +19,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from custinfo.cli.help import width_of
+from custinfo.i18n import N_, _
 
 #: Columns whose values must never wrap or be truncated.
 PROTECTED = {"id", "ids", "keep", "phone", "phones", "email", "emails", "other", "uid"}
 PHONES = {"phone", "phones", "tel"}
 MIN_TEXT = 8  # narrowest a truncated text column gets
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
+#: Column names shown as headers on screen, translated (machine formats keep the names).
+LABELS = {
+    N_("id"), N_("ids"), N_("name"), N_("phones"), N_("emails"), N_("company"), N_("address"),
+    N_("city"), N_("birthday"), N_("tags"), N_("notes"), N_("source"), N_("created_at"),
+    N_("updated_at"), N_("wechat"), N_("qq"), N_("score"), N_("reasons"), N_("field"),
+    N_("value 1"), N_("value 2"), N_("level"), N_("weight"), N_("tag"), N_("count"),
+    N_("size"), N_("customers"), N_("status"), N_("key"), N_("kind"),
+    N_("audit id"), N_("at"), N_("command"), N_("fields"), N_("detail"), N_("text"),
+    N_("phone"), N_("email"), N_("label"), N_("keep"), N_("other"),
+}  # fmt: skip
 _UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)$")
 _UTC_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z)(\s.*)?$", re.S)
 
@@ -86,6 +97,11 @@ class Layout:
     cards: bool = False
 
 
+def label(column: str) -> str:
+    """A column's header on screen: translated when it is one of LABELS."""
+    return _(column) if column in LABELS else column
+
+
 def natural(columns: list[str], rows: list[list[str]]) -> list[int]:
     widths = [width_of(c) for c in columns]
     for row in rows:
@@ -106,7 +122,7 @@ def fit(
 ) -> Layout:
     """Which columns to show, how wide, or cards (see the module docstring). `drop` names
     the columns to drop first, in order; the others go from the right."""
-    sizes = natural(columns, rows)
+    sizes = natural([label(c) for c in columns], rows)
     keep = list(range(len(columns)))
     if table_width(sizes) <= width:
         return Layout(keep, {i: sizes[i] for i in keep})
@@ -124,7 +140,7 @@ def fit(
     while needed(keep) > width and droppable:
         gone = droppable.pop(0)
         keep.remove(gone)
-        dropped.append(columns[gone])
+        dropped.append(label(columns[gone]))
     if needed(keep) > width:
         return Layout(list(range(len(columns))), cards=True)
     widths = {i: sizes[i] for i in keep}
@@ -166,11 +182,11 @@ def render(
         return buffer.getvalue(), []
     table = Table(title=title, header_style="bold", show_lines=False)
     for i in layout.keep:
-        name = columns[i]
+        name, header = columns[i], escape(label(columns[i]))
         if name.lower() in PROTECTED:
-            table.add_column(name, no_wrap=True, min_width=layout.widths[i])
+            table.add_column(header, no_wrap=True, min_width=layout.widths[i])
         else:
-            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=layout.widths[i])
+            table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=layout.widths[i])
     for row in screen_rows:
         table.add_row(*(escape(row[i]) for i in layout.keep))
     console.print(table)
@@ -180,17 +196,18 @@ def render(
 def _cards(console: object, columns: list[str], rows: list[list[str]], color: bool) -> None:
     """One block per row: the first two values as a heading, then `label  value` lines,
     printed whole (a value too wide for the screen is left to the terminal, never cut)."""
-    label = max((width_of(c) for c in columns[2:]), default=0)
+    labels = [label(c) for c in columns]
+    widest = max((width_of(c) for c in labels[2:]), default=0)
     out = console.file  # type: ignore[attr-defined]
     for number, row in enumerate(rows):
         if number:
             out.write("\n")
         head = " ".join(cell for cell in row[:2] if cell)
         out.write((BOLD + head + RESET if color else head) + "\n")
-        for name, cell in list(zip(columns, row, strict=True))[2:]:
+        for name, cell in list(zip(labels, row, strict=True))[2:]:
             for index, line in enumerate(cell.split("\n") if cell else []):
                 shown = name if index == 0 else ""
-                pad = " " * (label - width_of(shown) + 2)
+                pad = " " * (widest - width_of(shown) + 2)
                 if color and shown:
                     shown = BOLD + shown + RESET
                 out.write(f"  {shown}{pad}{line}\n")

@@ -15,18 +15,22 @@ from typing import Any
 import numpy as np
 
 from custinfo.dedupe.table import Table
+from custinfo.i18n import N_
 
-#: Level names per field, in level order (level 0: missing).
+#: Level names per field, in level order (level 0: missing); shown through `_()`.
 LEVELS: dict[str, tuple[str, ...]] = {
-    "name": ("missing", "exact", "same form", "close", "near", "surname differs",
-             "given name differs", "part missing", "different"),
-    "phone": ("missing", "same", "one digit apart", "different"),
-    "email": ("missing", "same", "same name, other provider", "one character apart",
-              "different"),
-    "birthday": ("missing", "same", "one digit or day/month swapped", "different"),
-    "address": ("missing", "same", "close", "near", "other house number", "different"),
-    "company": ("missing", "same", "close", "different"),
-    "city": ("missing", "same", "close", "different"),
+    "name": (N_("missing"), N_("exact"), N_("same form"), N_("close"), N_("near"),
+             N_("surname differs"), N_("given name differs"), N_("part missing"),
+             N_("different")),
+    "phone": (N_("missing"), N_("same"), N_("one digit apart"), N_("different")),
+    "email": (N_("missing"), N_("same"), N_("same name, other provider"),
+              N_("one character apart"), N_("different")),
+    "birthday": (N_("missing"), N_("same"), N_("one digit or day/month swapped"),
+                 N_("different")),
+    "address": (N_("missing"), N_("same"), N_("close"), N_("near"), N_("other house number"),
+                N_("different")),
+    "company": (N_("missing"), N_("same"), N_("close"), N_("different")),
+    "city": (N_("missing"), N_("same"), N_("close"), N_("different")),
 }  # fmt: skip
 FIELDS = tuple(LEVELS)
 #: Levels that count as "agrees" for the rule that a name alone never groups two records.

@@ -10,6 +10,7 @@ import numpy as np
 from custinfo.dedupe import blocking, compare, group, model, table
 from custinfo.dedupe.model import FIT_MIN, META_KEY, Model, TermFrequencies
 from custinfo.dedupe.score import Scorer
+from custinfo.i18n import _
 
 
 class Run:
@@ -188,7 +189,7 @@ class CountFrequencies(TermFrequencies):
             return
         sql = ", ".join(f"count({f}), sum({f} = ?)" for f, _ in wanted)
         row = conn.execute(f"SELECT {sql} FROM customers", [v for _, v in wanted]).fetchone()
-        for i, (f, _) in enumerate(wanted):
+        for i, (f, _value) in enumerate(wanted):
             total, same = row[2 * i] or 1, row[2 * i + 1] or 1
             self._set(f, columns[f][0], same / total, u_agree)
 
@@ -214,7 +215,11 @@ def explain(
 
     ids = sorted({store.resolve_id(first), store.resolve_id(second)})
     if len(ids) < 2:
-        raise UsageError(f"--explain: {first} and {second} are the same customer")
+        raise UsageError(
+            _("--explain: {first} and {second} are the same customer").format(
+                first=first, second=second
+            )
+        )
     t = table.from_customers(store.get_many(ids))
     m = stored_model(store)
     tf = CountFrequencies(store, t, m, scan=True) if m.fitted else None

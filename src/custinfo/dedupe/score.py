@@ -19,6 +19,7 @@ from custinfo.dedupe import normalize as nz
 from custinfo.dedupe.compare import AGREEING, FIELDS, LEVELS, Levels
 from custinfo.dedupe.model import Model, TermFrequencies
 from custinfo.dedupe.table import Table
+from custinfo.i18n import _
 
 MINUS = "\u2212"
 
@@ -92,21 +93,22 @@ def vetoed(lv: Levels) -> np.ndarray:
 def _name_words(t: Table, x: int, y: int, level: int, sim: float) -> str:
     na, nb = t.names[x], t.names[y]
     if level == compare.N_EXACT:
-        return f"same name {na}"
+        return _("same name {name}").format(name=na)
     if level == compare.N_FORM:
-        how = (
-            "by pinyin" if nz.has_cjk(na) != nz.has_cjk(nb) else "ignoring case, spacing and order"
-        )
-        return f"names {na} / {nb} match {how}"
+        if nz.has_cjk(na) != nz.has_cjk(nb):
+            return _("names {a} / {b} match by pinyin").format(a=na, b=nb)
+        return _("names {a} / {b} match ignoring case, spacing and order").format(a=na, b=nb)
     if level in (compare.N_CLOSE, compare.N_NEAR):
-        return f"names {na} / {nb} {LEVELS['name'][level]} ({sim:.2f})"
+        return _("names {a} / {b} {how} ({sim:.2f})").format(
+            a=na, b=nb, how=_(LEVELS["name"][level]), sim=sim
+        )
     if level in (compare.N_SURNAME, compare.N_GIVEN):
-        return f"{LEVELS['name'][level]}: {na} / {nb}"
+        return f"{_(LEVELS['name'][level])}: {na} / {nb}"
     if level == compare.N_SUBSET:
-        return f"name part missing: {na} / {nb}"
+        return _("name part missing: {a} / {b}").format(a=na, b=nb)
     if level == compare.N_DIFF:
-        return f"names differ: {na} / {nb}"
-    return f"names {na} / {nb} not comparable (another romanisation?)"
+        return _("names differ: {a} / {b}").format(a=na, b=nb)
+    return _("names {a} / {b} not comparable (another romanisation?)").format(a=na, b=nb)
 
 
 def _phrase(t: Table, f: str, level: int, x: int, y: int, lv: Levels, i: int) -> str:
@@ -115,31 +117,40 @@ def _phrase(t: Table, f: str, level: int, x: int, y: int, lv: Levels, i: int) ->
     if f == "phone":
         if level == 1:
             shared = sorted(set(t.phones.get(x)) & set(t.phones.get(y)))
-            return f"same phone {', '.join(shared)}"
+            return _("same phone {phones}").format(phones=", ".join(shared))
         px, py = t.phones.get(x)[:1], t.phones.get(y)[:1]
-        what = "one digit apart" if level == 2 else "differ"
-        return f"phones {what}: {px[0] if px else ''} / {py[0] if py else ''}"
+        a, b = (px[0] if px else ""), (py[0] if py else "")
+        if level == 2:
+            return _("phones one digit apart: {a} / {b}").format(a=a, b=b)
+        return _("phones differ: {a} / {b}").format(a=a, b=b)
     if f == "email":
         return _email_words(t, x, y, level)
     if f == "birthday":
         bx, by = t.birthdays[x], t.birthdays[y]
         if level == 1:
-            return f"same birthday {bx}"
-        what = "one digit apart or day/month swapped" if level == 2 else "differ"
-        return f"birthdays {what}: {bx} / {by}"
+            return _("same birthday {date}").format(date=bx)
+        if level == 2:
+            return _("birthdays one digit apart or day/month swapped: {a} / {b}").format(a=bx, b=by)
+        return _("birthdays differ: {a} / {b}").format(a=bx, b=by)
     if f == "address":
         sim = float(lv.address_sim[i])
         return {
-            1: "same address", 2: f"address close ({sim:.2f})", 3: f"address near ({sim:.2f})",
-            4: "same street, other house number", 5: "addresses differ",
+            1: _("same address"), 2: _("address close ({sim:.2f})").format(sim=sim),
+            3: _("address near ({sim:.2f})").format(sim=sim),
+            4: _("same street, other house number"), 5: _("addresses differ"),
         }[level]  # fmt: skip
     if f == "company":
         sim = float(lv.company_sim[i])
-        return {1: "same company", 2: f"company close ({sim:.2f})", 3: "companies differ"}[level]
+        return {
+            1: _("same company"), 2: _("company close ({sim:.2f})").format(sim=sim),
+            3: _("companies differ"),
+        }[level]  # fmt: skip
     cx, cy = t.cities[x], t.cities[y]
-    return {1: f"same city {cx}", 2: f"cities close: {cx} / {cy}"}.get(
-        level, f"cities differ: {cx} / {cy}"
-    )
+    if level == 1:
+        return _("same city {city}").format(city=cx)
+    if level == 2:
+        return _("cities close: {a} / {b}").format(a=cx, b=cy)
+    return _("cities differ: {a} / {b}").format(a=cx, b=cy)
 
 
 def _email_words(t: Table, x: int, y: int, level: int) -> str:
@@ -149,22 +160,24 @@ def _email_words(t: Table, x: int, y: int, level: int) -> str:
         for addr_y, key_y in zip(ey, ky, strict=True):
             if level == 1 and key_x == key_y:
                 if addr_x == addr_y:
-                    return f"same email {addr_x}"
-                return f"emails differ only in case: {addr_x} / {addr_y}"
+                    return _("same email {email}").format(email=addr_x)
+                return _("emails differ only in case: {a} / {b}").format(a=addr_x, b=addr_y)
             if level == 2 and nz.email_local(key_x) == nz.email_local(key_y):
-                return f"same email name {nz.email_local(key_x)}@ ({addr_x} / {addr_y})"
+                return _("same email name {local}@ ({a} / {b})").format(
+                    local=nz.email_local(key_x), a=addr_x, b=addr_y
+                )
     if level == 3:
-        return f"emails one character apart: {ex[0]} / {ey[0]}"
-    return "emails differ"
+        return _("emails one character apart: {a} / {b}").format(a=ex[0], b=ey[0])
+    return _("emails differ")
 
 
 def _hint(levels: dict[str, int], words: dict[str, str]) -> str | None:
-    if words.get("name", "").startswith("surname differs") and (
+    if levels["name"] == compare.N_SURNAME and (
         levels["birthday"] == 1 or levels["address"] in (1, 2)
     ):
-        return "name change?"
+        return _("name change?")
     if levels["address"] in (4, 5) and (levels["phone"] == 1 or levels["email"] == 1):
-        return "moved?"
+        return _("moved?")
     return None
 
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from custinfo.errors import ValidationError
+from custinfo.i18n import _
 from custinfo.text import normalize_text
 
 #: Fields a column can have besides the customer fields (mapping.FIELDS lists them all).
@@ -166,11 +167,14 @@ def normalize_handle(kind: str, raw: str) -> str:
         if text.lower().endswith("@qq.com"):
             text = text[: -len("@qq.com")]
         if not _QQ.fullmatch(text):
-            raise ValidationError(f"QQ number {raw!r}: expected 5 to 12 digits", "qq")
+            raise ValidationError(
+                _("QQ number {raw!r}: expected 5 to 12 digits").format(raw=raw), "qq"
+            )
         return text
     if not _WECHAT.fullmatch(text):
         raise ValidationError(
-            f"WeChat id {raw!r}: expected letters, digits, _ or - without spaces", "wechat"
+            _("WeChat id {raw!r}: expected letters, digits, _ or - without spaces").format(raw=raw),
+            "wechat",
         )
     return text
 

@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from custinfo.errors import UsageError
+from custinfo.i18n import _
 
 SAMPLE = 64 * 1024
 _CHINESE = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030", "cp936": "gb18030"}
@@ -51,17 +52,25 @@ def parse_encoding(spec: str) -> tuple[str, str | None]:
     try:
         info = codecs.lookup(name.strip())
     except LookupError:
-        raise UsageError(f"unknown encoding {name.strip()!r} in --encoding {spec!r}") from None
+        raise UsageError(
+            _("unknown encoding {value!r} in --encoding {spec!r}").format(
+                value=name.strip(), spec=spec
+            )
+        ) from None
     if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
         raise UsageError(
-            f"--encoding {spec!r}: {info.name!r} is not a text encoding "
-            "(use one such as utf-8, gbk, gb18030, big5, shift_jis, utf-16 or latin-1)"
+            _(
+                "--encoding {spec!r}: {name!r} is not a text encoding (use "
+                "one such as utf-8, gbk, gb18030, big5, shift_jis, utf-16 or "
+                "latin-1)"
+            ).format(spec=spec, name=info.name)
         )
     handler = errors.strip() if colon else None
     if handler is not None and handler not in ERROR_HANDLERS:
         raise UsageError(
-            f"--encoding {spec!r}: unknown error handler {handler!r} "
-            f"(use one of {', '.join(ERROR_HANDLERS)})"
+            _("--encoding {spec!r}: unknown error handler {handler!r} (use one of {value})").format(
+                spec=spec, handler=handler, value=", ".join(ERROR_HANDLERS)
+            )
         )
     return info.name, handler
 
@@ -99,9 +108,12 @@ class MixedCheck:
         for number, line in enumerate(lines, start=self.line):
             if not line.isascii() and self._looks_utf8(line):
                 raise UsageError(
-                    f"line {number} looks like UTF-8, but the input is read as {self.codec} "
-                    "(does the file mix encodings?): convert it to one encoding, or give "
-                    f"--encoding {self.codec}:strict to read it as {self.codec} anyway"
+                    _(
+                        "line {number} looks like UTF-8, but the input is read as "
+                        "{codec} (does the file mix encodings?): convert it to one "
+                        "encoding, or give --encoding {codec}:strict to read it as "
+                        "{codec} anyway"
+                    ).format(number=number, codec=self.codec)
                 )
         self.line += len(lines)
         self.tail = rest
@@ -145,7 +157,7 @@ def detect_encoding(sample: bytes, at_eof: bool) -> tuple[str, bool]:
         # statistics; GBK from Excel/WPS in China is far more likely here.
         return "gb18030", False
     if not name or name.startswith(("utf_16", "utf_32")):
-        raise UsageError("cannot tell the input's encoding; name it with --encoding")
+        raise UsageError(_("cannot tell the input's encoding; name it with --encoding"))
     return _CHINESE.get(name, name), False
 
 

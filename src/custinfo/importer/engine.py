@@ -15,6 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from custinfo.i18n import _, gap
 from custinfo.importer import fieldcols, formats, report
 from custinfo.importer.keyfilter import KeyFilter
 from custinfo.importer.mapping import columns, parse_maps
@@ -75,13 +76,15 @@ class Summary:
     fields: list[Any] = field(default_factory=list)  # columns that feed custom fields
 
     def line(self) -> str:
+        n = {k: f"{getattr(self, k):,}" for k in ("read", "imported", "merged", "skipped")}
+        n["rejected"] = f"{self.rejected:,}"
         if not self.committed and not self.dry_run and self.rejected:
-            return f"read {self.read}, rejected {self.rejected}: nothing imported"
-        text = (
-            f"read {self.read}, imported {self.imported}, merged {self.merged}, "
-            f"skipped {self.skipped}, rejected {self.rejected}"
-        )
-        return text + (" (dry run: nothing written)" if self.dry_run else "")
+            return _("read {read}, rejected {rejected}: nothing imported").format(**n)
+        text = _(
+            "read {read}, imported {imported}, merged {merged}, skipped {skipped}, "
+            "rejected {rejected}"
+        ).format(**n)
+        return text + (gap() + _("(dry run: nothing written)") if self.dry_run else "")
 
     def notes(self) -> list[str]:
         """What else the owner must know: numbers read in a region, date orders, photos
@@ -109,7 +112,9 @@ def run_import(
     if options.on_duplicate not in POLICIES:
         from custinfo.errors import UsageError
 
-        raise UsageError(f"--on-duplicate must be one of {', '.join(POLICIES)}")
+        raise UsageError(
+            _("--on-duplicate must be one of {value}").format(value=", ".join(POLICIES))
+        )
     overrides = parse_maps(options.maps)
     stats = None
     if options.create_fields:  # one pass first: the new fields' types follow every value
@@ -177,14 +182,16 @@ def _prepare(
     if not header:
         from custinfo.errors import UsageError
 
-        raise UsageError("the input is empty: expected a header line")
+        raise UsageError(_("the input is empty: expected a header line"))
     cols, fplan = fieldcols.resolve(conn, header, columns(header, overrides), stats)
     fields = [c.field for c in cols]
     unknown = [h for h, f in zip(header, fields, strict=True) if f is None]
     if unknown:
         warn(
-            f"unknown columns kept as a note per customer: {', '.join(map(repr, unknown))} "
-            "(map them with --map COLUMN=FIELD, or COLUMN=ignore)"
+            _(
+                "unknown columns kept as a note per customer: {value} (map "
+                "them with --map COLUMN=FIELD, or COLUMN=ignore)"
+            ).format(value=", ".join(map(repr, unknown)))
         )
     order, summary.date_order = report.date_order(header, cols, sample, options.date_order)
     summary.mapping = report.mapping_lines(header, cols)

@@ -14,10 +14,11 @@ import io
 from typing import Any, BinaryIO
 
 from custinfo.errors import UsageError
+from custinfo.i18n import N_, _
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-SAVE_AS = (
+SAVE_AS = N_(
     "open it in Excel, WPS or LibreOffice and save it as .xlsx (Excel workbook) or "
     "CSV UTF-8, then import that file"
 )
@@ -57,16 +58,24 @@ def sniff(stream: BinaryIO, fmt: str | None, name: str) -> tuple[str | None, Bin
             return "xlsx", stream
     elif head.startswith(_OLE):
         raise UsageError(
-            f"{name} is an Excel 97-2003 workbook (.xls), which custinfo cannot read: {SAVE_AS}"
+            _(
+                "{name} is an Excel 97-2003 workbook (.xls), which custinfo cannot read: {SAVE_AS}"
+            ).format(name=name, SAVE_AS=_(SAVE_AS))
         )
     elif lower.endswith((".xls", ".et")) and head.lstrip().startswith(b"<"):
-        raise UsageError(f"{name} is a web page saved as a workbook, not one: {SAVE_AS}")
+        raise UsageError(
+            _("{name} is a web page saved as a workbook, not one: {SAVE_AS}").format(
+                name=name, SAVE_AS=_(SAVE_AS)
+            )
+        )
     elif lower.endswith(".numbers"):
         raise UsageError(_numbers(name))
     elif _looks_vcard(head):
         kind = "vcard"
     if fmt == "xlsx":
-        raise UsageError(f"{name} is not an .xlsx workbook (it is not a zip package)")
+        raise UsageError(
+            _("{name} is not an .xlsx workbook (it is not a zip package)").format(name=name)
+        )
     wrapped = io.BufferedReader(Prefixed(head, stream)) if head else stream
     return (fmt if fmt == "vcard" else kind), wrapped  # type: ignore[return-value]
 
@@ -89,7 +98,9 @@ def _zip_kind(head: bytes, stream: BinaryIO, name: str) -> str:
                 "mimetype" in names
             ) else ""  # fmt: skip
     except zipfile.BadZipFile:
-        raise UsageError(f"{name}: a damaged zip package (not a readable workbook)") from None
+        raise UsageError(
+            _("{name}: a damaged zip package (not a readable workbook)").format(name=name)
+        ) from None
     finally:
         if isinstance(data, io.BytesIO) or data.seekable():
             data.seek(0)
@@ -98,17 +109,25 @@ def _zip_kind(head: bytes, stream: BinaryIO, name: str) -> str:
     if any(n.startswith("Index/") for n in names) or name.endswith(".numbers"):
         raise UsageError(_numbers(name))
     if "opendocument" in mimetype:
-        raise UsageError(f"{name} is an OpenDocument file (.ods), not an .xlsx: {SAVE_AS}")
+        raise UsageError(
+            _("{name} is an OpenDocument file (.ods), not an .xlsx: {SAVE_AS}").format(
+                name=name, SAVE_AS=_(SAVE_AS)
+            )
+        )
     if "word/document.xml" in names:
-        raise UsageError(f"{name} is a Word document, not a workbook or CSV file")
-    raise UsageError(f"{name} is a zip archive, not a workbook or CSV file: unpack it first")
+        raise UsageError(
+            _("{name} is a Word document, not a workbook or CSV file").format(name=name)
+        )
+    raise UsageError(
+        _("{name} is a zip archive, not a workbook or CSV file: unpack it first").format(name=name)
+    )
 
 
 def _numbers(name: str) -> str:
-    return (
-        f"{name} is an Apple Numbers file, which custinfo cannot read: in Numbers choose "
+    return _(
+        "{name} is an Apple Numbers file, which custinfo cannot read: in Numbers choose "
         "File > Export To > Excel (or CSV), then import that file"
-    )
+    ).format(name=name)
 
 
 def _looks_vcard(head: bytes) -> bool:
@@ -165,7 +184,7 @@ def open_input(
         tabular.sheet = progress.sheet = Sheet(stream, sheet)
         return tabular
     if sheet is not None:
-        raise UsageError("--sheet applies to .xlsx workbooks only")
+        raise UsageError(_("--sheet applies to .xlsx workbooks only"))
     if kind == "vcard":
         from custinfo.importer.vcard import Cards
 

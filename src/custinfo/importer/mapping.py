@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 
 from custinfo.errors import UsageError
+from custinfo.i18n import _
 from custinfo.importer import fieldcols
 from custinfo.importer.contacts import (
     CONTACT_FIELDS,
@@ -95,14 +96,16 @@ def parse_maps(items: list[str]) -> dict[str, str]:
         field = field.strip().lower()
         field = _FIELD_SYNONYMS.get(field, field)
         if not sep or not column.strip():
-            raise UsageError(f"--map {item!r}: expected COLUMN=FIELD")
+            raise UsageError(_("--map {item!r}: expected COLUMN=FIELD").format(item=item))
         if (target := fieldcols.map_target(field)) is not None:  # field:KEY, a custom field
             out[header_key(column)] = target
             continue
         if field not in FIELDS:
             choices = ", ".join(FIELDS)
             raise UsageError(
-                f"--map {item!r}: unknown field {field!r} (one of {choices}, or field:KEY)"
+                _(
+                    "--map {item!r}: unknown field {field!r} (one of {choices}, or field:KEY)"
+                ).format(item=item, field=field, choices=choices)
             )
         out[header_key(column)] = field
     return out
@@ -159,7 +162,9 @@ def columns(header: list[str], overrides: dict[str, str]) -> list[Column]:
     keys = [header_key(h) for h in header]
     known = set(overrides)
     for key in known - set(keys):
-        raise UsageError(f"--map names a column that is not in the header: {key!r}")
+        raise UsageError(
+            _("--map names a column that is not in the header: {key!r}").format(key=key)
+        )
     person = {header_key(c) for c in CONTACT_PERSON}
     customer = {header_key(c) for c in CUSTOMER_COLUMNS}
     if any(k in person and c.field == "name" for k, c in zip(keys, cols, strict=True)):
@@ -183,13 +188,17 @@ def columns(header: list[str], overrides: dict[str, str]) -> list[Column]:
             names = [header[i] for i in indexes]
             hint = " ".join(f"--map {n}=notes" for n in names[1:])
             raise UsageError(
-                f"columns {', '.join(map(repr, names))} all map to {single}: name the one "
-                f"to use with --map COLUMN={single} (the others are then kept as notes), "
-                f"or map the others elsewhere, e.g. {hint}"
+                _(
+                    "columns {value} all map to {single}: name the one to use "
+                    "with --map COLUMN={single} (the others are then kept as "
+                    "notes), or map the others elsewhere, e.g. {hint}"
+                ).format(value=", ".join(map(repr, names)), single=single, hint=hint)
             )
     fields = {c.field for c in cols}
     if "name" not in fields and not ({"first_name", "last_name"} & fields):
         raise UsageError(
-            f"no name column among {', '.join(map(repr, header))}: use --map COLUMN=name"
+            _("no name column among {value}: use --map COLUMN=name").format(
+                value=", ".join(map(repr, header))
+            )
         )
     return cols

@@ -18,7 +18,9 @@ from typing import Any
 
 from custinfo import dates
 from custinfo.errors import UsageError
+from custinfo.i18n import _, plural
 from custinfo.importer.contacts import ADDRESS_PARTS, Column
+from custinfo.text import width_of
 
 #: How fields are shown in the mapping, in this order.
 _SHOWN = {
@@ -63,22 +65,27 @@ def mapping_lines(header: list[str], cols: list[Column]) -> list[str]:
         ):
             extra.append(col.group)
         if col.field in ("phone_label", "email_label"):
-            extra.append("label")
+            extra.append(_("label"))
         if col.field in ("attribute", "custom_value"):
-            extra.append("as COLUMN:VALUE")
+            extra.append(_("as COLUMN:VALUE"))
         if col.field == "country":
-            extra.append("country: numbers without +country are read in it")
+            extra.append(_("country: numbers without +country are read in it"))
         if extra:
             shown += f" ({', '.join(extra)})"
         by_field.setdefault(_SHOWN.get(col.field, col.field), []).append(shown)
-    width = max([len(f) for f in by_field] + [len("kept as notes")])
-    lines = [f"mapping of {len(header)} columns:"]
+    kept, dropped = _("kept as notes"), _("ignored")
+    width = max([width_of(f) for f in by_field] + [width_of(kept), width_of(dropped)])
+
+    def pad(label: str) -> str:
+        return label + " " * (width - width_of(label))
+
+    lines = [_("mapping of {columns}:").format(columns=plural(len(header), "column"))]
     for name in sorted(by_field, key=lambda f: _ORDER.index(f) if f in _ORDER else 99):
-        lines.append(f"  {name:<{width}}  <- {', '.join(by_field[name])}")
+        lines.append(f"  {pad(name)}  <- {', '.join(by_field[name])}")
     if noted:
-        lines.append(f"  {'kept as notes':<{width}}  <- {', '.join(noted)}")
+        lines.append(f"  {pad(kept)}  <- {', '.join(noted)}")
     if ignored:
-        lines.append(f"  {'ignored':<{width}}  <- {', '.join(ignored)}")
+        lines.append(f"  {pad(dropped)}  <- {', '.join(ignored)}")
     return lines
 
 
@@ -99,46 +106,65 @@ def date_order(
     ]
     if given is not None:
         seen = any(dates.year_last_parts(v) for v in values)
-        return given, f"dates like 4/5/1990 read as {given} (--date-order)" if seen else ""
+        read = _("dates like 4/5/1990 read as {order} (--date-order)").format(order=given)
+        return given, read if seen else ""
     order, why = dates.resolve_order(values)
     if order == "":
         raise UsageError(
-            f"the file's dates are in two day/month orders ({why}): fix them, or name the "
-            "order with --date-order mdy|dmy (the rows in the other order are then rejected)"
+            _(
+                "the file's dates are in two day/month orders ({why}): fix "
+                "them, or name the order with --date-order mdy|dmy (the rows "
+                "in the other order are then rejected)"
+            ).format(why=why)
         )
     if order is None:
         if why:  # only ambiguous dates like 4/5/1990
-            return dates.MDY, (
-                f"dates like 4/5/1990 read as {dates.MDY} (month first; nothing in the first "
-                f"{len(sample)} rows tells: give --date-order dmy if they are day first)"
-            )
+            return dates.MDY, _(
+                "dates like 4/5/1990 read as {order} (month first; nothing in the first "
+                "{rows} tells: give --date-order dmy if they are day first)"
+            ).format(order=dates.MDY, rows=plural(len(sample), "row"))
         return dates.MDY, ""
-    return order, f"dates like 4/5/1990 read as {order} ({why})"
+    return order, _("dates like 4/5/1990 read as {order} ({why})").format(order=order, why=why)
 
 
 def summary_notes(summary: Any) -> list[str]:
     lines: list[str] = []
     for (region, default), count in sorted(summary.no_country_code.items()):
-        numbers = "1 number" if count == 1 else f"{count} numbers"
-        verb = "was" if count == 1 else "were"
-        if default:
-            lines.append(
-                f"{numbers} without a country code {verb} read as {region} numbers (the "
+        numbers = plural(count, "number")
+        if default and count == 1:
+            message = _(
+                "{numbers} without a country code was read as {region} numbers (the "
                 "default region: give the file a country column, or use --region)"
             )
-        else:
-            lines.append(
-                f"{numbers} without a country code {verb} read as {region} numbers (the "
+        elif default:
+            message = _(
+                "{numbers} without a country code were read as {region} numbers (the "
+                "default region: give the file a country column, or use --region)"
+            )
+        elif count == 1:
+            message = _(
+                "{numbers} without a country code was read as {region} numbers (the "
                 "row's own country)"
             )
+        else:
+            message = _(
+                "{numbers} without a country code were read as {region} numbers (the "
+                "row's own country)"
+            )
+        lines.append(message.format(numbers=numbers, region=region))
     if summary.date_order:
         lines.append(summary.date_order)
     if summary.photos:
-        photos = "1 photo" if summary.photos == 1 else f"{summary.photos} photos"
-        lines.append(f"{photos} skipped (custinfo keeps no pictures)")
+        lines.append(
+            _("{photos} skipped (custinfo keeps no pictures)").format(
+                photos=plural(summary.photos, "photo")
+            )
+        )
     if summary.skipped:
         lines.append(
-            f"skipped {summary.skipped} already present (same phone or email, or same name "
-            "and details): use --on-duplicate merge to update them from the file"
+            _(
+                "skipped {n} already present (same phone or email, or same name "
+                "and details): use --on-duplicate merge to update them from the file"
+            ).format(n=f"{summary.skipped:,}")
         )
     return lines

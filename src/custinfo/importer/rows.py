@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from custinfo import dates, validation
 from custinfo.errors import ValidationError
 from custinfo.export.tabular import parse_notes, split_values, unneutralize
+from custinfo.i18n import _, plural
 from custinfo.importer import contacts, fastpath, fieldcols, prepare
 from custinfo.importer.mapping import IGNORED, column_for
 from custinfo.importer.source import BadJson, LongNumber
@@ -70,12 +71,16 @@ def normalize_timestamp(raw: str) -> str:
     try:
         moment = _dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"{shown(raw)}: expected an ISO 8601 time", "time") from None
+        raise ValidationError(
+            _("{value}: expected an ISO 8601 time").format(value=shown(raw)), "time"
+        ) from None
     if moment.tzinfo is not None:
         try:
             moment = moment.astimezone(_dt.UTC).replace(tzinfo=None)
         except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
-            raise ValidationError(f"{shown(raw)}: out of range in UTC", "time") from None
+            raise ValidationError(
+                _("{value}: out of range in UTC").format(value=shown(raw)), "time"
+            ) from None
     return moment.isoformat(timespec="microseconds") + "Z"  # 4-digit years, unlike %Y
 
 
@@ -123,7 +128,9 @@ class Converter:
             record = parse_card(record)
         if isinstance(record, list):
             if len(record) != len(self.header):
-                reason = f"has {len(record)} fields, the header has {len(self.header)}"
+                reason = _("has {fields}, the header has {n}").format(
+                    fields=plural(len(record), "field"), n=len(self.header)
+                )
                 return Invalid(line, [("row", reason)])
             if self.excel:
                 record = [unneutralize(cell) for cell in record]
@@ -138,7 +145,7 @@ class Converter:
         elif isinstance(record, BadJson | BadCard):
             return Invalid(line, [("line", str(record))])
         else:
-            return Invalid(line, [("line", "expected a JSON object")])
+            return Invalid(line, [("line", _("expected a JSON object"))])
         return self.convert(line, items)
 
     def convert(
@@ -276,15 +283,15 @@ def _text(value: Any) -> str:
 def kind(value: Any) -> str:
     """What a JSON value is, for messages: "an object", "a number (NaN)", "true"…"""
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     if isinstance(value, list):
-        return "an array"
+        return _("an array")
     if isinstance(value, bool):
-        return f"a boolean ({json.dumps(value)})"
+        return _("a boolean ({value})").format(value=json.dumps(value))
     if isinstance(value, LongNumber):
-        return f"a number ({len(value)} digits)"
+        return _("a number ({n} digits)").format(n=len(value))  # always more than 20
     if isinstance(value, int | float):
-        return f"a number ({json.dumps(value)[:40]})"
+        return _("a number ({value})").format(value=json.dumps(value)[:40])
     return type(value).__name__
 
 
@@ -295,7 +302,9 @@ def _expect_text(value: Any, field: str, numbers: bool = False, what: str = "") 
         return value
     if numbers and type(value) is int and 0 <= value < 10**20:
         return str(value)
-    raise ValidationError(f"{what}expected text, got {kind(value)}", field)
+    raise ValidationError(
+        _("{what}expected text, got {value}").format(what=what, value=kind(value)), field
+    )
 
 
 def _scalar(value: Any, field: str) -> str:
@@ -330,9 +339,9 @@ def _notes(value: Any) -> list[tuple[str | None, str]]:
             if isinstance(item, dict):
                 at, text = item.get("at"), item.get("text")
                 if at is not None:
-                    at = _expect_text(at, "notes", what='a note\'s "at": ')
+                    at = _expect_text(at, "notes", what=_('a note\'s "at": '))
                 if text is not None:
-                    text = _expect_text(text, "notes", what='a note\'s "text": ')
+                    text = _expect_text(text, "notes", what=_('a note\'s "text": '))
                 out.append((at or None, text or ""))
             elif item is not None:
                 out.append((None, _expect_text(item, "notes")))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from custinfo.errors import UsageError
+from custinfo.i18n import _
 from custinfo.importer.encoding import (
     BOMS,
     SAMPLE,
@@ -35,24 +36,28 @@ def open_input(path: Path) -> BinaryIO:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO without a writer: no wait
     except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
+        raise UsageError(_("no such file: {path}").format(path=path)) from None
     except OSError as exc:
         if exc.errno == 21:  # EISDIR on some systems
-            raise UsageError(f"not a regular file: {path} is a directory") from None
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+            raise UsageError(
+                _("not a regular file: {path} is a directory").format(path=path)
+            ) from None
+        raise UsageError(
+            _("cannot read {path}: {strerror}").format(path=path, strerror=exc.strerror)
+        ) from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
         if stat.S_ISDIR(mode):
-            kind = "a directory"
+            kind = _("a directory")
         else:
             kind = (
-                "a pipe (FIFO)" if stat.S_ISFIFO(mode)
-                else "a socket" if stat.S_ISSOCK(mode)
-                else "a device"
+                _("a pipe (FIFO)") if stat.S_ISFIFO(mode)
+                else _("a socket") if stat.S_ISSOCK(mode)
+                else _("a device")
             )  # fmt: skip
-            kind += f"; to read it anyway: custinfo import - < {path}"
-        raise UsageError(f"not a regular file: {path} is {kind}")
+            kind += _("; to read it anyway: custinfo import - < {path}").format(path=path)
+        raise UsageError(_("not a regular file: {path} is {kind}").format(path=path, kind=kind))
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
 
@@ -155,8 +160,10 @@ def sniff_delimiter(head: str) -> str:
 
 def decode_error(source: Source, exc: UnicodeDecodeError, line: int) -> UsageError:
     return UsageError(
-        f"input is not valid {source.encoding} (after line {line}): "
-        "convert it or name the encoding with --encoding"
+        _(
+            "input is not valid {encoding} (after line {line}): convert "
+            "it or name the encoding with --encoding"
+        ).format(encoding=source.encoding, line=line)
     )
 
 
@@ -168,7 +175,7 @@ def csv_records(source: Source) -> Iterator[tuple[int, list[str]]]:
     try:
         header = next(reader, None)
         if header is None:
-            raise UsageError("the input is empty: expected a header line")
+            raise UsageError(_("the input is empty: expected a header line"))
         source.header = [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
         line = reader.line_num + 1
         for row in reader:
@@ -178,7 +185,9 @@ def csv_records(source: Source) -> Iterator[tuple[int, list[str]]]:
     except UnicodeDecodeError as exc:
         raise decode_error(source, exc, line) from None
     except csv.Error as exc:
-        raise UsageError(f"line {line}: malformed CSV ({exc})") from None
+        raise UsageError(
+            _("line {line}: malformed CSV ({exc})").format(line=line, exc=exc)
+        ) from None
 
 
 def ndjson_records(source: Source) -> Iterator[tuple[int, Any]]:
@@ -224,7 +233,7 @@ def json_records(source: Source) -> Iterator[tuple[int, Any]]:
             ch = buf[pos]
             if state == "start":
                 if ch != "[":
-                    raise UsageError("JSON input must be an array of objects")
+                    raise UsageError(_("JSON input must be an array of objects"))
                 state, pos = "first", pos + 1
             elif state in ("first", "comma"):
                 if ch == "]" and state == "first":
@@ -235,10 +244,16 @@ def json_records(source: Source) -> Iterator[tuple[int, Any]]:
                     complete = eof or end < len(buf)  # `12` may be the start of `123`
                 except json.JSONDecodeError as exc:
                     if eof:
-                        raise UsageError(f"malformed JSON in item {index + 1}: {exc.msg}") from None
+                        raise UsageError(
+                            _("malformed JSON in item {value}: {msg}").format(
+                                value=index + 1, msg=exc.msg
+                            )
+                        ) from None
                     complete = False
                 except RecursionError:
-                    raise UsageError(f"JSON item {index + 1} is nested too deeply") from None
+                    raise UsageError(
+                        _("JSON item {value} is nested too deeply").format(value=index + 1)
+                    ) from None
                 if not complete:  # the item goes on in the next chunk
                     chunk = source.text.read(SAMPLE)
                     eof = not chunk
@@ -249,25 +264,35 @@ def json_records(source: Source) -> Iterator[tuple[int, Any]]:
                 state, pos = "item", end
             elif state == "item":
                 if ch not in ",]":
-                    raise UsageError(f"malformed JSON after item {index}: expected ',' or ']'")
+                    raise UsageError(
+                        _("malformed JSON after item {index}: expected ',' or ']'").format(
+                            index=index
+                        )
+                    )
                 state, pos = ("comma" if ch == "," else "done"), pos + 1
             else:
-                raise UsageError(f"unexpected data after the JSON array (after item {index})")
+                raise UsageError(
+                    _("unexpected data after the JSON array (after item {index})").format(
+                        index=index
+                    )
+                )
     except UnicodeDecodeError as exc:
         raise decode_error(source, exc, index) from None
     if state == "start":
-        raise UsageError("the input is empty: expected a JSON array")
+        raise UsageError(_("the input is empty: expected a JSON array"))
     if state != "done":
-        raise UsageError(f"malformed JSON after item {index}: the array is not closed")
+        raise UsageError(
+            _("malformed JSON after item {index}: the array is not closed").format(index=index)
+        )
 
 
 def _loads(text: str) -> Any:
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        reason = f"not valid JSON ({exc.msg})"
+        reason = _("not valid JSON ({reason})").format(reason=exc.msg)
     except RecursionError:
-        reason = "not valid JSON (nested too deeply)"
+        reason = _("not valid JSON (nested too deeply)")
     bad = BadJson(reason)
     bad.raw = text
     return bad

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from custinfo.errors import UsageError
+from custinfo.i18n import _
 
 _PICTURE = re.compile(r"(?:[\w-]+\.)?(?:PHOTO|LOGO|SOUND|KEY)[;:]", re.I)
 _QP = re.compile(r"^[^:]*QUOTED-PRINTABLE", re.I)
@@ -64,7 +65,7 @@ class Cards:
                 if _BEGIN.fullmatch(line):
                     lines, start = [line], number
                 elif line.strip() and start == 0 and number == 1:
-                    raise UsageError("line 1: not a vCard (expected BEGIN:VCARD)")
+                    raise UsageError(_("line 1: not a vCard (expected BEGIN:VCARD)"))
                 continue
             if lines[-1].endswith("=") and _QP.search(lines[-1]) and not line[:1].isspace():
                 lines[-1] = lines[-1][:-1] + line  # 2.1 QUOTED-PRINTABLE soft line break
@@ -77,7 +78,10 @@ class Cards:
                 yield start, CardText("\r\n".join(lines) + "\r\n")
                 lines = []
         if lines:
-            yield start, BadCard(f"card starting on line {start} has no END:VCARD")
+            yield (
+                start,
+                BadCard(_("card starting on line {start} has no END:VCARD").format(start=start)),
+            )
 
 
 class CardText(str):
@@ -99,7 +103,11 @@ def parse(text: str) -> dict[str, Any] | BadCard:
     try:
         card = vobject.readOne(str(text), ignoreUnreadable=True)
     except Exception as exc:  # vobject raises ParseError and assorted others
-        return BadCard(f"not a valid vCard ({type(exc).__name__}: {str(exc)[:80]})")
+        return BadCard(
+            _("not a valid vCard ({name}: {reason})").format(
+                name=type(exc).__name__, reason=str(exc)[:80]
+            )
+        )
     return card_record(card)[0]
 
 

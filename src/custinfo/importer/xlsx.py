@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from custinfo.errors import UsageError
+from custinfo.i18n import _
 
 
 class Sheet:
@@ -31,7 +32,7 @@ class Sheet:
         try:
             self.book = load_workbook(stream, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise UsageError(f"not a readable .xlsx workbook ({exc})") from None
+            raise UsageError(_("not a readable .xlsx workbook ({exc})").format(exc=exc)) from None
         names = self.book.sheetnames
         if sheet is None:
             self.name = names[0]
@@ -39,7 +40,9 @@ class Sheet:
             self.name = sheet
         else:
             raise UsageError(
-                f"no sheet {sheet!r} in the workbook; its sheets: {', '.join(map(repr, names))}"
+                _("no sheet {sheet!r} in the workbook; its sheets: {value}").format(
+                    sheet=sheet, value=", ".join(map(repr, names))
+                )
             )
         self.sheets = names
         self.header: list[str] = []

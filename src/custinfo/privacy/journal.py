@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from custinfo.dbfiles import JOURNAL_SUFFIX, journal_path
+from custinfo.i18n import _, plural
 
 __all__ = [
     "JOURNAL_SUFFIX",
@@ -154,12 +155,19 @@ class Journal:
         altered to look like another database's."""
         out = list(self.damage)
         if self.unverified and not have_key:
-            out.append("its entries cannot be checked: no intact database holds the key")
+            out.append(_("its entries cannot be checked: no intact database holds the key"))
         present = {e["uid"] for e in self.entries if e["checked"] != "none"}
         missing = recorded - present
         if missing:
-            where = "is missing" if not self.exists else "lacks them (deleted, cut or changed?)"
-            out.append(f"the databases record {len(missing)} purge(s) and the journal {where}")
+            purges = plural(len(missing), "purge")
+            out.append(
+                _("the databases record {purges} and the journal is missing").format(purges=purges)
+                if not self.exists
+                else _(
+                    "the databases record {purges} and the journal lacks them (deleted, cut or "
+                    "changed?)"
+                ).format(purges=purges)
+            )
         return out
 
 
@@ -195,7 +203,9 @@ class _Reader:
         if last and _parse(last) is not None:  # complete but for its newline
             self.line(len(complete) + 1, last, digest.hexdigest())
         elif last:
-            self.j.torn = f"line {len(complete) + 1} is incomplete (cut off by a crash)"
+            self.j.torn = _("line {n} is incomplete (cut off by a crash)").format(
+                n=len(complete) + 1
+            )
             self.cut(self.last_uid)
         self.excuse(None, None)
         for entry in self.by_uid.values():
@@ -204,7 +214,9 @@ class _Reader:
                 entry["complete"] = False
                 self.j.incomplete.append(entry["uid"])
                 if not cut:  # parts missing with no crash to explain it: removed lines
-                    self.j.damage.append(f"purge {entry['uid']} lacks some of its lines")
+                    self.j.damage.append(
+                        _("purge {uid} lacks some of its lines").format(uid=entry["uid"])
+                    )
             self.j.entries.append(entry)
         return self.j
 
@@ -214,7 +226,7 @@ class _Reader:
             self.by_uid[uid]["_cut"] = True
 
     def damaged(self, number: int, why: str) -> None:
-        self.j.damage.append(f"line {number} {why}")
+        self.j.damage.append(_("line {n} {why}").format(n=number, why=why))
 
     def excuse(self, v: int | None, torn: Any) -> None:
         """Judge the pending unparseable line, now that the entry after it (format `v`,
@@ -226,7 +238,7 @@ class _Reader:
         if legacy or (v == FORMAT and torn == length):
             self.cut(before)
             return
-        self.damaged(number, "is not a journal entry")
+        self.damaged(number, _("is not a journal entry"))
 
     def line(self, number: int, raw: bytes, prev: str) -> None:
         if not raw.strip():
@@ -241,13 +253,13 @@ class _Reader:
         self.excuse(v, obj.get("torn"))
         if v == 1:
             if self.seen_v2:
-                self.damaged(number, "is in the old format after new-format entries")
+                self.damaged(number, _("is in the old format after new-format entries"))
                 return
             self.j.legacy += 1
             self.add(obj, 0, 1)
             return
         if v != FORMAT:
-            self.damaged(number, f"has an unknown format {v!r}")
+            self.damaged(number, _("has an unknown format {v!r}").format(v=v))
             return
         self.seen_v2 = True
         mac = obj.pop("mac", None)
@@ -257,13 +269,13 @@ class _Reader:
             self.j.unverified += 1
             checked = "none"
         elif not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, obj)):
-            self.damaged(number, "fails its check (changed or forged)")
+            self.damaged(number, _("fails its check (changed or forged)"))
             return  # its content cannot be trusted: never applied
         if obj.get("prev") != prev:  # the line itself is genuine: kept, but damage is reported
-            self.damaged(number, "follows lines that were changed, removed or reordered")
+            self.damaged(number, _("follows lines that were changed, removed or reordered"))
         part, parts = obj.get("part"), obj.get("parts")
         if not (isinstance(part, int) and isinstance(parts, int) and 0 <= part < parts):
-            self.damaged(number, "has bad part numbers")
+            self.damaged(number, _("has bad part numbers"))
             return
         self.add(obj, part, parts, checked)
 

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from custinfo.errors import NotFoundError, UsageError
+from custinfo.i18n import _
 from custinfo.privacy import suppression
 from custinfo.privacy.journal import append_journal, journal_path, mac_key
 from custinfo.privacy.optout_journal import is_optout_entry
@@ -53,7 +54,11 @@ def cutoff(duration: str, now: datetime | None = None) -> str:
     """The UTC timestamp `duration` (`3y`, `18m`, `90d`) before now, in the stored format."""
     match = _DURATION.match(duration)
     if not match:
-        raise UsageError(f"bad duration {duration!r}: use a number and y, m or d (e.g. 3y, 18m)")
+        raise UsageError(
+            _("bad duration {duration!r}: use a number and y, m or d (e.g. 3y, 18m)").format(
+                duration=duration
+            )
+        )
     amount, unit = int(match[1]), match[2].lower()
     now = now or datetime.now(UTC)
     if unit == "d":
@@ -62,7 +67,7 @@ def cutoff(duration: str, now: datetime | None = None) -> str:
         months = amount * 12 if unit == "y" else amount
         year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
         if year < 1:
-            raise UsageError(f"duration {duration!r} is too long")
+            raise UsageError(_("duration {duration!r} is too long").format(duration=duration))
         day = min(now.day, _days_in_month(year, month + 1))
         then = now.replace(year=year, month=month + 1, day=day)
     return then.strftime("%Y-%m-%dT%H:%M:%S.") + f"{then.microsecond:06d}Z"
@@ -86,9 +91,9 @@ def select_ids(
     `updated_at`) and last note all before it.
     """
     if ids and (older_than or tag):
-        raise UsageError("give customer ids or --older-than/--tag, not both")
+        raise UsageError(_("give customer ids or --older-than/--tag, not both"))
     if not ids and not older_than and not tag:
-        raise UsageError("say whom to purge: customer ids, --older-than DURATION or --tag T")
+        raise UsageError(_("say whom to purge: customer ids, --older-than DURATION or --tag T"))
     if ids:
         missing = store.missing_ids(ids)
         for old in missing:
@@ -97,11 +102,15 @@ def select_ids(
             ).fetchone()
             if row:
                 raise NotFoundError(
-                    f"customer {old} was merged into {row[0]}: purge {row[0]} to erase that "
-                    "person (the merge history goes with it)"
+                    _(
+                        "customer {old} was merged into {row}: purge {row} to erase "
+                        "that person (the merge history goes with it)"
+                    ).format(old=old, row=row[0])
                 )
         if missing:
-            raise NotFoundError(f"no customer with id {', '.join(map(str, missing))}")
+            raise NotFoundError(
+                _("no customer with id {value}").format(value=", ".join(map(str, missing)))
+            )
         return sorted(set(ids))
     where, params = [], []
     if older_than:

@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from custinfo.errors import SuppressedError
+from custinfo.i18n import N_, _
 from custinfo.models import Email, Phone
 
 if TYPE_CHECKING:
     from custinfo.store import Store
 
-ALLOW_HINT = "use --allow-suppressed to add it anyway"
+ALLOW_HINT = N_("use --allow-suppressed to add it anyway")
 IN_MEMORY_MAX = 2_000_000
 
 
@@ -72,13 +73,17 @@ class Checker:
         for phone in phones:
             if self._hit(phone_digest(self.hkey, phone)):
                 return SuppressedError(
-                    f"phone {phone} belongs to an erased person and is suppressed ({ALLOW_HINT})",
+                    _(
+                        "phone {phone} belongs to an erased person and is suppressed ({ALLOW_HINT})"
+                    ).format(phone=phone, ALLOW_HINT=_(ALLOW_HINT)),
                     "phone",
                 )
         for email in emails:
             if self._hit(email_digest(self.hkey, email)):
                 return SuppressedError(
-                    f"email {email} belongs to an erased person and is suppressed ({ALLOW_HINT})",
+                    _(
+                        "email {email} belongs to an erased person and is suppressed ({ALLOW_HINT})"
+                    ).format(email=email, ALLOW_HINT=_(ALLOW_HINT)),
                     "email",
                 )
         return None

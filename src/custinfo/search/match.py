@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from custinfo.errors import ValidationError
+from custinfo.i18n import _
 from custinfo.search.index import runs
 from custinfo.text import normalize_text
 
@@ -36,8 +37,10 @@ def phone_match(raw: str, region: str) -> tuple[str, str]:
     digits = re.sub(r"\D", "", match.group(1)) if match else ""
     if len(digits) < _MIN_SUFFIX:
         raise ValidationError(
-            f"phone {raw!r}: not a valid phone number, and fewer than {_MIN_SUFFIX} "
-            "trailing digits to match the end of one",
+            _(
+                "phone {raw!r}: not a valid phone number, and fewer than "
+                "{MIN_SUFFIX} trailing digits to match the end of one"
+            ).format(raw=raw, MIN_SUFFIX=_MIN_SUFFIX),
             "phone",
         )
     return "suffix", digits
@@ -47,7 +50,7 @@ def email_match(raw: str) -> tuple[str, str]:
     """('exact'|'prefix'|'suffix', key) for an email filter (see docs/search.md)."""
     key = normalize_text(raw, fold_symbols=True).casefold()
     if not key or key == "@":
-        raise ValidationError("email filter is empty", "email")
+        raise ValidationError(_("email filter is empty"), "email")
     local, at, domain = key.partition("@")
     if at and local and domain:
         return "exact", key

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from custinfo.errors import ValidationError
+from custinfo.i18n import _
 from custinfo.search.index import email_rev, phone_rev, runs
 from custinfo.search.match import (
     email_match,
@@ -138,10 +139,12 @@ def make_plan(conn: Connection, q: Query, region: str) -> _Plan | None:
 
     if q.sort not in SORTS and not field_filters.is_sort(q.sort):
         raise ValidationError(
-            f"unknown sort {q.sort!r}: use one of {', '.join(SORTS)}, or field:KEY / -field:KEY"
+            _("unknown sort {sort!r}: use one of {value}, or field:KEY / -field:KEY").format(
+                sort=q.sort, value=", ".join(SORTS)
+            )
         )
     if q.limit is not None and q.limit < 0:
-        raise ValidationError("limit must not be negative")
+        raise ValidationError(_("limit must not be negative"))
     plan = _Plan()
     phone, email = (q.phone or "").strip(), (q.email or "").strip()
     text = (q.text or "").strip()

@@ -21,6 +21,7 @@ from custinfo.errors import (
     PassphraseError,
     UsageError,
 )
+from custinfo.i18n import N_, _
 
 if TYPE_CHECKING:
     from sqlite3 import Connection  # sqlcipher3 mirrors the sqlite3 API
@@ -31,7 +32,7 @@ else:
 APPLICATION_ID = 0x43494E46
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 65536  # 64 MiB page cache: SQLCipher's default (~8 MiB) makes bulk writes ~3x slower
-WRONG_KEY = "wrong passphrase or not a custinfo database"
+WRONG_KEY = N_("wrong passphrase or not a custinfo database")
 
 
 def _sqlcipher() -> Any:
@@ -103,7 +104,7 @@ class Database:
         problems = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check")]
         problems += [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
         problems += [
-            f"foreign key violation in {r[0]}"
+            _("foreign key violation in {table}").format(table=r[0])
             for r in self.conn.execute("PRAGMA foreign_key_check")
         ]
         return problems
@@ -131,20 +132,20 @@ def classify(exc: BaseException) -> CustinfoError:
     """Map a SQLite error message to a custinfo error (no personal data in the result)."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return DatabaseLockedError("database is locked by another process; try again later")
+        return DatabaseLockedError(_("database is locked by another process; try again later"))
     if "not a database" in text or "encrypted" in text:
-        return PassphraseError(WRONG_KEY)
+        return PassphraseError(_(WRONG_KEY))
     if "malformed" in text or "corrupt" in text or "hmac" in text:
         return IntegrityCheckError(
-            "database file is damaged (run 'custinfo check'; restore from a backup)"
+            _("database file is damaged (run 'custinfo check'; restore from a backup)")
         )
     if "full" in text:
-        return CustinfoError("disk is full: nothing was saved")
+        return CustinfoError(_("disk is full: nothing was saved"))
     if "readonly" in text or "read-only" in text:
-        return CustinfoError("database is read-only: nothing was saved")
+        return CustinfoError(_("database is read-only: nothing was saved"))
     if "disk i/o" in text or "unable to open" in text:
-        return CustinfoError(f"I/O error on the database: {exc}")
-    return CustinfoError(f"database error: {exc}")
+        return CustinfoError(_("I/O error on the database: {exc}").format(exc=exc))
+    return CustinfoError(_("database error: {exc}").format(exc=exc))
 
 
 def _connect(path: Path, key: bytes) -> Connection:
@@ -161,7 +162,11 @@ def busy_timeout_ms() -> int:
     if not raw:
         return DEFAULT_BUSY_TIMEOUT_MS
     if not raw.isdigit():
-        raise UsageError(f"CUSTINFO_BUSY_TIMEOUT_MS must be a number of milliseconds, not {raw!r}")
+        raise UsageError(
+            _("CUSTINFO_BUSY_TIMEOUT_MS must be a number of milliseconds, not {raw!r}").format(
+                raw=raw
+            )
+        )
     return int(raw)
 
 
@@ -181,7 +186,9 @@ def _configure(conn: Connection) -> None:
     }
     for name, (actual, wanted) in checks.items():
         if actual != wanted:
-            raise CustinfoError(f"could not set PRAGMA {name} (got {actual!r})")
+            raise CustinfoError(
+                _("could not set PRAGMA {name} (got {actual!r})").format(name=name, actual=actual)
+            )
 
 
 def open_database(path: Path, key: bytes, *, migrate: bool = True, hold: bool = True) -> Database:
@@ -193,9 +200,11 @@ def open_database(path: Path, key: bytes, *, migrate: bool = True, hold: bool = 
     from custinfo import dbfiles
 
     if not path.exists():
-        raise UsageError(f"no database at {path} (create one with 'custinfo init')")
+        raise UsageError(
+            _("no database at {path} (create one with 'custinfo init')").format(path=path)
+        )
     if path.is_dir():
-        raise UsageError(f"{path} is a directory, not a database file")
+        raise UsageError(_("{path} is a directory, not a database file").format(path=path))
     held = dbfiles.shared_hold(path, busy_timeout_ms()) if hold else None
     try:
         if held is not None:
@@ -215,7 +224,7 @@ def open_database(path: Path, key: bytes, *, migrate: bool = True, hold: bool = 
         conn.close()
         if held is not None:
             held.release()
-        raise PassphraseError(WRONG_KEY)
+        raise PassphraseError(_(WRONG_KEY))
     db = Database(conn, path)
     db.hold = held
     try:
@@ -234,9 +243,9 @@ def open_database(path: Path, key: bytes, *, migrate: bool = True, hold: bool = 
 def create_database(path: Path, key: bytes, *, region: str, currency: str = "CNY") -> Database:
     """Create a new database file (0600, parent 0700); refuses to overwrite anything."""
     if not key:
-        raise UsageError("the passphrase must not be empty")
+        raise UsageError(_("the passphrase must not be empty"))
     if path.exists() or Path(f"{path}-wal").exists():
-        raise UsageError(f"{path} already exists; refusing to overwrite it")
+        raise UsageError(_("{path} already exists; refusing to overwrite it").format(path=path))
     ensure_private_dir(path.parent)
     from custinfo import dbfiles
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from custinfo.errors import NotFoundError, UsageError
+from custinfo.i18n import _
 from custinfo.models import SCALAR_FIELDS
 from custinfo.store import records
 from custinfo.store.db import Connection
@@ -44,7 +45,7 @@ def snapshot(conn: Connection, customer_id: int) -> dict[str, Any]:
         f"SELECT {', '.join(_COLUMNS)} FROM customers WHERE id = ?", (customer_id,)
     ).fetchone()
     if row is None:
-        raise NotFoundError(f"no customer with id {customer_id}")
+        raise NotFoundError(_("no customer with id {customer_id}").format(customer_id=customer_id))
     return {
         "customer": dict(zip(_COLUMNS, row, strict=True)),
         "records": {k.name: [list(r) for r in k.rows(conn, customer_id)] for k in records.KINDS},
@@ -74,8 +75,12 @@ def _live(w: Write, customer_id: int) -> None:
         return
     keep = w.store.merged_into(customer_id)
     if keep is not None:
-        raise UsageError(f"customer {customer_id} was merged into {keep}; use {keep}")
-    raise NotFoundError(f"no customer with id {customer_id}")
+        raise UsageError(
+            _("customer {customer_id} was merged into {keep}; use {keep}").format(
+                customer_id=customer_id, keep=keep
+            )
+        )
+    raise NotFoundError(_("no customer with id {customer_id}").format(customer_id=customer_id))
 
 
 def _conflicts(
@@ -98,7 +103,7 @@ def _conflicts(
                 changed.add(name)
             elif fold(value) != fold(current[name]):
                 notes.append(f"merged from #{cid}: {name} = {value}")
-        for _, address, key in snapshot_rows(snap, records.EMAILS) or ():
+        for _row, address, key in snapshot_rows(snap, records.EMAILS) or ():
             if key in known_emails and known_emails[key] != address:
                 notes.append(f"merged from #{cid}: email = {address}")
             known_emails.setdefault(key, address)
@@ -109,9 +114,9 @@ def merge(w: Write, keep: int, others: list[int]) -> MergeResult:
     """Merge `others` into `keep` (see the module docstring)."""
     others = list(dict.fromkeys(others))
     if not others:
-        raise UsageError("give at least one customer to merge into the kept one")
+        raise UsageError(_("give at least one customer to merge into the kept one"))
     if keep in others:
-        raise UsageError(f"customer {keep} cannot be merged into itself")
+        raise UsageError(_("customer {keep} cannot be merged into itself").format(keep=keep))
     conn = w.conn
     for cid in (keep, *others):
         _live(w, cid)
@@ -183,7 +188,9 @@ def unmerge(w: Write, customer_id: int) -> list[int]:
         (customer_id, customer_id),
     ).fetchone()
     if row is None:
-        raise UsageError(f"customer {customer_id} has no merge to undo")
+        raise UsageError(
+            _("customer {customer_id} has no merge to undo").format(customer_id=customer_id)
+        )
     merge_id, record = row[0], json.loads(row[1])
     restored = [snap["customer"]["id"] for snap in record["others"]]
     if record["added_notes"]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from custinfo import validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
+from custinfo.i18n import _
 from custinfo.models import SCALAR_FIELDS, Customer, CustomerInput, Email, Note, Phone
 from custinfo.store.db import Database, create_database, open_database
 from custinfo.store.gate import Write
@@ -115,7 +116,9 @@ class Store:
         if row is None:
             keep = self.merged_into(customer_id)
             if keep is None:
-                raise NotFoundError(f"no customer with id {customer_id}")
+                raise NotFoundError(
+                    _("no customer with id {customer_id}").format(customer_id=customer_id)
+                )
             if self.on_redirect is not None:
                 self.on_redirect(customer_id, keep)
             return keep
@@ -278,8 +281,10 @@ class Store:
             ).fetchone()
             if row:
                 return DuplicateError(
-                    f"phone {phone} already belongs to customer {row[0]} "
-                    "(use --allow-duplicate to add it anyway)",
+                    _(
+                        "phone {phone} already belongs to customer {row} (use "
+                        "--allow-duplicate to add it anyway)"
+                    ).format(phone=phone, row=row[0]),
                     row[0],
                     "phone",
                 )
@@ -290,8 +295,10 @@ class Store:
             ).fetchone()
             if row:
                 return DuplicateError(
-                    f"email {email} already belongs to customer {row[0]} "
-                    "(use --allow-duplicate to add it anyway)",
+                    _(
+                        "email {email} already belongs to customer {row} (use "
+                        "--allow-duplicate to add it anyway)"
+                    ).format(email=email, row=row[0]),
                     row[0],
                     "email",
                 )
@@ -340,10 +347,10 @@ class Store:
     ) -> None:
         """Apply validated changes to one customer in one transaction."""
         if not change.changed_fields():
-            raise ValidationError("nothing to change: give at least one option")
+            raise ValidationError(_("nothing to change: give at least one option"))
         for name in change.scalars:
             if name not in SCALAR_FIELDS:
-                raise ValidationError(f"unknown field {name!r}", name)
+                raise ValidationError(_("unknown field {name!r}").format(name=name), name)
         with self.write("edit") as w:
             customer_id = self.resolve_id(customer_id)
             if not allow_duplicate and (
@@ -356,10 +363,20 @@ class Store:
                 suppression.check(self.conn, change.add_phones, change.add_emails)
             for phone in change.remove_phones:
                 if not w.remove_phone(customer_id, phone):
-                    raise ValidationError(f"customer {customer_id} has no phone {phone}", "phone")
+                    raise ValidationError(
+                        _("customer {customer_id} has no phone {phone}").format(
+                            customer_id=customer_id, phone=phone
+                        ),
+                        "phone",
+                    )
             for email in change.remove_emails:
                 if not w.remove_email(customer_id, email):
-                    raise ValidationError(f"customer {customer_id} has no email {email}", "email")
+                    raise ValidationError(
+                        _("customer {customer_id} has no email {email}").format(
+                            customer_id=customer_id, email=email
+                        ),
+                        "email",
+                    )
             w.add_phones(customer_id, change.add_phones)
             w.add_emails(customer_id, change.add_emails)
             values: dict[str, str | None] = dict(change.scalars)

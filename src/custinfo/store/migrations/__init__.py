@@ -16,6 +16,8 @@ import pkgutil
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from custinfo.i18n import _
+
 if TYPE_CHECKING:
     from custinfo.store.db import Database
 
@@ -46,8 +48,10 @@ def migrate(db: Database, target: int | None = None) -> int:
         from custinfo.errors import UsageError
 
         raise UsageError(
-            f"database schema version {current} is newer than this custinfo "
-            f"({len(migrations)}); upgrade custinfo"
+            _(
+                "database schema version {current} is newer than this "
+                "custinfo ({n}); upgrade custinfo"
+            ).format(current=current, n=len(migrations))
         )
     for version, module in migrations:
         if current < version <= target:
