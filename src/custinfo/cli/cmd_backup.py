@@ -201,8 +201,6 @@ def restore(
             )
         )
     if result.optouts:
-        from custinfo.i18n import _
-
         out.info(_("re-applied {n} later opt-out(s) by phone or email").format(n=result.optouts))
     if result.foreign:
         out.warn(
