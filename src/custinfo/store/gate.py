@@ -310,15 +310,18 @@ class Write:
     def erase(self, ids: Sequence[int], *, absorbed: Sequence[int] = ()) -> int:
         """Erase customers without a trace (purge): derived data, audit links (theirs and
         those of ids merged into them), records, merge history and tags nobody else holds.
-        Returns the rows deleted, cascades included."""
+        Returns the rows erased: the customers, their records of every kind and their
+        audit links (derived data and history are not counted, as `purge.plan` counts)."""
         conn = self.conn
         wanted = json.dumps(list(ids))
+        counted = len(ids) + sum(kind.count(conn, ids) for kind in records.KINDS)
         tags = [r[0] for r in conn.execute(
             f"SELECT DISTINCT tag_id FROM customer_tags WHERE customer_id IN {_IDS}", (wanted,)
         )]  # fmt: skip
         derived.removed(conn, ids)  # before the rows go: an index may read what it erases
-        before = conn.total_changes
-        conn.execute(f"DELETE FROM audit_customers WHERE customer_id IN {_IDS}", (wanted,))
+        counted += conn.execute(
+            f"DELETE FROM audit_customers WHERE customer_id IN {_IDS}", (wanted,)
+        ).rowcount
         conn.execute(
             f"DELETE FROM audit_customers WHERE customer_id IN {_IDS}",
             (json.dumps(list(absorbed)),),
@@ -329,7 +332,7 @@ class Write:
         self._named.difference_update(ids)  # an erased person is never linked again
         self._erased += len(ids)
         self._forced = True
-        return conn.total_changes - before
+        return counted
 
     def _delete(self, ids: Sequence[int]) -> None:
         derived.removed(self.conn, ids)
