@@ -168,7 +168,7 @@ def _prepare(
             records: Iterator[tuple[int, Any]] = iter(source.cards)
         else:
             records = (json_records if source.fmt == "json" else ndjson_records)(source)
-        _, fplan = fieldcols.resolve(conn, [], [], None)
+        _none, fplan = fieldcols.resolve(conn, [], [], None)
         converter = Converter(
             [], [], overrides, options.region, now=now,
             date_order=options.date_order or dates.MDY, field_plan=fplan,
