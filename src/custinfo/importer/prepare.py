@@ -66,6 +66,10 @@ _DIRECT = frozenset((None, "name", "first_name", "last_name", "phone", "email", 
                      "source"))  # fmt: skip
 
 
+#: Fields whose "0/0/00" is Outlook's empty date (elsewhere it is text, e.g. a city).
+_DATES = frozenset({"birthday", "created_at"})
+
+
 def is_direct(column: Column) -> bool:
     """True for a column `prepare` would pass on unchanged (a plain sheet's columns)."""
     return (
@@ -91,7 +95,7 @@ def prepare(
         name = info.field
         if type(value) is str:
             stripped = value.strip()
-            if not stripped or stripped == "0/0/00":  # Outlook's empty date
+            if not stripped or (stripped == "0/0/00" and name in _DATES):  # Outlook's empty date
                 continue
             if info.empty and fold(value) in info.empty:
                 continue
