@@ -38,7 +38,8 @@ def test_the_whole_tour_in_plain_mode(
     assert result.code == 0, result.stderr
     out = result.stdout
     titles = ("Create the encrypted database", "Import a spreadsheet", "Add a customer",
-              "Orders, a logged call", "Tag a selection", "Find duplicates", "Export",
+              "Orders, a logged call", "A follow-up and the daily agenda", "Tag a selection",
+              "Find duplicates", "Export",
               "Erase a customer", "A report on the business", "Back up")  # fmt: skip
     for number, title in enumerate(titles, 1):
         assert f"\n# {number}/{len(titles)} {title}" in out
@@ -48,6 +49,7 @@ def test_the_whole_tour_in_plain_mode(
     assert out.count("+8613912345678") >= 3 and '"name": "王小明"' in out
     assert "$ custinfo find --city '上海' --format ids | custinfo tag add shanghai" in out
     assert "BEGIN:VCARD" in out and "would purge 1 customer" in out
+    assert "$ custinfo agenda --days 7" in out and "新品到货回电" in out
     assert ",order,1,order,,,299.00,CNY,西湖龙井 250g,门店," in out  # the timeline
     assert "revenue,CNY,revenue,299.00,CNY" in out  # report overview
     assert "Next, with your own data:" in out and out.rstrip().endswith("removed.")

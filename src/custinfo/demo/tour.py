@@ -162,6 +162,16 @@ def orders(t: Tour) -> None:
 
 
 @step(
+    N_("A follow-up and the daily agenda"),
+    N_("What to do next for a customer, and who needs attention today; cron can run the "
+       "agenda every morning or write it as a calendar file."),
+)  # fmt: skip
+def agenda(t: Tour) -> None:
+    t.run("followup", "add", t.ids["new"], "新品到货回电", "--due", "tomorrow", "--kind", "call")
+    t.run("agenda", "--days", "7")
+
+
+@step(
     N_("Tag a selection in one pipeline"),
     N_("Lists go to a pipe as plain ids or CSV, so commands combine."),
 )
