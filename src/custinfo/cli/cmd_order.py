@@ -162,7 +162,7 @@ def export(
     followup_due_before: filters.FollowupDueBeforeFilter = None,
     birthday_within: filters.BirthdayWithinFilter = None,
     keep_in_touch_due: filters.KeepInTouchDueFilter = False,
-    sort: filters.SortOption = filters.Sort.rank,
+    sort: filters.SortOption = "rank",
     limit: filters.LimitOption = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
@@ -184,7 +184,7 @@ def export(
         birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
     )  # fmt: skip
     store = context.open_store(db, passphrase_file)
-    if q.is_empty() and limit is None and sort is filters.Sort.rank:
+    if q.is_empty() and limit is None and str(q.sort) == "rank":
         found = orders.everything(store)
     else:
         from custinfo import search
