@@ -351,6 +351,16 @@ def public_records(
     return out
 
 
+def rows_held(conn: Connection, ids: Sequence[int]) -> dict[str, int]:
+    """What erasing the customers `ids` erases, by name: the customers, their rows of every
+    kind, and their audit links (what `purge` counts, in its plan and when it runs)."""
+    rows = {"customers": len(ids)}
+    rows.update({kind.name: kind.count(conn, ids) for kind in KINDS})
+    sql = f"SELECT count(*) FROM audit_customers WHERE customer_id IN {_IDS}"
+    rows["audit_links"] = conn.execute(sql, (json.dumps(list(ids)),)).fetchone()[0]
+    return rows
+
+
 def by_name(name: str) -> RecordKind:
     for kind in KINDS:
         if kind.name == name:
