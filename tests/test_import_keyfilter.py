@@ -14,9 +14,10 @@ from custinfo.importer import engine
 from custinfo.importer.engine import ImportOptions, run_import
 from custinfo.importer.keyfilter import KeyFilter
 from custinfo.store import Store
+from tests.conftest import PASSPHRASE as SHARED
 from tests.test_import_derived import _csv, _Sink
 
-PASSPHRASE = b"keyfilter-test"
+PASSPHRASE = SHARED.encode()
 
 
 @given(st.sets(st.text(min_size=1, max_size=30), max_size=200))
