@@ -57,7 +57,7 @@ def _timeless(record: dict) -> str:
 @pytest.mark.parametrize("policy", ["skip", "merge"])
 def test_import_with_filter_equals_without(tmp_path, monkeypatch, policy: str) -> None:
     first = _csv(400, seed=21)
-    second = _csv(1500, seed=22) + b"\n".join(first.splitlines()[1:120]) + b"\n"
+    second = _csv(900, seed=22) + b"\n".join(first.splitlines()[1:120]) + b"\n"
     monkeypatch.setattr(engine, "FILTER_MIN_ROWS", 10**9)
     plain = _load(tmp_path / "plain.db", [first, second], policy)
     monkeypatch.setattr(engine, "FILTER_MIN_ROWS", 0)  # from the first chunk on
