@@ -82,30 +82,28 @@ def _multi_keys(values: Any, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def stored_keys(conn: Any, table: Table) -> tuple[np.ndarray, np.ndarray]:
     """(key, position) from the persisted `dedupe_keys` of the table's customers."""
-    keys_out, pos_out = [], []
     if table.complete:
         # Every customer is in the table: only keys shared by 2..MAX_CAP customers can give
-        # pairs, and most keys are one customer's (SQLite skips them; far fewer rows to read).
-        cur = conn.execute(
-            "SELECT d.key, d.customer_id FROM (SELECT key FROM dedupe_keys GROUP BY key "
-            "HAVING count(*) BETWEEN 2 AND ?) k JOIN dedupe_keys d ON d.key = k.key",
+        # pairs, and most keys are one customer's. SQLite groups the key index in one pass
+        # and hands each block over as one string of ids (no Python object per row).
+        rows = conn.execute(
+            "SELECT key, count(*), group_concat(customer_id) FROM dedupe_keys GROUP BY key "
+            "HAVING count(*) BETWEEN 2 AND ?",
             (max(BLOCK_CAP, *KIND_CAPS.values()),),
-        )
-    else:
-        cur = conn.execute("SELECT key, customer_id FROM dedupe_keys")
-    ids = table.ids
-    while True:
-        rows = cur.fetchmany(200_000)
+        ).fetchall()
         if not rows:
-            break
-        arr = np.array(rows, dtype=np.int64)
-        pos = np.searchsorted(ids, arr[:, 1])
-        ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == arr[:, 1])
-        keys_out.append(arr[ok, 0])
-        pos_out.append(pos[ok])
-    if not keys_out:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    return np.concatenate(keys_out), np.concatenate(pos_out)
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        keys, counts, members = zip(*rows, strict=True)
+        cids = np.fromstring(",".join(members), dtype=np.int64, sep=",")
+        key_of = np.repeat(np.array(keys, dtype=np.int64), np.array(counts, dtype=np.int64))
+    else:
+        arr = np.array(conn.execute("SELECT key, customer_id FROM dedupe_keys").fetchall(),
+                       dtype=np.int64).reshape(-1, 2)  # fmt: skip
+        key_of, cids = arr[:, 0], arr[:, 1]
+    ids = table.ids
+    pos = np.searchsorted(ids, cids)
+    ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == cids)
+    return key_of[ok], pos[ok]
 
 
 def computed_keys(table: Table) -> tuple[np.ndarray, np.ndarray]:

@@ -301,6 +301,42 @@ def _columns(
     return cols
 
 
+_SEP = "\x1f"  # unit separator: validation keeps control characters out of stored text
+
+
+def _concat_columns(
+    conn: Any, source: str, exprs: list[str], shared: tuple[int, ...] = ()
+) -> tuple[np.ndarray, list[list[Any]]] | None:
+    """Ids and text columns of a whole table in one row: SQLite joins each column into one
+    string (one pass over the table, no Python object per row and cell), split here.
+
+    The first expression is the (integer) id. Empty text reads as None; columns in `shared`
+    hold one string object per distinct value. None if a value holds the separator (the
+    caller reads row by row then)."""
+    parts = ", ".join(f"group_concat(coalesce({e}, ''), char(31))" for e in exprs[1:])
+    row = conn.execute(f"SELECT count(*), group_concat({exprs[0]}), {parts} FROM {source}")
+    count, *joined = row.fetchone()
+    if not count:
+        return np.empty(0, dtype=np.int64), [[] for _ in exprs[1:]]
+    ids = np.fromstring(joined[0], dtype=np.int64, sep=",")
+    cols: list[list[Any]] = []
+    for c, text in enumerate(joined[1:], start=1):
+        values = text.split(_SEP)
+        if len(values) != count:
+            return None
+        if c in shared:
+            memo: dict[str, str] = {}
+            values = [memo.setdefault(v, v) if v else None for v in values]
+        cols.append(values)
+    if len(ids) != count:
+        return None
+    order = np.argsort(ids, kind="stable")  # a scan in id order already: order is 0..n-1
+    if (order != np.arange(count)).any():
+        ids = ids[order]
+        cols = [[col[i] for i in order.tolist()] for col in cols]
+    return ids, cols
+
+
 #: Page cache of the read (KiB): it is one pass over the file, the store's 64 MiB buy nothing.
 READ_CACHE_KIB = 4096
 
@@ -329,30 +365,47 @@ def load(
 def _load(
     conn: Any, wanted: set[int] | None, defer: bool, on_read: Callable[[list[str]], Any] | None
 ) -> Table:
-    cid, names, companies, addresses, cities, birthdays = _columns(
-        conn, "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id", 6,
-        wanted, shared=(2, 4, 5),
-    )  # fmt: skip
-    ids = np.array(cid, dtype=np.int64)
-    del cid
+    got = None
+    if wanted is None:
+        got = _concat_columns(
+            conn, "customers", ["id", "name", "company", "address", "city", "birthday"],
+            shared=(2, 4, 5),
+        )  # fmt: skip
+    if got is not None:
+        ids, (names, companies, addresses, cities, birthdays) = got
+        companies = [v or None for v in companies]  # text columns: "" reads as None
+        addresses = [v or None for v in addresses]
+    else:
+        cid, names, companies, addresses, cities, birthdays = _columns(
+            conn, "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id",
+            6, wanted, shared=(2, 4, 5),
+        )  # fmt: skip
+        ids = np.array(cid, dtype=np.int64)
+        del cid
     if on_read is not None:
         on_read(names)
 
-    def multi(sql: str, columns: int = 1) -> list[Multi]:
-        got = _columns(conn, sql, columns + 1, wanted)
-        cids = np.array(got[0], dtype=np.int64)
-        pos = np.searchsorted(ids, cids)
-        ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == cids)
+    def multi(source: str, exprs: list[str]) -> list[Multi]:
+        fast = None
+        if wanted is None:
+            fast = _concat_columns(conn, f"(SELECT * FROM {source} ORDER BY id)", exprs)
+        if fast is not None:  # the rows in id order, grouped by customer
+            raw_ids, values = fast
+        else:
+            sql = f"SELECT {', '.join(exprs)} FROM {source} ORDER BY id"
+            cid, *values = _columns(conn, sql, len(exprs), wanted)
+            raw_ids = np.array(cid, dtype=np.int64)
+        pos = np.searchsorted(ids, raw_ids)
+        ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == raw_ids)
         keep = np.flatnonzero(ok)
-        return [
-            Multi(pos[keep].astype(np.int64), [got[c + 1][i] for i in keep]) for c in range(columns)
-        ]
+        if len(keep) == len(raw_ids):
+            return [Multi(pos.astype(np.int64), col) for col in values]
+        return [Multi(pos[keep].astype(np.int64), [col[i] for i in keep]) for col in values]
 
     (phones,) = multi(
-        "SELECT customer_id, CASE ext WHEN '' THEN e164 ELSE e164 || ' ext. ' || ext END "
-        "FROM phones ORDER BY id"
+        "phones", ["customer_id", "CASE ext WHEN '' THEN e164 ELSE e164 || ' ext. ' || ext END"]
     )
-    emails, email_keys = multi("SELECT customer_id, address, key FROM emails ORDER BY id", 2)
+    emails, email_keys = multi("emails", ["customer_id", "address", "key"])
     shown = emails.values  # a key spelt like its address shares the string object
     email_keys.values = [s if k == s else k for s, k in zip(shown, email_keys.values, strict=True)]
     return Table(
