@@ -42,9 +42,11 @@ class Run:
         if not hasattr(t, "name_id"):  # deferred: matching forms only where pairs need them
             needed = np.zeros(len(t), dtype=bool)
             needed[cand.a] = needed[cand.b] = True
-            names = worker.result() if worker is not None else None
-            if names is None:  # every name: term frequencies count all customers
-                names = table.name_forms(t.names)
+
+            def names() -> dict:  # every name: term frequencies count all customers
+                got = worker.result() if worker is not None else None
+                return got if got is not None else table.name_forms(t.names)
+
             t.prepare(needed, names)
             self.pool = np.flatnonzero(needed)
         else:

@@ -119,14 +119,18 @@ class Table:
         if not defer:
             self.prepare()
 
-    def prepare(self, needed: np.ndarray | None = None, names: dict | None = None) -> None:
+    def prepare(
+        self, needed: np.ndarray | None = None, names: Callable[[], dict | None] | None = None
+    ) -> None:
         """Matching forms of the positions in `needed` (positions or a boolean mask; all if
         None); the others count as empty.
 
-        `names`: the result of `name_forms` for all positions, if already computed (by
-        `FormsWorker` on the other core).
+        `names`: returns the result of `name_forms` for all positions if computed elsewhere
+        (by `FormsWorker` on the other core), or None; called last, after the forms done
+        here, so that both cores work meanwhile.
         """
         addresses, companies, cities = self.addresses, self.companies, self.cities
+        mask = None
         if needed is not None:
             keep = needed
             if keep.dtype != bool:
@@ -136,10 +140,6 @@ class Table:
             addresses = [v if k else None for v, k in zip(addresses, mask, strict=True)]
             companies = [v if k else None for v, k in zip(companies, mask, strict=True)]
             cities = [v if k else None for v, k in zip(cities, mask, strict=True)]
-            if names is None:
-                names = name_forms([v if k else "" for v, k in zip(self.names, mask, strict=True)])
-        if names is None:
-            names = name_forms(self.names)
         self.bday_id, days = factorize([b or "" for b in self.birthdays])
         day_ints = np.array([int(d.replace("-", "")) for d in days] + [0], dtype=np.int32)
         self.bday_int = day_ints[self.bday_id]  # -1 (none) picks the trailing 0
@@ -148,7 +148,15 @@ class Table:
         n = len(self.ids)
         self.phone_primary, self.phone_strings = _primary(self.phones, n)
         self.email_primary, self.email_strings = _primary(self.email_keys, n)
-        for attr, value in [*names.items(), *place_forms(addresses, companies, cities).items()]:
+        for attr, value in place_forms(addresses, companies, cities).items():
+            setattr(self, attr, value)
+        forms = names() if names is not None else None
+        if forms is None:
+            given = self.names
+            if mask is not None:
+                given = [v if k else "" for v, k in zip(given, mask, strict=True)]
+            forms = name_forms(given)
+        for attr, value in forms.items():
             setattr(self, attr, value)
 
     def __len__(self) -> int:
