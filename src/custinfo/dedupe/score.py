@@ -111,7 +111,7 @@ def _name_words(t: Table, x: int, y: int, level: int, sim: float) -> str:
     return _("names {a} / {b} not comparable (another romanisation?)").format(a=na, b=nb)
 
 
-def _phrase(t: Table, f: str, level: int, x: int, y: int, lv: Levels, i: int) -> str:
+def _phrase(t: Table, f: str, level: int, x: int, y: int, lv: Any, i: int) -> str:
     if f == "name":
         return _name_words(t, x, y, level, float(lv.name_sim[i]))
     if f == "phone":
@@ -132,19 +132,23 @@ def _phrase(t: Table, f: str, level: int, x: int, y: int, lv: Levels, i: int) ->
         if level == 2:
             return _("birthdays one digit apart or day/month swapped: {a} / {b}").format(a=bx, b=by)
         return _("birthdays differ: {a} / {b}").format(a=bx, b=by)
-    if f == "address":
-        sim = float(lv.address_sim[i])
-        return {
-            1: _("same address"), 2: _("address close ({sim:.2f})").format(sim=sim),
-            3: _("address near ({sim:.2f})").format(sim=sim),
-            4: _("same street, other house number"), 5: _("addresses differ"),
-        }[level]  # fmt: skip
+    if f == "address":  # only the message of this level (each is translated when used)
+        if level in (2, 3):
+            sim = float(lv.address_sim[i])
+            if level == 2:
+                return _("address close ({sim:.2f})").format(sim=sim)
+            return _("address near ({sim:.2f})").format(sim=sim)
+        if level == 1:
+            return _("same address")
+        if level == 4:
+            return _("same street, other house number")
+        return _("addresses differ")
     if f == "company":
-        sim = float(lv.company_sim[i])
-        return {
-            1: _("same company"), 2: _("company close ({sim:.2f})").format(sim=sim),
-            3: _("companies differ"),
-        }[level]  # fmt: skip
+        if level == 1:
+            return _("same company")
+        if level == 2:
+            return _("company close ({sim:.2f})").format(sim=float(lv.company_sim[i]))
+        return _("companies differ")
     cx, cy = t.cities[x], t.cities[y]
     if level == 1:
         return _("same city {city}").format(city=cx)
@@ -194,11 +198,14 @@ def reasons(
     b = np.array([p[1] for p in pairs], dtype=np.int64)
     lv = scorer.levels(a, b) if known is None else known
     ws = scorer.field_weights(lv, a, b)
+    level_of = {f: lv.level[f].tolist() for f in FIELDS}  # Python scalars: no numpy per item
+    weight_of = {f: ws[f].tolist() for f in FIELDS}
+    sims = _Sims(lv)
     out = []
     for i, (x, y) in enumerate(pairs):
-        levels = {f: int(lv.level[f][i]) for f in FIELDS}
-        words = {f: _phrase(t, f, lv_, x, y, lv, i) for f, lv_ in levels.items() if lv_}
-        weighted = [(float(ws[f][i]), words[f]) for f in words]
+        levels = {f: level_of[f][i] for f in FIELDS}
+        words = {f: _phrase(t, f, lv_, x, y, sims, i) for f, lv_ in levels.items() if lv_}
+        weighted = [(weight_of[f][i], words[f]) for f in words]
         if scorer.extra is not None:
             weighted += scorer.extra.reasons(x, y)
         weighted.sort(key=lambda item: -item[0])
@@ -208,6 +215,18 @@ def reasons(
             items[-1] += f": {hint}"
         out.append(items)
     return out
+
+
+class _Sims:
+    """The similarities of Levels as Python lists (converted on first use)."""
+
+    def __init__(self, lv: Levels) -> None:
+        self._lv = lv
+
+    def __getattr__(self, name: str) -> list[float]:
+        values = getattr(self._lv, name).tolist()
+        setattr(self, name, values)
+        return values
 
 
 @dataclass
