@@ -71,10 +71,10 @@ def build(
             s[~known], c[~known] = s2, c2
         return s, c
 
-    for e in strong.tolist():
-        x, y, s = int(a[e]), int(b[e]), float(pair_scores[e])
-        if pair_conflicts[e]:
-            continue
+    strong = strong[~pair_conflicts[strong]]  # Python scalars for the loop, taken once
+    for x, y, s in zip(
+        a[strong].tolist(), b[strong].tolist(), pair_scores[strong].tolist(), strict=True
+    ):
         rx, ry = find(x), find(y)
         if rx == ry:
             continue
