@@ -213,3 +213,35 @@ def test_forked_worker_gives_the_same_groups(store, monkeypatch):
     monkeypatch.setattr(table.FormsWorker, "__init__", spy)
     assert run() == in_process and len(in_process) == 2
     assert started == [True]
+
+
+def test_joined_read_equals_row_by_row_read(store, monkeypatch):
+    """The read that joins each column in SQLite gives the same Table as the row-by-row read,
+    and falls back to it when a stored value holds the separator."""
+    from custinfo import validation
+    from custinfo.dedupe import table
+
+    people = [
+        dict(name="张伟", phones=["13800138000", "+86 139 0013 9000"], city="上海",
+             emails=["Zw@Example.com"], birthday="1980-02-03"),
+        dict(name="Zhang Wei", company="ACME", address="1 Main St", phones=["138-0013-8000"]),
+        dict(name="Christy Winters", emails=["c@x.com", "C.W@y.org"], city="上海"),
+    ]  # fmt: skip
+    ids = [
+        store.add(validation.customer_input(region="CN", **p), allow_duplicate=True) for p in people
+    ]
+    fields = ("names", "companies", "addresses", "cities", "birthdays")
+
+    def snapshot() -> tuple:
+        t = table.load(store.conn, None, defer=True)
+        multi = [(m.pos.tolist(), m.values) for m in (t.phones, t.emails, t.email_keys)]
+        return t.ids.tolist(), [getattr(t, f) for f in fields], multi
+
+    joined = snapshot()
+    assert joined[0] == ids and joined[1][1] == [None, "ACME", None]
+    monkeypatch.setattr(table, "_concat_columns", lambda *args, **kwargs: None)
+    assert snapshot() == joined
+    monkeypatch.undo()
+    store.conn.execute("UPDATE customers SET company = 'A\x1fB' WHERE id = ?", (ids[2],))
+    fallback = snapshot()
+    assert fallback[1][1] == [None, "ACME", "A\x1fB"] and fallback[2] == joined[2]
