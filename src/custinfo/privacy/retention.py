@@ -64,7 +64,7 @@ class Due:
 def evaluate(
     ps: Sequence[Purpose], ledger: dict[str, list[Entry]], created: str, last_contact: str
 ) -> Verdict:
-    """The retention date of one customer (the reference for `past_ids`' SQL)."""
+    """The retention verdict of one customer: the reference for `retention_sql`."""
     best: Verdict = Verdict(None)
     for p in ps:
         entries = ledger.get(p.key, [])
@@ -92,7 +92,9 @@ def evaluate(
     return best
 
 
-def verdicts(conn: Any, ps: Sequence[Purpose], ids: Sequence[int]) -> dict[int, Verdict]:
+def verdicts(
+    conn: Any, ps: Sequence[Purpose], ids: Sequence[int], now: str | None = None
+) -> dict[int, Verdict]:
     """`evaluate` for each of `ids` (through its SQL twin)."""
     import json
 
@@ -102,7 +104,7 @@ def verdicts(conn: Any, ps: Sequence[Purpose], ids: Sequence[int]) -> dict[int, 
     if not ps or not ids:
         return out
     sql, params = retention_sql.query(
-        ps, utc_now(), past_only=False, only="{id} IN (SELECT value FROM json_each(:ids))"
+        ps, now or utc_now(), past_only=False, only="{id} IN (SELECT value FROM json_each(:ids))"
     )
     for row in conn.execute(sql, {**params, "ids": json.dumps(list(ids))}):
         out[row[0]] = _pick(ps, row)
@@ -123,17 +125,21 @@ def _pick(ps: Sequence[Purpose], row: Sequence[Any]) -> Verdict:
 
 def check(store: Any, now: str | None = None) -> list[Due]:
     """Customers past retention at `now`, with the rule that applies, in id order."""
-    from custinfo.privacy import retention_sql
     from custinfo.privacy.consent import purposes
 
-    ps = purposes(store)
-    now = now or utc_now()
+    return past(store.conn, purposes(store), now or utc_now())
+
+
+def past(conn: Any, ps: Sequence[Purpose], now: str) -> list[Due]:
+    """`check` for the purposes `ps`: one query (`retention_sql.query`)."""
+    from custinfo.privacy import retention_sql
+
     forever = any(p.basis != "consent" and not p.retention for p in ps)
     if forever or not any(p.retention for p in ps):
         return []  # no period to be past, or a purpose that covers everyone for good
     sql, params = retention_sql.query(ps, now, past_only=True)
     due = []
-    for row in store.conn.execute(sql, params):
+    for row in conn.execute(sql, params):
         v = _pick(ps, row)
         if v.until is not None and v.until < now and v.purpose:
             due.append(Due(row[0], v.purpose, v.rule, v.since or "", v.until))
