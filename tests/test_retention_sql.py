@@ -3,12 +3,11 @@ and its "last contact" is issue 12's (the latest order or non-note interaction).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from custinfo.privacy.consent import ANY, SPECIFIC, Entry, Purpose
@@ -75,6 +74,22 @@ def _reference(ps, person) -> object:  # type: ignore[no-untyped-def]
 @settings(max_examples=examples(120), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(ps=_purposes, people=st.lists(_person, min_size=3, max_size=3))
+@example(  # a consent purpose without entries covers nobody; gives and withdrawals by channel
+    ps=[Purpose("p", "p", "consent", "1m", "withdrawal"), Purpose("q", "q", "consent", "2m",
+        "last-contact"), Purpose("r", "r", "consent", "1y", "withdrawal")],
+    people=[
+        ("2022-01-31T08:00:00.000000Z", [("p", "2022-01-31T08:00:00.000000Z", "sms", "given"),
+         ("p", "2022-01-31T08:00:00.000000Z", "email", "given"),
+         ("p", "2022-02-28T10:00:00.000000Z", "sms", "withdrawn")], []),
+        ("2022-01-31T08:00:00.000000Z", [("p", "2022-01-31T08:00:00.000000Z", "any", "given"),
+         ("p", "2024-02-29T12:00:00.000000Z", "sms", "withdrawn"),
+         ("q", "2023-09-30T10:00:00.000000Z", "sms", "given")],
+         [("call", "2024-01-31T08:00:00.000000Z")]),
+        ("2023-03-30T10:00:00.000000Z", [("p", "2022-01-31T08:00:00.000000Z", "sms", "given"),
+         ("p", "2022-02-28T10:00:00.000000Z", "any", "withdrawn"),
+         ("q", "2022-02-28T10:00:00.000000Z", "email", "withdrawn")], []),
+    ],
+)  # fmt: skip
 def test_sql_verdicts_and_check_equal_the_reference(three, ps, people) -> None:
     """Three customers at once (the customers with ledger entries and those without come
     from two sources): every verdict and the list of those past retention."""
@@ -132,20 +147,24 @@ def test_shift_sql_equals_dates_shift(three) -> None:
     assert three.conn.execute(f"SELECT {far}", {"t": times[0], "indef": "∞"}).fetchone() == ("∞",)
 
 
-def test_last_contact_is_the_latest_order_or_interaction(cli) -> None:
-    """`retention check` counts orders and typed interactions as contact; a plain note or an
-    edit is none (issue 12's `last_contact_at`); without any contact, creation counts."""
-    cli.ok("init", "--region", "CN")
-    cli.ok("purpose", "add", "club", "--label", "会员", "--basis", "consent",
-           "--retention", "18m", "--from", "last-contact")  # fmt: skip
-    cid = cli.ok("add", "--name", "钱七", "--phone", "13900139007").split()[-1]
-    cli.ok("consent", "give", cid, "club", "--at", "2019-05-01")
-    assert cli.ok("retention", "check", "--format", "ids").split() == []  # created today
-    cli.ok("order", "add", cid, "--amount", "99.00", "--at", "2020-06-01")
-    cli.ok("note", cid, "a plain note does not count")
-    cli.ok("edit", cid, "--city", "杭州")
-    (due,) = json.loads(cli.ok("retention", "check", "--format", "json"))
-    assert due["id"] == int(cid) and due["rule"] == "18m from last-contact"
-    assert due["since"].startswith("2020-0") and due["until"].startswith("2021-1")
-    cli.ok("note", cid, "回访", "--kind", "call")
-    assert cli.ok("retention", "check", "--format", "ids").split() == []
+def test_last_contact_is_the_latest_order_or_interaction(tmp_path) -> None:
+    """Through the write gate: an order and a typed interaction are contact (issue 12's
+    `last_contact_at`); a plain note is none (nor are edits or creation: see above)."""
+    from custinfo import validation
+    from custinfo.activity import interactions, orders
+    from custinfo.privacy import consent, retention
+    from custinfo.store import Store
+
+    with Store.create(tmp_path / "c.db", PASSPHRASE.encode(), region="CN") as store:
+        consent.add_purpose(store, "club", label="会员", basis="consent", retention="18m",
+                            retention_from="last-contact")  # fmt: skip
+        cid = store.add(validation.customer_input(name="钱七", region="CN"))
+        consent.record(store, cid, "club", "given", at="2019-05-01T00:00:00.000000Z")
+        assert retention.check(store) == []  # created today
+        orders.add(store, cid, amount="99.00", at="2020-06-01 12:00")
+        interactions.add(store, cid, interactions.interaction_input("记一笔", at="2024-01-01"))
+        (due,) = retention.check(store)
+        assert (due.customer_id, due.rule) == (cid, "18m from last-contact")
+        assert due.since.startswith("2020-06-01") and due.until.startswith("2021-12-01")
+        interactions.add(store, cid, interactions.interaction_input("回访", kind="call"))
+        assert retention.check(store) == []
