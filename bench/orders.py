@@ -2,7 +2,8 @@
 
 Fixed seeds throughout: customers from a bulk loader (`build_raw`: names, cities, one mobile
 each), orders from `custinfo.demo.synth.orders` (many one-time buyers, a few regulars).
-Databases are built once and cached in bench/out/ (`--build-only` builds them).
+Databases are built once and cached in bench/out/ or `--cache DIR` (`--build-only` builds
+them).
 
 1. QUERIES at N customers / M orders (default 1M / 5M; the database open, warm, medians):
    the query part of `find --spent-over 1000 --no-order-since 180d`, first 50 results
@@ -270,20 +271,12 @@ def show_ratio(path: Path, customer_id: int, runs: int) -> None:
     print(f"  show ratio: wall {wall_ratio:.3f}, CPU {cpu_ratio:.3f}  (target <= 1.15)")
 
 
-def import_bench(customers: int, total: int, rebuild: bool) -> None:
-    """`order import` of `total` orders matched by phone into a `customers` database."""
+def write_source(base: Path, total: int) -> Path:
+    """The shop export of `total` orders of the customers of `base` (by phone, in time
+    order), as OUT/orders-import-TOTAL.csv."""
     from custinfo.demo.synth.orders import orders
     from custinfo.store import Store
 
-    base = OUT / f"import-base-{customers}.db"
-    progress = Path(f"{base}.progress")
-    if rebuild:
-        progress.unlink(missing_ok=True)
-    if rebuild or not base.exists() or progress.exists():
-        print(f"\nbuilding {base.name}…", flush=True)
-        progress.write_text("building")
-        build_raw(base, customers)
-        progress.unlink(missing_ok=True)
     with Store.open(base, PASSPHRASE.encode()) as store:
         phones = dict(store.conn.execute(
             "SELECT customer_id, min(e164) FROM phones WHERE e164 LIKE '+861%' GROUP BY customer_id"
@@ -307,8 +300,25 @@ def import_bench(customers: int, total: int, rebuild: bool) -> None:
         )
         writer.writerows(rows)
     del rows
+    return source
+
+
+def import_bench(customers: int, total: int, rebuild: bool) -> None:
+    """`order import` of `total` orders matched by phone into a `customers` database."""
+    from custinfo.store import Store
+
+    base = OUT / f"import-base-{customers}.db"
+    progress = Path(f"{base}.progress")
+    if rebuild:
+        progress.unlink(missing_ok=True)
+    if rebuild or not base.exists() or progress.exists():
+        print(f"\nbuilding {base.name}…", flush=True)
+        progress.write_text("building")
+        build_raw(base, customers)
+        progress.unlink(missing_ok=True)
+    source = write_source(base, total)
     size = source.stat().st_size / 2**20
-    print(f"\norder import: {total} orders of {len(buyers)} buyers (by phone) into a "
+    print(f"\norder import: {total} orders (buyers matched by phone) into a "
           f"{customers}-customer database; input {size:.0f} MiB")  # fmt: skip
     target = OUT / "import-target.db"
     raw = OUT / "import-raw.db"
@@ -355,6 +365,7 @@ def _yuan(fen: int) -> str:
 
 
 def main() -> None:
+    global OUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--orders", type=int, default=5_000_000)
@@ -364,7 +375,9 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], choices=("queries", "show", "import"))
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--build-only", action="store_true", help="only build the databases")
+    parser.add_argument("--cache", type=Path, default=OUT, help="where the databases are kept")
     args = parser.parse_args()
+    OUT = args.cache
     OUT.mkdir(exist_ok=True)
     os.umask(0o077)
     print(f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
