@@ -114,7 +114,9 @@ def run_order_import(
     if the_plan.unknown:
         warn(f"columns not imported: {', '.join(map(repr, the_plan.unknown))} "
              "(keep one with --map COLUMN=note)")  # fmt: skip
-    converter = Converter(header, the_plan, currency=currency, channel=options.channel)
+    converter = Converter(
+        header, the_plan, currency=currency, channel=options.channel, region=options.region
+    )
     if options.rejects is not None:
         if source.fmt in ("csv", "tsv"):
             options.rejects.start_csv(header, source.delimiter)
@@ -225,7 +227,13 @@ class _Loader:
                 self.reject(record, line, exc.field or "row", str(exc))
         self.buyers.prefetch(w, [c for _, c in candidates])
         orders: list[tuple[Candidate, int]] = []
+        by_phone = self.buyers.by_phone if self.buyers.phone_first else {}
         for record, c in candidates:
+            if c.e164 and not c.customer_id:  # the usual row: a buyer known by phone
+                found = by_phone.get(c.e164, _NONE)
+                if found != _NONE:
+                    orders.append((c, found))
+                    continue
             try:
                 customer_id = self.buyers.find(w, c, create=not self.failed)
             except ValidationError as exc:
@@ -273,6 +281,8 @@ class _Buyers:
         self.by_email: dict[str, int] = {}  # key -> customer id (or _NONE)
         self.by_id: dict[int, int] = {}  # id -> live id (or _NONE)
         self.checker: Any = None
+        #: A row without a customer id is matched by its phone first (`find`).
+        self.phone_first = options.match in ("auto", "phone")
 
     def _phone(self, raw: str) -> Any:
         found = self.phones.get(raw)
@@ -308,7 +318,10 @@ class _Buyers:
                     ids.add(int(c.customer_id))
                 if mode == "id":
                     continue
-            if c.phone and mode in ("auto", "phone"):
+            if c.e164 and self.phone_first:  # normalised by a worker
+                if c.e164 not in self.by_phone:
+                    phones.add(c.e164)
+            elif c.phone and self.phone_first:
                 phone = self._phone(c.phone)
                 if not isinstance(phone, Exception) and phone.e164 not in self.by_phone:
                     phones.add(phone.e164)
