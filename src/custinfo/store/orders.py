@@ -66,14 +66,15 @@ def insert_orders(w: Write, orders: Sequence[OrderRow]) -> None:
     w.touch("orders", {o.customer_id for o in orders})
 
 
-def insert_unseen(w: Write, orders: Sequence[OrderRow]) -> tuple[int, set[int]]:
-    """Insert the orders whose (channel, ref) no order has yet (nor an earlier row of
-    `orders`): the unique index `orders_ref` decides, in the insert itself (no lookups
-    first). Returns how many were added and their customers."""
+def insert_unseen(w: Write, orders: Sequence[OrderRow | tuple]) -> tuple[int, set[int]]:
+    """Insert the orders (OrderRow fields, also as plain tuples) whose (channel, ref) no
+    order has yet (nor an earlier row of `orders`): the unique index `orders_ref` decides,
+    in the insert itself (no lookups first). Returns how many were added and their
+    customers."""
     (before,) = w.conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()
     added = w.conn.executemany(_INSERT.replace("INSERT", "INSERT OR IGNORE", 1), orders).rowcount
     if added == len(orders):
-        customers = {o.customer_id for o in orders}
+        customers = {o[0] for o in orders}
     else:  # some were there already: the customers of the rows just added
         customers = {r[0] for r in w.conn.execute(
             "SELECT DISTINCT customer_id FROM orders WHERE id > ?", (before,))}  # fmt: skip
