@@ -73,6 +73,8 @@ def test_taobao_gbk_export_all_or_nothing_then_create_missing(cli, shop, tmp_pat
     again = cli("order", "import", str(path), "--create-missing")
     assert "imported 0, already there 2, skipped 1" in again.stderr
     assert len(_orders(cli)) == 2
+    after = json.loads(cli.ok("show", str(orders[1]["customer_id"]), "--format", "json"))
+    assert after["updated_at"] == new["updated_at"]  # nothing added: not active again
 
 
 def test_overlapping_monthly_exports_add_no_order_twice(cli, shop, tmp_path) -> None:
