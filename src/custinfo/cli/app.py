@@ -99,6 +99,46 @@ HINTS: dict[str, str] = {
 _COMPLETION_PARAMS = ("install_completion", "show_completion")
 
 
+class _Deferred:
+    """A parameter's coercion, built on its first value to coerce.
+
+    Typer builds a pydantic TypeAdapter for every parameter of the command that runs, also
+    for the options not given (value None, which it returns unchanged without the
+    adapter): `agenda` has 31 such options. This returns None (or () for a repeatable
+    option) as Typer's own `RuntimeParam.coerce` does, and builds the real coercion only
+    for a value.
+    """
+
+    def __init__(self, build: Any) -> None:
+        self.build = build  # typer._coercion.build_runtime_param
+
+    def coerce(self, value: Any, param: Any, ctx: click.Context) -> Any:
+        if value is None:
+            return () if (param.multiple or param.nargs == -1) else None
+        param._runtime_param = self.build(param.type_descriptor)
+        return param._runtime_param.coerce(value, param=param, ctx=ctx)
+
+
+def defer_coercion(command: click.Command) -> click.Command:
+    """Give every Typer parameter of `command` (and its subcommands) a `_Deferred` (none
+    if this Typer lacks the private hooks: then Typer coerces as it always does)."""
+    try:
+        from typer._coercion import build_runtime_param
+    except ImportError:  # pragma: no cover - another Typer
+        return command
+    deferred = _Deferred(build_runtime_param)
+    _defer(command, deferred)
+    return command
+
+
+def _defer(command: click.Command, deferred: _Deferred) -> None:
+    for param in command.params:
+        if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+            param._runtime_param = deferred  # type: ignore[attr-defined]
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _defer(sub, deferred)
+
+
 class Escaped(Exception):
     """Carries a KeyboardInterrupt or BrokenPipeError past Typer's `main()` to `cli/main.py`.
 
@@ -132,7 +172,7 @@ class LazyGroup(plain_help.PlainGroup):
         command.name = cmd_name
         # Each module's own Typer() would add --install-completion/--show-completion here.
         command.params = [p for p in command.params if p.name not in _COMPLETION_PARAMS]
-        return plain_help.prepare(command, cmd_name)
+        return defer_coercion(plain_help.prepare(command, cmd_name))
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
         """Commands from COMMANDS (no module imported), or the root options after `-`."""
@@ -224,4 +264,4 @@ def build() -> click.Command:
     command = typer.main.get_command(app)
     for param in command.params:
         plain_help._adjust(param)
-    return command
+    return defer_coercion(command)
