@@ -2,8 +2,8 @@
 
 The figures are in docs/benchmarks.md (`python -m bench.startup`); these tests guard the
 causes: one command module per run, no migration module when the schema is current, no
-write gate for a read, no platformdirs on Linux, no catalogue in English, and no pydantic
-adapter for an option that was not given.
+write gate, custom-field or scheduling modules for a read that needs none, no platformdirs
+on Linux, no catalogue in English, and no pydantic adapter for an option not given.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ NOT_FOR_SHOW = (
     "custinfo.store.audit",
     "custinfo.store.fields",  # custom fields: only when the customer has values
     "custinfo.fields",
+    "custinfo.followups.core",  # no open follow-up: one indexed lookup decides
+    "custinfo.followups.schedule",
+    "custinfo.validation",
     "tomllib",  # no config file
 )
 
