@@ -139,6 +139,29 @@ def _defer(command: click.Command, deferred: _Deferred) -> None:
         _defer(sub, deferred)
 
 
+def resolve_annotations(app: typer.Typer) -> typer.Typer:
+    """Evaluate the annotations of `app`'s functions once: under `from __future__ import
+    annotations` they are strings, which Typer evaluates again (`Annotated[...,
+    typer.Option(...)]` and all) on each of its several passes over a signature."""
+    import typing
+
+    functions = [info.callback for info in app.registered_commands]
+    if app.registered_callback is not None:
+        functions.append(app.registered_callback.callback)
+    for function in functions:
+        if function is None or getattr(function, "_custinfo_resolved", False):
+            continue
+        try:
+            function.__annotations__ = typing.get_type_hints(function, include_extras=True)
+        except Exception:  # Typer evaluates them itself, and reports what fails
+            continue
+        function._custinfo_resolved = True  # type: ignore[attr-defined]
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            resolve_annotations(group.typer_instance)
+    return app
+
+
 class Escaped(Exception):
     """Carries a KeyboardInterrupt or BrokenPipeError past Typer's `main()` to `cli/main.py`.
 
@@ -168,7 +191,7 @@ class LazyGroup(plain_help.PlainGroup):
             # Listing commands in the root help: a stub avoids importing every module.
             return TyperCommand(cmd_name, help=summary, short_help=summary)
         module = importlib.import_module(module_name)
-        command = typer.main.get_command(module.app)
+        command = typer.main.get_command(resolve_annotations(module.app))
         command.name = cmd_name
         # Each module's own Typer() would add --install-completion/--show-completion here.
         command.params = [p for p in command.params if p.name not in _COMPLETION_PARAMS]
@@ -261,7 +284,7 @@ def build() -> click.Command:
         add_completion=False,
     )
     app.callback()(_root)
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(resolve_annotations(app))
     for param in command.params:
         plain_help._adjust(param)
     return defer_coercion(command)
