@@ -45,9 +45,10 @@ class Multi:
     starts: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        order = np.argsort(self.pos, kind="stable")
-        self.pos = self.pos[order]
-        self.values = [self.values[i] for i in order]
+        if len(self.pos) > 1 and (self.pos[1:] < self.pos[:-1]).any():  # else sorted already
+            order = np.argsort(self.pos, kind="stable")
+            self.pos = self.pos[order]
+            self.values = [self.values[i] for i in order.tolist()]
         self.starts = np.searchsorted(
             self.pos, np.arange(0, 1 + (self.pos.max() + 1 if len(self.pos) else 0))
         )
