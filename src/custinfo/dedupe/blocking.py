@@ -80,30 +80,47 @@ def _multi_keys(values: Any, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids[ok].astype(np.int64), pos[ok]
 
 
+#: The stored keys are read in this many ranges of the key space (bounded memory: at 1M
+#: customers each range's two strings hold ~750,000 numbers, ~15 MB).
+KEY_RANGES = 8
+
+
 def stored_keys(conn: Any, table: Table) -> tuple[np.ndarray, np.ndarray]:
-    """(key, position) from the persisted `dedupe_keys` of the table's customers."""
-    if table.complete:
-        # Every customer is in the table: only keys shared by 2..MAX_CAP customers can give
-        # pairs, and most keys are one customer's. SQLite groups the key index in one pass
-        # and hands each block over as one string of ids (no Python object per row).
-        rows = conn.execute(
-            "SELECT key, count(*), group_concat(customer_id) FROM dedupe_keys GROUP BY key "
-            "HAVING count(*) BETWEEN 2 AND ?",
-            (max(BLOCK_CAP, *KIND_CAPS.values()),),
-        ).fetchall()
-        if not rows:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        keys, counts, members = zip(*rows, strict=True)
-        cids = np.fromstring(",".join(members), dtype=np.int64, sep=",")
-        key_of = np.repeat(np.array(keys, dtype=np.int64), np.array(counts, dtype=np.int64))
-    else:
-        arr = np.array(conn.execute("SELECT key, customer_id FROM dedupe_keys").fetchall(),
-                       dtype=np.int64).reshape(-1, 2)  # fmt: skip
-        key_of, cids = arr[:, 0], arr[:, 1]
+    """(key, position) from the persisted `dedupe_keys` of the table's customers.
+
+    SQLite hands each range of keys over as two strings of numbers (no Python object per
+    row), read in key order; blocks are found with numpy. When every customer is in the
+    table only keys shared by 2..MAX_CAP customers are kept (most are one customer's)."""
+    cap = max(BLOCK_CAP, *KIND_CAPS.values())
+    bounds = [int(b) for b in np.linspace(-(2**63), 2**63, KEY_RANGES + 1)]
+    keys_out, pos_out = [], []
     ids = table.ids
-    pos = np.searchsorted(ids, cids)
-    ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == cids)
-    return key_of[ok], pos[ok]
+    for i in range(KEY_RANGES):
+        last = i == KEY_RANGES - 1
+        where = "key >= ?" + ("" if last else " AND key < ?")
+        row = conn.execute(
+            f"SELECT group_concat(key), group_concat(customer_id) FROM dedupe_keys WHERE {where}",
+            (bounds[i],) if last else (bounds[i], bounds[i + 1]),
+        ).fetchone()
+        if not row[0]:
+            continue
+        keys = np.fromstring(row[0], dtype=np.int64, sep=",")
+        cids = np.fromstring(row[1], dtype=np.int64, sep=",")
+        if table.complete:
+            if len(keys) > 1 and (keys[1:] < keys[:-1]).any():  # not in key order: sort
+                order = np.argsort(keys, kind="stable")
+                keys, cids = keys[order], cids[order]
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            sizes = np.diff(np.r_[starts, len(keys)])
+            shared = np.repeat((sizes >= 2) & (sizes <= cap), sizes)
+            keys, cids = keys[shared], cids[shared]
+        pos = np.searchsorted(ids, cids)
+        ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == cids)
+        keys_out.append(keys[ok])
+        pos_out.append(pos[ok])
+    if not keys_out:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(keys_out), np.concatenate(pos_out)
 
 
 def computed_keys(table: Table) -> tuple[np.ndarray, np.ndarray]:
