@@ -113,7 +113,7 @@ def agenda(
     elif fmt is output.Format.table:
         _tables(out, result)
     else:
-        out.rows(core.COLUMNS, (i.values() for i in result.items), fmt)
+        out.rows(core.COLUMNS, result.values(), fmt)
     if exit_code and result.overdue:
         raise typer.Exit(1)
 

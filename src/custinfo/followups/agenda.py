@@ -9,15 +9,18 @@ Rows (`Item`), sorted by date (then time, reason, id):
 - `birthday`: birthdays from today to the birthday horizon (with or without a year; 29
   February is kept on 28 February in other years).
 
-Each source is one indexed query: the open-due index of follow-ups, the cadences joined
-with the activity aggregates (one bound per distinct cadence, `schedule.latest_base`),
-and the month-day index of birthdays (migration v011). `ids` (find filters) keeps the rows
-of those customers only.
+Each source is one indexed query that gives finished rows, names included (`Row`: the sort
+key first, so the rows sort as plain tuples): the open-due index of follow-ups, one range
+per distinct cadence of the keep-in-touch due data (`custinfo.followups.due`, derived data
+of the write gate; the bound per cadence is `schedule.latest_base`), and the month-day
+index of birthdays (migration v011). `ids` (find filters) keeps the rows of those customers
+only. `Agenda.values` streams the output values from the rows; `Agenda.items` makes `Item`s
+(terminal tables, the calendar) when asked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -56,16 +59,39 @@ class Item:
         return (day, due.at or "", _RANK[self.reason], self.followup_id or 0, self.customer_id)
 
 
-@dataclass(slots=True)
+#: (local day, due_at or "", reason rank, follow-up id or 0, customer id, name, kind, text,
+#: stored due_date, due as `Item.values` writes it): the sort key first.
+Row = tuple[str, str, int, int, int, str, str, str, str, str]
+
+
+def _item(row: Row) -> Item:
+    due = Due(date.fromisoformat(row[8]), row[1] or None)
+    return Item(due, row[4], row[5], REASONS[row[2]], row[6], row[7], row[3] or None)
+
+
+@dataclass
 class Agenda:
     today: date
     horizon: date
-    items: list[Item] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    _items: list[Item] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def items(self) -> list[Item]:
+        """The rows as `Item`s (made once, when first asked)."""
+        if self._items is None:
+            self._items = [_item(r) for r in self.rows]
+        return self._items
+
+    def values(self) -> Iterator[list[Any]]:
+        """Each row's COLUMNS values (as `Item.values`), straight from the rows."""
+        for row in self.rows:
+            yield [row[9], row[4], row[5], REASONS[row[2]], row[6], row[7], row[3] or None]
 
     @property
     def overdue(self) -> bool:
         """Something is overdue (`agenda --exit-code` exits 1)."""
-        return any(i.reason == "overdue" for i in self.items)
+        return any(r[2] == 0 for r in self.rows)
 
     def group(self, item: Item) -> str:
         day = item.due.local_day()
@@ -91,37 +117,42 @@ def build(
     today = now.date()
     agenda = Agenda(today, today + timedelta(days=max(days, 0)))
     conn = store.conn
-    items = _followups(conn, agenda.horizon, now) + _cadences(conn, agenda.horizon)
+    rows = _followups(conn, agenda.horizon, now) + _cadences(conn, agenda.horizon)
     if birthdays is not None and birthdays >= today:
-        items += _birthdays(conn, today, birthdays)
+        rows += _birthdays(conn, today, birthdays)
     if ids is not None:
         wanted = ids if isinstance(ids, set | frozenset) else set(ids)
-        items = [i for i in items if i.customer_id in wanted]
-    items.sort(key=Item.key)
-    agenda.items = items
+        rows = [r for r in rows if r[4] in wanted]
+    rows.sort()
+    agenda.rows = rows
     return agenda
 
 
-def _followups(conn: Any, horizon: date, now: datetime) -> list[Item]:
+def _followups(conn: Any, horizon: date, now: datetime) -> list[Row]:
+    """Open follow-ups due by `horizon`: dated ones finished in SQL, timed ones (their
+    local day and time) here."""
     clause, params = before_clause(Due(horizon + timedelta(days=1)))
     sql = (
-        "SELECT f.id, f.customer_id, c.name, f.kind, f.text, f.due_date, f.due_at "
+        "SELECT f.due_date, coalesce(f.due_at, ''), CASE WHEN f.due_at IS NULL "
+        "THEN f.due_date >= ? ELSE f.due_at >= ? END, f.id, f.customer_id, c.name, f.kind, "
+        "f.text, f.due_date, f.due_date "
         "FROM followups f JOIN customers c ON c.id = f.customer_id "
         f"WHERE f.status = 'open' AND {clause}"
     )
-    out = []
-    for fid, cid, name, kind, text, due_date, due_at in conn.execute(sql, params):
-        due = Due.stored(due_date, due_at)
-        reason = "overdue" if due.is_past(now) else "due"
-        out.append(Item(due, cid, name, reason, kind, text, fid))
-    return out
+    rows = conn.execute(sql, [now.date().isoformat(), times.to_stored(now), *params]).fetchall()
+    for n, row in enumerate(rows):
+        if row[1]:
+            due = Due.stored(row[8], row[1])
+            rows[n] = (due.local_day().isoformat(), *row[1:9], due.iso())
+    return rows
 
 
-def _cadences(conn: Any, horizon: date) -> list[Item]:
-    """Customers due under keep-in-touch by `horizon`: one bound per distinct cadence."""
-    everys = [r[0] for r in conn.execute("SELECT DISTINCT every FROM keep_in_touch")]
-    if not everys:
-        return []
+def _cadences(conn: Any, horizon: date) -> list[Row]:
+    """Customers due under keep-in-touch by `horizon`: one range of the due data per
+    distinct cadence (`custinfo.followups.due`)."""
+    from custinfo.followups.due import LocalDays
+
+    everys = [r[0] for r in conn.execute("SELECT DISTINCT every FROM keep_in_touch_due")]
     bounds: list[Any] = []
     for every in everys:
         try:
@@ -134,20 +165,18 @@ def _cadences(conn: Any, horizon: date) -> list[Item]:
     values = ", ".join(["(?, ?)"] * (len(bounds) // 2))
     sql = (
         f"WITH t(every, bound) AS (VALUES {values}) "
-        "SELECT k.customer_id, c.name, k.every, a.last_contact_at, "
-        "date(coalesce(a.last_contact_at, k.since), 'localtime') "
-        "FROM keep_in_touch k JOIN t ON t.every = k.every "
-        "LEFT JOIN customer_activity a ON a.customer_id = k.customer_id "
-        "JOIN customers c ON c.id = k.customer_id "
-        "WHERE coalesce(a.last_contact_at, k.since) < t.bound"
+        "SELECT d.customer_id, d.name, d.every, d.base_at, d.contacted "
+        "FROM t JOIN keep_in_touch_due d ON d.every = t.every AND d.base_at < t.bound"
     )
+    local = LocalDays()
+    dues: dict[tuple[str, str], str] = {}  # many customers share a day: compute it once
     out = []
-    dues: dict[tuple[str, str], Due] = {}  # many customers share a day: compute it once
-    for cid, name, every, last, base in conn.execute(sql, bounds):
+    for cid, name, every, base_at, contacted in conn.execute(sql, bounds):
+        base = local(base_at)
         due = dues.get((base, every))
         if due is None:
-            due = dues[(base, every)] = Due(after(date.fromisoformat(base), every))
-        out.append(Item(due, cid, name, "keep-in-touch", every, base if last else ""))
+            due = dues[(base, every)] = after(date.fromisoformat(base), every).isoformat()
+        out.append((due, "", 2, 0, cid, name, every, base if contacted else "", due, due))
     return out
 
 
@@ -164,25 +193,25 @@ def birthday_ranges(start: date, end: date) -> list[tuple[int, str, str]]:
     return out
 
 
-def _birthdays(conn: Any, start: date, end: date) -> list[Item]:
-    out = []
+def _birthdays(conn: Any, start: date, end: date) -> list[Row]:
+    """Birthdays from `start` to `end`, finished in SQL from the covering month-day index."""
+    out: list[Row] = []
+    sql = (
+        "SELECT {day}, '', 3, 0, id, name, 'birthday', birthday, {day}, {day} FROM customers "
+        "WHERE birthday IS NOT NULL AND substr(birthday, -5) BETWEEN ? AND ?"
+    )
     for year, low, high in birthday_ranges(start, end):
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        wanted = [(low, high)]
+        query = sql.format(day=_DAY if leap else _DAY_NOT_LEAP)
+        out += conn.execute(query, [f"{year:04d}"] * 3 + [low, high]).fetchall()
         if not leap and low <= "02-28" == high:  # (a range past February holds 02-29)
-            wanted.append(("02-29", "02-29"))  # kept on 28 February in other years
-        for lo, hi in wanted:
-            dues: dict[tuple[int, int], Due] = {}
-            for cid, name, stored in conn.execute(
-                "SELECT id, name, birthday FROM customers WHERE birthday IS NOT NULL "
-                "AND substr(birthday, -5) BETWEEN ? AND ?",
-                (lo, hi),
-            ):
-                month, day = int(stored[-5:-3]), int(stored[-2:])
-                if (month, day) == (2, 29) and not leap:
-                    day = 28
-                due = dues.get((month, day))
-                if due is None:
-                    due = dues[(month, day)] = Due(date(year, month, day))
-                out.append(Item(due, cid, name, "birthday", "birthday", stored))
+            out += conn.execute(query, [f"{year:04d}"] * 3 + ["02-29", "02-29"]).fetchall()
     return out
+
+
+#: The birthday's day in the year given: `-MM-DD` of both stored forms; in a year that is
+#: not a leap year, 29 February is kept on 28 February.
+_DAY = "(? || substr(birthday, -6))"
+_DAY_NOT_LEAP = (
+    "(? || CASE substr(birthday, -5) WHEN '02-29' THEN '-02-28' ELSE substr(birthday, -6) END)"
+)

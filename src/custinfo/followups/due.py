@@ -1,0 +1,117 @@
+"""Keep-in-touch due data: derived data in `keep_in_touch_due` (migration v013).
+
+One row per customer with a cadence (`keep_in_touch`): the cadence, the instant its due day
+counts from (`base_at`: the last contact of `custinfo.activity.aggregates`, else when the
+cadence was set), whether there was a contact, and the customer's name. The write gate
+recomputes the rows of the customers whose cadence, interactions, orders or customer row
+changed (`depends`), after the activity aggregates (`store.derived.implementations` order),
+and deletes them before customers go (merge, purge). The agenda and its tests read it;
+`stale` compares it with a recomputation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+_IDS = "(SELECT value FROM json_each(?))"
+_COLUMNS = "customer_id, every, base_at, contacted, name"
+#: The due rows of the customers chosen by {where} (on k.customer_id).
+_SELECT = (
+    "SELECT k.customer_id, k.every, coalesce(a.last_contact_at, k.since), "
+    "a.last_contact_at IS NOT NULL, c.name "
+    "FROM keep_in_touch k JOIN customers c ON c.id = k.customer_id "
+    "LEFT JOIN customer_activity a ON a.customer_id = k.customer_id {where}"
+)
+
+
+def stale(conn: Any) -> list[int]:
+    """Customers whose stored due row differs from a recomputation (tests, repair)."""
+    stored = {r[0]: tuple(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM keep_in_touch_due")}
+    fresh = {r[0]: tuple(r) for r in conn.execute(_SELECT.format(where=""))}
+    return sorted(i for i in stored.keys() | fresh.keys() if stored.get(i) != fresh.get(i))
+
+
+class KeepInTouchDue:
+    """`keep_in_touch_due` as derived data of the write gate (`store.derived`)."""
+
+    name = "keep-in-touch due"
+    depends = frozenset({"customer", "keep_in_touch", "notes", "orders"})
+    writes = ("keep_in_touch_due",)
+
+    def changed(self, conn: Any, ids: Sequence[int]) -> None:
+        wanted = json.dumps(list(ids))
+        conn.execute(f"DELETE FROM keep_in_touch_due WHERE customer_id IN {_IDS}", (wanted,))
+        where = f"WHERE k.customer_id IN {_IDS}"
+        conn.execute(
+            f"INSERT INTO keep_in_touch_due({_COLUMNS}) " + _SELECT.format(where=where), (wanted,)
+        )
+
+    def removed(self, conn: Any, ids: Sequence[int]) -> None:
+        conn.execute(
+            f"DELETE FROM keep_in_touch_due WHERE customer_id IN {_IDS}", (json.dumps(list(ids)),)
+        )
+
+    def rebuild(self, conn: Any) -> None:
+        conn.execute("DELETE FROM keep_in_touch_due")
+        conn.execute(f"INSERT INTO keep_in_touch_due({_COLUMNS}) " + _SELECT.format(where=""))
+
+
+KEEP_IN_TOUCH_DUE = KeepInTouchDue()
+
+
+class LocalDays:
+    """Stored UTC text -> its local date (`YYYY-MM-DD`) in the current time zone, for many
+    instants at once (the agenda's keep-in-touch rows). The UTC offset is looked up once
+    per UTC day; on a day whose offset does not change, the local date follows from the
+    time of day alone (a string comparison); on the other days, and for text not in the
+    stored form, each instant is converted."""
+
+    def __init__(self) -> None:
+        self._days: dict[str, tuple[str, str, str, str, str] | None] = {}
+
+    def __call__(self, stored: str) -> str:
+        key = stored[:10]
+        entry = self._days.get(key, False)
+        if entry is False:
+            entry = self._days[key] = _utc_day(key) if len(stored) >= 16 else None
+        if entry is None:
+            return _exact(stored)
+        low, before, high, after, same = entry
+        clock = stored[11:16]
+        return before if clock < low else after if clock >= high else same
+
+
+def _utc_day(key: str) -> tuple[str, str, str, str, str] | None:
+    """(clock below which it is the local day before, that day, clock from which it is the
+    day after, that day, the same day) for the UTC day `key`; None if the offset changes
+    during that day or is not whole minutes."""
+    from datetime import UTC, date, datetime, timedelta
+
+    try:
+        day = date.fromisoformat(key)
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    except ValueError:
+        return None
+    first = start.astimezone().utcoffset()
+    last = (start + timedelta(hours=23, minutes=59)).astimezone().utcoffset()
+    if first is None or first != last or first.total_seconds() % 60:
+        return None
+    minutes = int(first.total_seconds()) // 60
+    if not -1440 < minutes < 1440:
+        return None
+    try:
+        names = [(day + timedelta(days=k)).isoformat() for k in (-1, 0, 1)]
+    except OverflowError:
+        return None
+    low = f"{-minutes // 60:02d}:{-minutes % 60:02d}" if minutes < 0 else ""
+    high = f"{(1440 - minutes) // 60:02d}:{(1440 - minutes) % 60:02d}" if minutes > 0 else "~"
+    return low, names[0], high, names[2], names[1]
+
+
+def _exact(stored: str) -> str:
+    from custinfo import times
+
+    moment = times.from_stored(stored)
+    return moment.astimezone().date().isoformat() if moment else stored[:10]
