@@ -20,9 +20,12 @@ only. `Agenda.values` streams the output values from the rows; `Agenda.items` ma
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from custinfo import times
@@ -36,6 +39,7 @@ COLUMNS = ("due", "customer_id", "name", "reason", "kind", "text", "followup_id"
 REASONS = ("overdue", "due", "keep-in-touch", "birthday")
 GROUPS = ("overdue", "today", "coming")
 _RANK = {reason: rank for rank, reason in enumerate(REASONS)}
+_CUSTOMER = itemgetter(4)
 
 
 @dataclass(slots=True)
@@ -59,14 +63,21 @@ class Item:
         return (day, due.at or "", _RANK[self.reason], self.followup_id or 0, self.customer_id)
 
 
-#: (local day, due_at or "", reason rank, follow-up id or 0, customer id, name, kind, text,
-#: stored due_date, due as `Item.values` writes it): the sort key first.
-Row = tuple[str, str, int, int, int, str, str, str, str, str]
+#: One agenda row, the sort key first: (local day, due_at or "", reason rank, follow-up id or
+#: None, customer id, name, kind, text, stored due_date, due as `Item.values` writes it,
+#: reason). Rows of one rank all have a follow-up id or all have None, so they sort as plain
+#: tuples; the sources give them in order (a sort of sorted runs is cheap).
+Row = tuple[str, str, int, int | None, int, str, str, str, str, str, str]
+#: COLUMNS of a row.
+_VALUES = itemgetter(9, 4, 5, 10, 6, 7, 3)
+_FIRST = itemgetter(0)
+_KEEP_IN_TOUCH = "keep-in-touch"
+_BIRTHDAY = "birthday"
 
 
 def _item(row: Row) -> Item:
     due = Due(date.fromisoformat(row[8]), row[1] or None)
-    return Item(due, row[4], row[5], REASONS[row[2]], row[6], row[7], row[3] or None)
+    return Item(due, row[4], row[5], row[10], row[6], row[7], row[3])
 
 
 @dataclass
@@ -83,10 +94,9 @@ class Agenda:
             self._items = [_item(r) for r in self.rows]
         return self._items
 
-    def values(self) -> Iterator[list[Any]]:
+    def values(self) -> Iterator[tuple[Any, ...]]:
         """Each row's COLUMNS values (as `Item.values`), straight from the rows."""
-        for row in self.rows:
-            yield [row[9], row[4], row[5], REASONS[row[2]], row[6], row[7], row[3] or None]
+        return map(_VALUES, self.rows)
 
     @property
     def overdue(self) -> bool:
@@ -129,54 +139,69 @@ def build(
 
 
 def _followups(conn: Any, horizon: date, now: datetime) -> list[Row]:
-    """Open follow-ups due by `horizon`: dated ones finished in SQL, timed ones (their
-    local day and time) here."""
+    """Open follow-ups due by `horizon`, in order: dated ones finished in SQL, then timed
+    ones (their local day and time) here."""
     clause, params = before_clause(Due(horizon + timedelta(days=1)))
     sql = (
-        "SELECT f.due_date, coalesce(f.due_at, ''), CASE WHEN f.due_at IS NULL "
-        "THEN f.due_date >= ? ELSE f.due_at >= ? END, f.id, f.customer_id, c.name, f.kind, "
-        "f.text, f.due_date, f.due_date "
-        "FROM followups f JOIN customers c ON c.id = f.customer_id "
-        f"WHERE f.status = 'open' AND {clause}"
+        "SELECT f.due_date, coalesce(f.due_at, '') AS at, CASE WHEN f.due_at IS NULL "
+        "THEN f.due_date >= ? ELSE f.due_at >= ? END AS rank, f.id, f.customer_id, c.name, "
+        "f.kind, f.text, f.due_date, f.due_date, "
+        "CASE WHEN f.due_at IS NULL AND f.due_date >= ? OR f.due_at >= ? THEN 'due' "
+        "ELSE 'overdue' END FROM followups f JOIN customers c ON c.id = f.customer_id "
+        f"WHERE f.status = 'open' AND {clause} ORDER BY f.due_at IS NOT NULL, at, 1, rank, f.id"
     )
-    rows = conn.execute(sql, [now.date().isoformat(), times.to_stored(now), *params]).fetchall()
+    moment = [now.date().isoformat(), times.to_stored(now)]
+    rows = conn.execute(sql, [*moment, *moment, *params]).fetchall()
     for n, row in enumerate(rows):
         if row[1]:
             due = Due.stored(row[8], row[1])
-            rows[n] = (due.local_day().isoformat(), *row[1:9], due.iso())
+            rows[n] = (due.local_day().isoformat(), *row[1:9], due.iso(), row[10])
     return rows
 
 
 def _cadences(conn: Any, horizon: date) -> list[Row]:
-    """Customers due under keep-in-touch by `horizon`: one range of the due data per
-    distinct cadence (`custinfo.followups.due`)."""
+    """Customers due under keep-in-touch by `horizon`, in order: per distinct cadence and
+    contact flag, one range of the due data (`custinfo.followups.due`) up to the bound of
+    `schedule.latest_base`, in `base_at` order; cut into local days (`bisect`), each day's
+    customers share their due day."""
     from custinfo.followups.due import LocalDays
 
     everys = [r[0] for r in conn.execute("SELECT DISTINCT every FROM keep_in_touch_due")]
-    bounds: list[Any] = []
-    for every in everys:
-        try:
-            base = latest_base(horizon, every)
-        except (ValueError, OverflowError, AssertionError):
-            continue  # not a cadence this version understands
-        bounds += [every, times.local_start(base + timedelta(days=1))]
-    if not bounds:
-        return []
-    values = ", ".join(["(?, ?)"] * (len(bounds) // 2))
     sql = (
-        f"WITH t(every, bound) AS (VALUES {values}) "
-        "SELECT d.customer_id, d.name, d.every, d.base_at, d.contacted "
-        "FROM t JOIN keep_in_touch_due d ON d.every = t.every AND d.base_at < t.bound"
+        "SELECT base_at, customer_id, name FROM keep_in_touch_due "
+        "WHERE every = ? AND contacted = ? AND base_at < ? ORDER BY base_at, customer_id"
     )
     local = LocalDays()
-    dues: dict[tuple[str, str], str] = {}  # many customers share a day: compute it once
-    out = []
-    for cid, name, every, base_at, contacted in conn.execute(sql, bounds):
-        base = local(base_at)
-        due = dues.get((base, every))
-        if due is None:
-            due = dues[(base, every)] = after(date.fromisoformat(base), every).isoformat()
-        out.append((due, "", 2, 0, cid, name, every, base if contacted else "", due, due))
+    days: dict[str, list[tuple[str, str, list[tuple[str, int, str]]]]] = {}
+    for every in everys:
+        try:
+            bound = times.local_start(latest_base(horizon, every) + timedelta(days=1))
+        except (ValueError, OverflowError, AssertionError):
+            continue  # not a cadence this version understands
+        for contacted in (0, 1):
+            found = conn.execute(sql, (every, contacted, bound)).fetchall()
+            bases = list(map(_FIRST, found))
+            start = 0
+            while start < len(found):
+                base = local(bases[start])
+                day = date.fromisoformat(base)
+                end = bisect_left(bases, times.local_start(day + timedelta(days=1)), start)
+                due = after(day, every).isoformat()
+                days.setdefault(due, []).append(
+                    (every, base if contacted else "", found[start:end])
+                )
+                start = max(end, start + 1)
+    out: list[Row] = []
+    for due in sorted(days):
+        rows: list[Row] = []
+        for every, text, part in days[due]:
+            _, cids, names = zip(*part, strict=True)
+            rows += zip(repeat(due), repeat(""), repeat(2), repeat(None), cids, names,
+                        repeat(every), repeat(text), repeat(due), repeat(due),
+                        repeat(_KEEP_IN_TOUCH))  # fmt: skip
+        if len(days[due]) > 1:
+            rows.sort(key=_CUSTOMER)
+        out += rows
     return out
 
 
@@ -194,24 +219,27 @@ def birthday_ranges(start: date, end: date) -> list[tuple[int, str, str]]:
 
 
 def _birthdays(conn: Any, start: date, end: date) -> list[Row]:
-    """Birthdays from `start` to `end`, finished in SQL from the covering month-day index."""
-    out: list[Row] = []
+    """Birthdays from `start` to `end`, in order: one range of the covering month-day index
+    per day (29 February on 28 February in years that are not leap years)."""
     sql = (
-        "SELECT {day}, '', 3, 0, id, name, 'birthday', birthday, {day}, {day} FROM customers "
-        "WHERE birthday IS NOT NULL AND substr(birthday, -5) BETWEEN ? AND ?"
+        "SELECT id, name, birthday FROM customers WHERE birthday IS NOT NULL "
+        "AND substr(birthday, -5) = ? ORDER BY id"
     )
+    out: list[Row] = []
     for year, low, high in birthday_ranges(start, end):
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        query = sql.format(day=_DAY if leap else _DAY_NOT_LEAP)
-        out += conn.execute(query, [f"{year:04d}"] * 3 + [low, high]).fetchall()
-        if not leap and low <= "02-28" == high:  # (a range past February holds 02-29)
-            out += conn.execute(query, [f"{year:04d}"] * 3 + ["02-29", "02-29"]).fetchall()
+        day = date.fromisoformat(f"{year:04d}-{low}")
+        last = date.fromisoformat(f"{year:04d}-{high}")
+        while day <= last:
+            md = day.strftime("%m-%d")
+            found = conn.execute(sql, (md,)).fetchall()
+            if md == "02-28" and not leap:
+                found = sorted(found + conn.execute(sql, ("02-29",)).fetchall(), key=_FIRST)
+            if found:
+                text = day.isoformat()
+                cids, names, stored = zip(*found, strict=True)
+                out += zip(repeat(text), repeat(""), repeat(3), repeat(None), cids, names,
+                           repeat(_BIRTHDAY), stored, repeat(text), repeat(text),
+                           repeat(_BIRTHDAY))  # fmt: skip
+            day += timedelta(days=1)
     return out
-
-
-#: The birthday's day in the year given: `-MM-DD` of both stored forms; in a year that is
-#: not a leap year, 29 February is kept on 28 February.
-_DAY = "(? || substr(birthday, -6))"
-_DAY_NOT_LEAP = (
-    "(? || CASE substr(birthday, -5) WHEN '02-29' THEN '-02-28' ELSE substr(birthday, -6) END)"
-)

@@ -3,8 +3,8 @@
 `keep_in_touch_due`: one row per customer with a cadence: the cadence `every`, the `base_at`
 its due day counts from (the last contact, an interaction or an order, else when the
 cadence was set: stored UTC text), whether there was a contact, and the customer's name.
-The covering index `(every, base_at, ...)` gives the agenda the customers due by a horizon
-as one range per distinct cadence, names included, without reading the customer table.
+The covering index `(every, contacted, base_at, ...)` gives the agenda the customers due
+by a horizon as one range per distinct cadence, names included, without reading the customer table.
 The due day itself is `every` after the local date of `base_at`, worked out when read, so a
 change of time zone needs no rewrite.
 
@@ -23,7 +23,7 @@ STATEMENTS = [
         name TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS keep_in_touch_due_base "
-    "ON keep_in_touch_due(every, base_at, customer_id, contacted, name)",
+    "ON keep_in_touch_due(every, contacted, base_at, customer_id, name)",
     """INSERT INTO keep_in_touch_due(customer_id, every, base_at, contacted, name)
     SELECT k.customer_id, k.every, coalesce(a.last_contact_at, k.since),
            a.last_contact_at IS NOT NULL, c.name
