@@ -153,9 +153,12 @@ def _followups(conn: Any, horizon: date, now: datetime) -> list[Row]:
     moment = [now.date().isoformat(), times.to_stored(now)]
     rows = conn.execute(sql, [*moment, *moment, *params]).fetchall()
     for n, row in enumerate(rows):
-        if row[1]:
-            due = Due.stored(row[8], row[1])
-            rows[n] = (due.local_day().isoformat(), *row[1:9], due.iso(), row[10])
+        if row[1]:  # (as `Due.local_day` and `Due.iso`)
+            local = times.from_stored(row[1])
+            if local is not None:
+                local = local.astimezone()
+                day, iso = local.date().isoformat(), local.isoformat(timespec="seconds")
+                rows[n] = (day, *row[1:9], iso, row[10])
     return rows
 
 
@@ -166,14 +169,15 @@ def _cadences(conn: Any, horizon: date) -> list[Row]:
     customers share their due day."""
     from custinfo.followups.due import LocalDays
 
-    everys = [r[0] for r in conn.execute("SELECT DISTINCT every FROM keep_in_touch_due")]
     sql = (
         "SELECT base_at, customer_id, name FROM keep_in_touch_due "
         "WHERE every = ? AND contacted = ? AND base_at < ? ORDER BY base_at, customer_id"
     )
     local = LocalDays()
+    ends: dict[str, str] = {}  # local day -> the start of the next one (stored UTC text)
+    dues: dict[tuple[str, str], str] = {}  # (local day, every) -> the due day
     days: dict[str, list[tuple[str, str, list[tuple[str, int, str]]]]] = {}
-    for every in everys:
+    for every in _distinct_everys(conn):
         try:
             bound = times.local_start(latest_base(horizon, every) + timedelta(days=1))
         except (ValueError, OverflowError, AssertionError):
@@ -184,13 +188,17 @@ def _cadences(conn: Any, horizon: date) -> list[Row]:
             start = 0
             while start < len(found):
                 base = local(bases[start])
-                day = date.fromisoformat(base)
-                end = bisect_left(bases, times.local_start(day + timedelta(days=1)), start)
-                due = after(day, every).isoformat()
-                days.setdefault(due, []).append(
-                    (every, base if contacted else "", found[start:end])
-                )
-                start = max(end, start + 1)
+                next_day = ends.get(base)
+                if next_day is None:
+                    day = date.fromisoformat(base)
+                    next_day = ends[base] = times.local_start(day + timedelta(days=1))
+                end = max(bisect_left(bases, next_day, start), start + 1)  # (>= 1 row)
+                due = dues.get((base, every))
+                if due is None:
+                    due = dues[(base, every)] = after(date.fromisoformat(base), every).isoformat()
+                part = (every, base if contacted else "", found[start:end])
+                days.setdefault(due, []).append(part)
+                start = end
     out: list[Row] = []
     for due in sorted(days):
         rows: list[Row] = []
@@ -202,6 +210,15 @@ def _cadences(conn: Any, horizon: date) -> list[Row]:
         if len(days[due]) > 1:
             rows.sort(key=_CUSTOMER)
         out += rows
+    return out
+
+
+def _distinct_everys(conn: Any) -> list[str]:
+    """The distinct cadences of the due data: one index seek each (not a scan)."""
+    out: list[str] = []
+    sql = "SELECT min(every) FROM keep_in_touch_due WHERE every > ?"
+    while (every := conn.execute(sql, (out[-1] if out else "",)).fetchone()[0]) is not None:
+        out.append(every)
     return out
 
 

@@ -4,9 +4,9 @@
 its due day counts from (the last contact, an interaction or an order, else when the
 cadence was set: stored UTC text), whether there was a contact, and the customer's name.
 The covering index `(every, contacted, base_at, ...)` gives the agenda the customers due
-by a horizon as one range per distinct cadence, names included, without reading the customer table.
-The due day itself is `every` after the local date of `base_at`, worked out when read, so a
-change of time zone needs no rewrite.
+by a horizon as one range per distinct cadence, names included, without reading the
+customer table. The due day itself is `every` after the local date of `base_at`, worked out
+when read, so a change of time zone needs no rewrite.
 
 Self-contained and idempotent (IF NOT EXISTS, filled only when empty): nothing else depends
 on this number.
