@@ -1,0 +1,160 @@
+"""Keep-in-touch due data (`custinfo.followups.due`): the write gate keeps it in step.
+
+One store for the module: after each kind of write (a cadence, an interaction, an order, a
+name change, a merge, an unmerge, a purge) the stored rows equal a recomputation, and the
+agenda's keep-in-touch rows follow. `LocalDays` (UTC text -> local date, the agenda's fast
+path) agrees with the exact conversion in zones with daylight saving and odd offsets.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from custinfo import times
+from custinfo.followups import agenda, due
+from custinfo.store import Store
+from tests.conftest import PASSPHRASE
+
+TODAY = times.today()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    from custinfo import validation
+
+    path = tmp_path_factory.mktemp("due") / "customers.db"
+    opened = Store.create(path, PASSPHRASE.encode(), region="CN")
+    for name in ("张伟", "李娜", "Anna Müller", "王芳"):
+        opened.add(validation.customer_input(name=name, region="CN"))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _due(store: Store) -> dict[int, tuple]:
+    """customer id -> (every, base_at, contacted, name), checked against a recomputation."""
+    assert due.stale(store.conn) == []
+    rows = store.conn.execute("SELECT customer_id, every, base_at, contacted, name FROM "
+                              "keep_in_touch_due").fetchall()  # fmt: skip
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def _kit(store: Store, days: int = 0) -> dict[int, str]:
+    """customer id -> due day of the agenda's keep-in-touch rows."""
+    rows = agenda.build(store, days=days).items
+    return {i.customer_id: i.due.day.isoformat() for i in rows if i.reason == "keep-in-touch"}
+
+
+def _ago(days: int) -> str:
+    return times.local_start(TODAY - timedelta(days=days))
+
+
+def test_writes_keep_the_due_data_right(store: Store) -> None:
+    from custinfo.followups import core
+    from custinfo.privacy import purge
+    from custinfo.store.orders import OrderRow, add_order
+
+    zhang, li, anna, wang = 1, 2, 3, 4
+    core.keep_in_touch(store, [zhang, li, anna], "30d")
+    rows = _due(store)
+    assert set(rows) == {zhang, li, anna} and rows[zhang][2] == 0  # not contacted yet
+    assert _kit(store) == {}  # counted from today: due in 30 days
+
+    with store.write("test") as w:  # an interaction 40 days ago: due 10 days ago
+        w.add_note(zhang, "回访", at=_ago(40), kind="call")
+        w.add_note(li, "a plain note is not a contact", at=_ago(50))
+    rows = _due(store)
+    assert rows[zhang][1:3] == (_ago(40), 1) and rows[li][2] == 0
+    assert _kit(store) == {zhang: (TODAY - timedelta(days=10)).isoformat()}
+
+    with store.write("test") as w:  # an order, later than the call, moves the base
+        add_order(w, OrderRow(zhang, _ago(35), 9900, "CNY"))
+        add_order(w, OrderRow(anna, _ago(31), 100, "CNY"))
+    assert _due(store)[zhang][1] == _ago(35)
+    assert _kit(store) == {zhang: (TODAY - timedelta(days=5)).isoformat(),
+                           anna: (TODAY - timedelta(days=1)).isoformat()}  # fmt: skip
+
+    with store.write("test") as w:  # the name is kept in the due row
+        w.update_customer(anna, {"name": "Anna Schmidt"})
+    assert _due(store)[anna][3] == "Anna Schmidt"
+
+    # Merge anna into wang (no cadence): the cadence and the order move, anna's row goes.
+    store.merge(wang, [anna])
+    rows = _due(store)
+    assert anna not in rows and rows[wang][1:3] == (_ago(31), 1)
+    assert _kit(store)[wang] == (TODAY - timedelta(days=1)).isoformat()
+    assert store.unmerge(wang) == [anna]
+    rows = _due(store)
+    assert wang not in rows and rows[anna] == ("30d", _ago(31), 1, "Anna Schmidt")
+
+    core.keep_in_touch(store, [li], "1y")  # another cadence, then none
+    assert _due(store)[li][0] == "1y"
+    core.keep_in_touch(store, [li], None)
+    assert li not in _due(store)
+
+    purge.purge(store, [zhang], reason="test")
+    assert set(_due(store)) == {anna}
+    assert set(_kit(store)) == {anna}
+
+
+def test_migration_fills_the_due_data_of_an_older_database(store: Store, tmp_path: Path) -> None:
+    """A database written before v013 gets its due rows when it is opened."""
+    from custinfo.followups import core
+
+    anna = 3
+    core.keep_in_touch(store, [anna], "7d")
+    expected = _due(store)
+    copy = tmp_path / "older.db"
+    store.conn.execute("VACUUM INTO ?", (str(copy),))
+    older = Store.open(copy, PASSPHRASE.encode())
+    try:
+        with older.db.transaction() as conn:
+            conn.execute("DROP TABLE keep_in_touch_due")
+            conn.execute("PRAGMA user_version = 12")
+    finally:
+        older.close()
+    older = Store.open(copy, PASSPHRASE.encode())
+    try:
+        assert _due(older) == expected and anna in expected
+    finally:
+        older.close()
+
+
+ZONES = ("UTC", "Asia/Shanghai", "Europe/Berlin", "America/New_York", "Asia/Kathmandu",
+         "Australia/Lord_Howe", "Pacific/Chatham", "America/St_Johns")  # fmt: skip
+
+
+@pytest.fixture
+def zone() -> Iterator[None]:
+    saved = os.environ.get("TZ")
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+
+
+def test_local_days_agree_with_the_exact_conversion(zone: None) -> None:
+    """Every 17 minutes over days with daylight-saving changes, in odd-offset zones."""
+    starts = [datetime(2026, m, d, tzinfo=UTC) for m, d in ((3, 7), (3, 28), (4, 4), (10, 24),
+                                                            (11, 1), (12, 31))]  # fmt: skip
+    for name in ZONES:
+        os.environ["TZ"] = name
+        time.tzset()
+        local = due.LocalDays()
+        for start in starts:
+            for step in range(0, 2 * 24 * 60, 17):
+                moment = start + timedelta(minutes=step)
+                stored = times.to_stored(moment)
+                assert local(stored) == moment.astimezone().date().isoformat(), (name, stored)
+    assert due.LocalDays()("2026-12-01") == date(2026, 12, 1).isoformat()  # not the stored form
