@@ -158,3 +158,25 @@ def test_local_days_agree_with_the_exact_conversion(zone: None) -> None:
                 stored = times.to_stored(moment)
                 assert local(stored) == moment.astimezone().date().isoformat(), (name, stored)
     assert due.LocalDays()("2026-12-01") == date(2026, 12, 1).isoformat()  # not the stored form
+
+
+def test_report_activity_counts_followups_done_and_overdue(store: Store) -> None:
+    """`report activity`'s follow-up numbers (`reports.hooks.followups`): done in the
+    period, overdue at the end of the as-of day (open then, due before it)."""
+    from custinfo import reports
+    from custinfo.followups import core
+
+    anna = 3
+    core.keep_in_touch(store, [anna], "7d")
+    core.add(store, anna, core.plan((TODAY - timedelta(days=3)).isoformat()))
+    core.add(store, anna, core.plan("today"))  # due on the as-of day: not overdue
+    done = core.add(store, anna, core.plan((TODAY - timedelta(days=1)).isoformat()))
+    core.done(store, done)
+    summary = {k: v for k, _label, v in reports.build(store, "activity").summary}
+    assert (summary["followups_done"], summary["followups_overdue"]) == (1, 1)
+    before = (TODAY - timedelta(days=5)).isoformat()  # before any of them existed
+    summary = {k: v for k, _label, v in reports.build(store, "activity", as_of=before).summary}
+    assert (summary["followups_done"], summary["followups_overdue"]) == (0, 0)
+    other = {k: v for k, _l, v in reports.build(store, "activity", ids=[2]).summary}
+    assert other["followups_overdue"] == 0
+    assert _due(store)[anna][1] > _ago(1)  # (the done follow-up logged a contact)
