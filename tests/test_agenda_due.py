@@ -170,7 +170,7 @@ def test_report_activity_counts_followups_done_and_overdue(store: Store) -> None
     core.keep_in_touch(store, [anna], "7d")
     core.add(store, anna, core.plan((TODAY - timedelta(days=3)).isoformat()))
     core.add(store, anna, core.plan("today"))  # due on the as-of day: not overdue
-    done = core.add(store, anna, core.plan((TODAY - timedelta(days=1)).isoformat()))
+    done = core.add(store, anna, core.plan((TODAY - timedelta(days=1)).isoformat(), kind="call"))
     core.done(store, done)
     summary = {k: v for k, _label, v in reports.build(store, "activity").summary}
     assert (summary["followups_done"], summary["followups_overdue"]) == (1, 1)
