@@ -9,13 +9,15 @@ Rows (`Item`), sorted by date (then time, reason, id):
 - `birthday`: birthdays from today to the birthday horizon (with or without a year; 29
   February is kept on 28 February in other years).
 
-Each source is one indexed query that gives finished rows, names included (`Row`: the sort
-key first, so the rows sort as plain tuples): the open-due index of follow-ups, one range
-per distinct cadence of the keep-in-touch due data (`custinfo.followups.due`, derived data
-of the write gate; the bound per cadence is `schedule.latest_base`), and the month-day
-index of birthdays (migration v011). `ids` (find filters) keeps the rows of those customers
-only. `Agenda.values` streams the output values from the rows; `Agenda.items` makes `Item`s
-(terminal tables, the calendar) when asked.
+Each source is indexed queries that give the rows of each day in order, names included:
+the open-due index of follow-ups, one range per distinct cadence of the keep-in-touch due
+data (`custinfo.followups.due`, derived data of the write gate; the bound per cadence is
+`schedule.latest_base`), one range of the month-day index of birthdays (migration v011) per
+day. A day's rows are its dated follow-ups, keep-in-touch, birthdays, then its timed
+follow-ups, so the days are put together without sorting rows. A row is the tuple of its
+output values (`Row`, as `Item.values`): `Agenda.values` streams them as they are, and
+`Agenda.items` makes `Item`s (terminal tables, the calendar) when asked. `ids` (find
+filters) keeps the rows of those customers only.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,15 @@ COLUMNS = ("due", "customer_id", "name", "reason", "kind", "text", "followup_id"
 REASONS = ("overdue", "due", "keep-in-touch", "birthday")
 GROUPS = ("overdue", "today", "coming")
 _RANK = {reason: rank for rank, reason in enumerate(REASONS)}
-_CUSTOMER = itemgetter(4)
+_FIRST = itemgetter(0)
+_CUSTOMER = itemgetter(1)
+_KEEP_IN_TOUCH = "keep-in-touch"
+_BIRTHDAY = "birthday"
+
+#: One agenda row: its COLUMNS values (`Item.values`).
+Row = tuple[str, int, str, str, str, str, int | None]
+#: Rows by local day (`YYYY-MM-DD`), each day's in order.
+Days = dict[str, list[Row]]
 
 
 @dataclass(slots=True)
@@ -68,16 +77,6 @@ class Item:
 #: reason). Rows of one rank all have a follow-up id or all have None, so they sort as plain
 #: tuples; the sources give them in order (a sort of sorted runs is cheap).
 Row = tuple[str, str, int, int | None, int, str, str, str, str, str, str]
-#: COLUMNS of a row.
-_VALUES = itemgetter(9, 4, 5, 10, 6, 7, 3)
-_FIRST = itemgetter(0)
-_KEEP_IN_TOUCH = "keep-in-touch"
-_BIRTHDAY = "birthday"
-
-
-def _item(row: Row) -> Item:
-    due = Due(date.fromisoformat(row[8]), row[1] or None)
-    return Item(due, row[4], row[5], row[10], row[6], row[7], row[3])
 
 
 @dataclass
@@ -85,23 +84,30 @@ class Agenda:
     today: date
     horizon: date
     rows: list[Row] = field(default_factory=list)
+    #: follow-up id -> (stored due_date, due_at) of the timed ones among the rows
+    timed: dict[int, tuple[str, str]] = field(default_factory=dict)
     _items: list[Item] | None = field(default=None, repr=False, compare=False)
 
     @property
     def items(self) -> list[Item]:
         """The rows as `Item`s (made once, when first asked)."""
         if self._items is None:
-            self._items = [_item(r) for r in self.rows]
+            self._items = [self._item(r) for r in self.rows]
         return self._items
 
-    def values(self) -> Iterator[tuple[Any, ...]]:
-        """Each row's COLUMNS values (as `Item.values`), straight from the rows."""
-        return map(_VALUES, self.rows)
+    def _item(self, row: Row) -> Item:
+        stored = self.timed.get(row[6]) if row[6] is not None else None
+        due = Due(date.fromisoformat(row[0])) if stored is None else Due.stored(*stored)
+        return Item(due, row[1], row[2], row[3], row[4], row[5], row[6])
+
+    def values(self) -> Iterator[Row]:
+        """Each row's COLUMNS values (as `Item.values`)."""
+        return iter(self.rows)
 
     @property
     def overdue(self) -> bool:
         """Something is overdue (`agenda --exit-code` exits 1)."""
-        return any(r[2] == 0 for r in self.rows)
+        return any(r[3] == "overdue" for r in self.rows)
 
     def group(self, item: Item) -> str:
         day = item.due.local_day()
@@ -127,46 +133,61 @@ def build(
     today = now.date()
     agenda = Agenda(today, today + timedelta(days=max(days, 0)))
     conn = store.conn
-    rows = _followups(conn, agenda.horizon, now) + _cadences(conn, agenda.horizon)
+    dated, timed = _followups(conn, agenda.horizon, now, agenda.timed)
+    sources = [dated, _cadences(conn, agenda.horizon)]
     if birthdays is not None and birthdays >= today:
-        rows += _birthdays(conn, today, birthdays)
+        sources.append(_birthdays(conn, today, birthdays))
+    sources.append(timed)  # (a timed follow-up sorts after the rows without a time)
+    rows: list[Row] = []
+    for day in sorted(set().union(*sources)):
+        for source in sources:
+            part = source.get(day)
+            if part:
+                rows += part
     if ids is not None:
         wanted = ids if isinstance(ids, set | frozenset) else set(ids)
-        rows = [r for r in rows if r[4] in wanted]
-    rows.sort()
+        rows = [r for r in rows if r[1] in wanted]
     agenda.rows = rows
     return agenda
 
 
-def _followups(conn: Any, horizon: date, now: datetime) -> list[Row]:
-    """Open follow-ups due by `horizon`, in order: dated ones finished in SQL, then timed
-    ones (their local day and time) here."""
+def _followups(
+    conn: Any, horizon: date, now: datetime, info: dict[int, tuple[str, str]] | None = None
+) -> tuple[Days, Days]:
+    """Open follow-ups due by `horizon`: (dated ones, by id; timed ones, by time), by local
+    day. `info` gets (stored due_date, due_at) of the timed ones."""
     clause, params = before_clause(Due(horizon + timedelta(days=1)))
     sql = (
-        "SELECT f.due_date, coalesce(f.due_at, '') AS at, CASE WHEN f.due_at IS NULL "
-        "THEN f.due_date >= ? ELSE f.due_at >= ? END AS rank, f.id, f.customer_id, c.name, "
-        "f.kind, f.text, f.due_date, f.due_date, "
-        "CASE WHEN f.due_at IS NULL AND f.due_date >= ? OR f.due_at >= ? THEN 'due' "
-        "ELSE 'overdue' END FROM followups f JOIN customers c ON c.id = f.customer_id "
-        f"WHERE f.status = 'open' AND {clause} ORDER BY f.due_at IS NOT NULL, at, 1, rank, f.id"
+        "SELECT f.due_date, f.due_at, f.id, f.customer_id, c.name, f.kind, f.text "
+        "FROM followups f JOIN customers c ON c.id = f.customer_id "
+        f"WHERE f.status = 'open' AND {clause} ORDER BY f.due_at, f.due_date, f.id"
     )
-    moment = [now.date().isoformat(), times.to_stored(now)]
-    rows = conn.execute(sql, [*moment, *moment, *params]).fetchall()
-    for n, row in enumerate(rows):
-        if row[1]:  # (as `Due.local_day` and `Due.iso`)
-            local = times.from_stored(row[1])
-            if local is not None:
-                local = local.astimezone()
-                day, iso = local.date().isoformat(), local.isoformat(timespec="seconds")
-                rows[n] = (day, *row[1:9], iso, row[10])
-    return rows
+    today, instant = now.date().isoformat(), times.to_stored(now)
+    dated: Days = {}
+    timed: Days = {}
+    info = {} if info is None else info
+    for due_date, due_at, fid, cid, name, kind, text in conn.execute(sql, params):
+        if due_at is None:  # (NULLs first)
+            reason = "overdue" if due_date < today else "due"
+            row = (due_date, cid, name, reason, kind, text, fid)
+            dated.setdefault(due_date, []).append(row)
+            continue
+        day, iso = due_date, due_at  # (as `Due.local_day` and `Due.iso`)
+        moment = times.from_stored(due_at)
+        if moment is not None:
+            local = moment.astimezone()
+            day, iso = local.date().isoformat(), local.isoformat(timespec="seconds")
+        reason = "overdue" if due_at < instant else "due"
+        timed.setdefault(day, []).append((iso, cid, name, reason, kind, text, fid))
+        info[fid] = (due_date, due_at)
+    return dated, timed
 
 
-def _cadences(conn: Any, horizon: date) -> list[Row]:
-    """Customers due under keep-in-touch by `horizon`, in order: per distinct cadence and
-    contact flag, one range of the due data (`custinfo.followups.due`) up to the bound of
-    `schedule.latest_base`, in `base_at` order; cut into local days (`bisect`), each day's
-    customers share their due day."""
+def _cadences(conn: Any, horizon: date) -> Days:
+    """Customers due under keep-in-touch by `horizon`, by due day and customer id: per
+    distinct cadence and contact flag, one range of the due data (`custinfo.followups.due`)
+    up to the bound of `schedule.latest_base`, in `base_at` order, cut into local days
+    (`bisect`); the customers of one day share their due day."""
     from custinfo.followups.due import LocalDays
 
     sql = (
@@ -176,7 +197,7 @@ def _cadences(conn: Any, horizon: date) -> list[Row]:
     local = LocalDays()
     ends: dict[str, str] = {}  # local day -> the start of the next one (stored UTC text)
     dues: dict[tuple[str, str], str] = {}  # (local day, every) -> the due day
-    days: dict[str, list[tuple[str, str, list[tuple[str, int, str]]]]] = {}
+    days: dict[str, list[list[Row]]] = {}
     for every in _distinct_everys(conn):
         try:
             bound = times.local_start(latest_base(horizon, every) + timedelta(days=1))
@@ -196,20 +217,17 @@ def _cadences(conn: Any, horizon: date) -> list[Row]:
                 due = dues.get((base, every))
                 if due is None:
                     due = dues[(base, every)] = after(date.fromisoformat(base), every).isoformat()
-                part = (every, base if contacted else "", found[start:end])
-                days.setdefault(due, []).append(part)
+                text = base if contacted else ""
+                rows = [(due, cid, name, _KEEP_IN_TOUCH, every, text, None)
+                        for _, cid, name in found[start:end]]  # fmt: skip
+                days.setdefault(due, []).append(rows)
                 start = end
-    out: list[Row] = []
-    for due in sorted(days):
-        rows: list[Row] = []
-        for every, text, part in days[due]:
-            _, cids, names = zip(*part, strict=True)
-            rows += zip(repeat(due), repeat(""), repeat(2), repeat(None), cids, names,
-                        repeat(every), repeat(text), repeat(due), repeat(due),
-                        repeat(_KEEP_IN_TOUCH))  # fmt: skip
-        if len(days[due]) > 1:
-            rows.sort(key=_CUSTOMER)
-        out += rows
+    out: Days = {}
+    for due, parts in days.items():
+        if len(parts) == 1:
+            out[due] = parts[0]
+        else:
+            out[due] = sorted((r for part in parts for r in part), key=_CUSTOMER)
     return out
 
 
@@ -235,14 +253,15 @@ def birthday_ranges(start: date, end: date) -> list[tuple[int, str, str]]:
     return out
 
 
-def _birthdays(conn: Any, start: date, end: date) -> list[Row]:
-    """Birthdays from `start` to `end`, in order: one range of the covering month-day index
-    per day (29 February on 28 February in years that are not leap years)."""
+def _birthdays(conn: Any, start: date, end: date) -> Days:
+    """Birthdays from `start` to `end`, by day and customer id: one range of the covering
+    month-day index per day (29 February on 28 February in years that are not leap
+    years)."""
     sql = (
         "SELECT id, name, birthday FROM customers WHERE birthday IS NOT NULL "
         "AND substr(birthday, -5) = ? ORDER BY id"
     )
-    out: list[Row] = []
+    out: Days = {}
     for year, low, high in birthday_ranges(start, end):
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
         day = date.fromisoformat(f"{year:04d}-{low}")
@@ -254,9 +273,7 @@ def _birthdays(conn: Any, start: date, end: date) -> list[Row]:
                 found = sorted(found + conn.execute(sql, ("02-29",)).fetchall(), key=_FIRST)
             if found:
                 text = day.isoformat()
-                cids, names, stored = zip(*found, strict=True)
-                out += zip(repeat(text), repeat(""), repeat(3), repeat(None), cids, names,
-                           repeat(_BIRTHDAY), stored, repeat(text), repeat(text),
-                           repeat(_BIRTHDAY))  # fmt: skip
+                out[text] = [(text, cid, name, _BIRTHDAY, _BIRTHDAY, stored, None)
+                             for cid, name, stored in found]  # fmt: skip
             day += timedelta(days=1)
     return out

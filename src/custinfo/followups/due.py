@@ -12,7 +12,9 @@ and deletes them before customers go (merge, purge). The agenda and its tests re
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 _IDS = "(SELECT value FROM json_each(?))"
@@ -59,6 +61,8 @@ class KeepInTouchDue:
 
 
 KEEP_IN_TOUCH_DUE = KeepInTouchDue()
+_EPOCH = date(1970, 1, 1).toordinal()
+_DAY = timedelta(days=1)
 
 
 class LocalDays:
@@ -87,27 +91,20 @@ def _utc_day(key: str) -> tuple[str, str, str, str, str] | None:
     """(clock below which it is the local day before, that day, clock from which it is the
     day after, that day, the same day) for the UTC day `key`; None if the offset changes
     during that day or is not whole minutes."""
-    from datetime import UTC, date, datetime, timedelta
-
     try:
         day = date.fromisoformat(key)
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    except ValueError:
+        seconds = (day.toordinal() - _EPOCH) * 86400
+        first = time.localtime(seconds).tm_gmtoff
+        last = time.localtime(seconds + 86340).tm_gmtoff  # (23:59)
+        names = (day - _DAY).isoformat(), (day + _DAY).isoformat()
+    except (ValueError, OverflowError, OSError):
         return None
-    first = start.astimezone().utcoffset()
-    last = (start + timedelta(hours=23, minutes=59)).astimezone().utcoffset()
-    if first is None or first != last or first.total_seconds() % 60:
+    if first != last or first % 60 or not -86400 < first < 86400:
         return None
-    minutes = int(first.total_seconds()) // 60
-    if not -1440 < minutes < 1440:
-        return None
-    try:
-        names = [(day + timedelta(days=k)).isoformat() for k in (-1, 0, 1)]
-    except OverflowError:
-        return None
+    minutes = first // 60
     low = f"{-minutes // 60:02d}:{-minutes % 60:02d}" if minutes < 0 else ""
     high = f"{(1440 - minutes) // 60:02d}:{(1440 - minutes) % 60:02d}" if minutes > 0 else "~"
-    return low, names[0], high, names[2], names[1]
+    return low, names[0], high, names[1], key
 
 
 def _exact(stored: str) -> str:
