@@ -41,8 +41,15 @@ EVERY = ("7d", "14d", "30d", "30d", "90d", "180d", "1y")
 KINDS = ("call", "visit", "message", "email", "meeting", "task")
 
 
+#: Interpreter settings a user's shell does not have, dropped for the process runs: without
+#: .pyc files every module is compiled on every start, and unbuffered output is one system
+#: call per CSV row (both inflate custinfo's side, not the baseline's).
+UNUSUAL = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+
+
 def _env(db: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTINFO_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CUSTINFO_") and k not in UNUSUAL}  # fmt: skip
     return env | {"CUSTINFO_DB": str(db), "CUSTINFO_PASSPHRASE": PASSPHRASE, "NO_COLOR": "1"}
 
 

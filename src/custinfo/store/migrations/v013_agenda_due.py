@@ -8,6 +8,9 @@ by a horizon as one range per distinct cadence, names included, without reading 
 customer table. The due day itself is `every` after the local date of `base_at`, worked out
 when read, so a change of time zone needs no rewrite.
 
+`followups_open_agenda`: the open follow-ups by due date, covering the columns the agenda
+shows, so it reads no follow-up rows.
+
 Self-contained and idempotent (IF NOT EXISTS, filled only when empty): nothing else depends
 on this number.
 """
@@ -24,6 +27,9 @@ STATEMENTS = [
     )""",
     "CREATE INDEX IF NOT EXISTS keep_in_touch_due_base "
     "ON keep_in_touch_due(every, contacted, base_at, customer_id, name)",
+    # Covering the agenda's columns of open follow-ups (no table lookup per row).
+    "CREATE INDEX IF NOT EXISTS followups_open_agenda ON followups(due_date, due_at, id, "
+    "customer_id, kind, text) WHERE status = 'open'",
     """INSERT INTO keep_in_touch_due(customer_id, every, base_at, contacted, name)
     SELECT k.customer_id, k.every, coalesce(a.last_contact_at, k.since),
            a.last_contact_at IS NOT NULL, c.name
