@@ -180,3 +180,28 @@ def test_report_activity_counts_followups_done_and_overdue(store: Store) -> None
     other = {k: v for k, _l, v in reports.build(store, "activity", ids=[2]).summary}
     assert other["followups_overdue"] == 0
     assert _due(store)[anna][1] > _ago(1)  # (the done follow-up logged a contact)
+
+
+def test_agenda_rows_come_in_item_key_order(store: Store) -> None:
+    """The days are put together without a sort: the order is still `Item.key`'s (day,
+    time, reason, follow-up id, customer id), and `values` are `Item.values`."""
+    from custinfo import validation
+    from custinfo.followups import core
+
+    today = TODAY.strftime("%m-%d")
+    people = (("陈静", f"1990-{today}"), ("刘洋", f"--{today}"), ("赵磊", None))
+    new = [store.add(validation.customer_input(name=n, region="CN", birthday=b)) for n, b in people]
+    core.keep_in_touch(store, new[::-1], "7d")
+    with store.write("test") as w:
+        for cid in new:
+            w.add_note(cid, "联系", at=_ago(7), kind="visit")
+    for cid, when in ((new[2], f"{TODAY.isoformat()}T23:59"), (new[0], "today"),
+                      (new[1], (TODAY - timedelta(days=1)).isoformat()), (new[0], "tomorrow"),
+                      (new[1], f"{TODAY.isoformat()}T00:01")):  # fmt: skip
+        core.add(store, cid, core.plan(when, kind="call"))
+    result = agenda.build(store, days=1, birthdays=TODAY)
+    items = result.items
+    assert items == sorted(items, key=agenda.Item.key)
+    assert {i.reason for i in items} == {"overdue", "due", "keep-in-touch", "birthday"}
+    assert [list(v) for v in result.values()] == [i.values() for i in items]
+    assert any(i.due.at for i in items) and result.overdue

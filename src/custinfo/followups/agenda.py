@@ -224,10 +224,12 @@ def _cadences(conn: Any, horizon: date) -> Days:
                 start = end
     out: Days = {}
     for due, parts in days.items():
-        if len(parts) == 1:
-            out[due] = parts[0]
-        else:
-            out[due] = sorted((r for part in parts for r in part), key=_CUSTOMER)
+        rows = parts[0]
+        for part in parts[1:]:
+            rows += part
+        if len(parts) > 1:
+            rows.sort(key=_CUSTOMER)
+        out[due] = rows
     return out
 
 
@@ -259,7 +261,7 @@ def _birthdays(conn: Any, start: date, end: date) -> Days:
     years)."""
     sql = (
         "SELECT id, name, birthday FROM customers WHERE birthday IS NOT NULL "
-        "AND substr(birthday, -5) = ? ORDER BY id"
+        "AND substr(birthday, -5) = ?"
     )
     out: Days = {}
     for year, low, high in birthday_ranges(start, end):
@@ -270,8 +272,9 @@ def _birthdays(conn: Any, start: date, end: date) -> Days:
             md = day.strftime("%m-%d")
             found = conn.execute(sql, (md,)).fetchall()
             if md == "02-28" and not leap:
-                found = sorted(found + conn.execute(sql, ("02-29",)).fetchall(), key=_FIRST)
+                found += conn.execute(sql, ("02-29",)).fetchall()
             if found:
+                found.sort(key=_FIRST)  # (by customer id; an int key sorts fast)
                 text = day.isoformat()
                 out[text] = [(text, cid, name, _BIRTHDAY, _BIRTHDAY, stored, None)
                              for cid, name, stored in found]  # fmt: skip
