@@ -185,43 +185,43 @@ def _followups(
 
 def _cadences(conn: Any, horizon: date) -> Days:
     """Customers due under keep-in-touch by `horizon`, by due day and customer id: per
-    distinct cadence and contact flag, one range of the due data (`custinfo.followups.due`)
-    up to the bound of `schedule.latest_base`, in `base_at` order, cut into local days
-    (`bisect`); the customers of one day share their due day."""
+    distinct cadence, one range of the due data (`custinfo.followups.due`) up to the bound
+    of `schedule.latest_base`, in `base_at` order, cut into local days (`bisect`); the
+    customers of one local day share their due day."""
     from custinfo.followups.due import LocalDays
 
     sql = (
-        "SELECT base_at, customer_id, name FROM keep_in_touch_due "
-        "WHERE every = ? AND contacted = ? AND base_at < ? ORDER BY base_at, customer_id"
+        "SELECT base_at, customer_id, name, contacted FROM keep_in_touch_due "
+        "WHERE every = ? AND base_at < ? ORDER BY base_at, customer_id"
     )
     local = LocalDays()
-    ends: dict[str, str] = {}  # local day -> the start of the next one (stored UTC text)
-    dues: dict[tuple[str, str], str] = {}  # (local day, every) -> the due day
+    known: dict[tuple[str, str], tuple[str, str]] = {}  # (day, every): (next day, due day)
     days: dict[str, list[list[Row]]] = {}
     for every in _distinct_everys(conn):
         try:
             bound = times.local_start(latest_base(horizon, every) + timedelta(days=1))
         except (ValueError, OverflowError, AssertionError):
             continue  # not a cadence this version understands
-        for contacted in (0, 1):
-            found = conn.execute(sql, (every, contacted, bound)).fetchall()
-            bases = list(map(_FIRST, found))
-            start = 0
-            while start < len(found):
-                base = local(bases[start])
-                next_day = ends.get(base)
-                if next_day is None:
-                    day = date.fromisoformat(base)
-                    next_day = ends[base] = times.local_start(day + timedelta(days=1))
-                end = max(bisect_left(bases, next_day, start), start + 1)  # (>= 1 row)
-                due = dues.get((base, every))
-                if due is None:
-                    due = dues[(base, every)] = after(date.fromisoformat(base), every).isoformat()
-                text = base if contacted else ""
-                rows = [(due, cid, name, _KEEP_IN_TOUCH, every, text, None)
-                        for _, cid, name in found[start:end]]  # fmt: skip
-                days.setdefault(due, []).append(rows)
-                start = end
+        found = conn.execute(sql, (every, bound)).fetchall()
+        bases = list(map(_FIRST, found))
+        start, count = 0, len(found)
+        while start < count:
+            base = local(bases[start])
+            hit = known.get((base, every))
+            if hit is None:
+                day = date.fromisoformat(base)
+                next_day = times.local_start(day + timedelta(days=1))
+                hit = known[(base, every)] = (next_day, after(day, every).isoformat())
+            next_day, due = hit
+            end = bisect_left(bases, next_day, start + 1)  # (at least one row)
+            rows = [(due, cid, name, _KEEP_IN_TOUCH, every, base if contacted else "", None)
+                    for _, cid, name, contacted in found[start:end]]  # fmt: skip
+            part = days.get(due)
+            if part is None:
+                days[due] = [rows]
+            else:
+                part.append(rows)
+            start = end
     out: Days = {}
     for due, parts in days.items():
         rows = parts[0]

@@ -3,7 +3,7 @@
 `keep_in_touch_due`: one row per customer with a cadence: the cadence `every`, the `base_at`
 its due day counts from (the last contact, an interaction or an order, else when the
 cadence was set: stored UTC text), whether there was a contact, and the customer's name.
-The covering index `(every, contacted, base_at, ...)` gives the agenda the customers due
+The covering index `(every, base_at, ...)` gives the agenda the customers due
 by a horizon as one range per distinct cadence, names included, without reading the
 customer table. The due day itself is `every` after the local date of `base_at`, worked out
 when read, so a change of time zone needs no rewrite.
@@ -26,7 +26,7 @@ STATEMENTS = [
         name TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS keep_in_touch_due_base "
-    "ON keep_in_touch_due(every, contacted, base_at, customer_id, name)",
+    "ON keep_in_touch_due(every, base_at, customer_id, contacted, name)",
     # Covering the agenda's columns of open follow-ups (no table lookup per row).
     "CREATE INDEX IF NOT EXISTS followups_open_agenda ON followups(due_date, due_at, id, "
     "customer_id, kind, text) WHERE status = 'open'",
