@@ -4,6 +4,7 @@ every command that takes QUERY: find, export and dedupe."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +65,34 @@ def test_export_and_dedupe_take_several_words(people: Path) -> None:
 
 def test_no_query_words_is_everyone(people: Path) -> None:
     assert ids(["find", "--format", "ids"]) == ["1", "2", "3", "4", "5"]
+
+
+SELECTING = (["find"], ["export"], ["dedupe"], ["agenda"], ["order", "export"], ["report"])
+
+
+@pytest.mark.parametrize("command", SELECTING, ids=" ".join)
+def test_every_selecting_command_takes_every_find_filter(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One set of find filters, declared once: no command drifts (its --help lists each)."""
+    from custinfo.cli import filters
+
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = run_cli([*command, "--help"]).stdout
+    options = [f"--{name.replace('_', '-')}" for name, _, _ in filters.FILTERS]
+    assert len(options) >= 26
+    missing = [o for o in options if not re.search(rf"{o}\b(?!-)", shown)]
+    assert missing == [], f"{' '.join(command)} lacks {missing}"
+
+
+@pytest.mark.parametrize("command", [["agenda"], ["order", "export"], ["report", "overview"]])
+def test_custom_field_and_consent_filters_select_in_every_command(
+    people: Path, command: list[str]
+) -> None:
+    """--where and --consent, once missing from agenda, order export and report, select
+    there as they do in find (an unknown field or purpose is the same error)."""
+    for given in (["--where", "nosuchfield=1"], ["--consent", "nosuchpurpose"]):
+        result = run_cli([*command, *given, "--format", "json"])
+        found = run_cli(["find", *given, "--format", "json"])
+        assert found.code in (2, 3) and given[1].split("=")[0] in found.stderr
+        assert (result.code, result.stderr) == (found.code, found.stderr)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -95,6 +96,7 @@ def _rows(store: Store, cid: int) -> dict[str, list[tuple]]:
 
 
 def test_each_kind_through_merge_unmerge_subject_and_purge(store: Store) -> None:
+    from custinfo.export import export
     from custinfo.privacy import purge
     from custinfo.privacy.access_report import report
 
@@ -117,6 +119,11 @@ def test_each_kind_through_merge_unmerge_subject_and_purge(store: Store) -> None
     assert store.unmerge(keep) == [other]
     assert _rows(store, keep) == before_keep
     assert _rows(store, other) == before_other
+    for fmt in ("json", "ndjson"):
+        out = io.StringIO()
+        export(store, out, fmt, ids=[other])
+        for name, marker in markers.items():
+            assert marker in out.getvalue(), f"export --format {fmt} does not carry {name}"
 
     purge.purge(store, [other], reason="test")
     conn = store.conn

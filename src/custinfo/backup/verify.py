@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,11 @@ def check_file(
                 if expected is not None and not problems:
                     counts = table_counts(conn)
             except BaseException:
-                for other in helper:
-                    other.interrupt()
+                for other in list(helper):
+                    # The thread may have finished (and closed it) meanwhile: the interrupt
+                    # must not replace the original exception.
+                    with suppress(sqlcipher3.Error):
+                        other.interrupt()
                 raise
             problems += structure.result()
         if problems:
@@ -113,6 +117,7 @@ def _integrity_check(path: Path, key: bytes, full: bool, helper: list[Any]) -> l
             pragma = "integrity_check" if full else "quick_check"
             return [r[0] for r in conn.execute(f"PRAGMA {pragma}") if r[0] != "ok"][:5]
         finally:
+            helper.remove(conn)
             conn.close()
     except sqlcipher3.Error as exc:
         return [_("cannot be read ({reason})").format(reason=classify(exc))]

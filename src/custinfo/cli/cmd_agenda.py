@@ -15,16 +15,11 @@ AgendaFormat = output.choices("table", "csv", "json", "ndjson", "ics")
 #: Columns of the terminal tables (the other formats have every column).
 TABLE = ("due", "customer_id", "name", "reason", "kind", "text", "followup_id")
 #: The find-filter parameters of `agenda` (any of them given: narrow to those customers).
-_FILTERS = frozenset({
-    "query", "phone", "email", "tag", "any_tag", "not_tag", "city", "company", "added_since",
-    "updated_since", "spent_over", "spent_under", "orders_at_least", "bought", "ordered_since",
-    "no_order_since", "contacted_since", "no_contact_since", "kind", "status",
-    "has_open_followup", "followup_due_before", "birthday_within", "keep_in_touch_due",
-})  # fmt: skip
 HEADINGS = {"overdue": N_("Overdue"), "today": N_("Today"), "coming": N_("Coming days")}
 
 
 @app.command()
+@filters.selects()
 def agenda(
     days: Annotated[
         int,
@@ -52,29 +47,7 @@ def agenda(
         bool, typer.Option("--exit-code", help="Exit 1 when something is overdue.")
     ] = False,
     query: filters.QueryArgument = None,
-    phone: filters.PhoneFilter = None,
-    email: filters.EmailFilter = None,
-    tag: filters.TagFilter = None,
-    any_tag: filters.AnyTagFilter = None,
-    not_tag: filters.NotTagFilter = None,
-    city: filters.CityFilter = None,
-    company: filters.CompanyFilter = None,
-    added_since: filters.AddedSinceFilter = None,
-    updated_since: filters.UpdatedSinceFilter = None,
-    spent_over: filters.SpentOverFilter = None,
-    spent_under: filters.SpentUnderFilter = None,
-    orders_at_least: filters.OrdersAtLeastFilter = None,
-    bought: filters.BoughtFilter = None,
-    ordered_since: filters.OrderedSinceFilter = None,
-    no_order_since: filters.NoOrderSinceFilter = None,
-    contacted_since: filters.ContactedSinceFilter = None,
-    no_contact_since: filters.NoContactSinceFilter = None,
-    kind: filters.KindFilter = None,
-    status: filters.StatusFilter = None,
-    has_open_followup: filters.HasOpenFollowupFilter = False,
-    followup_due_before: filters.FollowupDueBeforeFilter = None,
-    birthday_within: filters.BirthdayWithinFilter = None,
-    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
+    select: filters.Selection = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -90,19 +63,9 @@ def agenda(
     out = output.Output()
     fmt = out.choose(format)
     until = within(birthdays, "--birthdays") if birthdays else None
-    given = any(v not in (None, False, []) for k, v in locals().items() if k in _FILTERS)
     q = None
-    if given:  # (without filters, the search package is not even imported)
-        q = filters.build_query(
-            query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
-            city=city, company=company, added_since=added_since, updated_since=updated_since,
-            spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
-            bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
-            contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-            status=status,
-            has_open_followup=has_open_followup, followup_due_before=followup_due_before,
-            birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
-        )  # fmt: skip
+    if select.is_given():  # (without filters, the search package is not even imported)
+        q = select.query()
     store = context.open_store(db, passphrase_file)
     ids = filters.selected_ids(store, q, region) if q is not None else None
     result = core.build(store, days=days, birthdays=until, ids=ids)

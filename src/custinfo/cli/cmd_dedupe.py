@@ -25,6 +25,7 @@ class DedupeFormat(StrEnum):
 
 
 @app.command()
+@filters.selects()
 def dedupe(
     query: filters.QueryArgument = None,
     min_score: Annotated[
@@ -67,32 +68,7 @@ def dedupe(
             "different one against.",
         ),
     ] = None,
-    phone: filters.PhoneFilter = None,
-    email: filters.EmailFilter = None,
-    tag: filters.TagFilter = None,
-    any_tag: filters.AnyTagFilter = None,
-    not_tag: filters.NotTagFilter = None,
-    city: filters.CityFilter = None,
-    company: filters.CompanyFilter = None,
-    added_since: filters.AddedSinceFilter = None,
-    updated_since: filters.UpdatedSinceFilter = None,
-    consent: filters.ConsentFilter = None,
-    no_consent: filters.NoConsentFilter = None,
-    spent_over: filters.SpentOverFilter = None,
-    spent_under: filters.SpentUnderFilter = None,
-    orders_at_least: filters.OrdersAtLeastFilter = None,
-    bought: filters.BoughtFilter = None,
-    ordered_since: filters.OrderedSinceFilter = None,
-    no_order_since: filters.NoOrderSinceFilter = None,
-    contacted_since: filters.ContactedSinceFilter = None,
-    no_contact_since: filters.NoContactSinceFilter = None,
-    kind: filters.KindFilter = None,
-    status: filters.StatusFilter = None,
-    where: filters.WhereFilter = None,
-    has_open_followup: filters.HasOpenFollowupFilter = False,
-    followup_due_before: filters.FollowupDueBeforeFilter = None,
-    birthday_within: filters.BirthdayWithinFilter = None,
-    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
+    select: filters.Selection = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -129,17 +105,7 @@ def dedupe(
             fitted = core.current_model(store, refit=refit)
         _model(out, fitted, format)
         return
-    selection = filters.build_query(
-        query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
-        company=company, added_since=added_since, updated_since=updated_since,
-        consent=consent, no_consent=no_consent,
-        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
-        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
-        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-        status=status, where=where,
-        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
-        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
-    )  # fmt: skip
+    selection = select.query()
     only = filters.selected_ids(store, selection, region)
     stats = core.Stats()
     with out.spinner(_("Looking for duplicates…")):

@@ -27,6 +27,7 @@ class VcardVersion(StrEnum):
 
 
 @app.command()
+@filters.selects(ordering=True)
 def export(
     query: filters.QueryArgument = None,
     format: Annotated[
@@ -51,34 +52,7 @@ def export(
             "--id", help="Export only this customer (repeatable).", parser=options.customer_id
         ),
     ] = None,
-    phone: filters.PhoneFilter = None,
-    email: filters.EmailFilter = None,
-    tag: filters.TagFilter = None,
-    any_tag: filters.AnyTagFilter = None,
-    not_tag: filters.NotTagFilter = None,
-    city: filters.CityFilter = None,
-    company: filters.CompanyFilter = None,
-    added_since: filters.AddedSinceFilter = None,
-    updated_since: filters.UpdatedSinceFilter = None,
-    consent: filters.ConsentFilter = None,
-    no_consent: filters.NoConsentFilter = None,
-    spent_over: filters.SpentOverFilter = None,
-    spent_under: filters.SpentUnderFilter = None,
-    orders_at_least: filters.OrdersAtLeastFilter = None,
-    bought: filters.BoughtFilter = None,
-    ordered_since: filters.OrderedSinceFilter = None,
-    no_order_since: filters.NoOrderSinceFilter = None,
-    contacted_since: filters.ContactedSinceFilter = None,
-    no_contact_since: filters.NoContactSinceFilter = None,
-    kind: filters.KindFilter = None,
-    status: filters.StatusFilter = None,
-    where: filters.WhereFilter = None,
-    has_open_followup: filters.HasOpenFollowupFilter = False,
-    followup_due_before: filters.FollowupDueBeforeFilter = None,
-    birthday_within: filters.BirthdayWithinFilter = None,
-    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
-    sort: filters.SortOption = "rank",
-    limit: filters.LimitOption = None,
+    select: filters.Selection = None,
     for_purpose: Annotated[
         str | None,
         typer.Option(
@@ -109,18 +83,8 @@ def export(
         raise UsageError(_("--excel applies to --format csv only"))
     if vcard_version is not VcardVersion.v3 and format is not ExportFormatOption.vcard:
         raise UsageError(_("--vcard-version applies to --format vcard only"))
-    q = filters.build_query(
-        query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
-        city=city, company=company, added_since=added_since, updated_since=updated_since,
-        consent=consent, no_consent=no_consent, sort=sort, limit=limit,
-        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
-        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
-        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-        status=status, where=where,
-        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
-        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
-    )  # fmt: skip
-    filtered = not q.is_empty() or limit is not None or q.sort != "rank"
+    q = select.query()
+    filtered = select.is_given()
     if customer_id and filtered:
         raise UsageError(_("--id selects customers itself: use it without find filters"))
     if channel is not None and for_purpose is None:
@@ -152,7 +116,7 @@ def export(
         else:
             from custinfo.privacy.gated import export_for
 
-            given = _given_filters(q, customer_id, region)
+            given = _given_filters(select, customer_id, region)
             chosen = None if ids is None else list(ids)  # classified before any output
             gated = export_for(
                 store, out, format.value, ids=chosen, purpose=for_purpose, channel=channel,
@@ -168,27 +132,11 @@ def export(
         )
 
 
-def _given_filters(q: object, ids: list[int] | None, region: str | None) -> dict[str, object]:
+def _given_filters(
+    select: filters.Selection, ids: list[int] | None, region: str | None
+) -> dict[str, object]:
     """The selection options given, by option name (for the audit entry's filter HMAC)."""
-    names = {"text": "QUERY", "phone": "--phone", "email": "--email", "tags_all": "--tag",
-             "tags_any": "--any-tag", "tags_not": "--not-tag", "city": "--city",
-             "company": "--company", "added_since": "--added-since",
-             "updated_since": "--updated-since", "consent": "--consent",
-             "no_consent": "--no-consent", "limit": "--limit", "spent_over": "--spent-over",
-             "spent_under": "--spent-under", "orders_at_least": "--orders-at-least",
-             "bought": "--bought", "ordered_since": "--ordered-since",
-             "no_order_since": "--no-order-since", "contacted_since": "--contacted-since",
-             "no_contact_since": "--no-contact-since", "kind": "--kind",
-             "status": "--status", "where": "--where",
-             "has_open_followup": "--has-open-followup",
-             "followup_due_before": "--followup-due-before",
-             "birthday_within": "--birthday-within",
-             "keep_in_touch_due": "--keep-in-touch-due"}  # fmt: skip
-    given: dict[str, object] = {
-        option: getattr(q, name) for name, option in names.items() if getattr(q, name)
-    }
-    if getattr(q, "sort", "rank") != "rank":
-        given["--sort"] = q.sort  # type: ignore[attr-defined]
+    given = select.given()
     if ids:
         given["--id"] = list(ids)
     if region:

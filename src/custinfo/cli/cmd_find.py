@@ -22,42 +22,16 @@ MORE = 1000
 
 
 @app.command()
+@filters.selects(ordering=True)
 def find(
     query: filters.QueryArgument = None,
-    phone: filters.PhoneFilter = None,
-    email: filters.EmailFilter = None,
-    tag: filters.TagFilter = None,
-    any_tag: filters.AnyTagFilter = None,
-    not_tag: filters.NotTagFilter = None,
-    city: filters.CityFilter = None,
-    company: filters.CompanyFilter = None,
-    added_since: filters.AddedSinceFilter = None,
-    updated_since: filters.UpdatedSinceFilter = None,
-    consent: filters.ConsentFilter = None,
-    no_consent: filters.NoConsentFilter = None,
-    spent_over: filters.SpentOverFilter = None,
-    spent_under: filters.SpentUnderFilter = None,
-    orders_at_least: filters.OrdersAtLeastFilter = None,
-    bought: filters.BoughtFilter = None,
-    ordered_since: filters.OrderedSinceFilter = None,
-    no_order_since: filters.NoOrderSinceFilter = None,
-    contacted_since: filters.ContactedSinceFilter = None,
-    no_contact_since: filters.NoContactSinceFilter = None,
-    kind: filters.KindFilter = None,
-    status: filters.StatusFilter = None,
-    where: filters.WhereFilter = None,
-    has_open_followup: filters.HasOpenFollowupFilter = False,
-    followup_due_before: filters.FollowupDueBeforeFilter = None,
-    birthday_within: filters.BirthdayWithinFilter = None,
-    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
+    select: filters.Selection = None,
     format: Annotated[
         FindFormat | None,
         typer.Option(
             "--format", "-f", help="Output format (default: table on a terminal, else csv)."
         ),
     ] = None,
-    limit: filters.LimitOption = None,
-    sort: filters.SortOption = "rank",
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -71,20 +45,10 @@ def find(
 
     out = Output()
     fmt = out.choose(format)
-    q = filters.build_query(
-        query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
-        city=city, company=company, added_since=added_since, updated_since=updated_since,
-        consent=consent, no_consent=no_consent, sort=sort, limit=limit,
-        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
-        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
-        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-        status=status, where=where,
-        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
-        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
-    )  # fmt: skip
+    q = select.query()
     store = context.open_store(db, passphrase_file)
     code = context.region(store, region)
-    if not out.is_tty or limit is not None:  # every match (or --limit), streamed
+    if not out.is_tty or q.limit is not None:  # every match (or --limit), streamed
         ids = search.iter_ids(store, q, code)
         if fmt is Format.csv:  # from the stored export cells: the bytes `export` writes
             shown = out.customers_csv(store, ids)

@@ -134,36 +134,13 @@ def remove(
 
 
 @app.command("export")
+@filters.selects(ordering=True)
 def export(
     query: filters.QueryArgument = None,
     format: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ExportFormat.csv,  # type: ignore[attr-defined]
-    phone: filters.PhoneFilter = None,
-    email: filters.EmailFilter = None,
-    tag: filters.TagFilter = None,
-    any_tag: filters.AnyTagFilter = None,
-    not_tag: filters.NotTagFilter = None,
-    city: filters.CityFilter = None,
-    company: filters.CompanyFilter = None,
-    added_since: filters.AddedSinceFilter = None,
-    updated_since: filters.UpdatedSinceFilter = None,
-    spent_over: filters.SpentOverFilter = None,
-    spent_under: filters.SpentUnderFilter = None,
-    orders_at_least: filters.OrdersAtLeastFilter = None,
-    bought: filters.BoughtFilter = None,
-    ordered_since: filters.OrderedSinceFilter = None,
-    no_order_since: filters.NoOrderSinceFilter = None,
-    contacted_since: filters.ContactedSinceFilter = None,
-    no_contact_since: filters.NoContactSinceFilter = None,
-    kind: filters.KindFilter = None,
-    status: filters.StatusFilter = None,
-    has_open_followup: filters.HasOpenFollowupFilter = False,
-    followup_due_before: filters.FollowupDueBeforeFilter = None,
-    birthday_within: filters.BirthdayWithinFilter = None,
-    keep_in_touch_due: filters.KeepInTouchDueFilter = False,
-    sort: filters.SortOption = "rank",
-    limit: filters.LimitOption = None,
+    select: filters.Selection = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -173,18 +150,9 @@ def export(
     from custinfo.activity import orders
     from custinfo.cli.terminal import output_text
 
-    q = filters.build_query(
-        query, phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag,
-        city=city, company=company, added_since=added_since, updated_since=updated_since,
-        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
-        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
-        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-        status=status, sort=sort, limit=limit,
-        has_open_followup=has_open_followup, followup_due_before=followup_due_before,
-        birthday_within=birthday_within, keep_in_touch_due=keep_in_touch_due,
-    )  # fmt: skip
+    q = select.query()
     store = context.open_store(db, passphrase_file)
-    if q.is_empty() and limit is None and str(q.sort) == "rank":
+    if not select.is_given():
         found = orders.everything(store)
     else:
         from custinfo import search

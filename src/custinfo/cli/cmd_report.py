@@ -34,6 +34,7 @@ _WHEN = "YYYY-MM-DD or 90d, 6m, 1y back"
 
 
 @app.command()
+@filters.selects()
 def report(
     name: Annotated[
         Name,
@@ -89,25 +90,7 @@ def report(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
-    phone: filters.PhoneFilter = None,
-    email: filters.EmailFilter = None,
-    tag: filters.TagFilter = None,
-    any_tag: filters.AnyTagFilter = None,
-    not_tag: filters.NotTagFilter = None,
-    city: filters.CityFilter = None,
-    company: filters.CompanyFilter = None,
-    added_since: filters.AddedSinceFilter = None,
-    updated_since: filters.UpdatedSinceFilter = None,
-    spent_over: filters.SpentOverFilter = None,
-    spent_under: filters.SpentUnderFilter = None,
-    orders_at_least: filters.OrdersAtLeastFilter = None,
-    bought: filters.BoughtFilter = None,
-    ordered_since: filters.OrderedSinceFilter = None,
-    no_order_since: filters.NoOrderSinceFilter = None,
-    contacted_since: filters.ContactedSinceFilter = None,
-    no_contact_since: filters.NoContactSinceFilter = None,
-    kind: filters.KindFilter = None,
-    status: filters.StatusFilter = None,
+    select: filters.Selection = None,
     region: context.RegionOption = None,
     db: context.DbOption = None,
     passphrase_file: context.PassphraseFileOption = None,
@@ -123,15 +106,7 @@ def report(
     which = str(Name(name).value)
     fmt = str(format.value) if format else None
     _check(which, fmt, apply_tags=apply_tags, stale=stale, listing=listing)
-    values = dict(
-        phone=phone, email=email, tag=tag, any_tag=any_tag, not_tag=not_tag, city=city,
-        company=company, added_since=added_since, updated_since=updated_since,
-        spent_over=spent_over, spent_under=spent_under, orders_at_least=orders_at_least,
-        bought=bought, ordered_since=ordered_since, no_order_since=no_order_since,
-        contacted_since=contacted_since, no_contact_since=no_contact_since, kind=kind,
-        status=status,
-    )  # fmt: skip
-    q = filters.build_query(query, **values)  # type: ignore[arg-type]
+    q = select.query()
     out = Output()
     chosen = fmt or ("table" if out.is_tty and output is None else "csv")
     if output is not None and chosen == "table":
@@ -146,7 +121,7 @@ def report(
 
     result = reports.build(
         store, which, ids=ids, since=since, as_of=as_of, stale=stale, listing=listing,
-        filters=_used(query, values),
+        filters=_used(select),
     )  # fmt: skip
     if apply_tags is not None:
         from custinfo.reports.value import apply_tags as tag_them
@@ -184,14 +159,9 @@ def _check(which: str, fmt: str | None, *, apply_tags: str | None, stale: str | 
         raise UsageError(_("--format ids needs 'report value' or 'report quality --list'"))
 
 
-def _used(query: list[str] | None, values: dict[str, object]) -> dict[str, object]:
+def _used(select: filters.Selection) -> dict[str, object]:
     """The filters given, as typed, by option name (shown in the report)."""
-    used: dict[str, object] = {}
-    if query:
-        used["QUERY"] = " ".join(query)
-    for key, value in values.items():
-        if value not in (None, [], ()):
-            used["--" + key.replace("_", "-")] = (
-                ", ".join(map(str, value)) if isinstance(value, list) else value
-            )
-    return used
+    return {
+        option: ", ".join(map(str, value)) if isinstance(value, list) else value
+        for option, value in select.given().items()
+    }

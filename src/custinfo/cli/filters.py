@@ -1,31 +1,30 @@
-"""Shared find filters: Typer options as `Annotated` aliases plus `build_query`.
+"""Shared find filters: one declaration, given to every command that selects customers.
 
-Any command that selects customers (find, export, dedupe, purge) adds the same options to
-its signature and turns them into a `custinfo.search.Query`:
+A command that selects customers (find, export, dedupe, agenda, order export, report) takes
+the QUERY words and a `select: filters.Selection` parameter, and is decorated with
+`@filters.selects()` under `@app.command()`:
 
-    def export(query: filters.QueryArgument = None, phone: filters.PhoneFilter = None, ...):
-        q = filters.build_query(query, phone=phone, ...)
+    @app.command()
+    @filters.selects(ordering=True)
+    def export(query: filters.QueryArgument = None, select: filters.Selection = None, ...):
+        q = select.query()
 
-Names (parameter name → option): `query` → QUERY argument, `phone` → --phone,
-`email` → --email, `tag` → --tag, `any_tag` → --any-tag, `not_tag` → --not-tag,
-`city` → --city, `company` → --company, `added_since` → --added-since,
-`updated_since` → --updated-since, `where` → --where (custom fields), `consent` → --consent,
-`no_consent` → --no-consent, `sort` → --sort,
-`limit` → --limit.
-
-Behaviour filters (orders and interactions), passed to `build_query` as `**behaviour`:
-`spent_over` → --spent-over, `spent_under` → --spent-under, `orders_at_least` →
---orders-at-least, `bought` → --bought, `ordered_since` → --ordered-since, `no_order_since`
-→ --no-order-since, `contacted_since` → --contacted-since, `no_contact_since` →
---no-contact-since, `kind` → --kind, `status` → --status; and the follow-up filters:
-`has_open_followup` → --has-open-followup, `followup_due_before` → --followup-due-before,
-`birthday_within` → --birthday-within, `keep_in_touch_due` → --keep-in-touch-due.
+The decorator puts every filter option (`FILTERS`: --phone, --email, --tag, --any-tag,
+--not-tag, --city, --company, --added-since, --updated-since, --consent, --no-consent,
+--where; the order and interaction filters --spent-over ... --status; the follow-up filters
+--has-open-followup ... --keep-in-touch-due; with `ordering`, --sort and --limit) where
+`select` stands, and hands the command their values as one `Selection`. So every such
+command has the same filters, with the same names, help and meaning.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -215,6 +214,91 @@ LimitOption = Annotated[
     int | None,
     typer.Option("--limit", metavar="N", help="At most N results.", parser=options.limit),
 ]
+
+
+#: Every find filter: (parameter name, annotated option, default). `build_query` takes them
+#: by these names.
+FILTERS: tuple[tuple[str, Any, Any], ...] = (
+    ("phone", PhoneFilter, None), ("email", EmailFilter, None), ("tag", TagFilter, None),
+    ("any_tag", AnyTagFilter, None), ("not_tag", NotTagFilter, None),
+    ("city", CityFilter, None), ("company", CompanyFilter, None),
+    ("added_since", AddedSinceFilter, None), ("updated_since", UpdatedSinceFilter, None),
+    ("consent", ConsentFilter, None), ("no_consent", NoConsentFilter, None),
+    ("where", WhereFilter, None),
+    ("spent_over", SpentOverFilter, None), ("spent_under", SpentUnderFilter, None),
+    ("orders_at_least", OrdersAtLeastFilter, None), ("bought", BoughtFilter, None),
+    ("ordered_since", OrderedSinceFilter, None), ("no_order_since", NoOrderSinceFilter, None),
+    ("contacted_since", ContactedSinceFilter, None),
+    ("no_contact_since", NoContactSinceFilter, None),
+    ("kind", KindFilter, None), ("status", StatusFilter, None),
+    ("has_open_followup", HasOpenFollowupFilter, False),
+    ("followup_due_before", FollowupDueBeforeFilter, None),
+    ("birthday_within", BirthdayWithinFilter, None),
+    ("keep_in_touch_due", KeepInTouchDueFilter, False),
+)  # fmt: skip
+ORDERING: tuple[tuple[str, Any, Any], ...] = (
+    ("sort", SortOption, "rank"), ("limit", LimitOption, None),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The QUERY words and find-filter values a command was given."""
+
+    words: list[str] | None
+    values: dict[str, Any]  # parameter name -> value, for every filter the command offers
+
+    def given(self) -> dict[str, Any]:
+        """The options given, by option name ("QUERY", "--tag", ...; --sort only when not
+        the default), e.g. for an audit entry's filter HMAC."""
+        out: dict[str, Any] = {}
+        if text := query_text(self.words):
+            out["QUERY"] = text
+        for name, value in self.values.items():
+            if value in (None, False, []) or (name == "sort" and value == Sort.rank):
+                continue
+            out["--" + name.replace("_", "-")] = value
+        return out
+
+    def is_given(self) -> bool:
+        return bool(self.given())
+
+    def query(self) -> Query:
+        return build_query(self.words, **self.values)
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def selects(*, ordering: bool = False) -> Callable[[_Command], _Command]:
+    """Give the decorated command every find filter (and --sort/--limit with `ordering`) in
+    place of its `select` parameter, which receives them as a `Selection`."""
+    specs = FILTERS + (ORDERING if ordering else ())
+    names = [name for name, _, _ in specs]
+
+    def decorate(command: _Command) -> _Command:
+        signature = inspect.signature(command, eval_str=True)
+        params: list[inspect.Parameter] = []
+        for param in signature.parameters.values():
+            if param.name != "select":
+                params.append(param)
+                continue
+            params += [
+                inspect.Parameter(name, param.kind, default=default, annotation=annotation)
+                for name, annotation, default in specs
+            ]
+
+        @functools.wraps(command)
+        def run(**kwargs: Any) -> Any:
+            values = {name: kwargs.pop(name) for name in names}
+            kwargs["select"] = Selection(kwargs.get("query"), values)
+            return command(**kwargs)
+
+        run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run  # type: ignore[return-value]
+
+    return decorate
 
 
 def query_text(query: str | list[str] | tuple[str, ...] | None) -> str | None:

@@ -4,7 +4,7 @@ CSV comes from one streaming SELECT over `customers`, whose stored export cells
 (`custinfo.export.cells`) hold the multi-valued fields already joined and escaped in the
 `custinfo.export.tabular` format, so Python only moves rows to `csv.writer`. JSON, NDJSON and
 vCard load customers in batches with `Store.get_many`, so their records are exactly those of
-`show --format json`.
+`show --format json`; JSON adds `records`, the other record kinds as `subject` lists them.
 
 `ids` selects customers (in the order given, repeats dropped); None exports everyone in id
 order. The CLI (and later the find filters) decide the ids; this module only writes.
@@ -103,7 +103,7 @@ def export(
             from custinfo.export.vcard import batches, write_vcards
 
             return write_vcards(out, batches(records), vcard_version, labels=store.labels)
-        return write_json(out, records, lines=fmt is ExportFormat.ndjson)
+        return write_json(out, with_records(conn, records), lines=fmt is ExportFormat.ndjson)
     finally:
         conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
@@ -129,13 +129,29 @@ def write_csv(conn: Any, out: TextIO, ids: Iterable[int] | None, *, excel: bool 
     return count
 
 
-def write_json(out: TextIO, records: Iterable[Customer], *, lines: bool) -> int:
+def with_records(conn: Any, customers: Iterable[Customer]) -> Iterator[dict[str, Any]]:
+    """Each customer's JSON (that of `show --format json`), then `records`: the rows of
+    every record kind the customer JSON does not show (orders, follow-ups, consents, ...),
+    as `subject` lists them. Loaded a batch at a time."""
+    from itertools import islice
+
+    from custinfo.store.records import public_records
+
+    it = iter(customers)
+    while shown := [c.to_dict() for c in islice(it, BATCH)]:
+        extra = public_records(conn, [c["id"] for c in shown], shown[0].keys())
+        for obj in shown:
+            obj["records"] = extra[obj["id"]]
+            yield obj
+
+
+def write_json(out: TextIO, records: Iterable[dict[str, Any]], *, lines: bool) -> int:
     """NDJSON (one object a line) or a JSON array with one object a line."""
     count = 0
     if not lines:
         out.write("[")
-    for customer in records:
-        text = json.dumps(customer.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    for obj in records:
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
         if lines:
             out.write(text + "\n")
         else:

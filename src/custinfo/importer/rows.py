@@ -141,7 +141,13 @@ class Converter:
             cols = self.columns
             items = [(h, c, v) for h, c, v in zip(self.header, cols, record, strict=True)]
         elif isinstance(record, dict):
-            items = [(k, self._column(k), v) for k, v in record.items()]
+            # `records` (an object) is custinfo's own export of the other record kinds:
+            # orders, follow-ups, consents... are not customer fields.
+            items = [
+                (k, self._column(k), v)
+                for k, v in record.items()
+                if not (k == "records" and isinstance(v, dict))
+            ]
         elif isinstance(record, BadJson | BadCard):
             return Invalid(line, [("line", str(record))])
         else:

@@ -25,11 +25,7 @@ def report(store: Store, customer_id: int) -> dict[str, Any]:
     shown = customer.to_dict()
     # Kinds the customer record does not already show (phones, emails, tags and notes are
     # part of it) are listed under "records".
-    kinds = {
-        kind.name: [kind.to_public(r) for r in kind.rows(conn, cid)]
-        for kind in records.KINDS
-        if kind.name not in shown
-    }
+    kinds = records.public_records(conn, [cid], shown)[cid]
     merges = []
     for merge_id, at, snapshot in conn.execute(
         "SELECT id, at, snapshot FROM merges WHERE keep_id = ? ORDER BY id", (cid,)

@@ -153,23 +153,10 @@ def _absorbed_ids(store: Store, ids: Sequence[int]) -> list[int]:
     return [r[0] for r in rows]
 
 
-def _count_rows(store: Store, ids: Sequence[int]) -> dict[str, int]:
-    """Rows each record kind (and the audit links) holds for `ids`."""
-    conn = store.conn
-    rows = {"customers": len(ids)}
-    rows.update({kind.name: kind.count(conn, ids) for kind in records.KINDS})
-    rows["audit_links"] = conn.execute(
-        "SELECT count(*) FROM audit_customers WHERE customer_id IN "
-        "(SELECT value FROM json_each(?))",
-        (json.dumps(list(ids)),),
-    ).fetchone()[0]
-    return rows
-
-
 def plan(store: Store, ids: Sequence[int]) -> PurgeResult:
     """What a purge of `ids` would erase (for --dry-run and the confirmation prompt)."""
     live = _live(store, ids)
-    rows = _count_rows(store, live)
+    rows = records.rows_held(store.conn, live)
     return PurgeResult(uid="", customers=len(live), rows=rows, total=sum(rows.values()))
 
 

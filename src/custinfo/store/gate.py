@@ -314,17 +314,14 @@ class Write:
         audit links (derived data and history are not counted, as `purge.plan` counts)."""
         conn = self.conn
         wanted = json.dumps(list(ids))
-        counted = len(ids) + sum(kind.count(conn, ids) for kind in records.KINDS)
+        counted = sum(records.rows_held(conn, ids).values())
         tags = [r[0] for r in conn.execute(
             f"SELECT DISTINCT tag_id FROM customer_tags WHERE customer_id IN {_IDS}", (wanted,)
         )]  # fmt: skip
         derived.removed(conn, ids)  # before the rows go: an index may read what it erases
-        counted += conn.execute(
-            f"DELETE FROM audit_customers WHERE customer_id IN {_IDS}", (wanted,)
-        ).rowcount
         conn.execute(
             f"DELETE FROM audit_customers WHERE customer_id IN {_IDS}",
-            (json.dumps(list(absorbed)),),
+            (json.dumps([*ids, *absorbed]),),
         )
         conn.execute(f"DELETE FROM customers WHERE id IN {_IDS}", (wanted,))
         self._drop_unused_tags(tags)

@@ -24,7 +24,7 @@ references customers and is neither a kind, nor derived data, nor merge history.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -67,6 +67,21 @@ class RecordKind:
                 (customer_id,),
             )
         ]
+
+    def rows_of(self, conn: Connection, ids: Sequence[int]) -> dict[int, list[Row]]:
+        """The rows of several customers at once: {customer id: rows in display order}
+        (customers without rows are left out)."""
+        if type(self).rows is not RecordKind.rows:  # a kind with its own row shape
+            return {cid: rows for cid in ids if (rows := self.rows(conn, cid))}
+        cols = ", ".join(("customer_id", "id", *self.columns))
+        sql = (
+            f"SELECT {cols} FROM {self.table} WHERE customer_id IN {_IDS} "
+            f"ORDER BY customer_id, {self.order_by}"
+        )
+        out: dict[int, list[Row]] = {}
+        for row in conn.execute(sql, (json.dumps(list(ids)),)):
+            out.setdefault(row[0], []).append(tuple(row[1:]))
+        return out
 
     def count(self, conn: Connection, ids: Sequence[int]) -> int:
         """Rows held by the customers `ids`."""
@@ -318,6 +333,32 @@ KINDS: tuple[RecordKind, ...] = (
 #: Tables that reference customers but hold no records of their own: merge history
 #: (pre-merge snapshots and id redirects; erased with the kept customer by the cascade).
 HISTORY_TABLES = ("merges", "merged_ids")
+
+
+def public_records(
+    conn: Connection, ids: Sequence[int], shown: Container[str]
+) -> dict[int, dict[str, list[Any]]]:
+    """{customer id: {kind name: public rows}} for every kind whose name is not a key of the
+    customer's own JSON (`shown`): what `subject` and `export --format json` list under
+    `records`. Every kind appears for every customer, with [] when it has no rows."""
+    out: dict[int, dict[str, list[Any]]] = {cid: {} for cid in ids}
+    for kind in KINDS:
+        if kind.name in shown:
+            continue
+        found = kind.rows_of(conn, ids)
+        for cid in ids:
+            out[cid][kind.name] = [kind.to_public(r) for r in found.get(cid, ())]
+    return out
+
+
+def rows_held(conn: Connection, ids: Sequence[int]) -> dict[str, int]:
+    """What erasing the customers `ids` erases, by name: the customers, their rows of every
+    kind, and their audit links (what `purge` counts, in its plan and when it runs)."""
+    rows = {"customers": len(ids)}
+    rows.update({kind.name: kind.count(conn, ids) for kind in KINDS})
+    sql = f"SELECT count(*) FROM audit_customers WHERE customer_id IN {_IDS}"
+    rows["audit_links"] = conn.execute(sql, (json.dumps(list(ids)),)).fetchone()[0]
+    return rows
 
 
 def by_name(name: str) -> RecordKind:
