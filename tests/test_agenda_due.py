@@ -52,6 +52,16 @@ def _kit(store: Store, days: int = 0) -> dict[int, str]:
     return {i.customer_id: i.due.day.isoformat() for i in rows if i.reason == "keep-in-touch"}
 
 
+def _open(store: Store) -> list[int]:
+    """Ids of the open follow-ups (derived copy)."""
+    return [r[0] for r in store.conn.execute("SELECT id FROM followups_open ORDER BY id")]
+
+
+def _open_names(store: Store) -> dict[int, str]:
+    """customer id -> name of the open follow-ups' derived rows."""
+    return dict(store.conn.execute("SELECT customer_id, name FROM followups_open"))
+
+
 def _ago(days: int) -> str:
     return times.local_start(TODAY - timedelta(days=days))
 
@@ -63,6 +73,10 @@ def test_writes_keep_the_due_data_right(store: Store) -> None:
 
     zhang, li, anna, wang = 1, 2, 3, 4
     core.keep_in_touch(store, [zhang, li, anna], "30d")
+    for cid in (zhang, anna, anna):  # open follow-ups (with names) follow too
+        core.add(store, cid, core.plan("+3d", kind="call", text="报价回访"))
+    core.snooze(store, _open(store)[-1], "+5d")
+    core.cancel(store, _open(store)[0])
     rows = _due(store)
     assert set(rows) == {zhang, li, anna} and rows[zhang][2] == 0  # not contacted yet
     assert _kit(store) == {}  # counted from today: due in 30 days
@@ -84,45 +98,52 @@ def test_writes_keep_the_due_data_right(store: Store) -> None:
     with store.write("test") as w:  # the name is kept in the due row
         w.update_customer(anna, {"name": "Anna Schmidt"})
     assert _due(store)[anna][3] == "Anna Schmidt"
+    assert _open_names(store) == {anna: "Anna Schmidt"}
 
     # Merge anna into wang (no cadence): the cadence and the order move, anna's row goes.
     store.merge(wang, [anna])
     rows = _due(store)
     assert anna not in rows and rows[wang][1:3] == (_ago(31), 1)
+    assert _open_names(store) == {wang: "王芳"}  # (the follow-ups moved)
     assert _kit(store)[wang] == (TODAY - timedelta(days=1)).isoformat()
     assert store.unmerge(wang) == [anna]
     rows = _due(store)
     assert wang not in rows and rows[anna] == ("30d", _ago(31), 1, "Anna Schmidt")
+    assert _open_names(store) == {anna: "Anna Schmidt"}
 
     core.keep_in_touch(store, [li], "1y")  # another cadence, then none
     assert _due(store)[li][0] == "1y"
     core.keep_in_touch(store, [li], None)
     assert li not in _due(store)
 
+    core.add(store, zhang, core.plan("today"))
     purge.purge(store, [zhang], reason="test")
-    assert set(_due(store)) == {anna}
+    assert set(_due(store)) == {anna} and set(_open_names(store)) == {anna}
     assert set(_kit(store)) == {anna}
 
 
 def test_migration_fills_the_due_data_of_an_older_database(store: Store, tmp_path: Path) -> None:
-    """A database written before v013 gets its due rows when it is opened."""
+    """A database written before v013 gets its derived rows when it is opened."""
     from custinfo.followups import core
 
     anna = 3
     core.keep_in_touch(store, [anna], "7d")
-    expected = _due(store)
+    core.add(store, anna, core.plan("+2d"))
+    expected, followups = _due(store), _open_names(store)
     copy = tmp_path / "older.db"
     store.conn.execute("VACUUM INTO ?", (str(copy),))
     older = Store.open(copy, PASSPHRASE.encode())
     try:
         with older.db.transaction() as conn:
             conn.execute("DROP TABLE keep_in_touch_due")
+            conn.execute("DROP TABLE followups_open")
             conn.execute("PRAGMA user_version = 12")
     finally:
         older.close()
     older = Store.open(copy, PASSPHRASE.encode())
     try:
         assert _due(older) == expected and anna in expected
+        assert _open_names(older) == followups and anna in followups
     finally:
         older.close()
 

@@ -9,15 +9,16 @@ Rows (`Item`), sorted by date (then time, reason, id):
 - `birthday`: birthdays from today to the birthday horizon (with or without a year; 29
   February is kept on 28 February in other years).
 
-Each source is indexed queries that give the rows of each day in order, names included:
-the open-due index of follow-ups, one range per distinct cadence of the keep-in-touch due
-data (`custinfo.followups.due`, derived data of the write gate; the bound per cadence is
-`schedule.latest_base`), one range of the month-day index of birthdays (migration v011) per
-day. A day's rows are its dated follow-ups, keep-in-touch, birthdays, then its timed
-follow-ups, so the days are put together without sorting rows. A row is the tuple of its
-output values (`Row`, as `Item.values`): `Agenda.values` streams them as they are, and
-`Agenda.items` makes `Item`s (terminal tables, the calendar) when asked. `ids` (find
-filters) keeps the rows of those customers only.
+Each source is indexed queries that give the rows of each day in order, names included,
+from the agenda's derived data (`custinfo.followups.due`, kept in step by the write gate):
+the open follow-ups by due date, one range per distinct cadence of the keep-in-touch due
+data (the bound per cadence is `schedule.latest_base`), and one range of the month-day
+index of birthdays (migration v011) per day. A day's rows are its dated follow-ups,
+keep-in-touch, birthdays, then its timed follow-ups, so the days are put together without
+sorting rows. A row is the tuple of its output values (`Row`, as `Item.values`):
+`Agenda.values` streams them as they are, and `Agenda.items` makes `Item`s (terminal
+tables, the calendar) when asked. `ids` (find filters) keeps the rows of those customers
+only.
 """
 
 from __future__ import annotations
@@ -158,9 +159,8 @@ def _followups(
     day. `info` gets (stored due_date, due_at) of the timed ones."""
     clause, params = before_clause(Due(horizon + timedelta(days=1)))
     sql = (
-        "SELECT f.due_date, f.due_at, f.id, f.customer_id, c.name, f.kind, f.text "
-        "FROM followups f JOIN customers c ON c.id = f.customer_id "
-        f"WHERE f.status = 'open' AND {clause} ORDER BY f.due_at, f.due_date, f.id"
+        "SELECT f.due_date, f.due_at, f.id, f.customer_id, f.name, f.kind, f.text "
+        f"FROM followups_open f WHERE {clause} ORDER BY f.due_at, f.due_date, f.id"
     )
     today, instant = now.date().isoformat(), times.to_stored(now)
     dated: Days = {}

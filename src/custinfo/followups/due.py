@@ -1,12 +1,17 @@
-"""Keep-in-touch due data: derived data in `keep_in_touch_due` (migration v013).
+"""The agenda's derived data (migration v013), kept in step by the write gate.
 
-One row per customer with a cadence (`keep_in_touch`): the cadence, the instant its due day
-counts from (`base_at`: the last contact of `custinfo.activity.aggregates`, else when the
-cadence was set), whether there was a contact, and the customer's name. The write gate
-recomputes the rows of the customers whose cadence, interactions, orders or customer row
-changed (`depends`), after the activity aggregates (`store.derived.implementations` order),
-and deletes them before customers go (merge, purge). The agenda and its tests read it;
-`stale` compares it with a recomputation.
+- `keep_in_touch_due` (`KEEP_IN_TOUCH_DUE`): one row per customer with a cadence
+  (`keep_in_touch`): the cadence, the instant its due day counts from (`base_at`: the last
+  contact of `custinfo.activity.aggregates`, else when the cadence was set), whether there
+  was a contact, and the customer's name; recomputed for the customers whose cadence,
+  interactions, orders or customer row changed, after the activity aggregates
+  (`store.derived.implementations` order).
+- `followups_open` (`OPEN_FOLLOWUPS`): the open follow-ups with the customer's name;
+  recomputed for the customers whose follow-ups or customer row changed.
+
+Both lose a customer's rows before the customer goes (merge, purge). `stale` compares them
+with a recomputation (tests, repair). `LocalDays` is the agenda's fast UTC-to-local-date
+conversion.
 """
 
 from __future__ import annotations
@@ -28,11 +33,26 @@ _SELECT = (
 )
 
 
+_OPEN_COLUMNS = "id, customer_id, due_date, due_at, kind, text, name"
+#: The open follow-ups (with names) of the customers chosen by {where} (on f.customer_id).
+_OPEN = (
+    "SELECT f.id, f.customer_id, f.due_date, f.due_at, f.kind, f.text, c.name "
+    "FROM followups f JOIN customers c ON c.id = f.customer_id WHERE f.status = 'open' {where}"
+)
+
+
 def stale(conn: Any) -> list[int]:
-    """Customers whose stored due row differs from a recomputation (tests, repair)."""
-    stored = {r[0]: tuple(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM keep_in_touch_due")}
-    fresh = {r[0]: tuple(r) for r in conn.execute(_SELECT.format(where=""))}
-    return sorted(i for i in stored.keys() | fresh.keys() if stored.get(i) != fresh.get(i))
+    """Customers whose stored rows (due data or open follow-ups) differ from a
+    recomputation (tests, repair)."""
+    out: set[int] = set()
+    for table, columns, select, customer in (
+        ("keep_in_touch_due", _COLUMNS, _SELECT, 0),
+        ("followups_open", _OPEN_COLUMNS, _OPEN, 1),
+    ):
+        stored = set(map(tuple, conn.execute(f"SELECT {columns} FROM {table}")))
+        fresh = set(map(tuple, conn.execute(select.format(where=""))))
+        out.update(row[customer] for row in stored ^ fresh)
+    return sorted(out)
 
 
 class KeepInTouchDue:
@@ -60,7 +80,33 @@ class KeepInTouchDue:
         conn.execute(f"INSERT INTO keep_in_touch_due({_COLUMNS}) " + _SELECT.format(where=""))
 
 
+class OpenFollowups:
+    """`followups_open` as derived data of the write gate (`store.derived`)."""
+
+    name = "open follow-ups"
+    depends = frozenset({"customer", "followups"})
+    writes = ("followups_open",)
+
+    def changed(self, conn: Any, ids: Sequence[int]) -> None:
+        wanted = json.dumps(list(ids))
+        self.removed(conn, ids)
+        where = f"AND f.customer_id IN {_IDS}"
+        conn.execute(
+            f"INSERT INTO followups_open({_OPEN_COLUMNS}) " + _OPEN.format(where=where), (wanted,)
+        )
+
+    def removed(self, conn: Any, ids: Sequence[int]) -> None:
+        conn.execute(
+            f"DELETE FROM followups_open WHERE customer_id IN {_IDS}", (json.dumps(list(ids)),)
+        )
+
+    def rebuild(self, conn: Any) -> None:
+        conn.execute("DELETE FROM followups_open")
+        conn.execute(f"INSERT INTO followups_open({_OPEN_COLUMNS}) " + _OPEN.format(where=""))
+
+
 KEEP_IN_TOUCH_DUE = KeepInTouchDue()
+OPEN_FOLLOWUPS = OpenFollowups()
 _EPOCH = date(1970, 1, 1).toordinal()
 _DAY = timedelta(days=1)
 

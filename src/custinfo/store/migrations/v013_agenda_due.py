@@ -1,4 +1,5 @@
-"""v13: keep-in-touch due data for the agenda (derived data, `custinfo.followups.due`).
+"""v13: the agenda's derived data (`custinfo.followups.due`): keep-in-touch due data and
+open follow-ups with names.
 
 `keep_in_touch_due`: one row per customer with a cadence: the cadence `every`, the `base_at`
 its due day counts from (the last contact, an interaction or an order, else when the
@@ -8,8 +9,9 @@ by a horizon as one range per distinct cadence, names included, without reading 
 customer table. The due day itself is `every` after the local date of `base_at`, worked out
 when read, so a change of time zone needs no rewrite.
 
-`followups_open_agenda`: the open follow-ups by due date, covering the columns the agenda
-shows, so it reads no follow-up rows.
+`followups_open`: a copy of the open follow-ups with the customer's name, and an index by
+due date covering every column the agenda shows, so the agenda reads one range and no
+customer rows (a cold read of a name from the customer table costs a page each).
 
 Self-contained and idempotent (IF NOT EXISTS, filled only when empty): nothing else depends
 on this number.
@@ -27,9 +29,22 @@ STATEMENTS = [
     )""",
     "CREATE INDEX IF NOT EXISTS keep_in_touch_due_base "
     "ON keep_in_touch_due(every, base_at, customer_id, contacted, name)",
-    # Covering the agenda's columns of open follow-ups (no table lookup per row).
-    "CREATE INDEX IF NOT EXISTS followups_open_agenda ON followups(due_date, due_at, id, "
-    "customer_id, kind, text) WHERE status = 'open'",
+    """CREATE TABLE IF NOT EXISTS followups_open (
+        id INTEGER PRIMARY KEY,
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        due_date TEXT NOT NULL,
+        due_at TEXT,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        name TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS followups_open_customer ON followups_open(customer_id)",
+    "CREATE INDEX IF NOT EXISTS followups_open_due "
+    "ON followups_open(due_date, due_at, customer_id, kind, text, name)",
+    """INSERT INTO followups_open(id, customer_id, due_date, due_at, kind, text, name)
+    SELECT f.id, f.customer_id, f.due_date, f.due_at, f.kind, f.text, c.name
+    FROM followups f JOIN customers c ON c.id = f.customer_id
+    WHERE f.status = 'open' AND NOT EXISTS (SELECT 1 FROM followups_open)""",
     """INSERT INTO keep_in_touch_due(customer_id, every, base_at, contacted, name)
     SELECT k.customer_id, k.every, coalesce(a.last_contact_at, k.since),
            a.last_contact_at IS NOT NULL, c.name
