@@ -39,7 +39,7 @@ STATEMENTS = [
         name TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS followups_open_customer ON followups_open(customer_id)",
-    "CREATE INDEX IF NOT EXISTS followups_open_due "
+    "CREATE INDEX IF NOT EXISTS followups_open_by_due "
     "ON followups_open(due_date, due_at, customer_id, kind, text, name)",
     """INSERT INTO followups_open(id, customer_id, due_date, due_at, kind, text, name)
     SELECT f.id, f.customer_id, f.due_date, f.due_at, f.kind, f.text, c.name
