@@ -226,3 +226,20 @@ def test_agenda_rows_come_in_item_key_order(store: Store) -> None:
     assert {i.reason for i in items} == {"overdue", "due", "keep-in-touch", "birthday"}
     assert [list(v) for v in result.values()] == [i.values() for i in items]
     assert any(i.due.at for i in items) and result.overdue
+
+
+def test_agenda_queries_read_index_ranges(store: Store) -> None:
+    """Every query of `agenda.build` searches an index (none scans a table), so its cost
+    follows the rows it shows, not the size of the database."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        agenda.build(store, days=7, birthdays=TODAY + timedelta(days=14))
+    finally:
+        store.conn.set_trace_callback(None)
+    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert len(selects) >= 3
+    for sql in selects:
+        plan = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "SCAN" not in plan.replace("SCAN CONSTANT ROW", ""), (sql, plan)
+        assert "INDEX" in plan or "PRIMARY KEY" in plan, (sql, plan)
