@@ -160,7 +160,8 @@ def _followups(
     clause, params = before_clause(Due(horizon + timedelta(days=1)))
     sql = (
         "SELECT f.due_date, f.due_at, f.id, f.customer_id, f.name, f.kind, f.text "
-        f"FROM followups_open f WHERE {clause} ORDER BY f.due_at, f.due_date, f.id"
+        f"FROM followups_open f WHERE {clause} "
+        "ORDER BY f.due_at, CASE WHEN f.due_at IS NULL THEN f.due_date END, f.id"
     )
     today, instant = now.date().isoformat(), times.to_stored(now)
     dated: Days = {}
