@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-RAW_KEY = "x'" + "5c" * 32 + "'"
+from tests.conftest import PASSPHRASE as RAW_KEY
+
 #: Every exit code docs/cli.md documents.
 DOCUMENTED_CODES = frozenset({0, 1, 2, 3, 11, 12, 13, 130})
 

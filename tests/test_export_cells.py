@@ -23,6 +23,7 @@ from custinfo.export import cells as export_cells
 from custinfo.models import CUSTOMER_FIELDS
 from custinfo.store import Store
 from custinfo.store.bulk import BulkCustomer
+from tests.budget import examples
 from tests.conftest import PASSPHRASE
 
 
@@ -173,7 +174,7 @@ def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         yield store
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=ROWS)
 def test_insert_bulk_cells_equal_the_old_computation(shared_store: Store, rows: list) -> None:
     store = shared_store

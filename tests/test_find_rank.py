@@ -13,6 +13,7 @@ from custinfo import validation
 from custinfo.search import Query, count, find_ids, find_ids_plain, iter_ids, rank
 from custinfo.search.plan import make_plan
 from custinfo.store import Store
+from tests.conftest import PASSPHRASE
 
 SURNAMES = ["王", "张", "李", "Li", "Wang", "Son", "Anderson", "上海"]
 GIVEN = ["小明", "伟", "丹", "Lei", "Anna", "", "王", "son"]
@@ -28,7 +29,7 @@ def shop(tmp_path_factory):  # type: ignore[no-untyped-def]
     dense domain and a sparse word all occur); one store for the module."""
     rng = random.Random(19)
     path = tmp_path_factory.mktemp("rank") / "rank.db"
-    store = Store.create(path, b"rank test", region="CN")
+    store = Store.create(path, PASSPHRASE.encode(), region="CN")
     with store.write("test") as w:
         for i in range(400):
             name = (rng.choice(SURNAMES) + " " * rng.randint(0, 1) + rng.choice(GIVEN)).strip()
@@ -125,7 +126,7 @@ def shop_cli(shop, monkeypatch):  # type: ignore[no-untyped-def]
     for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CUSTINFO_DB", str(shop.path))
-    monkeypatch.setenv("CUSTINFO_PASSPHRASE", "rank test")
+    monkeypatch.setenv("CUSTINFO_PASSPHRASE", PASSPHRASE)
     return CliRunner(shop.path)
 
 

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from custinfo.cli.app import COMMANDS
 from tests.fuzzkit import FUZZ_BASE, assert_clean, fast_db, fingerprint, place_db, run_cli
 
-DEFAULT_EXAMPLES = 8  # per top-level command of COMMANDS (a fraction of a second each)
+DEFAULT_EXAMPLES = 6  # per top-level command of COMMANDS (a fraction of a second each)
 SLOW_EXAMPLES = 150  # per top-level command
 #: Not fuzzed: the completion options are not on the real commands; --db stays on the
 #: arena's database; demo --keep would leave a directory in /tmp behind every run.

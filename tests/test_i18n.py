@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 import gettext
 import re
 import subprocess
@@ -52,11 +54,18 @@ def test_the_compiled_catalogue_matches_the_po() -> None:
         assert compiled.gettext(message) == translated, f"custinfo.mo is stale: {message!r}"
 
 
-def test_every_plural_call_names_its_nouns_literally() -> None:
-    import ast
+@functools.cache
+def _source_trees() -> list[tuple[Path, ast.Module]]:
+    """Every source module, parsed once for the tests below."""
+    return [
+        (path, ast.parse(path.read_text(encoding="utf-8")))
+        for path in sorted((ROOT / "src" / "custinfo").rglob("*.py"))
+    ]
 
-    for path in (ROOT / "src" / "custinfo").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+
+def test_every_plural_call_names_its_nouns_literally() -> None:
+    for path, tree in _source_trees():
+        for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "plural":
                 nouns = node.args[1:3]
                 assert nouns and all(isinstance(a, ast.Constant) for a in nouns), (
@@ -65,31 +74,42 @@ def test_every_plural_call_names_its_nouns_literally() -> None:
                 )
 
 
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+#: Nodes with a scope of their own: a `_` bound or called inside them is not the function's.
+_SCOPES = (ast.comprehension, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp,
+           ast.Lambda, ast.ClassDef, *_FUNCTIONS)  # fmt: skip
+
+
+def _hiding_functions(tree: ast.Module) -> list[str]:
+    """Functions that bind `_` in their own scope and also call `_()` there (one pass: each
+    node is credited to the function whose own scope holds it)."""
+    binds: set[ast.AST | None] = set()
+    calls: set[ast.AST | None] = set()
+    stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+    while stack:
+        node, owner = stack.pop()
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            binds.add(owner)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_":
+            calls.add(owner)
+        inner = node if isinstance(node, _SCOPES) else owner
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return sorted(f.name for f in binds & calls if isinstance(f, _FUNCTIONS))
+
+
 def test_no_function_hides_the_translator_behind_a_local_underscore() -> None:
     """`line, _, rest = ...` in a function that also calls `_()` breaks the call."""
-    import ast
+    for path, tree in _source_trees():
+        assert _hiding_functions(tree) == [], f"{path.name} binds _ and calls _()"
 
-    def own_nodes(function: ast.AST):  # the function's own scope: not nested comprehensions
-        stack = list(ast.iter_child_nodes(function))
-        while stack:
-            node = stack.pop()
-            yield node
-            if not isinstance(node, (ast.comprehension, ast.GeneratorExp, ast.ListComp,
-                                     ast.SetComp, ast.DictComp, ast.Lambda, ast.FunctionDef,
-                                     ast.AsyncFunctionDef, ast.ClassDef)):  # fmt: skip
-                stack.extend(ast.iter_child_nodes(node))
 
-    for path in (ROOT / "src" / "custinfo").rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for function in ast.walk(tree):
-            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
-            nodes = list(own_nodes(function))
-            binds = any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)
-                        for n in nodes)  # fmt: skip
-            calls = any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_"
-                        for n in nodes)  # fmt: skip
-            assert not (binds and calls), f"{path.name}: {function.name} binds _ and calls _()"
+def test_a_hidden_translator_is_found() -> None:
+    source = (
+        "def bad():\n    a, _, b = x\n    return _('m')\n"
+        "def fine():\n    [1 for _ in y]\n    return _('m')\n"
+        "def outer():\n    def inner():\n        _ = 1\n    return _('m')\n"
+    )
+    assert _hiding_functions(ast.parse(source)) == ["bad"]
 
 
 def test_plural_nouns_are_found() -> None:

@@ -40,11 +40,12 @@ def test_fast_derived_data_equals_the_gates_own(store, policy: str) -> None:
     # An existing customer for the merge policy to merge into (it gets re-derived too).
     first = _csv(300, seed=11)
     run_import(store, io.BytesIO(first), ImportOptions(rejects=_Sink(), workers=0))
-    data = _csv(2500, seed=12) + b"\n".join(first.splitlines()[1:40]) + b"\n"
+    # Two parallel chunks (parallel.CHUNK is 1,000 rows) and a tail of known customers.
+    data = _csv(1600, seed=12) + b"\n".join(first.splitlines()[1:40]) + b"\n"
     summary = run_import(
         store, io.BytesIO(data), ImportOptions(on_duplicate=policy, rejects=_Sink(), workers=2)
     )
-    assert summary.committed and summary.imported > 1500
+    assert summary.committed and summary.imported > 1000
     if policy == "merge":
         assert summary.merged > 0
     conn = store.conn

@@ -14,9 +14,10 @@ from custinfo.importer import engine
 from custinfo.importer.engine import ImportOptions, run_import
 from custinfo.importer.keyfilter import KeyFilter
 from custinfo.store import Store
+from tests.conftest import PASSPHRASE as SHARED
 from tests.test_import_derived import _csv, _Sink
 
-PASSPHRASE = b"keyfilter-test"
+PASSPHRASE = SHARED.encode()
 
 
 @given(st.sets(st.text(min_size=1, max_size=30), max_size=200))
@@ -56,7 +57,7 @@ def _timeless(record: dict) -> str:
 @pytest.mark.parametrize("policy", ["skip", "merge"])
 def test_import_with_filter_equals_without(tmp_path, monkeypatch, policy: str) -> None:
     first = _csv(400, seed=21)
-    second = _csv(1500, seed=22) + b"\n".join(first.splitlines()[1:120]) + b"\n"
+    second = _csv(900, seed=22) + b"\n".join(first.splitlines()[1:120]) + b"\n"
     monkeypatch.setattr(engine, "FILTER_MIN_ROWS", 10**9)
     plain = _load(tmp_path / "plain.db", [first, second], policy)
     monkeypatch.setattr(engine, "FILTER_MIN_ROWS", 0)  # from the first chunk on

@@ -18,7 +18,7 @@ from custinfo.store import migrations
 from custinfo.store.db import APPLICATION_ID, Database, create_database, open_database
 from tests.conftest import PASSPHRASE, run_process
 
-KEY = b"migration test key"
+KEY = PASSPHRASE.encode()  # a raw key: no key derivation per open
 LATEST = migrations.latest_version()
 
 

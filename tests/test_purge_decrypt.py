@@ -23,6 +23,10 @@ FRAME_HEADER = 24
 
 
 def _key(path: Path) -> bytes:
+    """The page key: a raw key (x'<64 hex>') is the key itself; a passphrase goes through
+    SQLCipher 4's default PBKDF2 with the file's salt."""
+    if PASSPHRASE.startswith("x'"):
+        return bytes.fromhex(PASSPHRASE[2:66])
     salt = path.read_bytes()[:16]
     return hashlib.pbkdf2_hmac("sha512", PASSPHRASE.encode(), salt, 256000, 32)
 

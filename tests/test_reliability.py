@@ -177,11 +177,11 @@ def _kill_purge(tmp_path: Path, template: Path, loops: int) -> None:
 
 
 def test_kill_backup_create(tmp_path: Path, template: Path) -> None:
-    _kill_backup_create(tmp_path, template, int(os.environ.get("CUSTINFO_KILL_LOOPS", 5)))
+    _kill_backup_create(tmp_path, template, int(os.environ.get("CUSTINFO_KILL_LOOPS", 3)))
 
 
 def test_kill_purge(tmp_path: Path, template: Path) -> None:
-    _kill_purge(tmp_path, template, int(os.environ.get("CUSTINFO_KILL_LOOPS", 5)))
+    _kill_purge(tmp_path, template, int(os.environ.get("CUSTINFO_KILL_LOOPS", 3)))
 
 
 @pytest.mark.slow
@@ -194,7 +194,7 @@ def test_kill_purge_soak(tmp_path: Path, template: Path) -> None:
     _kill_purge(tmp_path, template, 200)
 
 
-@pytest.mark.parametrize("loops", [5, pytest.param(200, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("loops", [3, pytest.param(200, marks=pytest.mark.slow)])
 def test_kill_import(tmp_path: Path, template: Path, loops: int) -> None:
     db = tmp_path / "customers.db"
     csv_file = tmp_path / "in.csv"
