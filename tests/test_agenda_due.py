@@ -173,11 +173,18 @@ def test_local_days_agree_with_the_exact_conversion(zone: None) -> None:
         os.environ["TZ"] = name
         time.tzset()
         local = due.LocalDays()
+        found = 0
         for start in starts:
             for step in range(0, 2 * 24 * 60, 17):
                 moment = start + timedelta(minutes=step)
                 stored = times.to_stored(moment)
-                assert local(stored) == moment.astimezone().date().isoformat(), (name, stored)
+                day = moment.astimezone().date()
+                assert local(stored) == day.isoformat(), (name, stored)
+                following = local.next_start(stored, day.isoformat())
+                if following is not None:  # (None: an offset changes nearby)
+                    found += 1
+                    assert following == times.local_start(day + timedelta(days=1)), (name, stored)
+        assert found > 500, name  # (most days: the fast path)
     assert due.LocalDays()("2026-12-01") == date(2026, 12, 1).isoformat()  # not the stored form
 
 

@@ -211,7 +211,9 @@ def _cadences(conn: Any, horizon: date) -> Days:
             hit = known.get((base, every))
             if hit is None:
                 day = date.fromisoformat(base)
-                next_day = times.local_start(day + timedelta(days=1))
+                next_day = local.next_start(bases[start], base)
+                if next_day is None:  # (an offset changes nearby)
+                    next_day = times.local_start(day + timedelta(days=1))
                 hit = known[(base, every)] = (next_day, after(day, every).isoformat())
             next_day, due = hit
             end = bisect_left(bases, next_day, start + 1)  # (at least one row)

@@ -116,27 +116,52 @@ class LocalDays:
     instants at once (the agenda's keep-in-touch rows). The UTC offset is looked up once
     per UTC day; on a day whose offset does not change, the local date follows from the
     time of day alone (a string comparison); on the other days, and for text not in the
-    stored form, each instant is converted."""
+    stored form, each instant is converted. `next_start` gives where the next local day
+    begins the same way (as `times.local_start` would, without its per-day set-up)."""
 
     def __init__(self) -> None:
-        self._days: dict[str, tuple[str, str, str, str, str] | None] = {}
+        self._days: dict[str, _Entry | None] = {}
 
-    def __call__(self, stored: str) -> str:
-        key = stored[:10]
+    def _entry(self, key: str) -> _Entry | None:
         entry = self._days.get(key, False)
         if entry is False:
-            entry = self._days[key] = _utc_day(key) if len(stored) >= 16 else None
+            entry = self._days[key] = _utc_day(key)
+        return entry
+
+    def __call__(self, stored: str) -> str:
+        entry = self._entry(stored[:10]) if len(stored) >= 16 else None
         if entry is None:
             return _exact(stored)
-        low, before, high, after, same = entry
+        low, before, high, after, same, _ = entry
         clock = stored[11:16]
         return before if clock < low else after if clock >= high else same
 
+    def next_start(self, stored: str, day: str) -> str | None:
+        """The start (stored UTC text) of the local day after `day`, the local date of
+        `stored`; None when an offset changes on that UTC day or the next."""
+        entry = self._entry(stored[:10]) if len(stored) >= 16 else None
+        if entry is None:
+            return None
+        low, before, high, after, same, minutes = entry
+        if minutes > 0 and day == same:  # the next local day begins at `high` today
+            return f"{same}T{high}:00.000000Z"
+        if minutes < 0 and day == before:  # ... at `low` today
+            return f"{same}T{low}:00.000000Z"
+        following = self._entry(after)  # ... on the next UTC day, at its offset
+        if following is None or following[5] != minutes:
+            return None
+        clock = following[2] if minutes > 0 else following[0] if minutes < 0 else "00:00"
+        return f"{after}T{clock}:00.000000Z"
 
-def _utc_day(key: str) -> tuple[str, str, str, str, str] | None:
-    """(clock below which it is the local day before, that day, clock from which it is the
-    day after, that day, the same day) for the UTC day `key`; None if the offset changes
-    during that day or is not whole minutes."""
+
+#: (clock below which it is the local day before, that day, clock from which it is the day
+#: after, that day, the same day, the UTC offset in minutes) of one UTC day.
+_Entry = tuple[str, str, str, str, str, int]
+
+
+def _utc_day(key: str) -> _Entry | None:
+    """The `_Entry` of the UTC day `key`; None if the offset changes during that day or is
+    not whole minutes."""
     try:
         day = date.fromisoformat(key)
         seconds = (day.toordinal() - _EPOCH) * 86400
@@ -150,7 +175,7 @@ def _utc_day(key: str) -> tuple[str, str, str, str, str] | None:
     minutes = first // 60
     low = f"{-minutes // 60:02d}:{-minutes % 60:02d}" if minutes < 0 else ""
     high = f"{(1440 - minutes) // 60:02d}:{(1440 - minutes) % 60:02d}" if minutes > 0 else "~"
-    return low, names[0], high, names[1], key
+    return low, names[0], high, names[1], key, minutes
 
 
 def _exact(stored: str) -> str:
