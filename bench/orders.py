@@ -2,7 +2,8 @@
 
 Fixed seeds throughout: customers from a bulk loader (`build_raw`: names, cities, one mobile
 each), orders from `custinfo.demo.synth.orders` (many one-time buyers, a few regulars).
-Databases are built once and cached in bench/out/ (`--build-only` builds them).
+Databases are built once and cached in bench/out/ or `--cache DIR` (`--build-only` builds
+them).
 
 1. QUERIES at N customers / M orders (default 1M / 5M; the database open, warm, medians):
    the query part of `find --spent-over 1000 --no-order-since 180d`, first 50 results
@@ -14,7 +15,7 @@ Databases are built once and cached in bench/out/ (`--build-only` builds them).
 3. IMPORT (`--import-orders`, default 1M, into a `--import-customers` database, default
    100k): `custinfo order import FILE` in a subprocess, every order matched by phone (typed
    nationally, as shops export them), against a raw `executemany` of the same stored rows
-   into a copy of the same database, in the same run.
+   into a copy of the same database (with the import's page cache), in the same run.
 """
 
 from __future__ import annotations
@@ -270,27 +271,21 @@ def show_ratio(path: Path, customer_id: int, runs: int) -> None:
     print(f"  show ratio: wall {wall_ratio:.3f}, CPU {cpu_ratio:.3f}  (target <= 1.15)")
 
 
-def import_bench(customers: int, total: int, rebuild: bool) -> None:
-    """`order import` of `total` orders matched by phone into a `customers` database."""
+def write_source(base: Path, total: int) -> Path:
+    """The shop export of `total` orders of the customers of `base` (by phone, in time
+    order), as OUT/orders-import-TOTAL.csv."""
     from custinfo.demo.synth.orders import orders
     from custinfo.store import Store
 
-    base = OUT / f"import-base-{customers}.db"
-    progress = Path(f"{base}.progress")
-    if rebuild:
-        progress.unlink(missing_ok=True)
-    if rebuild or not base.exists() or progress.exists():
-        print(f"\nbuilding {base.name}…", flush=True)
-        progress.write_text("building")
-        build_raw(base, customers)
-        progress.unlink(missing_ok=True)
+    source = OUT / f"orders-import-{total}.csv"
+    if source.exists():  # fixed seeds: the same file every time
+        return source
     with Store.open(base, PASSPHRASE.encode()) as store:
         phones = dict(store.conn.execute(
             "SELECT customer_id, min(e164) FROM phones WHERE e164 LIKE '+861%' GROUP BY customer_id"
         ).fetchall())  # fmt: skip
         names = dict(store.conn.execute("SELECT id, name FROM customers").fetchall())
     buyers = sorted(phones)
-    source = OUT / f"orders-import-{total}.csv"
     rng = random.Random(SEED)
     rows = []
     for o in orders(len(buyers), total, seed=SEED + 1):
@@ -307,8 +302,26 @@ def import_bench(customers: int, total: int, rebuild: bool) -> None:
         )
         writer.writerows(rows)
     del rows
+    return source
+
+
+def import_bench(customers: int, total: int, rebuild: bool) -> None:
+    """`order import` of `total` orders matched by phone into a `customers` database."""
+    from custinfo.importer.order_load import IMPORT_CACHE_KIB
+    from custinfo.store import Store
+
+    base = OUT / f"import-base-{customers}.db"
+    progress = Path(f"{base}.progress")
+    if rebuild:
+        progress.unlink(missing_ok=True)
+    if rebuild or not base.exists() or progress.exists():
+        print(f"\nbuilding {base.name}…", flush=True)
+        progress.write_text("building")
+        build_raw(base, customers)
+        progress.unlink(missing_ok=True)
+    source = write_source(base, total)
     size = source.stat().st_size / 2**20
-    print(f"\norder import: {total} orders of {len(buyers)} buyers (by phone) into a "
+    print(f"\norder import: {total} orders (buyers matched by phone) into a "
           f"{customers}-customer database; input {size:.0f} MiB")  # fmt: skip
     target = OUT / "import-target.db"
     raw = OUT / "import-raw.db"
@@ -334,6 +347,7 @@ def import_bench(customers: int, total: int, rebuild: bool) -> None:
         stored = store.conn.execute(f"SELECT {_COLUMNS} FROM orders ORDER BY id").fetchall()
     with Store.open(raw, PASSPHRASE.encode()) as store:
         conn = store.conn
+        conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")  # as the import's
         start, cpu_start = time.perf_counter(), time.process_time()
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(f"INSERT INTO orders({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", stored)
@@ -344,7 +358,7 @@ def import_bench(customers: int, total: int, rebuild: bool) -> None:
           f"indexes): {raw_s:.1f} s wall, {rate:,.0f} rows/s; CPU {raw_cpu:.1f} s")  # fmt: skip
     wall_ratio, cpu_ratio = (total / wall) / rate, raw_cpu / cpu * total / len(stored)
     print(f"  IMPORT RATIO (orders/s vs raw rows/s): wall {wall_ratio:.2f}, CPU {cpu_ratio:.2f}")
-    for path in (target, raw, source):
+    for path in (target, raw):  # (the source is kept: bench/out is the cache)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -355,6 +369,7 @@ def _yuan(fen: int) -> str:
 
 
 def main() -> None:
+    global OUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--orders", type=int, default=5_000_000)
@@ -364,7 +379,9 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], choices=("queries", "show", "import"))
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--build-only", action="store_true", help="only build the databases")
+    parser.add_argument("--cache", type=Path, default=OUT, help="where the databases are kept")
     args = parser.parse_args()
+    OUT = args.cache
     OUT.mkdir(exist_ok=True)
     os.umask(0o077)
     print(f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")

@@ -3,7 +3,10 @@
 The database (default 1M customers, 5M orders, a typed interaction for one customer in
 five) is built once with bench/orders.py's fixed-seed bulk loader (`build_raw`,
 `build_orders`: plain executemany, then the activity aggregates' own rebuild) and cached in
-`--cache` (default bench/out/; `--build-only` stops there). Then, in the same run:
+`--cache` (default bench/out/; `--build-only` stops there). The same builder makes
+bench/orders.py's `orders-1000000-5000000.db`: a copy of it named
+`reports-1000000-5000000.db` plus an empty `reports-1000000-5000000.done` in `--cache` is
+used as is (the first open migrates it). Then, in the same run:
 
 1. `custinfo report overview | value | quality` as real processes (`--format csv` into
    /dev/null), wall time and the child's peak RSS; targets: overview <= 3 s, value <= 10 s

@@ -129,8 +129,9 @@ def test_a_failing_migration_changes_nothing(
     before = schema(db.conn)
     broken = types.ModuleType("v999_broken")
     broken.STATEMENTS = ["CREATE TABLE half_done (x)", "THIS IS NOT SQL"]  # type: ignore[attr-defined]
-    real = migrations.available()
+    real, names = migrations.available(), migrations.versions()
     monkeypatch.setattr(migrations, "available", lambda: [*real, (LATEST + 1, broken)])
+    monkeypatch.setattr(migrations, "versions", lambda: [*names, (LATEST + 1, "v999_broken")])
     try:
         with pytest.raises(Exception, match="syntax error"):
             migrations.migrate(db)

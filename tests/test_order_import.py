@@ -73,6 +73,8 @@ def test_taobao_gbk_export_all_or_nothing_then_create_missing(cli, shop, tmp_pat
     again = cli("order", "import", str(path), "--create-missing")
     assert "imported 0, already there 2, skipped 1" in again.stderr
     assert len(_orders(cli)) == 2
+    after = json.loads(cli.ok("show", str(orders[1]["customer_id"]), "--format", "json"))
+    assert after["updated_at"] == new["updated_at"]  # nothing added: not active again
 
 
 def test_overlapping_monthly_exports_add_no_order_twice(cli, shop, tmp_path) -> None:
@@ -272,6 +274,12 @@ def test_worker_conversion_gives_the_same_result(store, monkeypatch) -> None:
         amount = "1.234" if i % 7 == 3 else f"{i}.50"
         lines.append(f"P{i},2026-11-{i % 28 + 1:02d} 10:00,{amount},13800138000,"
                      + ("已取消" if i % 5 == 4 else "交易成功"))  # fmt: skip
+    lines += [  # a repeat (already there), phones typed otherwise, unknown or invalid
+        "P1,2026-11-02 10:00,1.50,13800138000,交易成功",
+        "Q1,2026-11-02 10:00,2.00,138 0013 8000,交易成功",
+        "Q2,2026-11-02 10:00,2.00,+86 139 0013 9000,交易成功",
+        "Q3,2026-11-02 10:00,2.00,12345,交易成功",
+    ]
     data = "\n".join(lines).encode()
     monkeypatch.setattr(order_load, "CHUNK", 3)
     monkeypatch.setattr(order_parallel, "IN_PROCESS", 1)
@@ -285,5 +293,6 @@ def test_worker_conversion_gives_the_same_result(store, monkeypatch) -> None:
         summary = run_order_import(store, io.BytesIO(data), options)
         results.append((summary.line(), summary.problems))
     assert results[0] == results[1]
-    assert "imported 27" in results[0][0] and "skipped 8" in results[0][0]
-    assert len(results[0][1]) == 5 and "decimal places" in results[0][1][0][2]
+    assert "imported 28, already there 1" in results[0][0] and "skipped 8" in results[0][0]
+    assert len(results[0][1]) == 7 and "decimal places" in results[0][1][0][2]
+    assert [p[1] for p in results[0][1][-2:]] == ["手机", "手机"]  # unknown, invalid

@@ -147,6 +147,13 @@ def test_overview_of_a_segment(store: object) -> None:
     summary = {key: value for key, _label, value in report.summary}
     assert summary["customers"] == 3 and summary["orders"] == 6
     assert _rows(report, "revenue")[0] == ["CNY", 5, 0, Money(170000, "CNY")]
+    # no order in the database currency: no CNY row, no average (the one pass takes the
+    # other currencies off its totals)
+    only_usd = reports.build(store, "overview", ids=[6], as_of=AS_OF)  # type: ignore[arg-type]
+    assert _rows(only_usd, "revenue") == [["USD", 1, 0, Money(8000, "USD")]]
+    assert {k: v for k, _l, v in only_usd.summary}["average_order"] is None
+    refund = reports.build(store, "overview", ids=[2], as_of=AS_OF)  # type: ignore[arg-type]
+    assert _rows(refund, "revenue") == [["CNY", 1, 1, Money(3000, "CNY")]]
 
 
 def test_growth_uses_local_months(store: object) -> None:
@@ -198,6 +205,36 @@ def test_value_csv_and_json(run: CliRunner) -> None:
     assert data["summary"]["monetary"] == {"amount": "1730.00", "currency": "CNY"}
     assert data["customers"][4]["rfm"] == "111" and len(data["segments"]) == 8
     assert data["rules"]["window"] == ["2024-12-01", AS_OF]
+
+
+def test_value_blocks_give_the_same_rows(
+    store: object, run: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CSV and JSON of the value report come by blocks of column arrays (1M customers):
+    blocks of two rows give the same document, and the rows equal `take`'s, one by one."""
+    from custinfo.reports import value
+
+    whole = run.ok("report", "value", "--as-of", AS_OF, "--format", "csv")
+    monkeypatch.setattr(value, "_BLOCK", 2)
+    assert run.ok("report", "value", "--as-of", AS_OF, "--format", "csv") == whole
+    small = json.loads(run.ok("report", "value", "--as-of", AS_OF, "--format", "json"))
+    report = reports.build(store, "value", as_of=AS_OF)  # type: ignore[arg-type]
+    rows = report.table("customers").rows
+    assert list(rows) == list(rows.take(range(len(rows))))  # type: ignore[attr-defined]
+    assert [(r["id"], r["name"], r["monetary"]["amount"], r["rfm"], r["other"])
+            for r in small["customers"]] == [
+        (r[0], r[1], r[4].text(), r[8], r[10]) for r in rows]  # fmt: skip
+    assert rows._block_names([1, 6]) == {1: "王芳", 6: "陈静"}  # a lookup per id
+    assert rows._block_names([3, 4]) == {3: "Anna", 4: "张伟"}  # one range
+
+
+def test_reports_spin_at_a_terminal_only(run: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "xterm")
+    at_terminal = run("report", "quality", "--as-of", AS_OF, tty=True)
+    assert at_terminal.code == 0 and "Computing the quality report…" in at_terminal.stderr
+    assert "Computing" not in at_terminal.stdout
+    piped = run("report", "quality", "--as-of", AS_OF)
+    assert piped.code == 0 and "Computing" not in piped.stderr
 
 
 def test_overview_long_csv_and_filters(run: CliRunner) -> None:

@@ -8,11 +8,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from custinfo.privacy.consent import ANY, SPECIFIC, Purpose
-from tests.budget import examples
 from tests.conftest import PASSPHRASE
 from tests.consent_shop import _sql, shop_fixture, shop_template_fixture  # noqa: F401
 
@@ -123,65 +119,7 @@ def _drop_orders(db) -> None:  # type: ignore[no-untyped-def]
         conn.execute("DELETE FROM purposes WHERE key = 'orders'")
 
 
-@pytest.fixture(scope="module")
-def retention_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from custinfo import validation
-    from custinfo.store import Store
-
-    store = Store.create(tmp_path_factory.mktemp("ret") / "r.db", PASSPHRASE.encode(), region="CN")
-    store.add(validation.customer_input(name="Retention Person", region="CN"))
-    yield store
-    store.close()
-
-
-_DAY = st.integers(1, 28).map(lambda d: f"2024-02-{d:02d}T12:00:00.000000Z")
-_purposes = st.lists(
-    st.builds(
-        lambda key, basis, days, start: Purpose(
-            key, key, basis, f"{days}d" if days else None, start if days else None
-        ),
-        st.sampled_from(("p", "q")),
-        st.sampled_from(("consent", "consent", "contract")),
-        st.sampled_from((None, 3, 10)),
-        st.sampled_from(("last-contact", "withdrawal", "created")),
-    ).filter(lambda p: p.basis == "consent" or p.retention_from != "withdrawal"),
-    min_size=1, max_size=2, unique_by=lambda p: p.key,
-)  # fmt: skip
-_ledger = st.lists(
-    st.tuples(st.sampled_from(("p", "q")), _DAY, st.sampled_from((SPECIFIC[0], SPECIFIC[1], ANY)),
-              st.sampled_from(("given", "withdrawn"))),
-    max_size=5,
-)  # fmt: skip
-
-
-_FIXTURE_OK = [HealthCheck.function_scoped_fixture]
-
-
-@settings(max_examples=examples(100), deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(ps=_purposes, rows=_ledger, created=_DAY, updated=_DAY, note=st.none() | _DAY)
-def test_retention_sql_agrees_with_the_reference(retention_db, ps, rows, created, updated, note):
-    """`retention.past_ids` (one SQL scan) == `retention.evaluate` (Python, per customer)."""
-    from custinfo.privacy import retention
-
-    now = "2024-03-01T00:00:00.000000Z"
-    conn = retention_db.conn
-    conn.execute("BEGIN")
-    try:
-        conn.execute("UPDATE customers SET created_at = ?, updated_at = ? WHERE id = 1",
-                     (min(created, updated), max(created, updated)))  # fmt: skip
-        if note:
-            conn.execute("INSERT INTO notes(customer_id, at, text) VALUES (1, ?, 'n')", (note,))
-        for key, at, channel, state in rows:
-            conn.execute(
-                "INSERT INTO consents(customer_id, purpose, channel, state, at, source, "
-                "recorded_at) VALUES (1, ?, ?, ?, ?, 'manual', '')",
-                (key, channel, state, at),
-            )
-        verdict = retention.verdicts(conn, ps, [1])[1]
-        expected = verdict.until is not None and verdict.until < now
-        assert (retention.past_ids(conn, ps, now) == [1]) == expected, (verdict, ps, rows)
-    finally:
-        conn.execute("ROLLBACK")
+# (retention's SQL against its Python reference: tests/test_retention_sql.py)
 
 
 # -- the audit viewer -------------------------------------------------------------------------

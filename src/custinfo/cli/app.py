@@ -99,6 +99,69 @@ HINTS: dict[str, str] = {
 _COMPLETION_PARAMS = ("install_completion", "show_completion")
 
 
+class _Deferred:
+    """A parameter's coercion, built on its first value to coerce.
+
+    Typer builds a pydantic TypeAdapter for every parameter of the command that runs, also
+    for the options not given (value None, which it returns unchanged without the
+    adapter): `agenda` has 31 such options. This returns None (or () for a repeatable
+    option) as Typer's own `RuntimeParam.coerce` does, and builds the real coercion only
+    for a value.
+    """
+
+    def __init__(self, build: Any) -> None:
+        self.build = build  # typer._coercion.build_runtime_param
+
+    def coerce(self, value: Any, param: Any, ctx: click.Context) -> Any:
+        if value is None:
+            return () if (param.multiple or param.nargs == -1) else None
+        param._runtime_param = self.build(param.type_descriptor)
+        return param._runtime_param.coerce(value, param=param, ctx=ctx)
+
+
+def defer_coercion(command: click.Command) -> click.Command:
+    """Give every Typer parameter of `command` (and its subcommands) a `_Deferred` (none
+    if this Typer lacks the private hooks: then Typer coerces as it always does)."""
+    try:
+        from typer._coercion import build_runtime_param
+    except ImportError:  # pragma: no cover - another Typer
+        return command
+    deferred = _Deferred(build_runtime_param)
+    _defer(command, deferred)
+    return command
+
+
+def _defer(command: click.Command, deferred: _Deferred) -> None:
+    for param in command.params:
+        if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+            param._runtime_param = deferred  # type: ignore[attr-defined]
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _defer(sub, deferred)
+
+
+def resolve_annotations(app: typer.Typer) -> typer.Typer:
+    """Evaluate the annotations of `app`'s functions once: under `from __future__ import
+    annotations` they are strings, which Typer evaluates again (`Annotated[...,
+    typer.Option(...)]` and all) on each of its several passes over a signature."""
+    import typing
+
+    functions = [info.callback for info in app.registered_commands]
+    if app.registered_callback is not None:
+        functions.append(app.registered_callback.callback)
+    for function in functions:
+        if function is None or getattr(function, "_custinfo_resolved", False):
+            continue
+        try:
+            function.__annotations__ = typing.get_type_hints(function, include_extras=True)
+        except Exception:  # Typer evaluates them itself, and reports what fails
+            continue
+        function._custinfo_resolved = True  # type: ignore[attr-defined]
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            resolve_annotations(group.typer_instance)
+    return app
+
+
 class Escaped(Exception):
     """Carries a KeyboardInterrupt or BrokenPipeError past Typer's `main()` to `cli/main.py`.
 
@@ -128,11 +191,11 @@ class LazyGroup(plain_help.PlainGroup):
             # Listing commands in the root help: a stub avoids importing every module.
             return TyperCommand(cmd_name, help=summary, short_help=summary)
         module = importlib.import_module(module_name)
-        command = typer.main.get_command(module.app)
+        command = typer.main.get_command(resolve_annotations(module.app))
         command.name = cmd_name
         # Each module's own Typer() would add --install-completion/--show-completion here.
         command.params = [p for p in command.params if p.name not in _COMPLETION_PARAMS]
-        return plain_help.prepare(command, cmd_name)
+        return defer_coercion(plain_help.prepare(command, cmd_name))
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
         """Commands from COMMANDS (no module imported), or the root options after `-`."""
@@ -221,7 +284,7 @@ def build() -> click.Command:
         add_completion=False,
     )
     app.callback()(_root)
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(resolve_annotations(app))
     for param in command.params:
         plain_help._adjust(param)
-    return command
+    return defer_coercion(command)

@@ -118,18 +118,21 @@ def report(
     store = context.open_store(db, passphrase_file)
     ids = filters.selected_ids(store, q, region)
     from custinfo import reports
+    from custinfo.cli import report_view
 
-    result = reports.build(
-        store, which, ids=ids, since=since, as_of=as_of, stale=stale, listing=listing,
-        filters=_used(select),
-    )  # fmt: skip
+    # a spinner on stderr at a terminal (seconds at 1M customers); stopped before output
+    with out.spinner(_("Computing the {name} report…").format(name=report_view.word(which))):
+        result = reports.build(
+            store, which, ids=ids, since=since, as_of=as_of, stale=stale, listing=listing,
+            filters=_used(select),
+        )  # fmt: skip
     if apply_tags is not None:
         from custinfo.reports.value import apply_tags as tag_them
 
-        tagged = tag_them(store, result, apply_tags, ids)
+        with out.spinner(_("Tagging the customers with their segment…")):
+            tagged = tag_them(store, result, apply_tags, ids)
         out.info(_("tagged {n} customers with their segment ({prefix}…)").format(
             n=f"{tagged:,}", prefix=apply_tags))  # fmt: skip
-    from custinfo.cli import report_view
 
     if output is None:
         report_view.show(out, result, chosen)

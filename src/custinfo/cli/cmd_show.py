@@ -36,7 +36,7 @@ def show(
         from custinfo.fields import catalog
 
         labels = {f.key: f.label for f in catalog(store)}
-    from custinfo.followups.core import next_open
+    from custinfo.followups.lookup import next_open
 
     record = customer.to_dict()
     record["next_followup"] = next_open(store, customer.id)  # appended after the others

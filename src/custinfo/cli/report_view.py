@@ -49,6 +49,19 @@ def write_csv(report: Report, stream: TextIO) -> int:
         table = report.table(report.main)
         writer.writerow(table.columns)
         count = 0
+        if hasattr(table.rows, "blocks"):  # the value report's 1M customers: by blocks,
+            # one write each (an unbuffered stdout, PYTHONUNBUFFERED, costs a call per row)
+            import io
+
+            text = io.StringIO()
+            block_writer = csv.writer(text, lineterminator="\n")
+            for block in table.rows.blocks(plain=True):
+                block_writer.writerows(block)  # (cells are int or str: as _plain gives them)
+                stream.write(text.getvalue())
+                text.seek(0)
+                text.truncate()
+                count += len(block)
+            return count
         for row in table.rows:
             writer.writerow([_plain(v) for v in row])
             count += 1
@@ -80,12 +93,38 @@ def write_json(report: Report, stream: TextIO) -> None:
     stream.write(text[:-2])  # without the closing "\n}"
     for table in report.tables:
         stream.write(f",\n  {json.dumps(table.key, ensure_ascii=False)}: [")
-        for index, row in enumerate(table.rows):
-            record = {c: _json(v) for c, v in zip(table.columns, row, strict=True)}
-            sep = "," if index else ""
-            stream.write(f"{sep}\n    {json.dumps(record, ensure_ascii=False)}")
+        if hasattr(table.rows, "blocks"):
+            _json_blocks(table, stream)
+        else:
+            for index, row in enumerate(table.rows):
+                record = {c: _json(v) for c, v in zip(table.columns, row, strict=True)}
+                sep = "," if index else ""
+                stream.write(f"{sep}\n    {json.dumps(record, ensure_ascii=False)}")
         stream.write("\n  ]" if len(table.rows) else "]")
     stream.write("\n}\n")
+
+
+def _json_blocks(table: Table, stream: TextIO) -> None:
+    """The records of a table whose rows come in blocks (`rows.blocks()`), each record the
+    text `json.dumps` gives for it, put together from per-cell texts (3x faster at 1M)."""
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    keys = [dumps(c) + ": " for c in table.columns]
+    first = True
+    for block in table.rows.blocks():  # type: ignore[attr-defined]
+        lines = []
+        for row in block:
+            cells = ", ".join(key + _json_cell(v, dumps) for key, v in zip(keys, row, strict=True))
+            lines.append(f"\n    {{{cells}}}")
+        stream.write(("" if first else ",") + ",".join(lines))
+        first = False
+
+
+def _json_cell(value: Any, dumps: Any) -> str:
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, Money):
+        return f'{{"amount": {dumps(value.text())}, "currency": {dumps(value.currency)}}}'
+    return dumps(value)
 
 
 def write_ids(report: Report, stream: TextIO) -> int:

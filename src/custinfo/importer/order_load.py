@@ -28,9 +28,13 @@ from custinfo.importer.orders import Cancelled, Candidate, Converter, parse_maps
 from custinfo.importer.rejects import RejectsWriter
 from custinfo.importer.source import BadJson, csv_records, json_records, ndjson_records, open_source
 from custinfo.store.gate import Write
-from custinfo.store.orders import OrderRow, insert_orders, known_refs, mark_active
+from custinfo.store.orders import insert_unseen, mark_active
 
 CHUNK = 5000
+#: Page cache while importing: the orders' indexes by customer and by ref take inserts in
+#: random order; at 1M orders they outgrow the usual 64 MiB and every insert would read
+#: and decrypt a page (2x slower). SQLite allocates pages only as it uses them.
+IMPORT_CACHE_KIB = 262144
 MAX_REPORTED = 50
 MATCHES = ("auto", "phone", "email", "id")
 _NONE = 0  # cached: no customer has this key
@@ -110,7 +114,9 @@ def run_order_import(
     if the_plan.unknown:
         warn(f"columns not imported: {', '.join(map(repr, the_plan.unknown))} "
              "(keep one with --map COLUMN=note)")  # fmt: skip
-    converter = Converter(header, the_plan, currency=currency, channel=options.channel)
+    converter = Converter(
+        header, the_plan, currency=currency, channel=options.channel, region=options.region
+    )
     if options.rejects is not None:
         if source.fmt in ("csv", "tsv"):
             options.rejects.start_csv(header, source.delimiter)
@@ -126,6 +132,9 @@ def run_order_import(
 
     rows = everything()
     chunks = iter(lambda: list(islice(rows, CHUNK)), [])
+    from custinfo.store.db import CACHE_KIB
+
+    store.conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     try:
         with store.write("order import") as w:
             for chunk, outcomes in converted(chunks, converter, options.workers, loader.json):
@@ -138,6 +147,8 @@ def run_order_import(
         summary.committed = True
     except _Rollback:
         pass
+    finally:
+        store.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     if summary.without_ref:
         warn(f"{summary.without_ref} orders have no order number: importing them again "
              "would add them again")  # fmt: skip
@@ -215,40 +226,31 @@ class _Loader:
             except ValidationError as exc:
                 self.reject(record, line, exc.field or "row", str(exc))
         self.buyers.prefetch(w, [c for _, c in candidates])
-        orders: list[tuple[Candidate, int]] = []
+        rows: list[tuple[Any, ...]] = []  # OrderRow fields, as plain tuples (cheaper)
+        by_phone = self.buyers.by_phone if self.buyers.phone_first else {}
         for record, c in candidates:
-            try:
-                customer_id = self.buyers.find(w, c, create=not self.failed)
-            except ValidationError as exc:
-                column = self.names.get(exc.field or "", exc.field or "row")
-                self.reject(record, c.line, column, str(exc))
-                continue
-            orders.append((c, customer_id))
-        if not self.failed:
-            self._insert(w, orders)
-
-    def _insert(self, w: Write, orders: list[tuple[Candidate, int]]) -> None:
-        by_channel: dict[str, list[str]] = {}
-        for c, _ in orders:
-            if c.ref is not None:
-                by_channel.setdefault(c.channel, []).append(c.ref)
-        known = {ch: known_refs(w, ch, refs) for ch, refs in by_channel.items()}
-        fresh: list[OrderRow] = []
-        for c, cid in orders:
-            if c.ref is not None:
-                seen = known[c.channel]
-                if c.ref in seen:
-                    self.summary.existing += 1
+            found = _NONE
+            if c.e164 and not c.customer_id:  # the usual row: a buyer known by phone
+                found = by_phone.get(c.e164, _NONE)
+            if found == _NONE:
+                try:
+                    found = self.buyers.find(w, c, create=not self.failed)
+                except ValidationError as exc:
+                    column = self.names.get(exc.field or "", exc.field or "row")
+                    self.reject(record, c.line, column, str(exc))
                     continue
-                seen.add(c.ref)  # a repeat later in the file is already there too
-            else:
-                self.summary.without_ref += 1
-            fresh.append(
-                OrderRow(cid, c.at, c.amount, c.currency, c.items, c.channel, c.ref, c.note)
-            )
-        insert_orders(w, fresh)
-        self.summary.imported += len(fresh)
-        self.active.update(o.customer_id for o in fresh)
+            rows.append((found, c.at, c.amount, c.currency, c.items, c.channel, c.ref, c.note))
+        if not self.failed:
+            self._insert(w, rows)
+
+    def _insert(self, w: Write, rows: list[tuple[Any, ...]]) -> None:
+        """Insert the chunk; an order whose (channel, ref) exists already (in the database
+        or earlier in the file) is counted as already there."""
+        self.summary.without_ref += sum(1 for r in rows if r[6] is None)
+        added, customers = insert_unseen(w, rows)
+        self.summary.imported += added
+        self.summary.existing += len(rows) - added
+        self.active.update(customers)
 
     def finish(self, w: Write) -> None:
         mark_active(w, self.active)
@@ -274,6 +276,8 @@ class _Buyers:
         self.by_email: dict[str, int] = {}  # key -> customer id (or _NONE)
         self.by_id: dict[int, int] = {}  # id -> live id (or _NONE)
         self.checker: Any = None
+        #: A row without a customer id is matched by its phone first (`find`).
+        self.phone_first = options.match in ("auto", "phone")
 
     def _phone(self, raw: str) -> Any:
         found = self.phones.get(raw)
@@ -309,7 +313,10 @@ class _Buyers:
                     ids.add(int(c.customer_id))
                 if mode == "id":
                     continue
-            if c.phone and mode in ("auto", "phone"):
+            if c.e164 and self.phone_first:  # normalised by a worker
+                if c.e164 not in self.by_phone:
+                    phones.add(c.e164)
+            elif c.phone and self.phone_first:
                 phone = self._phone(c.phone)
                 if not isinstance(phone, Exception) and phone.e164 not in self.by_phone:
                     phones.add(phone.e164)

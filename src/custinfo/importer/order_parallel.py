@@ -28,8 +28,27 @@ _FIELDS = tuple(f.name for f in fields(Candidate))
 Outcome = Candidate | Cancelled | ValidationError
 
 
+_PHONES: dict[str, str] = {}  # worker side: raw buyer phone -> E.164 ("" if invalid)
+
+
+def _e164(raw: str, region: str) -> str:
+    """The buyer phone as E.164, or "" (the loader then reports the exact error)."""
+    found = _PHONES.get(raw)
+    if found is None:
+        from custinfo.importer import fastpath
+
+        try:
+            found = fastpath.phone(raw, region).e164
+        except ValidationError:
+            found = ""
+        if len(_PHONES) < 1_000_000:
+            _PHONES[raw] = found
+    return found
+
+
 def _convert_chunk(chunk: list[tuple[int, list[str]]]) -> bytes:
-    """Worker side: (0, candidate fields) | (1,) cancelled | (2, field, message) per row."""
+    """Worker side: (0, candidate fields) | (1,) cancelled | (2, field, message) per row;
+    the buyer's phone is normalised here too (off the importing process)."""
     converter: Any = parallel._worker_converter
     out: list[tuple[Any, ...]] = []
     for line, cells in chunk:
@@ -40,6 +59,8 @@ def _convert_chunk(chunk: list[tuple[int, list[str]]]) -> bytes:
         except ValidationError as exc:
             out.append((2, exc.field, str(exc)))
         else:
+            if c.phone:
+                c.e164 = _e164(c.phone, converter.region)
             out.append((0, *(getattr(c, name) for name in _FIELDS)))
     return marshal.dumps(out)
 

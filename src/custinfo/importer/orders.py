@@ -139,6 +139,7 @@ class Candidate:
     name: str
     address: str
     city: str
+    e164: str = ""  # the phone normalised by a conversion worker ("": not done or invalid)
 
 
 class Cancelled(Exception):
@@ -150,9 +151,11 @@ class Converter:
     ValidationError naming the column (`.field`) and the reason."""
 
     def __init__(
-        self, header: Sequence[str], the_plan: Plan, *, currency: str, channel: str
-    ) -> None:
+        self, header: Sequence[str], the_plan: Plan, *, currency: str, channel: str,
+        region: str = "CN",
+    ) -> None:  # fmt: skip
         self.header = list(header)
+        self.region = region  # for the buyer phones a conversion worker normalises
         self.plan = the_plan
         self.currency = currency
         self.channel = channel

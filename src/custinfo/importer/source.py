@@ -179,7 +179,7 @@ def csv_records(source: Source) -> Iterator[tuple[int, list[str]]]:
         source.header = [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
         line = reader.line_num + 1
         for row in reader:
-            if row and any(cell.strip() for cell in row):
+            if row and "".join(row).strip():  # (any cell not blank, in one call)
                 yield line, row
             line = reader.line_num + 1
     except UnicodeDecodeError as exc:

@@ -19,8 +19,12 @@ purpose with a retention period applies to them and no purpose covers them; the 
 (and the purge reason `retention:<purpose>`) is the applying purpose whose period ended
 last. Customers no purpose with a retention period applies to are never past retention.
 
-Last contact: `last_contact_sql` (the one place to change when interactions and orders
-land): the latest of `updated_at` (edits, notes, imports) and the latest note.
+Last contact is issue 12's: the latest interaction other than a plain note, or the latest
+order (`customer_activity.last_contact_at`, the value `find --no-contact-since`, `show`
+and the agenda's keep-in-touch read), or the customer's creation when they have none.
+
+`evaluate` is the reference in Python; `check` and `verdicts` run its SQL twin
+(`privacy.retention_sql`): one ordered pass over the consent ledger's index.
 """
 
 from __future__ import annotations
@@ -33,16 +37,7 @@ from typing import Any
 from custinfo.privacy.consent import WITHDRAWN, Entry, Purpose, in_force
 from custinfo.privacy.dates import now as utc_now
 from custinfo.privacy.dates import shift
-
-INDEFINITE = "9999-12-31T23:59:59.999999Z"
-
-
-def last_contact_sql(alias: str = "c") -> str:
-    """SQL: a customer's last contact (the latest of updated_at and the latest note)."""
-    return (
-        f"max({alias}.updated_at, coalesce((SELECT max(n.at) FROM notes n "
-        f"WHERE n.customer_id = {alias}.id), ''))"
-    )
+from custinfo.privacy.retention_sql import INDEFINITE
 
 
 @dataclass(slots=True)
@@ -69,7 +64,7 @@ class Due:
 def evaluate(
     ps: Sequence[Purpose], ledger: dict[str, list[Entry]], created: str, last_contact: str
 ) -> Verdict:
-    """The retention date of one customer (the reference for `past_ids`' SQL)."""
+    """The retention verdict of one customer: the reference for `retention_sql`."""
     best: Verdict = Verdict(None)
     for p in ps:
         entries = ledger.get(p.key, [])
@@ -97,86 +92,57 @@ def evaluate(
     return best
 
 
-def _applies(p: Purpose) -> tuple[str, list[Any]]:
-    """SQL (customer `c`): purpose `p` applies to the customer."""
-    if p.basis != "consent":
-        return "1", []
-    return "EXISTS (SELECT 1 FROM consents a WHERE a.customer_id = c.id AND a.purpose = ?)", [p.key]
-
-
-def _covers(p: Purpose, now: str) -> tuple[str, list[Any]]:
-    """SQL (customer `c`): purpose `p` still covers the customer at `now` (module table)."""
-    cutoff = shift(now, p.retention, -1) if p.retention else now
-    anchor = last_contact_sql() if p.retention_from == "last-contact" else "c.created_at"
-    if p.basis != "consent":
-        return (f"{anchor} >= ?", [cutoff]) if p.retention else ("1", [])
-    live = (
-        "EXISTS (SELECT 1 FROM consents g WHERE g.customer_id = c.id AND g.purpose = ? "
-        "AND g.state = 'given' AND NOT EXISTS (SELECT 1 FROM consents x WHERE "
-        "x.customer_id = c.id AND x.purpose = ? AND x.state = 'withdrawn' "
-        "AND x.channel IN ('any', g.channel) AND (x.at > g.at OR (x.at = g.at AND x.id > g.id))))"
-    )
-    if not p.retention:
-        return live, [p.key, p.key]
-    if p.retention_from == "withdrawal":
-        since = (
-            "coalesce((SELECT max(w.at) FROM consents w WHERE w.customer_id = c.id "
-            "AND w.purpose = ? AND w.state = 'withdrawn'), '')"
-        )
-        return f"({live} OR {since} >= ?)", [p.key, p.key, p.key, cutoff]
-    return f"({live} AND {anchor} >= ?)", [p.key, p.key, cutoff]
-
-
-def past_ids(conn: Any, ps: Sequence[Purpose], now: str) -> list[int]:
-    """Ids of customers past retention: one scan of customers with indexed lookups per
-    customer (the twin of `evaluate`)."""
-    ruled = [p for p in ps if p.retention]
-    if not ruled or any(p.basis != "consent" and not p.retention for p in ps):
-        return []  # no period to be past, or a purpose that covers everyone for good
-    where, params = [], []
-    applies = [_applies(p) for p in ruled]
-    where.append("(" + " OR ".join(sql for sql, _ in applies) + ")")
-    params += [v for _, values in applies for v in values]
-    for p in ps:
-        sql, values = _covers(p, now)
-        where.append(f"NOT {sql}")
-        params += values
-    sql = f"SELECT c.id FROM customers c WHERE {' AND '.join(where)} ORDER BY c.id"
-    return [r[0] for r in conn.execute(sql, params)]
-
-
-def verdicts(conn: Any, ps: Sequence[Purpose], ids: Sequence[int]) -> dict[int, Verdict]:
-    """`evaluate` for each of `ids`."""
+def verdicts(
+    conn: Any, ps: Sequence[Purpose], ids: Sequence[int], now: str | None = None
+) -> dict[int, Verdict]:
+    """`evaluate` for each of `ids` (through its SQL twin)."""
     import json
 
-    from custinfo.store import consent as rows
+    from custinfo.privacy import retention_sql
 
-    ledger = rows.entries(conn, ids)
-    out: dict[int, Verdict] = {}
-    for start in range(0, len(ids), 5000):
-        part = json.dumps(list(ids[start : start + 5000]))
-        for cid, created, last in conn.execute(
-            f"SELECT c.id, c.created_at, {last_contact_sql()} FROM customers c "
-            "WHERE c.id IN (SELECT value FROM json_each(?))",
-            (part,),
-        ):
-            out[cid] = evaluate(ps, ledger.get(cid, defaultdict(list)), created, last)
+    out = {cid: Verdict(None) for cid in ids}
+    if not ps or not ids:
+        return out
+    sql, params = retention_sql.query(
+        ps, now or utc_now(), past_only=False, only="{id} IN (SELECT value FROM json_each(:ids))"
+    )
+    for row in conn.execute(sql, {**params, "ids": json.dumps(list(ids))}):
+        out[row[0]] = _pick(ps, row)
     return out
 
 
+def _pick(ps: Sequence[Purpose], row: Sequence[Any]) -> Verdict:
+    """The verdict of a row (cid, since0, until0, ...): the purpose whose period ends last,
+    the first in `ps` order on a tie (as `evaluate`)."""
+    best: Verdict = Verdict(None)
+    for i, p in enumerate(ps):
+        since, until = row[1 + 2 * i], row[2 + 2 * i]
+        if until is not None and (best.until is None or until > best.until):
+            rule = p.rule() if p.retention else "no retention period"
+            best = Verdict(until, p.key, rule, since)
+    return best
+
+
 def check(store: Any, now: str | None = None) -> list[Due]:
-    """Customers past retention, with the rule that applies, in id order."""
+    """Customers past retention at `now`, with the rule that applies, in id order."""
     from custinfo.privacy.consent import purposes
 
-    ps = purposes(store)
-    now = now or utc_now()
-    ids = past_ids(store.conn, ps, now)
-    found = verdicts(store.conn, ps, ids)
+    return past(store.conn, purposes(store), now or utc_now())
+
+
+def past(conn: Any, ps: Sequence[Purpose], now: str) -> list[Due]:
+    """`check` for the purposes `ps`: one query (`retention_sql.query`)."""
+    from custinfo.privacy import retention_sql
+
+    forever = any(p.basis != "consent" and not p.retention for p in ps)
+    if forever or not any(p.retention for p in ps):
+        return []  # no period to be past, or a purpose that covers everyone for good
+    sql, params = retention_sql.query(ps, now, past_only=True)
     due = []
-    for cid in ids:
-        v = found[cid]
+    for row in conn.execute(sql, params):
+        v = _pick(ps, row)
         if v.until is not None and v.until < now and v.purpose:
-            due.append(Due(cid, v.purpose, v.rule, v.since or "", v.until))
+            due.append(Due(row[0], v.purpose, v.rule, v.since or "", v.until))
     return due
 
 

@@ -44,6 +44,7 @@ _BY_BITS = {r * 4 + f * 2 + m: i for i, (_, _, _, (r, f, m)) in enumerate(SEGMEN
 COLUMNS = ["id", "name", "recency_days", "frequency", "monetary", "r", "f", "m", "rfm",
            "segment", "other"]  # fmt: skip
 SHOWN = 50  # customers a terminal shows (CSV and JSON give all)
+_BLOCK = 50_000  # rows per block when reading and writing 1M customers
 
 
 def segment_names(chinese: bool | None = None) -> list[str]:
@@ -95,26 +96,23 @@ def rfm(scope: Scope) -> tuple[RFM, dict[int, list[Money]]]:
     sel, params = scope.where("o.customer_id")
     home = scope.currency
     as_of = scope.as_of.isoformat()
+    # max(currency != home) flags a customer with other currencies (count(DISTINCT) cost a
+    # temporary B-tree per customer: 1 CPU-s at 5M orders)
     cursor = conn.execute(
         "SELECT o.customer_id, sum(o.amount >= 0) AS f, "
         "CAST(julianday(?) - julianday(date(max(CASE WHEN o.amount >= 0 THEN o.at END), "
         "'localtime')) AS INTEGER), "
-        "sum(CASE WHEN o.currency = ? THEN o.amount ELSE 0 END), count(DISTINCT o.currency) "
+        "sum(CASE WHEN o.currency = ? THEN o.amount ELSE 0 END), max(o.currency != ?) "
         f"FROM orders o WHERE +o.at >= ? AND +o.at < ?{sel} "  # stream orders_rfm
         "GROUP BY o.customer_id HAVING f > 0 ORDER BY o.customer_id",
-        [as_of, home, scope.start(), scope.end(), *params],
+        [as_of, home, home, scope.start(), scope.end(), *params],
     )
-    columns: list[list[int]] = [[], [], [], []]
-    mixed: list[int] = []
-    ids, freq, rec, mon = columns
-    for cid, f, r, m, ncur in cursor:
-        ids.append(cid)
-        freq.append(f)
-        rec.append(r)
-        mon.append(m)
-        if ncur > 1 or (ncur == 1 and m == 0):
-            mixed.append(cid)
-    arrays = [np.array(c, dtype=np.int64) for c in columns]
+    blocks = [np.zeros((0, 5), dtype=np.int64)]
+    while chunk := cursor.fetchmany(_BLOCK):
+        blocks.append(np.array(chunk, dtype=np.int64))
+    table = np.concatenate(blocks)
+    mixed = table[table[:, 4] == 1, 0].tolist()
+    arrays = [np.ascontiguousarray(table[:, i]) for i in range(4)]
     others: dict[int, list[Money]] = {}
     if mixed:
         for cid, cur, total in conn.execute(
@@ -138,21 +136,43 @@ class CustomerRows:
         return len(self.result)
 
     def __iter__(self) -> Iterator[list[Any]]:
-        return self.take(None)
+        for block in self.blocks():
+            yield from map(list, block)
 
-    def take(self, order: Any | None, limit: int | None = None) -> Iterator[list[Any]]:
-        """Rows in id order, or in the order of the index array `order`, at most `limit`."""
+    def blocks(self, plain: bool = False) -> Iterator[list[tuple[Any, ...]]]:
+        """Every row in id order, in lists of up to `_BLOCK` row tuples; `plain`: the monetary
+        cell as its exact text (`Money.text`), the fast path of CSV and JSON (column
+        arrays turned into cells per block, not per value)."""
+        from custinfo.money import digits, display_totals
+
+        res, home = self.result, self.scope.currency
+        places = digits(home)
+        for lo in range(0, len(res), _BLOCK):
+            part = slice(lo, lo + _BLOCK)
+            ids = res.ids[part].tolist()
+            cents = res.monetary[part].tolist()
+            money = [_text(v, places) if plain else Money(v, home) for v in cents]
+            r, f, m = res.r[part].tolist(), res.f[part].tolist(), res.m[part].tolist()
+            codes = [str(c) for c in (res.r[part] * 100 + res.f[part] * 10 + res.m[part]).tolist()]
+            names = self._block_names(ids)
+            other = [""] * len(ids)
+            for i, cid in enumerate(ids):
+                totals = self.others.get(cid)
+                if totals:
+                    other[i] = display_totals({x.currency: x.minor for x in totals})
+            yield list(zip(
+                ids, [names[cid] for cid in ids], res.recency[part].tolist(),
+                res.frequency[part].tolist(), money, r, f, m, codes,
+                [self.names[i] for i in res.segment[part].tolist()], other, strict=True,
+            ))  # fmt: skip
+
+    def take(self, order: Any, limit: int | None = None) -> Iterator[list[Any]]:
+        """Rows in the order of the index array `order`, at most `limit`."""
         from custinfo.money import display_totals
 
         res, home = self.result, self.scope.currency
-        if order is None and limit is None:
-            positions: Any = range(len(res))
-            stream = self._all_names()
-            name_of: Any = lambda cid: next(stream)[1]  # noqa: E731 - same (id) order
-        else:
-            picks = range(len(res)) if order is None else order
-            positions = [int(i) for i in (picks if limit is None else picks[:limit])]
-            name_of = self._names([int(res.ids[i]) for i in positions]).get
+        positions = [int(i) for i in (order if limit is None else order[:limit])]
+        name_of = self._names([int(res.ids[i]) for i in positions]).get
         for i in positions:
             cid = int(res.ids[i])
             r, f, m = int(res.r[i]), int(res.f[i]), int(res.m[i])
@@ -170,11 +190,25 @@ class CustomerRows:
         )
         return dict(rows.fetchall())
 
-    def _all_names(self) -> Iterator[tuple[int, str]]:
-        return iter(self.scope.conn.execute(
-            f"SELECT c.id, c.name FROM customers c WHERE c.id IN {IDS} ORDER BY c.id",
-            (_json([int(i) for i in self.result.ids]),),
-        ))  # fmt: skip
+    def _block_names(self, ids: list[int]) -> dict[int, str]:
+        """Names of `ids` (ascending): a range of the table when they fill most of it (one
+        rowid range read), else a lookup per id."""
+        if not ids:
+            return {}
+        if ids[-1] - ids[0] < 2 * len(ids):
+            rows = self.scope.conn.execute(
+                "SELECT id, name FROM customers WHERE id BETWEEN ? AND ?", (ids[0], ids[-1])
+            )
+            return dict(rows.fetchall())
+        return self._names(ids)
+
+
+def _text(minor: int, places: int) -> str:
+    """`custinfo.money.to_text` with the currency's digits looked up once."""
+    if not places:
+        return str(minor)
+    whole, part = divmod(abs(minor), 10**places)
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{places}d}"
 
 
 def compute(scope: Scope, **_: object) -> Report:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from custinfo.errors import NotFoundError, UsageError
-from custinfo.store.gate import Write
+
+if TYPE_CHECKING:  # the gate loads only when a command writes
+    from custinfo.store.gate import Write
 
 _IDS = "(SELECT value FROM json_each(?))"
 FOLLOWUPS = "followups"

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from custinfo.errors import NotFoundError, UsageError
-from custinfo.store.gate import Write
+
+if TYPE_CHECKING:  # the gate loads only when a command writes
+    from custinfo.store.gate import Write
 
 _IDS = "(SELECT value FROM json_each(?))"
 _INSERT = (
@@ -66,19 +68,20 @@ def insert_orders(w: Write, orders: Sequence[OrderRow]) -> None:
     w.touch("orders", {o.customer_id for o in orders})
 
 
-def known_refs(w: Write, channel: str, refs: Sequence[str]) -> set[str]:
-    """The refs among `refs` that orders of `channel` already have."""
-    found: set[str] = set()
-    for start in range(0, len(refs), 500):
-        part = list(refs[start : start + 500])
-        marks = ",".join("?" * len(part))
-        found.update(
-            r[0]
-            for r in w.conn.execute(
-                f"SELECT ref FROM orders WHERE channel = ? AND ref IN ({marks})", (channel, *part)
-            )
-        )
-    return found
+def insert_unseen(w: Write, orders: Sequence[OrderRow | tuple]) -> tuple[int, set[int]]:
+    """Insert the orders (OrderRow fields, also as plain tuples) whose (channel, ref) no
+    order has yet (nor an earlier row of `orders`): the unique index `orders_ref` decides,
+    in the insert itself (no lookups first). Returns how many were added and their
+    customers."""
+    (before,) = w.conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()
+    added = w.conn.executemany(_INSERT.replace("INSERT", "INSERT OR IGNORE", 1), orders).rowcount
+    if added == len(orders):
+        customers = {o[0] for o in orders}
+    else:  # some were there already: the customers of the rows just added
+        customers = {r[0] for r in w.conn.execute(
+            "SELECT DISTINCT customer_id FROM orders WHERE id > ?", (before,))}  # fmt: skip
+    w.touch("orders", customers)
+    return added, customers
 
 
 def mark_active(w: Write, ids: Iterable[int]) -> None:

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from custinfo import validation
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
 from custinfo.i18n import _
 from custinfo.models import SCALAR_FIELDS, Customer, CustomerInput, Email, Note, Phone
 from custinfo.store.db import Database, create_database, open_database
-from custinfo.store.gate import Write
 
 if TYPE_CHECKING:
+    from custinfo.store.gate import Write
     from custinfo.store.merge import MergeResult
 
 _CHUNK = 500  # ids per IN (...) query
@@ -68,6 +67,7 @@ class Store:
 
     @classmethod
     def create(cls, path: Path, key: bytes, *, region: str, currency: str = "CNY") -> Store:
+        from custinfo import validation
         from custinfo.money import check_currency
 
         region = validation.check_region(region)
@@ -219,10 +219,13 @@ class Store:
             if isinstance(handles, list):
                 handles.append(handle)
         self._load_activity(out, ids)
-        from custinfo.store import fields
+        if self.conn.execute(  # custom fields (and their modules) only when there are values
+            f"SELECT 1 FROM field_values WHERE customer_id IN ({marks}) LIMIT 1", ids
+        ).fetchone():
+            from custinfo.store import fields
 
-        for cid, values in fields.public_values(self.conn, ids).items():
-            out[cid].fields = values
+            for cid, values in fields.public_values(self.conn, ids).items():
+                out[cid].fields = values
         return out
 
     def labels(self, ids: Sequence[int]) -> dict[int, dict[tuple[str, str], str]]:
@@ -308,6 +311,8 @@ class Store:
     @contextlib.contextmanager
     def write(self, command: str) -> Iterator[Write]:
         """The write gate: one unit of work (see `custinfo.store.gate`)."""
+        from custinfo.store.gate import Write  # here: read-only commands never load the gate
+
         with self.db.transaction():
             unit = Write(self, command)
             yield unit
@@ -391,6 +396,8 @@ class Store:
     def add_note(self, customer_id: int, text: str, *, at: str | None = None) -> int:
         """Append to the interaction log (a note counts as activity: updated_at moves);
         returns the note's id."""
+        from custinfo import validation
+
         note = validation.normalize_note(text)
         with self.write("note") as w:
             customer_id = self.resolve_id(customer_id)

@@ -6,13 +6,16 @@ a list `STATEMENTS` of SQL statements (run in one transaction) and optionally a 
 does not collide: v001 foundation, v002 search, v003 dedupe/merge, v004 purge/backup,
 v005 export cells, v006 dedupe keys (issue 17), v007 contacts: handles and labels (18),
 v008 orders and interactions (12), v009 custom fields (14), v010 consent (15), v011
-follow-ups (13), v012 report indexes (16), v013 keep-in-touch due data (13).
+follow-ups (13), v012 report indexes (16), v013 the agenda's derived data (13).
+
+Opening a database at the latest version imports none of these modules (`versions()`
+lists them by file name), so start-up does not pay for their SQL text.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -22,38 +25,46 @@ if TYPE_CHECKING:
     from custinfo.store.db import Database
 
 
-def available() -> list[tuple[int, ModuleType]]:
-    """All migration modules, sorted by version number."""
+def versions() -> list[tuple[int, str]]:
+    """(version, module name) of every migration, sorted, without importing them."""
     found = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("v") and info.name[1:4].isdigit():
-            found.append((int(info.name[1:4]), importlib.import_module(f"{__name__}.{info.name}")))
-    found.sort(key=lambda item: item[0])
-    versions = [v for v, _ in found]
-    if versions != list(range(1, len(versions) + 1)):
-        raise RuntimeError(f"migration versions are not contiguous: {versions}")
+    for filename in os.listdir(__path__[0]):
+        name, _dot, suffix = filename.partition(".")
+        if suffix == "py" and name.startswith("v") and name[1:4].isdigit():
+            found.append((int(name[1:4]), name))
+    found.sort()
+    numbers = [v for v, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migration versions are not contiguous: {numbers}")
     return found
 
 
+def available() -> list[tuple[int, ModuleType]]:
+    """All migration modules, sorted by version number."""
+    return [(v, importlib.import_module(f"{__name__}.{name}")) for v, name in versions()]
+
+
 def latest_version() -> int:
-    return len(available())
+    return len(versions())
 
 
 def migrate(db: Database, target: int | None = None) -> int:
     """Upgrade `db` to `target` (default: latest); returns the resulting version."""
     current = db.conn.execute("PRAGMA user_version").fetchone()[0]
-    migrations = available()
-    target = len(migrations) if target is None else target
-    if current > len(migrations):
+    latest = latest_version()
+    target = latest if target is None else target
+    if current > latest:
         from custinfo.errors import UsageError
 
         raise UsageError(
             _(
                 "database schema version {current} is newer than this "
                 "custinfo ({n}); upgrade custinfo"
-            ).format(current=current, n=len(migrations))
+            ).format(current=current, n=latest)
         )
-    for version, module in migrations:
+    if current >= target:  # up to date: no migration module is imported
+        return current
+    for version, module in available():
         if current < version <= target:
             with db.transaction() as conn:
                 # Another process may have run it while this one waited for the write lock.
