@@ -89,40 +89,112 @@ class RFM:
 
 
 def rfm(scope: Scope) -> tuple[RFM, dict[int, list[Money]]]:
-    """RFM of the customers in `scope`, and their totals in other currencies."""
+    """RFM of the customers in `scope`, and their totals in other currencies.
+
+    A customer whose orders (refunds left out) all fall in the window, with nothing in
+    another currency there, takes F, R and M from `customer_activity` (the write gate's
+    aggregates: the same `amount >= 0` count, last order and database-currency total),
+    M less its refunds outside the window; everyone else comes from the orders (`_scan`).
+    Both give the same numbers (tests/test_reports.py checks it against the scan)."""
     import numpy as np
 
-    conn = scope.conn
-    sel, params = scope.where("o.customer_id")
-    home = scope.currency
-    as_of = scope.as_of.isoformat()
-    # max(currency != home) flags a customer with other currencies (count(DISTINCT) cost a
-    # temporary B-tree per customer: 1 CPU-s at 5M orders)
-    cursor = conn.execute(
-        "SELECT o.customer_id, sum(o.amount >= 0) AS f, "
-        "CAST(julianday(?) - julianday(date(max(CASE WHEN o.amount >= 0 THEN o.at END), "
-        "'localtime')) AS INTEGER), "
-        "sum(CASE WHEN o.currency = ? THEN o.amount ELSE 0 END), max(o.currency != ?) "
-        f"FROM orders o WHERE +o.at >= ? AND +o.at < ?{sel} "  # stream orders_rfm
-        "GROUP BY o.customer_id HAVING f > 0 ORDER BY o.customer_id",
-        [as_of, home, home, scope.start(), scope.end(), *params],
-    )
-    blocks = [np.zeros((0, 5), dtype=np.int64)]
-    while chunk := cursor.fetchmany(_BLOCK):
-        blocks.append(np.array(chunk, dtype=np.int64))
-    table = np.concatenate(blocks)
+    table = _from_activity(scope)
+    if table is None:
+        sel, params = scope.where("o.customer_id")
+        table = _scan(scope, sel, params)
     mixed = table[table[:, 4] == 1, 0].tolist()
     arrays = [np.ascontiguousarray(table[:, i]) for i in range(4)]
     others: dict[int, list[Money]] = {}
     if mixed:
-        for cid, cur, total in conn.execute(
+        for cid, cur, total in scope.conn.execute(
             f"SELECT o.customer_id, o.currency, sum(o.amount) FROM orders o "
             f"WHERE o.customer_id IN {IDS} AND o.currency != ? AND o.at >= ? AND o.at < ? "
             "GROUP BY o.customer_id, o.currency ORDER BY o.customer_id, o.currency",
-            [_json(mixed), home, scope.start(), scope.end()],
+            [_json(mixed), scope.currency, scope.start(), scope.end()],
         ):
             others.setdefault(cid, []).append(Money(total, cur))
     return RFM(arrays[0], arrays[2], arrays[1], arrays[3]), others
+
+
+def _scan(scope: Scope, sel: str, params: list[Any]) -> Any:
+    """(customer, F, R, M, has other currencies) rows in id order, from the orders."""
+    home = scope.currency
+    # max(currency != home) flags a customer with other currencies (count(DISTINCT) cost a
+    # temporary B-tree per customer: 1 CPU-s at 5M orders)
+    cursor = scope.conn.execute(
+        "SELECT o.customer_id, sum(o.amount >= 0) AS f, "
+        f"{_RECENCY.format('max(CASE WHEN o.amount >= 0 THEN o.at END)')}, "
+        "sum(CASE WHEN o.currency = ? THEN o.amount ELSE 0 END), max(o.currency != ?) "
+        f"FROM orders o WHERE +o.at >= ? AND +o.at < ?{sel} "  # stream orders_rfm
+        "GROUP BY o.customer_id HAVING f > 0 ORDER BY o.customer_id",
+        [scope.as_of.isoformat(), home, home, scope.start(), scope.end(), *params],
+    )
+    return _table(cursor, 5)
+
+
+#: Days from the local date of a stored time to the as-of date (the first parameter).
+_RECENCY = "CAST(julianday(?) - julianday(date({}, 'localtime')) AS INTEGER)"
+_FALLBACK = 0.3  # share of customers to scan one by one, past which one scan of all is cheaper
+
+
+def _from_activity(scope: Scope) -> Any:
+    """The `_scan` rows built from `customer_activity` where exact (see `rfm`), scanning the
+    orders of the other customers only; None when most need the scan anyway."""
+    import numpy as np
+
+    conn, home, start, end = scope.conn, scope.currency, scope.start(), scope.end()
+    sel, params = scope.where("a.customer_id")
+    # the customers with an order in the window or later; `exact`: all of them inside it
+    # (unary + keeps the planner on the table: its last_order_at index cost 1.7 CPU-s)
+    rows = _table(conn.execute(
+        f"SELECT a.customer_id, a.order_count, {_RECENCY.format('a.last_order_at')}, "
+        "a.spent, +a.first_order_at >= ? AND +a.last_order_at < ? "
+        f"FROM customer_activity a WHERE a.order_count > 0 AND +a.last_order_at >= ?{sel} "
+        "ORDER BY a.customer_id",
+        [scope.as_of.isoformat(), start, end, start, *params],
+    ), 5)  # fmt: skip
+    if len(rows) == 0 or (rows[:, 4] == 0).sum() > _FALLBACK * len(rows):
+        return None
+    sel, params = scope.where("o.customer_id")
+    # anything in another currency in the window: those customers take the scan
+    mixed = [r[0] for r in conn.execute(
+        f"SELECT DISTINCT o.customer_id FROM orders o WHERE o.at >= ? AND o.at < ? "
+        f"AND o.currency != ?{sel}", [start, end, home, *params],
+    )]  # fmt: skip
+    ids = rows[:, 0]
+    exact = rows[:, 4] == 1
+    if mixed:
+        exact &= ~np.isin(ids, np.array(mixed, dtype=np.int64))
+    # M of an exact customer: `spent` less what lies outside the window in the database
+    # currency (refunds only: its orders are all inside)
+    outside = _table(conn.execute(
+        "SELECT customer_id, sum(amount) FROM (SELECT o.customer_id, o.amount FROM orders o "
+        f"WHERE o.at < ? AND o.currency = ?{sel} UNION ALL SELECT o.customer_id, o.amount "
+        f"FROM orders o WHERE o.at >= ? AND o.currency = ?{sel}) GROUP BY customer_id",
+        [start, home, *params, end, home, *params],
+    ), 2)  # fmt: skip
+    fast = rows[exact]
+    fast[:, 4] = 0
+    if len(outside) and len(fast):
+        where = np.minimum(np.searchsorted(fast[:, 0], outside[:, 0]), len(fast) - 1)
+        hit = fast[where, 0] == outside[:, 0]
+        np.subtract.at(fast[:, 3], where[hit], outside[hit, 1])
+    rest = ids[~exact].tolist()
+    if not rest:
+        return fast
+    slow = _scan(scope, f" AND o.customer_id IN {IDS}", [_json(rest)])
+    table = np.concatenate([fast, slow])
+    return table[np.argsort(table[:, 0], kind="stable")]
+
+
+def _table(cursor: Any, width: int) -> Any:
+    """The cursor's integer rows as one (n, width) int64 array, read by blocks."""
+    import numpy as np
+
+    blocks = [np.zeros((0, width), dtype=np.int64)]
+    while chunk := cursor.fetchmany(_BLOCK):
+        blocks.append(np.array(chunk, dtype=np.int64))
+    return np.concatenate(blocks)
 
 
 class CustomerRows:
