@@ -105,10 +105,11 @@ def _both_ways(store: object, ids: list[int] | None, as_of: str, since: str) -> 
     finally:
         value._FALLBACK = share
     saved, value._from_activity = value._from_activity, lambda _scope: None
+    zone, value._zone_ok = value._zone_ok, lambda _scope: False  # SQLite's 'localtime'
     try:
         slow = columns(*value.rfm(scope))
     finally:
-        value._from_activity = saved
+        value._from_activity, value._zone_ok = saved, zone
     return fast, slow
 
 
@@ -123,6 +124,39 @@ def test_value_shortcut_equals_the_order_scan(store: object, as_of: str, since: 
     for ids in (None, [1, 3, 6], [2]):
         fast, slow = _both_ways(store, ids, as_of, since)
         assert fast == slow
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "America/Havana"]
+)
+def test_recency_days_follow_sqlite_localtime(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """value._recency (numpy, the C library's offsets) == SQLite's date(t, 'localtime'),
+    across daylight-saving changes (Lord Howe: half an hour; Havana: at midnight)."""
+    from datetime import date
+
+    import sqlcipher3
+
+    from custinfo.reports import Scope, value
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        scope = Scope(None, None, date(2026, 11, 30), date(2024, 12, 1))  # type: ignore[arg-type]
+        lo = int(time.mktime((2024, 12, 1, 0, 0, 0, 0, 0, -1)))
+        # every ~83 minutes for two years (each time of day in turn), and both window ends
+        seconds = [*range(lo, lo + 731 * 86400, 4999), lo, lo + 731 * 86400 - 1]
+        for day in range(731):  # around each local midnight, to the second
+            midnight = int(time.mktime((2024, 12, 1 + day, 0, 0, 0, 0, 0, -1)))
+            seconds += [t for t in (midnight - 3601, midnight - 1, midnight, midnight + 3599)
+                        if lo <= t < lo + 731 * 86400]  # fmt: skip
+        conn = sqlcipher3.connect(":memory:")
+        sql = "SELECT " + value._RECENCY.format("datetime(?, 'unixepoch')")
+        want = [conn.execute(sql, ("2026-11-30", t)).fetchone()[0] for t in seconds]
+        got = value._recency(scope, seconds).tolist()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert got == want
 
 
 @pytest.fixture(scope="module")
