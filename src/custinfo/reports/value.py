@@ -91,11 +91,12 @@ class RFM:
 def rfm(scope: Scope) -> tuple[RFM, dict[int, list[Money]]]:
     """RFM of the customers in `scope`, and their totals in other currencies.
 
-    A customer whose orders (refunds left out) all fall in the window, with nothing in
-    another currency there, takes F, R and M from `customer_activity` (the write gate's
-    aggregates: the same `amount >= 0` count, last order and database-currency total),
-    M less its refunds outside the window; everyone else comes from the orders (`_scan`).
-    Both give the same numbers (tests/test_reports.py checks it against the scan)."""
+    A customer whose last order (refunds left out) falls in the window takes F, R and M
+    from `customer_activity` (the write gate's aggregates: the same `amount >= 0` count in
+    any currency, last order and database-currency total), less what lies outside the
+    window (a range of `orders_at_money` before and after it); one with an order after
+    the window comes from its orders (`_scan`). Both give the same numbers
+    (tests/test_reports.py checks them against the scan)."""
     import numpy as np
 
     table = _from_activity(scope)
@@ -143,48 +144,48 @@ _FALLBACK = 0.3  # share of customers to scan one by one, past which one scan of
 
 
 def _from_activity(scope: Scope) -> Any:
-    """The `_scan` rows built from `customer_activity` where exact (see `rfm`), scanning the
-    orders of the other customers only; None when most need the scan anyway."""
+    """The `_scan` rows built from `customer_activity` (see `rfm`), scanning the orders of
+    the customers with an order after the window only; None when most have one."""
     import numpy as np
 
     conn, home, start, end = scope.conn, scope.currency, scope.start(), scope.end()
     sel, params = scope.where("a.customer_id")
-    # the customers with an order in the window or later; `exact`: all of them inside it
+    # the customers whose last order is in the window or later; `inside`: not later
     # (unary + keeps the planner on the table: its last_order_at index cost 1.7 CPU-s)
     rows = _table(conn.execute(
         f"SELECT a.customer_id, a.order_count, {_last(scope).format('a.last_order_at')}, "
-        "a.spent, +a.first_order_at >= ? AND +a.last_order_at < ? "
-        f"FROM customer_activity a WHERE a.order_count > 0 AND +a.last_order_at >= ?{sel} "
-        "ORDER BY a.customer_id",
-        [scope.as_of.isoformat(), start, end, start, *params],
+        "a.spent, +a.last_order_at < ? FROM customer_activity a "
+        f"WHERE a.order_count > 0 AND +a.last_order_at >= ?{sel} ORDER BY a.customer_id",
+        [scope.as_of.isoformat(), end, start, *params],
     ), 5)  # fmt: skip
     if len(rows) == 0 or (rows[:, 4] == 0).sum() > _FALLBACK * len(rows):
         return None
+    inside = rows[:, 4] == 1
+    fast = rows[inside]
+    fast[:, 4] = 0
     sel, params = scope.where("o.customer_id")
-    # anything in another currency in the window: those customers take the scan
+    # what lies outside the window (orders and refunds before it, refunds after it: the
+    # customers with an order after it take the scan) comes off F and M
+    outside = _table(conn.execute(
+        "SELECT customer_id, sum(amount >= 0), sum(CASE WHEN currency = ? THEN amount ELSE 0 "
+        "END) FROM (SELECT o.customer_id, o.amount, o.currency FROM orders o WHERE o.at < ?"
+        f"{sel} UNION ALL SELECT o.customer_id, o.amount, o.currency FROM orders o "
+        f"WHERE o.at >= ?{sel}) GROUP BY customer_id",
+        [home, start, *params, end, *params],
+    ), 3)  # fmt: skip
+    if len(outside) and len(fast):
+        where = np.minimum(np.searchsorted(fast[:, 0], outside[:, 0]), len(fast) - 1)
+        hit = fast[where, 0] == outside[:, 0]
+        np.subtract.at(fast[:, 1], where[hit], outside[hit, 1])
+        np.subtract.at(fast[:, 3], where[hit], outside[hit, 2])
+    # anything in another currency in the window: flagged for the `other` column
     mixed = [r[0] for r in conn.execute(
         f"SELECT DISTINCT o.customer_id FROM orders o WHERE o.at >= ? AND o.at < ? "
         f"AND o.currency != ?{sel}", [start, end, home, *params],
     )]  # fmt: skip
-    ids = rows[:, 0]
-    exact = rows[:, 4] == 1
     if mixed:
-        exact &= ~np.isin(ids, np.array(mixed, dtype=np.int64))
-    # M of an exact customer: `spent` less what lies outside the window in the database
-    # currency (refunds only: its orders are all inside)
-    outside = _table(conn.execute(
-        "SELECT customer_id, sum(amount) FROM (SELECT o.customer_id, o.amount FROM orders o "
-        f"WHERE o.at < ? AND o.currency = ?{sel} UNION ALL SELECT o.customer_id, o.amount "
-        f"FROM orders o WHERE o.at >= ? AND o.currency = ?{sel}) GROUP BY customer_id",
-        [start, home, *params, end, home, *params],
-    ), 2)  # fmt: skip
-    fast = rows[exact]
-    fast[:, 4] = 0
-    if len(outside) and len(fast):
-        where = np.minimum(np.searchsorted(fast[:, 0], outside[:, 0]), len(fast) - 1)
-        hit = fast[where, 0] == outside[:, 0]
-        np.subtract.at(fast[:, 3], where[hit], outside[hit, 1])
-    rest = ids[~exact].tolist()
+        fast[np.isin(fast[:, 0], np.array(mixed, dtype=np.int64)), 4] = 1
+    rest = rows[~inside, 0].tolist()
     if not rest:
         return fast
     slow = _scan(scope, f" AND o.customer_id IN {IDS}", [_json(rest)])
