@@ -159,6 +159,18 @@ def test_recency_days_follow_sqlite_localtime(zone: str, monkeypatch: pytest.Mon
     assert got == want
 
 
+def test_money_texts_by_block_equal_to_text() -> None:
+    import numpy as np
+
+    from custinfo.money import to_text
+    from custinfo.reports.value import _texts
+
+    values = [0, 1, -1, 9, 10, -99, 100, -100, 12345, -12345, 10**15 + 7, -(10**15) - 7]
+    for currency, places in (("CNY", 2), ("JPY", 0), ("BHD", 3)):
+        want = [to_text(v, currency) for v in values]
+        assert _texts(np.array(values, dtype=np.int64), places) == want
+
+
 @pytest.fixture(scope="module")
 def orders_store(shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """An empty store (the shop's time zone) that the property test fills customer by customer."""
