@@ -62,11 +62,17 @@ queries = st.builds(
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(q=queries, chunk=st.sampled_from([4, 32, 1024]), dense=st.sampled_from([3, 2000]))
-def test_streaming_equals_the_plain_sorted_path(shop, q, chunk, dense):
+@given(
+    q=queries,
+    chunk=st.sampled_from([4, 32, 1024]),
+    dense=st.sampled_from([3, 2000]),
+    walk_more=st.sampled_from([0, 8]),
+)
+def test_streaming_equals_the_plain_sorted_path(shop, q, chunk, dense, walk_more):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(rank, "CHUNK", chunk)
         mp.setattr(rank, "SPARSE", 3)
+        mp.setattr(rank, "WALK_MORE", walk_more)
         mp.setattr(rank, "DENSE", dense)
         streamed = find_ids(shop, q, "CN")
         assert streamed == find_ids_plain(shop, q, "CN"), q

@@ -302,7 +302,8 @@ def test_activity_numbers(store: object) -> None:
     report = reports.build(store, "activity", as_of=AS_OF)  # type: ignore[arg-type]
     summary = {key: value for key, _label, value in report.summary}
     assert summary == {"interactions": 5, "open_cases": 2, "oldest_open_days": 152,
-                       "not_contacted_90d": 3}  # fmt: skip
+                       "not_contacted_90d": 3, "followups_done": 0,
+                       "followups_overdue": 0}  # fmt: skip
     assert _rows(report, "case_age") == [["0-7", 0, 0], ["8-30", 1, 0], ["31-90", 0, 0],
                                          ["91+", 0, 1]]  # fmt: skip
     assert [(r[1], r[2], r[3], r[4]) for r in _rows(report, "open_cases")] == [

@@ -75,8 +75,10 @@ def agenda(
         out.binary(calendar(result))
     elif fmt is output.Format.table:
         _tables(out, result)
+    elif fmt is output.Format.csv:  # (the values are text, ints and None, as csv writes them)
+        out.csv_rows(core.COLUMNS, result.values())
     else:
-        out.rows(core.COLUMNS, (i.values() for i in result.items), fmt)
+        out.rows(core.COLUMNS, result.values(), fmt)
     if exit_code and result.overdue:
         raise typer.Exit(1)
 

@@ -9,17 +9,25 @@ Rows (`Item`), sorted by date (then time, reason, id):
 - `birthday`: birthdays from today to the birthday horizon (with or without a year; 29
   February is kept on 28 February in other years).
 
-Each source is one indexed query: the open-due index of follow-ups, the cadences joined
-with the activity aggregates (one bound per distinct cadence, `schedule.latest_base`),
-and the month-day index of birthdays (migration v011). `ids` (find filters) keeps the rows
-of those customers only.
+Each source is indexed queries that give the rows of each day in order, names included,
+from the agenda's derived data (`custinfo.followups.due`, kept in step by the write gate):
+the open follow-ups by due date, one range per distinct cadence of the keep-in-touch due
+data (the bound per cadence is `schedule.latest_base`), and one range of the month-day
+index of birthdays (migration v011) per day. A day's rows are its dated follow-ups,
+keep-in-touch, birthdays, then its timed follow-ups, so the days are put together without
+sorting rows. A row is the tuple of its output values (`Row`, as `Item.values`):
+`Agenda.values` streams them as they are, and `Agenda.items` makes `Item`s (terminal
+tables, the calendar) when asked. `ids` (find filters) keeps the rows of those customers
+only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from bisect import bisect_left
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from custinfo import times
@@ -33,6 +41,15 @@ COLUMNS = ("due", "customer_id", "name", "reason", "kind", "text", "followup_id"
 REASONS = ("overdue", "due", "keep-in-touch", "birthday")
 GROUPS = ("overdue", "today", "coming")
 _RANK = {reason: rank for rank, reason in enumerate(REASONS)}
+_FIRST = itemgetter(0)
+_CUSTOMER = itemgetter(1)
+_KEEP_IN_TOUCH = "keep-in-touch"
+_BIRTHDAY = "birthday"
+
+#: One agenda row: its COLUMNS values (`Item.values`).
+Row = tuple[str, int, str, str, str, str, int | None]
+#: Rows by local day (`YYYY-MM-DD`), each day's in order.
+Days = dict[str, list[Row]]
 
 
 @dataclass(slots=True)
@@ -56,16 +73,42 @@ class Item:
         return (day, due.at or "", _RANK[self.reason], self.followup_id or 0, self.customer_id)
 
 
-@dataclass(slots=True)
+#: One agenda row, the sort key first: (local day, due_at or "", reason rank, follow-up id or
+#: None, customer id, name, kind, text, stored due_date, due as `Item.values` writes it,
+#: reason). Rows of one rank all have a follow-up id or all have None, so they sort as plain
+#: tuples; the sources give them in order (a sort of sorted runs is cheap).
+Row = tuple[str, str, int, int | None, int, str, str, str, str, str, str]
+
+
+@dataclass
 class Agenda:
     today: date
     horizon: date
-    items: list[Item] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    #: follow-up id -> (stored due_date, due_at) of the timed ones among the rows
+    timed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    _items: list[Item] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def items(self) -> list[Item]:
+        """The rows as `Item`s (made once, when first asked)."""
+        if self._items is None:
+            self._items = [self._item(r) for r in self.rows]
+        return self._items
+
+    def _item(self, row: Row) -> Item:
+        stored = self.timed.get(row[6]) if row[6] is not None else None
+        due = Due(date.fromisoformat(row[0])) if stored is None else Due.stored(*stored)
+        return Item(due, row[1], row[2], row[3], row[4], row[5], row[6])
+
+    def values(self) -> Iterator[Row]:
+        """Each row's COLUMNS values (as `Item.values`)."""
+        return iter(self.rows)
 
     @property
     def overdue(self) -> bool:
         """Something is overdue (`agenda --exit-code` exits 1)."""
-        return any(i.reason == "overdue" for i in self.items)
+        return any(r[3] == "overdue" for r in self.rows)
 
     def group(self, item: Item) -> str:
         day = item.due.local_day()
@@ -91,63 +134,114 @@ def build(
     today = now.date()
     agenda = Agenda(today, today + timedelta(days=max(days, 0)))
     conn = store.conn
-    items = _followups(conn, agenda.horizon, now) + _cadences(conn, agenda.horizon)
+    dated, timed = _followups(conn, agenda.horizon, now, agenda.timed)
+    sources = [dated, _cadences(conn, agenda.horizon)]
     if birthdays is not None and birthdays >= today:
-        items += _birthdays(conn, today, birthdays)
+        sources.append(_birthdays(conn, today, birthdays))
+    sources.append(timed)  # (a timed follow-up sorts after the rows without a time)
+    rows: list[Row] = []
+    for day in sorted(set().union(*sources)):
+        for source in sources:
+            part = source.get(day)
+            if part:
+                rows += part
     if ids is not None:
         wanted = ids if isinstance(ids, set | frozenset) else set(ids)
-        items = [i for i in items if i.customer_id in wanted]
-    items.sort(key=Item.key)
-    agenda.items = items
+        rows = [r for r in rows if r[1] in wanted]
+    agenda.rows = rows
     return agenda
 
 
-def _followups(conn: Any, horizon: date, now: datetime) -> list[Item]:
+def _followups(
+    conn: Any, horizon: date, now: datetime, info: dict[int, tuple[str, str]] | None = None
+) -> tuple[Days, Days]:
+    """Open follow-ups due by `horizon`: (dated ones, by id; timed ones, by time), by local
+    day. `info` gets (stored due_date, due_at) of the timed ones."""
     clause, params = before_clause(Due(horizon + timedelta(days=1)))
     sql = (
-        "SELECT f.id, f.customer_id, c.name, f.kind, f.text, f.due_date, f.due_at "
-        "FROM followups f JOIN customers c ON c.id = f.customer_id "
-        f"WHERE f.status = 'open' AND {clause}"
+        "SELECT f.due_date, f.due_at, f.id, f.customer_id, f.name, f.kind, f.text "
+        f"FROM followups_open f WHERE {clause} "
+        "ORDER BY f.due_at, CASE WHEN f.due_at IS NULL THEN f.due_date END, f.id"
     )
-    out = []
-    for fid, cid, name, kind, text, due_date, due_at in conn.execute(sql, params):
-        due = Due.stored(due_date, due_at)
-        reason = "overdue" if due.is_past(now) else "due"
-        out.append(Item(due, cid, name, reason, kind, text, fid))
+    today, instant = now.date().isoformat(), times.to_stored(now)
+    dated: Days = {}
+    timed: Days = {}
+    info = {} if info is None else info
+    for due_date, due_at, fid, cid, name, kind, text in conn.execute(sql, params):
+        if due_at is None:  # (NULLs first)
+            reason = "overdue" if due_date < today else "due"
+            row = (due_date, cid, name, reason, kind, text, fid)
+            dated.setdefault(due_date, []).append(row)
+            continue
+        day, iso = due_date, due_at  # (as `Due.local_day` and `Due.iso`)
+        moment = times.from_stored(due_at)
+        if moment is not None:
+            local = moment.astimezone()
+            day, iso = local.date().isoformat(), local.isoformat(timespec="seconds")
+        reason = "overdue" if due_at < instant else "due"
+        timed.setdefault(day, []).append((iso, cid, name, reason, kind, text, fid))
+        info[fid] = (due_date, due_at)
+    return dated, timed
+
+
+def _cadences(conn: Any, horizon: date) -> Days:
+    """Customers due under keep-in-touch by `horizon`, by due day and customer id: per
+    distinct cadence, one range of the due data (`custinfo.followups.due`) up to the bound
+    of `schedule.latest_base`, in `base_at` order, cut into local days (`bisect`); the
+    customers of one local day share their due day."""
+    from custinfo.followups.due import LocalDays
+
+    sql = (
+        "SELECT base_at, customer_id, name, contacted FROM keep_in_touch_due "
+        "WHERE every = ? AND base_at < ? ORDER BY base_at, customer_id"
+    )
+    local = LocalDays()
+    known: dict[tuple[str, str], tuple[str, str]] = {}  # (day, every): (next day, due day)
+    days: dict[str, list[list[Row]]] = {}
+    for every in _distinct_everys(conn):
+        try:
+            bound = times.local_start(latest_base(horizon, every) + timedelta(days=1))
+        except (ValueError, OverflowError, AssertionError):
+            continue  # not a cadence this version understands
+        found = conn.execute(sql, (every, bound)).fetchall()
+        bases = list(map(_FIRST, found))
+        start, count = 0, len(found)
+        while start < count:
+            base = local(bases[start])
+            hit = known.get((base, every))
+            if hit is None:
+                day = date.fromisoformat(base)
+                next_day = local.next_start(bases[start], base)
+                if next_day is None:  # (an offset changes nearby)
+                    next_day = times.local_start(day + timedelta(days=1))
+                hit = known[(base, every)] = (next_day, after(day, every).isoformat())
+            next_day, due = hit
+            end = bisect_left(bases, next_day, start + 1)  # (at least one row)
+            rows = [(due, cid, name, _KEEP_IN_TOUCH, every, base if contacted else "", None)
+                    for _, cid, name, contacted in found[start:end]]  # fmt: skip
+            part = days.get(due)
+            if part is None:
+                days[due] = [rows]
+            else:
+                part.append(rows)
+            start = end
+    out: Days = {}
+    for due, parts in days.items():
+        rows = parts[0]
+        for part in parts[1:]:
+            rows += part
+        if len(parts) > 1:
+            rows.sort(key=_CUSTOMER)
+        out[due] = rows
     return out
 
 
-def _cadences(conn: Any, horizon: date) -> list[Item]:
-    """Customers due under keep-in-touch by `horizon`: one bound per distinct cadence."""
-    everys = [r[0] for r in conn.execute("SELECT DISTINCT every FROM keep_in_touch")]
-    if not everys:
-        return []
-    bounds: list[Any] = []
-    for every in everys:
-        try:
-            base = latest_base(horizon, every)
-        except (ValueError, OverflowError, AssertionError):
-            continue  # not a cadence this version understands
-        bounds += [every, times.local_start(base + timedelta(days=1))]
-    if not bounds:
-        return []
-    values = ", ".join(["(?, ?)"] * (len(bounds) // 2))
-    sql = (
-        f"WITH t(every, bound) AS (VALUES {values}) "
-        "SELECT k.customer_id, c.name, k.every, a.last_contact_at, "
-        "date(coalesce(a.last_contact_at, k.since), 'localtime') "
-        "FROM keep_in_touch k JOIN t ON t.every = k.every "
-        "LEFT JOIN customer_activity a ON a.customer_id = k.customer_id "
-        "JOIN customers c ON c.id = k.customer_id "
-        "WHERE coalesce(a.last_contact_at, k.since) < t.bound"
-    )
-    out = []
-    dues: dict[tuple[str, str], Due] = {}  # many customers share a day: compute it once
-    for cid, name, every, last, base in conn.execute(sql, bounds):
-        due = dues.get((base, every))
-        if due is None:
-            due = dues[(base, every)] = Due(after(date.fromisoformat(base), every))
-        out.append(Item(due, cid, name, "keep-in-touch", every, base if last else ""))
+def _distinct_everys(conn: Any) -> list[str]:
+    """The distinct cadences of the due data: one index seek each (not a scan)."""
+    out: list[str] = []
+    sql = "SELECT min(every) FROM keep_in_touch_due WHERE every > ?"
+    while (every := conn.execute(sql, (out[-1] if out else "",)).fetchone()[0]) is not None:
+        out.append(every)
     return out
 
 
@@ -164,25 +258,28 @@ def birthday_ranges(start: date, end: date) -> list[tuple[int, str, str]]:
     return out
 
 
-def _birthdays(conn: Any, start: date, end: date) -> list[Item]:
-    out = []
+def _birthdays(conn: Any, start: date, end: date) -> Days:
+    """Birthdays from `start` to `end`, by day and customer id: one range of the covering
+    month-day index per day (29 February on 28 February in years that are not leap
+    years)."""
+    sql = (
+        "SELECT id, name, birthday FROM customers WHERE birthday IS NOT NULL "
+        "AND substr(birthday, -5) = ?"
+    )
+    out: Days = {}
     for year, low, high in birthday_ranges(start, end):
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        wanted = [(low, high)]
-        if not leap and low <= "02-28" == high:  # (a range past February holds 02-29)
-            wanted.append(("02-29", "02-29"))  # kept on 28 February in other years
-        for lo, hi in wanted:
-            dues: dict[tuple[int, int], Due] = {}
-            for cid, name, stored in conn.execute(
-                "SELECT id, name, birthday FROM customers WHERE birthday IS NOT NULL "
-                "AND substr(birthday, -5) BETWEEN ? AND ?",
-                (lo, hi),
-            ):
-                month, day = int(stored[-5:-3]), int(stored[-2:])
-                if (month, day) == (2, 29) and not leap:
-                    day = 28
-                due = dues.get((month, day))
-                if due is None:
-                    due = dues[(month, day)] = Due(date(year, month, day))
-                out.append(Item(due, cid, name, "birthday", "birthday", stored))
+        day = date.fromisoformat(f"{year:04d}-{low}")
+        last = date.fromisoformat(f"{year:04d}-{high}")
+        while day <= last:
+            md = day.strftime("%m-%d")
+            found = conn.execute(sql, (md,)).fetchall()
+            if md == "02-28" and not leap:
+                found += conn.execute(sql, ("02-29",)).fetchall()
+            if found:
+                found.sort(key=_FIRST)  # (by customer id; an int key sorts fast)
+                text = day.isoformat()
+                out[text] = [(text, cid, name, _BIRTHDAY, _BIRTHDAY, stored, None)
+                             for cid, name, stored in found]  # fmt: skip
+            day += timedelta(days=1)
     return out

@@ -4,8 +4,8 @@ Shape (JSON keys; CSV is the long form `section,label,measure,value,currency`):
 - summary: `interactions` (in the window, plain notes left out), `open_cases`
   (complaints and service cases still `open`), `oldest_open_days`, `not_contacted_90d`
   (customers without a contact, an interaction or an order, in the 90 local days that end
-  with the as-of date), and `followups_done` / `followups_overdue` where
-  follow-ups exist;
+  with the as-of date), and `followups_done` (in the period) / `followups_overdue` (open
+  at the end of the as-of day and due before it) where follow-ups exist;
 - `by_month`: month, then one column per interaction kind that occurs (local months from
   `since`, default 12 months back);
 - `case_age`: age bucket (0–7, 8–30, 31–90, 91+ days), complaints, service cases;
@@ -81,8 +81,8 @@ def compute(scope: Scope, **_: object) -> Report:
         ),
         ("not_contacted_90d", N_("Not contacted for 90 days"), quiet),
     ]
-    follow = hooks.followups(conn, scope.ids, end)
-    if follow is not None:  # pragma: no cover - wired at integration
+    follow = hooks.followups(conn, scope.ids, end, start)
+    if follow is not None:
         report.summary += [
             ("followups_done", N_("Follow-ups done"), follow.get("done")),
             ("followups_overdue", N_("Follow-ups overdue"), follow.get("overdue")),

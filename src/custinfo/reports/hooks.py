@@ -1,6 +1,6 @@
-"""Seams to features that live on other branches: custom choice fields, consents and
+"""Seams to features that lived on other branches: custom choice fields, consents and
 follow-ups. Each function returns None when its feature is not in this build, so the
-reports work without it and pick it up once it is merged (nothing else to wire).
+reports work without it.
 """
 
 from __future__ import annotations
@@ -42,12 +42,35 @@ def consent_coverage(conn: Any, ids: Sequence[int] | None) -> list[tuple[str, in
     return rows  # pragma: no cover
 
 
-def followups(conn: Any, ids: Sequence[int] | None, now: str) -> dict[str, int] | None:
-    """{"done": n, "open": n, "overdue": n} follow-ups, or None when they do not exist
-    here (the follow-up feature wires its counts in at integration)."""
+def followups(
+    conn: Any, ids: Sequence[int] | None, now: str, since: str | None = None
+) -> dict[str, int] | None:
+    """{"done": n, "open": n, "overdue": n} follow-ups (`custinfo.followups`) of `ids` (None:
+    everyone) at `now`, the end of the as-of day (stored text): done in the period (from
+    `since`, if given), open at `now`, and of those the overdue ones, due before the as-of
+    day (a dated one on an earlier day, a timed one before its local midnight). None when
+    follow-ups do not exist here."""
     if not _table(conn, "followups"):
         return None
-    return None  # pragma: no cover - wired at integration
+    import json
+    from datetime import timedelta
+
+    from custinfo import times
+
+    end = times.from_stored(now)
+    as_of = (end.astimezone() - timedelta(microseconds=1)).date() if end else times.today()
+    where, params = "", []
+    if ids is not None:
+        where, params = " AND customer_id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]
+    done, still_open, overdue = conn.execute(
+        "SELECT count(CASE WHEN status = 'done' AND closed_at >= ? AND closed_at < ? THEN 1 END),"
+        " count(CASE WHEN still THEN 1 END), count(CASE WHEN still AND (CASE WHEN due_at IS "
+        "NULL THEN due_date < ? ELSE due_at < ? END) THEN 1 END) FROM (SELECT *, "
+        "created_at < ? AND (status = 'open' OR closed_at >= ?) AS still FROM followups "
+        f"WHERE true{where})",
+        [since or "", now, as_of.isoformat(), times.local_start(as_of), now, now, *params],
+    ).fetchone()
+    return {"done": done, "open": still_open, "overdue": overdue}
 
 
 def _table(conn: Any, name: str) -> bool:

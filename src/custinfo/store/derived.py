@@ -54,9 +54,12 @@ def implementations() -> tuple[Derived, ...]:
     from custinfo.activity.aggregates import ACTIVITY
     from custinfo.dedupe.keys import DEDUPE_KEYS
     from custinfo.export.cells import EXPORT_CELLS, TAG_CELLS
+    from custinfo.followups.due import KEEP_IN_TOUCH_DUE, OPEN_FOLLOWUPS
     from custinfo.search.index import SEARCH_INDEX
 
-    return (SEARCH_INDEX, DEDUPE_KEYS, EXPORT_CELLS, TAG_CELLS, ACTIVITY)
+    # (keep-in-touch due data reads the activity aggregates: it comes after them)
+    return (SEARCH_INDEX, DEDUPE_KEYS, EXPORT_CELLS, TAG_CELLS, ACTIVITY, KEEP_IN_TOUCH_DUE,
+            OPEN_FOLLOWUPS)  # fmt: skip
 
 
 @cache
