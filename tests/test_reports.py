@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from custinfo import reports
@@ -85,6 +85,136 @@ def test_value_window_and_as_of(store: object) -> None:
     earlier = reports.build(store, "value", as_of="2026-11-29", since="2026-11-01")  # type: ignore[arg-type]
     got = {r[0]: (r[2], r[3], r[4].minor) for r in _rows(earlier, "customers")}
     assert got == {1: (1, 1, 10000), 4: (0, 1, 10000)}  # 2's orders are on the 30th
+
+
+def _both_ways(store: object, ids: list[int] | None, as_of: str, since: str) -> tuple:
+    """value.rfm of a scope by its customer_activity shortcut and by the plain order scan."""
+    from datetime import date
+
+    from custinfo.reports import Scope, value
+
+    scope = Scope(store, ids, date.fromisoformat(as_of), date.fromisoformat(since))  # type: ignore[arg-type]
+
+    def columns(result: value.RFM, others: dict) -> tuple:
+        cols = (result.ids, result.recency, result.frequency, result.monetary)
+        return tuple(c.tolist() for c in cols), others
+
+    share, value._FALLBACK = value._FALLBACK, 1.0  # the shortcut however few it serves
+    try:
+        fast = columns(*value.rfm(scope))
+    finally:
+        value._FALLBACK = share
+    saved, value._from_activity = value._from_activity, lambda _scope: None
+    zone, value._zone_ok = value._zone_ok, lambda _scope: False  # SQLite's 'localtime'
+    try:
+        slow = columns(*value.rfm(scope))
+    finally:
+        value._from_activity, value._zone_ok = saved, zone
+    return fast, slow
+
+
+@pytest.mark.parametrize(
+    ("as_of", "since"),
+    [(AS_OF, "2024-12-01"), (AS_OF, "2024-11-30"), ("2026-11-29", "2026-11-01"),
+     ("2026-05-05", "2025-12-01"), (AS_OF, "2026-11-30"), ("2024-11-30", "2024-01-01")],
+)  # fmt: skip
+def test_value_shortcut_equals_the_order_scan(store: object, as_of: str, since: str) -> None:
+    """customer_activity gives R, F, M only where exact (every order in the window, nothing
+    in another currency there): the same numbers as the scan, window edges included."""
+    for ids in (None, [1, 3, 6], [2]):
+        fast, slow = _both_ways(store, ids, as_of, since)
+        assert fast == slow
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "America/Havana"]
+)
+def test_recency_days_follow_sqlite_localtime(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """value._recency (numpy, the C library's offsets) == SQLite's date(t, 'localtime'),
+    across daylight-saving changes (Lord Howe: half an hour; Havana: at midnight)."""
+    from datetime import date
+
+    import sqlcipher3
+
+    from custinfo.reports import Scope, value
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        scope = Scope(None, None, date(2026, 11, 30), date(2024, 12, 1))  # type: ignore[arg-type]
+        lo = int(time.mktime((2024, 12, 1, 0, 0, 0, 0, 0, -1)))
+        # every ~83 minutes for two years (each time of day in turn), and both window ends
+        seconds = [*range(lo, lo + 731 * 86400, 4999), lo, lo + 731 * 86400 - 1]
+        for day in range(731):  # around each local midnight, to the second
+            midnight = int(time.mktime((2024, 12, 1 + day, 0, 0, 0, 0, 0, -1)))
+            seconds += [t for t in (midnight - 3601, midnight - 1, midnight, midnight + 3599)
+                        if lo <= t < lo + 731 * 86400]  # fmt: skip
+        conn = sqlcipher3.connect(":memory:")
+        sql = "SELECT " + value._RECENCY.format("datetime(?, 'unixepoch')")
+        want = [conn.execute(sql, ("2026-11-30", t)).fetchone()[0] for t in seconds]
+        got = value._recency(scope, seconds).tolist()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert got == want
+
+
+def test_money_texts_by_block_equal_to_text() -> None:
+    import numpy as np
+
+    from custinfo.money import to_text
+    from custinfo.reports.value import _texts
+
+    values = [0, 1, -1, 9, 10, -99, 100, -100, 12345, -12345, 10**15 + 7, -(10**15) - 7]
+    for currency, places in (("CNY", 2), ("JPY", 0), ("BHD", 3)):
+        want = [to_text(v, currency) for v in values]
+        assert _texts(np.array(values, dtype=np.int64), places) == want
+
+
+@pytest.fixture(scope="module")
+def orders_store(shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """An empty store (the shop's time zone) that the property test fills customer by customer."""
+    from custinfo.store import Store
+
+    path = tmp_path_factory.mktemp("rfm") / "rfm.db"
+    with Store.create(path, PASSPHRASE.encode(), region="CN") as created:
+        yield created
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(st.lists(st.tuples(
+    st.integers(0, 3), st.integers(0, 60 * 24 - 1), st.sampled_from([0, -1, 1, 5, 250, -30]),
+    st.sampled_from(["CNY", "CNY", "CNY", "USD"]),
+), max_size=12), st.integers(0, 40), st.integers(0, 30))  # fmt: skip
+# refunds before and after the window of customers whose orders are all in it
+@example(orders=[(0, 15, 250, "CNY"), (0, 2, -30, "CNY"), (1, 15, 5, "CNY"), (1, 40, -1, "CNY")],
+         end=20, span=10)  # fmt: skip
+def test_value_shortcut_property(
+    orders_store: object, orders: list[tuple[int, int, int, str]], end: int, span: int
+) -> None:
+    """Random orders of four fresh customers (refunds, zero amounts, another currency,
+    orders before, at and after the window's local edges): shortcut == scan."""
+    from datetime import date, timedelta
+
+    from custinfo import times
+    from custinfo.models import CustomerInput
+    from custinfo.store.orders import OrderRow, insert_orders
+
+    day0 = date(2026, 10, 1)
+    with orders_store.write("rfm property") as w:  # type: ignore[attr-defined]
+        ids = [w.add_customer(CustomerInput(name=f"c{i}"), source="manual") for i in range(4)]
+        rows = []
+        for who, minutes, amount, cur in orders:
+            # a day in [day0, day0 + 40], minutes into it: hours around local midnight
+            day = day0 + timedelta(days=minutes % 41)
+            text = f"{day.isoformat()} {(minutes // 41) % 24:02d}:{minutes % 60:02d}"
+            rows.append(OrderRow(ids[who], times.moment(text, "at"), amount * 100, cur))
+        if rows:
+            insert_orders(w, rows)
+    as_of = day0 + timedelta(days=end)
+    since = as_of - timedelta(days=span)
+    fast, slow = _both_ways(orders_store, ids, as_of.isoformat(), since.isoformat())
+    assert fast == slow
 
 
 @pytest.mark.parametrize(

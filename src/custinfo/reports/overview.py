@@ -104,12 +104,16 @@ def _revenue(scope: Scope) -> tuple[Table, int, Money | None]:
     window = f"FROM orders o WHERE o.at >= ? AND o.at < ?{sel}"
     # one pass of orders_at_money with plain sums (GROUP BY currency sorted the whole
     # window: 2 CPU-s at 4M orders); other currencies are grouped, and taken off the
-    # totals, only when there are some
-    *totals, n_other = scope.conn.execute(
-        "SELECT count(*), sum(o.amount >= 0), sum(o.amount), "
-        f"sum(CASE WHEN o.amount >= 0 THEN o.amount ELSE 0 END), sum(o.currency != ?) {window}",
+    # totals, only when there are some. Refunds are the rare rows: counted and summed
+    # under a FILTER, orders and their total follow (1.3 CPU-s at 4M orders, 1.9 with a
+    # CASE per row)
+    count, net, refunds, refunded, n_other = scope.conn.execute(
+        "SELECT count(*), coalesce(sum(o.amount), 0), count(*) FILTER (WHERE o.amount < 0), "
+        "coalesce(sum(o.amount) FILTER (WHERE o.amount < 0), 0), "
+        f"count(*) FILTER (WHERE o.currency != ?) {window}",
         [home, scope.start(), scope.end(), *params],
     ).fetchone()
+    totals = [count, count - refunds, net, net - refunded]  # count, orders, net, gross
     others = []
     if n_other:
         others = scope.conn.execute(

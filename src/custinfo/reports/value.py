@@ -89,40 +89,172 @@ class RFM:
 
 
 def rfm(scope: Scope) -> tuple[RFM, dict[int, list[Money]]]:
-    """RFM of the customers in `scope`, and their totals in other currencies."""
+    """RFM of the customers in `scope`, and their totals in other currencies.
+
+    A customer whose last order (refunds left out) falls in the window takes F, R and M
+    from `customer_activity` (the write gate's aggregates: the same `amount >= 0` count in
+    any currency, last order and database-currency total), less what lies outside the
+    window (a range of `orders_at_money` before and after it); one with an order after
+    the window comes from its orders (`_scan`). Both give the same numbers
+    (tests/test_reports.py checks them against the scan)."""
     import numpy as np
 
-    conn = scope.conn
-    sel, params = scope.where("o.customer_id")
-    home = scope.currency
-    as_of = scope.as_of.isoformat()
-    # max(currency != home) flags a customer with other currencies (count(DISTINCT) cost a
-    # temporary B-tree per customer: 1 CPU-s at 5M orders)
-    cursor = conn.execute(
-        "SELECT o.customer_id, sum(o.amount >= 0) AS f, "
-        "CAST(julianday(?) - julianday(date(max(CASE WHEN o.amount >= 0 THEN o.at END), "
-        "'localtime')) AS INTEGER), "
-        "sum(CASE WHEN o.currency = ? THEN o.amount ELSE 0 END), max(o.currency != ?) "
-        f"FROM orders o WHERE +o.at >= ? AND +o.at < ?{sel} "  # stream orders_rfm
-        "GROUP BY o.customer_id HAVING f > 0 ORDER BY o.customer_id",
-        [as_of, home, home, scope.start(), scope.end(), *params],
-    )
-    blocks = [np.zeros((0, 5), dtype=np.int64)]
-    while chunk := cursor.fetchmany(_BLOCK):
-        blocks.append(np.array(chunk, dtype=np.int64))
-    table = np.concatenate(blocks)
+    table = _from_activity(scope)
+    if table is None:
+        sel, params = scope.where("o.customer_id")
+        table = _scan(scope, sel, params)
+    if len(table) > 1 and not (table[1:, 0] > table[:-1, 0]).all():
+        table = table[np.argsort(table[:, 0], kind="stable")]
+    if _zone_ok(scope):  # column 2 holds the last order's Unix time: its local day in numpy
+        table[:, 2] = _recency(scope, table[:, 2])
     mixed = table[table[:, 4] == 1, 0].tolist()
     arrays = [np.ascontiguousarray(table[:, i]) for i in range(4)]
     others: dict[int, list[Money]] = {}
     if mixed:
-        for cid, cur, total in conn.execute(
+        for cid, cur, total in scope.conn.execute(
             f"SELECT o.customer_id, o.currency, sum(o.amount) FROM orders o "
             f"WHERE o.customer_id IN {IDS} AND o.currency != ? AND o.at >= ? AND o.at < ? "
             "GROUP BY o.customer_id, o.currency ORDER BY o.customer_id, o.currency",
-            [_json(mixed), home, scope.start(), scope.end()],
+            [_json(mixed), scope.currency, scope.start(), scope.end()],
         ):
             others.setdefault(cid, []).append(Money(total, cur))
     return RFM(arrays[0], arrays[2], arrays[1], arrays[3]), others
+
+
+def _scan(scope: Scope, sel: str, params: list[Any]) -> Any:
+    """(customer, F, R, M, has other currencies) rows in id order, from the orders."""
+    home = scope.currency
+    # max(currency != home) flags a customer with other currencies (count(DISTINCT) cost a
+    # temporary B-tree per customer: 1 CPU-s at 5M orders)
+    return _table(
+        scope.conn,
+        "SELECT o.customer_id, sum(o.amount >= 0) AS f, "
+        f"{_last(scope).format('max(CASE WHEN o.amount >= 0 THEN o.at END)')}, "
+        "sum(CASE WHEN o.currency = ? THEN o.amount ELSE 0 END), max(o.currency != ?) "
+        f"FROM orders o WHERE +o.at >= ? AND +o.at < ?{sel} "  # stream orders_rfm
+        "GROUP BY o.customer_id HAVING f > 0 ORDER BY o.customer_id",
+        [scope.as_of.isoformat(), home, home, scope.start(), scope.end(), *params],
+        5,
+    )
+
+
+#: Days from the local date of a stored time to the as-of date (the first parameter), by
+#: SQLite; `_recency` gets the same from the Unix times (`_EPOCH`) where `_zone_ok`: the C
+#: library's localtime per row cost 3–4 CPU-s at 600k customers (half of it system time).
+_RECENCY = "CAST(julianday(?) - julianday(date({}, 'localtime')) AS INTEGER)"
+_EPOCH = "unixepoch({}) + 0 * length(?)"  # the same parameters as _RECENCY
+_FALLBACK = 0.3  # share of customers to scan one by one, past which one scan of all is cheaper
+
+
+def _from_activity(scope: Scope) -> Any:
+    """The `_scan` rows built from `customer_activity` (see `rfm`), scanning the orders of
+    the customers with an order after the window only; None when most have one."""
+    import numpy as np
+
+    conn, home, start, end = scope.conn, scope.currency, scope.start(), scope.end()
+    sel, params = scope.where("a.customer_id")
+    # the customers whose last order is in the window or later; `inside`: not later
+    # (unary + keeps the planner on the table: its last_order_at index cost 1.7 CPU-s)
+    rows = _table(conn,
+        f"SELECT a.customer_id, a.order_count, {_last(scope).format('a.last_order_at')}, "
+        "a.spent, +a.last_order_at < ? FROM customer_activity a "
+        f"WHERE a.order_count > 0 AND +a.last_order_at >= ?{sel} ORDER BY a.customer_id",
+        [scope.as_of.isoformat(), end, start, *params], 5,
+    )  # fmt: skip
+    if len(rows) == 0 or (rows[:, 4] == 0).sum() > _FALLBACK * len(rows):
+        return None
+    inside = rows[:, 4] == 1
+    fast = rows[inside]
+    fast[:, 4] = 0
+    sel, params = scope.where("o.customer_id")
+    # what lies outside the window (orders and refunds before it, refunds after it: the
+    # customers with an order after it take the scan) comes off F and M
+    outside = _table(conn,
+        "SELECT customer_id, sum(amount >= 0), sum(CASE WHEN currency = ? THEN amount ELSE 0 "
+        "END) FROM (SELECT o.customer_id, o.amount, o.currency FROM orders o WHERE o.at < ?"
+        f"{sel} UNION ALL SELECT o.customer_id, o.amount, o.currency FROM orders o "
+        f"WHERE o.at >= ?{sel}) GROUP BY customer_id",
+        [home, start, *params, end, *params], 3,
+    )  # fmt: skip
+    if len(outside) and len(fast):
+        where = np.minimum(np.searchsorted(fast[:, 0], outside[:, 0]), len(fast) - 1)
+        hit = fast[where, 0] == outside[:, 0]
+        np.subtract.at(fast[:, 1], where[hit], outside[hit, 1])
+        np.subtract.at(fast[:, 3], where[hit], outside[hit, 2])
+    # anything in another currency in the window: flagged for the `other` column
+    mixed = [r[0] for r in conn.execute(
+        f"SELECT DISTINCT o.customer_id FROM orders o WHERE o.at >= ? AND o.at < ? "
+        f"AND o.currency != ?{sel}", [start, end, home, *params],
+    )]  # fmt: skip
+    if mixed:
+        fast[np.isin(fast[:, 0], np.array(mixed, dtype=np.int64)), 4] = 1
+    rest = rows[~inside, 0].tolist()
+    if not rest:
+        return fast
+    slow = _scan(scope, f" AND o.customer_id IN {IDS}", [_json(rest)])
+    table = np.concatenate([fast, slow])
+    return table[np.argsort(table[:, 0], kind="stable")]
+
+
+def _last(scope: Scope) -> str:
+    return _EPOCH if _zone_ok(scope) else _RECENCY
+
+
+def _zone_ok(scope: Scope) -> bool:
+    """Whether `_recency` applies: SQLite takes the C library's localtime as it is between
+    1971 and 2037 only (outside, it maps the year)."""
+    return scope.since.year >= 1971 and scope.as_of.year <= 2036
+
+
+def _recency(scope: Scope, seconds: Any) -> Any:
+    """Days from the local date of each Unix time (in the window) to the as-of date, as
+    SQLite's `date(t, 'localtime')` gives it: local = t + the C library's UTC offset at t
+    (`time.localtime`, the same function), the offset's changes found to the second."""
+    import time
+    from datetime import date, datetime
+
+    import numpy as np
+
+    def offset(t: int) -> int:
+        return time.localtime(t).tm_gmtoff
+
+    def epoch(text: str) -> int:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+    lo, hi = epoch(scope.start()) - 86400, epoch(scope.end()) + 86400
+    changes, offsets = [], [offset(lo)]
+    for t in range(lo + 3600, hi + 3600, 3600):  # hourly samples, then bisect each change
+        if offset(t) != offsets[-1]:
+            a, b = t - 3600, t  # offset(a) == offsets[-1] != offset(b)
+            while b - a > 1:
+                middle = (a + b) // 2
+                if offset(middle) == offsets[-1]:
+                    a = middle
+                else:
+                    b = middle
+            changes.append(b)
+            offsets.append(offset(b))
+    t = np.asarray(seconds, dtype=np.int64)
+    local = t + np.array(offsets, dtype=np.int64)[np.searchsorted(changes, t, side="right")]
+    as_of = (scope.as_of - date(1970, 1, 1)).days
+    return as_of - local // 86400
+
+
+def _table(conn: Any, sql: str, params: list[Any], width: int) -> Any:
+    """The integer rows of `sql` (`width` columns, none NULL) as one (n, width) int64 array.
+    They come as one text (group_concat) that numpy parses: half the CPU of 600k Python
+    row tuples."""
+    import numpy as np
+
+    names = ", ".join(f"c{i}" for i in range(width))
+    text = " || ' ' || ".join(f"c{i}" for i in range(width))
+    n, joined = conn.execute(
+        f"WITH q({names}) AS ({sql}) SELECT count(*), group_concat({text}, ' ') FROM q", params
+    ).fetchone()
+    table = np.fromstring(joined or "", dtype=np.int64, sep=" ").reshape(-1, width)
+    if len(table) != n:  # a NULL would drop its row from group_concat
+        raise RuntimeError(f"report value: {n - len(table)} rows with a NULL")
+    return table
 
 
 class CustomerRows:
@@ -141,7 +273,7 @@ class CustomerRows:
 
     def blocks(self, plain: bool = False) -> Iterator[list[tuple[Any, ...]]]:
         """Every row in id order, in lists of up to `_BLOCK` row tuples; `plain`: the monetary
-        cell as its exact text (`Money.text`), the fast path of CSV and JSON (column
+        cell as its exact text (`Money.text`, by `_texts`), the fast path of CSV and JSON (column
         arrays turned into cells per block, not per value)."""
         from custinfo.money import digits, display_totals
 
@@ -150,8 +282,8 @@ class CustomerRows:
         for lo in range(0, len(res), _BLOCK):
             part = slice(lo, lo + _BLOCK)
             ids = res.ids[part].tolist()
-            cents = res.monetary[part].tolist()
-            money = [_text(v, places) if plain else Money(v, home) for v in cents]
+            money = (_texts(res.monetary[part], places) if plain
+                     else [Money(v, home) for v in res.monetary[part].tolist()])  # fmt: skip
             r, f, m = res.r[part].tolist(), res.f[part].tolist(), res.m[part].tolist()
             codes = [str(c) for c in (res.r[part] * 100 + res.f[part] * 10 + res.m[part]).tolist()]
             names = self._block_names(ids)
@@ -203,12 +335,18 @@ class CustomerRows:
         return self._names(ids)
 
 
-def _text(minor: int, places: int) -> str:
-    """`custinfo.money.to_text` with the currency's digits looked up once."""
+def _texts(minor: Any, places: int) -> list[str]:
+    """`custinfo.money.to_text` of each value of an int64 array (`places`: the currency's
+    minor digits): the parts by numpy, one format call per value."""
+    import numpy as np
+
     if not places:
-        return str(minor)
-    whole, part = divmod(abs(minor), 10**places)
-    return f"{'-' if minor < 0 else ''}{whole}.{part:0{places}d}"
+        return list(map(str, minor.tolist()))
+    whole, part = np.divmod(np.abs(minor), 10**places)
+    texts = list(map(f"{{}}.{{:0{places}d}}".format, whole.tolist(), part.tolist()))
+    for i in np.flatnonzero(minor < 0).tolist():
+        texts[i] = "-" + texts[i]
+    return texts
 
 
 def compute(scope: Scope, **_: object) -> Report:
