@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import marshal
 import os
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import fields
+from itertools import chain
 from typing import Any
 
 from custinfo.errors import ValidationError
@@ -97,24 +97,5 @@ def converted(
         for chunk in chunks:
             yield chunk, None
         return
-    pool = parallel._start_pool(count, converter)  # type: ignore[arg-type]
-    try:
-        pending: deque[tuple[list[tuple[int, Any]], Any]] = deque()
-        source = iter(head)
-        limit = 2 * count + 2
-
-        def feed() -> bool:
-            chunk = next(source, None) or next(chunks, None)
-            if chunk is None:
-                return False
-            pending.append((chunk, pool.apply_async(_convert_chunk, (chunk,))))
-            return True
-
-        while len(pending) < limit and feed():
-            pass
-        while pending:
-            chunk, result = pending.popleft()
-            feed()
-            yield chunk, _decode(result.get())
-    finally:
-        parallel.stop_pool(pool)
+    for chunk, blob in parallel.in_order(count, converter, _convert_chunk, chain(head, chunks)):
+        yield chunk, _decode(blob)

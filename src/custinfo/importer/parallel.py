@@ -20,6 +20,7 @@ import marshal
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from custinfo.importer.rows import Converter, Invalid, Valid
@@ -105,17 +106,27 @@ def validated(
         for chunk in chunks:
             yield [(record, check(converter, line, record)) for line, record in chunk]
         return
+    for chunk, blob in in_order(count, converter, _validate_chunk, chain([first, second], chunks)):
+        outcomes = _decode(blob)
+        yield [(r, outcome) for (_, r), outcome in zip(chunk, outcomes, strict=True)]
+
+
+def in_order(
+    count: int, converter: Any, task: Any, chunks: Iterator[list[tuple[int, Any]]]
+) -> Iterator[tuple[list[tuple[int, Any]], Any]]:
+    """(chunk, `task(chunk)`'s result) in input order, computed by a pool of `count` workers
+    set up with `converter`, at most a few chunks in flight so memory stays flat; the pool
+    is stopped however the caller stops reading (Ctrl-C included)."""
     pool = _start_pool(count, converter)
     try:
         pending: deque[tuple[list[tuple[int, Any]], Any]] = deque()
-        source = iter([first, second])
         limit = 2 * count + 2
 
         def feed() -> bool:
-            chunk = next(source, None) or next(chunks, None)
+            chunk = next(chunks, None)
             if chunk is None:
                 return False
-            pending.append((chunk, pool.apply_async(_validate_chunk, (chunk,))))
+            pending.append((chunk, pool.apply_async(task, (chunk,))))
             return True
 
         while len(pending) < limit and feed():
@@ -123,8 +134,7 @@ def validated(
         while pending:
             chunk, result = pending.popleft()
             feed()
-            outcomes = _decode(result.get())
-            yield [(r, outcome) for (_, r), outcome in zip(chunk, outcomes, strict=True)]
+            yield chunk, result.get()
     finally:
         stop_pool(pool)
 
