@@ -55,6 +55,17 @@ def test_google_legacy_layout(cli, db) -> None:
     assert "Address 1 - Country: United States" in bob["notes"][0]["text"]
 
 
+def test_only_googles_mark_is_dropped_from_labels(cli, db, tmp_path: Path) -> None:
+    """Regression: every leading "*" was stripped, so a tag "*" vanished and "*VIP" lost its
+    star; only Google's "* " system-group mark goes (found by the vCard round trip)."""
+    sheet = tmp_path / "google.csv"
+    sheet.write_text(
+        "Name,Labels\nAnna,* myContacts ::: *VIP ::: * ::: * starred\n", encoding="utf-8"
+    )
+    imported(cli, str(sheet))
+    assert people(cli)["Anna"]["tags"] == ["*", "*VIP", "starred"]  # (in tag order)
+
+
 def test_google_2023_layout(cli, db, store) -> None:
     err = imported(cli, "google_2023.csv")
     got = people(cli)

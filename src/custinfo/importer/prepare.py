@@ -121,8 +121,10 @@ def prepare(
             continue
         if name == "tags" and info.google:
             values = value if isinstance(value, list) else [value]
-            value = [v for v in values if fold(str(v)).lstrip("* ") not in GOOGLE_GROUPS]
-            value = [str(v).lstrip("* ").strip() for v in value]
+            # Google marks its system groups "* myContacts", "* starred": only that "* "
+            # mark is dropped (a tag "*" or "*VIP" of the owner's own stays as it is).
+            value = [_unmarked(str(v)) for v in values]
+            value = [v for v in value if v and fold(v) not in GOOGLE_GROUPS]
             if not value:
                 continue
         if name in ("wechat", "qq", "attribute", "phone_label", "email_label", "im",
@@ -273,3 +275,9 @@ def city_from_address(address: str) -> str | None:
             if token.endswith("市") and len(token) >= 2:
                 return token
     return None
+
+
+def _unmarked(label: str) -> str:
+    """A Google label without its system-group mark ("* starred" -> "starred")."""
+    label = label.strip()
+    return label[2:].strip() if label.startswith("* ") else label
