@@ -17,6 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from custinfo import times
@@ -125,6 +126,24 @@ def month_case(column: str, months: Sequence[date]) -> str:
     parts = [f"WHEN {column} < '{bounds[0]}' THEN NULL"]
     parts += [f"WHEN {column} < '{b}' THEN {i}" for i, b in enumerate(bounds[1:])]
     return "(CASE " + " ".join(parts) + " END)"
+
+
+def new_by_month(scope: Scope, months: Sequence[date]) -> list[int]:
+    """New customers in each local month of `months` (ascending month starts)."""
+    sel, params = scope.where("c.id")
+    bounds = [times.local_start(m) for m in months]
+    bounds.append(times.local_start(times.shift(months[-1], 1, "m")))
+    bounds[-1] = min(bounds[-1], scope.end())
+    if scope.ids is None:  # one range of `customers_created` per month: no CASE per row
+        sql = "SELECT count(*) FROM customers c WHERE c.created_at >= ? AND c.created_at < ?"
+        return [scope.conn.execute(sql, (lo, hi)).fetchone()[0]
+                for lo, hi in pairwise(bounds)]  # fmt: skip
+    counts = dict(scope.conn.execute(
+        f"SELECT {month_case('c.created_at', months)} AS m, count(*) FROM customers c "
+        f"WHERE c.created_at >= ? AND c.created_at < ?{sel} GROUP BY m",
+        [bounds[0], bounds[-1], *params],
+    ).fetchall())  # fmt: skip
+    return [counts.get(i, 0) for i in range(len(months))]
 
 
 def default_since(name: str, as_of: date) -> date:

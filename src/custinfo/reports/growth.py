@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from custinfo import times
 from custinfo.i18n import N_
-from custinfo.reports import Money, Report, Scope, Table, month_case, month_starts
+from custinfo.reports import Money, Report, Scope, Table, month_case, month_starts, new_by_month
 from custinfo.reports import new_report as _new
 
 
@@ -23,11 +23,8 @@ def compute(scope: Scope, **_: object) -> Report:
     report = _new("growth", scope)
     report.period["since"] = months[0].isoformat()
 
-    sel_c, params = scope.where("c.id")
-    case = month_case("c.created_at", months)
-    new = dict(conn.execute(
-        f"SELECT {case} AS m, count(*) FROM customers c WHERE c.created_at >= ? "
-        f"AND c.created_at < ?{sel_c} GROUP BY m", [start, end, *params]).fetchall())  # fmt: skip
+    new = dict(enumerate(new_by_month(scope, months)))
+    params = scope.where("c.id")[1]
 
     sel_o, _ = scope.where("o.customer_id")
     sel_n, _ = scope.where("n.customer_id")
@@ -40,14 +37,7 @@ def compute(scope: Scope, **_: object) -> Report:
         f"WHERE n.kind != 'note' AND n.at >= ? AND n.at < ?{sel_n}) GROUP BY m",
         [start, end, *params, start, end, *params]).fetchall())  # fmt: skip
 
-    orders: dict[int, int] = {}
-    revenue: dict[tuple[int, str], int] = {}
-    for m, cur, n, total in conn.execute(
-        f"SELECT {case_o} AS m, o.currency, sum(o.amount >= 0), sum(o.amount) FROM orders o "
-        f"WHERE o.at >= ? AND o.at < ?{sel_o} GROUP BY m, o.currency", [start, end, *params]
-    ):  # fmt: skip
-        orders[m] = orders.get(m, 0) + n
-        revenue[(m, cur)] = total
+    orders, revenue = _orders_by_month(scope, months, start, end)
     home = scope.currency
     others = sorted({cur for _, cur in revenue} - {home})
     columns = ["month", "new_customers", "active_customers", "orders", "revenue",
@@ -66,3 +56,29 @@ def compute(scope: Scope, **_: object) -> Report:
         ("revenue", N_("Revenue"), Money(sum(r[4].minor for r in rows), home)),
     ]
     return report
+
+
+def _orders_by_month(
+    scope: Scope, months: list, start: str, end: str
+) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
+    """Orders (refunds left out) per month, and net revenue per (month, currency)."""
+    orders: dict[int, int] = {}
+    revenue: dict[tuple[int, str], int] = {}
+    if scope.ids is None:  # everyone: the derived days (activity.order_days), not every order
+        from custinfo.activity.order_days import window
+
+        bounds = [times.local_start(m) for m in months[1:]]
+        for i, (lo, hi) in enumerate(zip([start, *bounds], [*bounds, end], strict=True)):
+            for cur, (n, _refunds, net, _refunded) in window(scope.conn, lo, hi).items():
+                orders[i] = orders.get(i, 0) + n
+                revenue[(i, cur)] = net
+        return orders, revenue
+    sel_o, params = scope.where("o.customer_id")
+    for m, cur, n, total in scope.conn.execute(
+        f"SELECT {month_case('o.at', months)} AS m, o.currency, sum(o.amount >= 0), "
+        f"sum(o.amount) FROM orders o WHERE o.at >= ? AND o.at < ?{sel_o} GROUP BY m, o.currency",
+        [start, end, *params],
+    ):  # fmt: skip
+        orders[m] = orders.get(m, 0) + n
+        revenue[(m, cur)] = total
+    return orders, revenue

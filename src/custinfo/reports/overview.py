@@ -15,9 +15,8 @@ Shape (JSON keys; CSV is the long form `section,label,measure,value,currency`):
 
 from __future__ import annotations
 
-from custinfo import times
 from custinfo.i18n import N_
-from custinfo.reports import IDS, Money, Report, Scope, Table, hooks, month_case, month_starts
+from custinfo.reports import IDS, Money, Report, Scope, Table, hooks, month_starts, new_by_month
 from custinfo.reports import new_report as _new
 from custinfo.reports.numbers import ratio
 
@@ -31,13 +30,8 @@ def compute(scope: Scope, **_: object) -> Report:
     total = conn.execute(f"SELECT count(*) FROM customers c WHERE 1{sel}", params).fetchone()[0]
 
     months = month_starts(scope.since, scope.as_of)
-    case = month_case("c.created_at", months)
-    counts = dict(conn.execute(
-        f"SELECT {case} AS m, count(*) FROM customers c WHERE c.created_at >= ? "
-        f"AND c.created_at < ?{sel} GROUP BY m",
-        [times.local_start(months[0]), scope.end(), *params],
-    ).fetchall())  # fmt: skip
-    new_rows = [[m.strftime("%Y-%m"), counts.get(i, 0)] for i, m in enumerate(months)]
+    new_rows = [[m.strftime("%Y-%m"), n]
+                for m, n in zip(months, new_by_month(scope, months), strict=True)]  # fmt: skip
 
     report.tables.append(Table("new_by_month", N_("New customers per month"), ["month", "new"],
                                new_rows, chart="series"))  # fmt: skip
@@ -99,35 +93,16 @@ def _tags(scope: Scope) -> Table:
 
 def _revenue(scope: Scope) -> tuple[Table, int, Money | None]:
     """The revenue table, the number of orders, and the average order (database currency)."""
-    sel, params = scope.where("o.customer_id")
     home = scope.currency
-    window = f"FROM orders o WHERE o.at >= ? AND o.at < ?{sel}"
-    # one pass of orders_at_money with plain sums (GROUP BY currency sorted the whole
-    # window: 2 CPU-s at 4M orders); other currencies are grouped, and taken off the
-    # totals, only when there are some. Refunds are the rare rows: counted and summed
-    # under a FILTER, orders and their total follow (1.3 CPU-s at 4M orders, 1.9 with a
-    # CASE per row)
-    count, net, refunds, refunded, n_other = scope.conn.execute(
-        "SELECT count(*), coalesce(sum(o.amount), 0), count(*) FILTER (WHERE o.amount < 0), "
-        "coalesce(sum(o.amount) FILTER (WHERE o.amount < 0), 0), "
-        f"count(*) FILTER (WHERE o.currency != ?) {window}",
-        [home, scope.start(), scope.end(), *params],
-    ).fetchone()
-    totals = [count, count - refunds, net, net - refunded]  # count, orders, net, gross
-    others = []
-    if n_other:
-        others = scope.conn.execute(
-            "SELECT o.currency, count(*), sum(o.amount >= 0), sum(o.amount), "
-            f"sum(CASE WHEN o.amount >= 0 THEN o.amount ELSE 0 END) {window} "
-            "AND o.currency != ? GROUP BY o.currency",
-            [scope.start(), scope.end(), *params, home],
-        ).fetchall()
-    for _cur, *sums in others:
-        totals = [t - x for t, x in zip(totals, sums, strict=True)]
-    rows = [(cur, n, count - n, net, gross) for cur, count, n, net, gross in others]
-    if totals[0]:  # orders in the database currency
-        count, n, net, gross = totals
-        rows.append((home, n, count - n, net, gross))
+    if scope.ids is None:  # everyone: the derived days, not 4M orders (activity.order_days)
+        from custinfo.activity.order_days import window
+
+        per_currency = window(scope.conn, scope.start(), scope.end())
+    else:
+        per_currency = _scan(scope)
+    # currency, orders, refunds, net, gross (orders alone)
+    rows = [(cur, n, r, net, net - refunded)
+            for cur, (n, r, net, refunded) in per_currency.items() if n or r]  # fmt: skip
     rows.sort(key=lambda r: (r[0] != home, r[0]))
     columns = ["currency", "orders", "refunds", "revenue"]
     cells = [[cur, n, refunds, Money(net, cur)] for cur, n, refunds, net, _ in rows]
@@ -138,6 +113,32 @@ def _revenue(scope: Scope) -> tuple[Table, int, Money | None]:
         if cur == home and n:
             aov = Money((2 * gross + n) // (2 * n), home)  # half up
     return table, orders, aov
+
+
+def _scan(scope: Scope) -> dict[str, list[int]]:
+    """Orders of the selection in the window per currency: [orders, refunds, net, refunded]."""
+    sel, params = scope.where("o.customer_id")
+    home = scope.currency
+    window = f"FROM orders o WHERE o.at >= ? AND o.at < ?{sel}"
+    # one pass of orders_at_money with plain sums (GROUP BY currency sorted the whole
+    # window); other currencies are grouped, and taken off the totals, only when there are
+    # some. Refunds are the rare rows: counted and summed under a FILTER
+    count, net, refunds, refunded, n_other = scope.conn.execute(
+        "SELECT count(*), coalesce(sum(o.amount), 0), count(*) FILTER (WHERE o.amount < 0), "
+        "coalesce(sum(o.amount) FILTER (WHERE o.amount < 0), 0), "
+        f"count(*) FILTER (WHERE o.currency != ?) {window}",
+        [home, scope.start(), scope.end(), *params],
+    ).fetchone()
+    totals = {home: [count - refunds, refunds, net, refunded]}
+    if n_other:
+        for cur, *sums in scope.conn.execute(
+            "SELECT o.currency, sum(o.amount >= 0), sum(o.amount < 0), sum(o.amount), "
+            f"sum(min(o.amount, 0)) {window} AND o.currency != ? GROUP BY o.currency",
+            [scope.start(), scope.end(), *params, home],
+        ):  # fmt: skip
+            totals[cur] = sums
+            totals[home] = [t - x for t, x in zip(totals[home], sums, strict=True)]
+    return totals
 
 
 __all__ = ["IDS", "compute"]

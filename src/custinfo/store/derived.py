@@ -52,6 +52,7 @@ class RowDerived(Derived, Protocol):
 def implementations() -> tuple[Derived, ...]:
     """Every derived-data implementation, in the order they are updated."""
     from custinfo.activity.aggregates import ACTIVITY
+    from custinfo.activity.order_days import ORDER_DAYS
     from custinfo.dedupe.keys import DEDUPE_KEYS
     from custinfo.export.cells import EXPORT_CELLS, TAG_CELLS
     from custinfo.followups.due import KEEP_IN_TOUCH_DUE, OPEN_FOLLOWUPS
@@ -59,7 +60,7 @@ def implementations() -> tuple[Derived, ...]:
 
     # (keep-in-touch due data reads the activity aggregates: it comes after them)
     return (SEARCH_INDEX, DEDUPE_KEYS, EXPORT_CELLS, TAG_CELLS, ACTIVITY, KEEP_IN_TOUCH_DUE,
-            OPEN_FOLLOWUPS)  # fmt: skip
+            OPEN_FOLLOWUPS, ORDER_DAYS)  # fmt: skip
 
 
 @cache
