@@ -23,12 +23,13 @@ from typing import Any, BinaryIO
 
 from custinfo import money
 from custinfo.errors import UsageError, ValidationError
-from custinfo.importer.order_parallel import converted
+from custinfo.importer.order_blocks import CsvInput, parse_block
+from custinfo.importer.order_parallel import converted, outcome
 from custinfo.importer.orders import Cancelled, Candidate, Converter, parse_maps, plan, record_cells
 from custinfo.importer.rejects import RejectsWriter
-from custinfo.importer.source import BadJson, csv_records, json_records, ndjson_records, open_source
+from custinfo.importer.source import BadJson, json_records, ndjson_records, open_source
 from custinfo.store.gate import Write
-from custinfo.store.orders import insert_unseen, mark_active
+from custinfo.store.orders import insert_matched, insert_unseen, mark_active
 
 CHUNK = 5000
 #: Page cache while importing: the orders' indexes by customer and by ref take inserts in
@@ -38,6 +39,9 @@ IMPORT_CACHE_KIB = 262144
 MAX_REPORTED = 50
 MATCHES = ("auto", "phone", "email", "id")
 _NONE = 0  # cached: no customer has this key
+_BY_PHONE = "SELECT e164, min(customer_id) FROM phones WHERE e164 IN ({}) GROUP BY e164"
+#: A Candidate's fields that a block's matched row does not carry (phone .. city).
+_UNUSED = ("", "", "", "", "", "")
 
 
 @dataclass
@@ -103,7 +107,8 @@ def run_order_import(
     overrides = parse_maps(options.maps)
     currency = money.check_currency(options.currency or database_currency(store))
     source = open_source(stream, None, options.encoding)
-    records, header = _records(source)
+    csv_input = CsvInput(source) if source.fmt in ("csv", "tsv") else None
+    records, header = _records(source, csv_input)
     first = next(records, None)
     if first is not None and source.fmt in ("json", "ndjson"):
         record_cells(first[1], header)
@@ -123,7 +128,7 @@ def run_order_import(
         else:
             options.rejects.start_json()
     summary = OrderSummary(dry_run=options.dry_run, encoding=source.encoding)
-    loader = _Loader(store, options, summary, converter, json=source.fmt in ("json", "ndjson"))
+    loader = _Loader(store, options, summary, converter, json=csv_input is None)
 
     def everything() -> Iterator[tuple[int, Any]]:
         if first is not None:
@@ -137,8 +142,14 @@ def run_order_import(
     store.conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     try:
         with store.write("order import") as w:
-            for chunk, outcomes in converted(chunks, converter, options.workers, loader.json):
-                loader.load(w, chunk, outcomes)
+            phone_first = loader.buyers.phone_first
+            batches = converted(chunks, converter, options.workers, loader.json,
+                                csv_input=csv_input, phone_first=phone_first)  # fmt: skip
+            for batch in batches:
+                if batch[0] == "rows":
+                    loader.load(w, batch[1], batch[2])
+                else:
+                    loader.load_block(w, *batch[1:], source.delimiter)
                 if progress is not None:
                     progress(summary.read, source.raw.consumed)
             if loader.failed or options.dry_run:
@@ -155,11 +166,13 @@ def run_order_import(
     return summary
 
 
-def _records(source: Any) -> tuple[Iterator[tuple[int, Any]], list[str]]:
-    if source.fmt in ("json", "ndjson"):
+def _records(
+    source: Any, csv_input: CsvInput | None
+) -> tuple[Iterator[tuple[int, Any]], list[str]]:
+    if csv_input is None:
         reader = json_records if source.fmt == "json" else ndjson_records
         return reader(source), []
-    records = csv_records(source)
+    records = csv_input.records()
     first = next(records, None)  # reads the header into source.header
     header = source.header
 
@@ -243,6 +256,39 @@ class _Loader:
         if not self.failed:
             self._insert(w, rows)
 
+    def load_block(
+        self, w: Write, start: int, body: str, result: tuple[Any, ...], delimiter: str
+    ) -> None:
+        """A block converted by a worker (`importer.order_blocks`): when every row is an
+        order whose buyer is known by phone (the usual block), its rows go in as they
+        came, one dict look-up each; otherwise the block's records are read again here
+        and take the path of `load`."""
+        _, keys, rows, rest, without_ref = result
+        ids = self.buyers.phone_ids(w, keys)
+        if not rest and _NONE not in ids and None not in ids:
+            self.summary.read += len(keys)
+            if not self.failed:
+                self.summary.without_ref += without_ref
+                added, customers = insert_matched(w, ids, rows)
+                self.summary.imported += added
+                self.summary.existing += len(rows) - added
+                self.active.update(customers)
+            return
+        records = parse_block(start, body, delimiter)
+        assert records is not None and len(records) == len(keys)  # (the worker read it)
+        outcomes: list[Any] = [None] * len(keys)
+        for index, item in rest:
+            outcomes[index] = outcome(item)
+        for index, (key, found, row) in enumerate(zip(keys, ids, rows, strict=True)):
+            if not key:
+                continue
+            if found is not None and found != _NONE:
+                outcomes[index] = Candidate(records[index][0], *row, *_UNUSED, e164=key)
+            else:  # an unknown buyer (created, or rejected with the row's own values)
+                outcomes[index] = self.converter.convert(*records[index])
+                outcomes[index].e164 = key
+        self.load(w, records, outcomes)
+
     def _insert(self, w: Write, rows: list[tuple[Any, ...]]) -> None:
         """Insert the chunk; an order whose (channel, ref) exists already (in the database
         or earlier in the file) is counted as already there."""
@@ -278,6 +324,16 @@ class _Buyers:
         self.checker: Any = None
         #: A row without a customer id is matched by its phone first (`find`).
         self.phone_first = options.match in ("auto", "phone")
+
+    def phone_ids(self, w: Write, keys: list[str]) -> list[int | None]:
+        """The customer id of each E.164 key (_NONE: nobody; None: the key is "")."""
+        get = self.by_phone.get
+        ids = list(map(get, keys))
+        if None in ids:
+            wanted = {k for k, i in zip(keys, ids, strict=True) if i is None and k}
+            _lookup(w.conn, _BY_PHONE, wanted, self.by_phone)
+            ids = list(map(get, keys))
+        return ids
 
     def _phone(self, raw: str) -> Any:
         found = self.phones.get(raw)
@@ -325,8 +381,7 @@ class _Buyers:
                 if not isinstance(email, Exception) and email.key not in self.by_email:
                     emails.add(email.key)
         conn = w.conn  # reads only
-        _lookup(conn, "SELECT e164, min(customer_id) FROM phones WHERE e164 IN ({}) "
-                "GROUP BY e164", phones, self.by_phone)  # fmt: skip
+        _lookup(conn, _BY_PHONE, phones, self.by_phone)
         _lookup(conn, "SELECT key, min(customer_id) FROM emails WHERE key IN ({}) GROUP BY key",
                 emails, self.by_email)  # fmt: skip
         ids -= self.by_id.keys()

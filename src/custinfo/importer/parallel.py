@@ -35,10 +35,10 @@ WORKER_CACHE_LIMIT = 20_000
 #: Seconds the parent waits for the pool to stop before it kills the workers.
 STOP_TIMEOUT = 1.0
 
-_worker_converter: Converter | None = None
+_worker_converter: Any = None  # a customer import's Converter, or an order import's Job
 
 
-def _init_worker(converter: Converter) -> None:
+def _init_worker(converter: Any) -> None:
     import signal
 
     global _worker_converter
@@ -112,14 +112,14 @@ def validated(
 
 
 def in_order(
-    count: int, converter: Any, task: Any, chunks: Iterator[list[tuple[int, Any]]]
-) -> Iterator[tuple[list[tuple[int, Any]], Any]]:
+    count: int, converter: Any, task: Any, chunks: Iterator[Any]
+) -> Iterator[tuple[Any, Any]]:
     """(chunk, `task(chunk)`'s result) in input order, computed by a pool of `count` workers
     set up with `converter`, at most a few chunks in flight so memory stays flat; the pool
     is stopped however the caller stops reading (Ctrl-C included)."""
     pool = _start_pool(count, converter)
     try:
-        pending: deque[tuple[list[tuple[int, Any]], Any]] = deque()
+        pending: deque[tuple[Any, Any]] = deque()
         limit = 2 * count + 2
 
         def feed() -> bool:
@@ -139,7 +139,7 @@ def in_order(
         stop_pool(pool)
 
 
-def _start_pool(count: int, converter: Converter) -> Any:
+def _start_pool(count: int, converter: Any) -> Any:
     """A pool whose workers never see SIGINT: it stays blocked from before the fork until
     `_init_worker` ignores it. A Ctrl-C meanwhile waits, and reaches this process after."""
     import multiprocessing

@@ -26,6 +26,11 @@ _INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+_INSERT_LAST = (
+    "INSERT OR IGNORE INTO orders(at, amount, currency, items, channel, ref, note, customer_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
 
 class OrderRow(NamedTuple):
     """One validated order (see `custinfo.activity.orders.order_input`)."""
@@ -77,6 +82,24 @@ def insert_unseen(w: Write, orders: Sequence[OrderRow | tuple]) -> tuple[int, se
     added = w.conn.executemany(_INSERT.replace("INSERT", "INSERT OR IGNORE", 1), orders).rowcount
     if added == len(orders):
         customers = {o[0] for o in orders}
+    else:  # some were there already: the customers of the rows just added
+        customers = {r[0] for r in w.conn.execute(
+            "SELECT DISTINCT customer_id FROM orders WHERE id > ?", (before,))}  # fmt: skip
+    w.touch("orders", customers)
+    return added, customers
+
+
+def insert_matched(
+    w: Write, customer_ids: Sequence[int], rows: Sequence[tuple]
+) -> tuple[int, set[int]]:
+    """`insert_unseen` for the import's blocks: `rows` are the order fields after the
+    customer id (at, amount, currency, items, channel, ref, note), `customer_ids` their
+    customers, which the statement takes last (no per-row work in Python)."""
+    (before,) = w.conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()
+    params = map(tuple.__add__, rows, zip(customer_ids))
+    added = w.conn.executemany(_INSERT_LAST, params).rowcount
+    if added == len(rows):
+        customers = set(customer_ids)
     else:  # some were there already: the customers of the rows just added
         customers = {r[0] for r in w.conn.execute(
             "SELECT DISTINCT customer_id FROM orders WHERE id > ?", (before,))}  # fmt: skip

@@ -1,0 +1,102 @@
+"""order import of large CSV inputs: blocks of text parsed and converted by a worker
+(`importer.order_blocks`) give exactly what the same input gives read record by record in
+one process: orders and their ids, new customers, counts, problems and the rejects file,
+with quoted fields spanning lines (and blocks), stray quotes, CRLF, cancelled, invalid and
+unknown buyers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSPHRASE
+
+HEADER = ["订单编号", "下单时间", "实付金额", "商品名称", "买家手机", "邮箱", "收货人", "备注",
+          "订单状态"]  # fmt: skip
+
+
+def _rows() -> list[list[str]]:
+    rows = []
+    for i in range(70):  # most rows: a buyer known by phone (whole blocks take the fast path)
+        phone = ["13800138000", "138 0013 8001", "+86 139 0013 9000"][i % 10 // 9 * 2 or i % 2]
+        phone, email = ("", "anna@example.com") if i % 17 == 3 else (phone, "")
+        phone = "12345" if i == 23 else phone
+        note = 'line one\nline "two"\r\nthree' if i % 6 == 1 else ""  # quoted, spans lines
+        amount = "1.234" if i == 41 else f"{i}.50"
+        status = "已取消" if i % 19 == 5 else "交易成功"
+        ref = "" if i == 50 else f"B{i % 60}"
+        rows.append([ref, f"2026-11-{i % 28 + 1:02d} 10:{i % 60:02d}", amount, "茶, 壶", phone,
+                     email, f"买家{i % 4}", note, status])  # fmt: skip
+    return rows
+
+
+def _data(rows: list[list[str]], stray: bool = False) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([HEADER, *rows])
+    text = out.getvalue()
+    if stray:  # a quote inside an unquoted field: the quote count no longer tells
+        text = text.replace("B33,", 'B33 12",', 1)
+    return text.encode("utf-8-sig")
+
+
+def _run(tmp_path: Path, name: str, data: bytes, workers: int) -> tuple:
+    from custinfo.importer.order_load import OrderImportOptions, run_order_import
+    from custinfo.importer.rejects import RejectsWriter
+    from custinfo.store import Store
+
+    path = tmp_path / f"{name}-{workers}.db"
+    with Store.create(path, PASSPHRASE.encode(), region="CN") as store:
+        from custinfo import validation
+
+        store.add(validation.customer_input(name="A", phones=["13800138000"], region="CN"))
+        store.add(validation.customer_input(name="B", phones=["13800138001"], region="CN"))
+        store.add(validation.customer_input(name="Anna", emails=["anna@example.com"], region="CN"))
+        out = []
+        for attempt in range(2):  # the second import finds every order already there
+            rejects = RejectsWriter(tmp_path / f"{name}-{workers}-{attempt}.csv")
+            options = OrderImportOptions(workers=workers, rejects=rejects, create_missing=True,
+                                         source_name="x.csv")  # fmt: skip
+            summary = run_order_import(store, io.BytesIO(data), options)
+            rejects.close(keep=True)
+            out.append((summary.line(), summary.problems, summary.without_ref,
+                        rejects.path.read_text(encoding="utf-8-sig")))  # fmt: skip
+        conn = store.conn
+        out.append(conn.execute("SELECT * FROM orders ORDER BY id").fetchall())
+        out.append(conn.execute("SELECT id, name, source FROM customers ORDER BY id").fetchall())
+        from custinfo.activity import aggregates
+
+        assert aggregates.stale(conn) == []
+    return tuple(out)
+
+
+@pytest.mark.parametrize("stray", [False, True], ids=["blocks", "stray-quote"])
+def test_blocks_give_what_one_process_gives(tmp_path, monkeypatch, stray) -> None:
+    from custinfo.importer import order_blocks, order_load, order_parallel
+
+    monkeypatch.setattr(order_load, "CHUNK", 3)
+    monkeypatch.setattr(order_parallel, "IN_PROCESS", 1)
+    monkeypatch.setattr(order_parallel, "REST_CHUNK", 4)
+    monkeypatch.setattr(order_blocks, "BLOCK_LINES", 5)
+    monkeypatch.setattr(order_blocks, "GROW_LINES", 2)
+    data = _data(_rows(), stray)
+    alone, pooled = _run(tmp_path, "a", data, 0), _run(tmp_path, "p", data, 1)
+    assert alone == pooled
+    first, again, orders, customers = alone
+    assert "imported 56, already there 8, skipped 4" in first[0], first[0]
+    assert "new customers 1, rejected 2" in first[0] and first[2] == 1  # one without a ref
+    assert "imported 1, already there 63" in again[0]  # (the order without a ref again)
+    assert [p[0] for p in first[1]] == [33, 57] and len(first[3].splitlines()) == 3
+    assert [c[2] for c in customers] == ["manual"] * 3 + ["import:x.csv"]
+    assert sum('line one\nline "two"\nthree' in o for o in orders) == 9  # (CRLF: LF)
+
+
+def test_a_block_ending_inside_a_quoted_field_is_found() -> None:
+    from custinfo.importer.order_blocks import parse_block
+
+    assert parse_block(1, 'a,"b\nc",d\n', ",") == [(2, ["a", "b\nc", "d"])]
+    assert parse_block(1, 'a,"b\n', ",") is None  # the field goes on in the next block
+    assert parse_block(1, 'a 1",b\n"c,d\n', ",") is None  # a stray quote
+    assert parse_block(7, "x;y\r\n\r\nz;w", ";") == [(8, ["x", "y"]), (10, ["z", "w"])]
