@@ -265,7 +265,7 @@ class _Loader:
         and take the path of `load`."""
         _, keys, rows, rest, without_ref = result
         ids = self.buyers.phone_ids(w, keys)
-        if not rest and _NONE not in ids and None not in ids:
+        if not rest and _NONE not in ids:  # (without rest, every record has a key)
             self.summary.read += len(keys)
             if not self.failed:
                 self.summary.without_ref += without_ref
@@ -327,13 +327,11 @@ class _Buyers:
 
     def phone_ids(self, w: Write, keys: list[str]) -> list[int | None]:
         """The customer id of each E.164 key (_NONE: nobody; None: the key is "")."""
-        get = self.by_phone.get
-        ids = list(map(get, keys))
-        if None in ids:
-            wanted = {k for k, i in zip(keys, ids, strict=True) if i is None and k}
+        wanted = set(keys).difference(self.by_phone)
+        wanted.discard("")
+        if wanted:
             _lookup(w.conn, _BY_PHONE, wanted, self.by_phone)
-            ids = list(map(get, keys))
-        return ids
+        return list(map(self.by_phone.get, keys))
 
     def _phone(self, raw: str) -> Any:
         found = self.phones.get(raw)
