@@ -18,6 +18,14 @@ HEADER = ["订单编号", "下单时间", "实付金额", "商品名称", "买�
           "订单状态"]  # fmt: skip
 
 
+TRIGGERS = ["order_days_delete", "order_days_insert", "order_days_update"]
+
+
+def _triggers(conn) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]  # fmt: skip
+
+
 def _rows() -> list[list[str]]:
     rows = []
     for i in range(70):  # most rows: a buyer known by phone (whole blocks take the fast path)
@@ -66,9 +74,10 @@ def _run(tmp_path: Path, name: str, data: bytes, workers: int) -> tuple:
         conn = store.conn
         out.append(conn.execute("SELECT * FROM orders ORDER BY id").fetchall())
         out.append(conn.execute("SELECT id, name, source FROM customers ORDER BY id").fetchall())
-        from custinfo.activity import aggregates
+        from custinfo.activity import aggregates, order_days
 
-        assert aggregates.stale(conn) == []
+        assert aggregates.stale(conn) == [] and order_days.stale(conn) == []
+        assert _triggers(conn) == TRIGGERS
     return tuple(out)
 
 
@@ -100,3 +109,27 @@ def test_a_block_ending_inside_a_quoted_field_is_found() -> None:
     assert parse_block(1, 'a,"b\n', ",") is None  # the field goes on in the next block
     assert parse_block(1, 'a 1",b\n"c,d\n', ",") is None  # a stray quote
     assert parse_block(7, "x;y\r\n\r\nz;w", ";") == [(8, ["x", "y"]), (10, ["z", "w"])]
+
+
+def test_the_insert_trigger_comes_back_whatever_the_import_ends_with(store) -> None:
+    """The import inserts without the `order_days` insert trigger (`BulkInsert`): after a
+    dry run, an all-or-nothing failure and a success it is there, and the days exact."""
+    from custinfo import validation
+    from custinfo.activity import order_days
+    from custinfo.errors import UsageError
+    from custinfo.importer.order_load import OrderImportOptions, run_order_import
+
+    store.add(validation.customer_input(name="A", phones=["13800138000"], region="CN"))
+    good = "订单号,下单时间,实付金额,手机\nX1,2026-11-01,100,13800138000\n"
+    good += "X2,2026-11-01,-5,13800138000\n"
+    bad = good + "X3,2026-11-02,abc,13800138000\n"
+    for data, options in ((good, OrderImportOptions(dry_run=True)), (bad, OrderImportOptions()),
+                          (good, OrderImportOptions()), (good, OrderImportOptions())):  # fmt: skip
+        run_order_import(store, io.BytesIO(data.encode()), options)
+        assert _triggers(store.conn) == TRIGGERS and order_days.stale(store.conn) == []
+    assert store.conn.execute("SELECT orders, refunds, net FROM order_days").fetchall() == [
+        (1, 1, 9500)
+    ]
+    with pytest.raises(UsageError):  # a malformed file: the error rolls the drop back too
+        run_order_import(store, io.BytesIO(b"\xff\xfe\x00"), OrderImportOptions(encoding="ascii"))
+    assert _triggers(store.conn) == TRIGGERS

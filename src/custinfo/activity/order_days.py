@@ -50,6 +50,19 @@ class OrderDays:
 ORDER_DAYS = OrderDays()
 
 
+def add_orders(conn: Any, after_id: int) -> None:
+    """Count the orders with an id above `after_id` into `order_days`, in one statement:
+    for a bulk insert made without the insert trigger (`store.orders.BulkInsert`)."""
+    conn.execute(
+        "INSERT INTO order_days(day, currency, orders, refunds, net, refunded) "
+        + _RECOMPUTE.replace("FROM orders", "FROM orders WHERE id > ?")
+        + " ON CONFLICT(day, currency) DO UPDATE SET orders = orders + excluded.orders, "
+        "refunds = refunds + excluded.refunds, net = net + excluded.net, "
+        "refunded = refunded + excluded.refunded",
+        (after_id,),
+    )
+
+
 def stale(conn: Any) -> list[tuple]:
     """Rows where `order_days` differs from a recomputation (tests, repair): empty if exact."""
     stored = set(conn.execute("SELECT * FROM order_days").fetchall())

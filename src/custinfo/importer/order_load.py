@@ -29,7 +29,7 @@ from custinfo.importer.orders import Cancelled, Candidate, Converter, parse_maps
 from custinfo.importer.rejects import RejectsWriter
 from custinfo.importer.source import BadJson, json_records, ndjson_records, open_source
 from custinfo.store.gate import Write
-from custinfo.store.orders import insert_matched, insert_unseen, mark_active
+from custinfo.store.orders import BulkInsert, insert_matched, insert_unseen, mark_active
 
 CHUNK = 5000
 #: Page cache while importing: the orders' indexes by customer and by ref take inserts in
@@ -142,6 +142,8 @@ def run_order_import(
     store.conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     try:
         with store.write("order import") as w:
+            bulk = BulkInsert()
+            bulk.begin(w)
             phone_first = loader.buyers.phone_first
             batches = converted(chunks, converter, options.workers, loader.json,
                                 csv_input=csv_input, phone_first=phone_first)  # fmt: skip
@@ -153,7 +155,8 @@ def run_order_import(
                 if progress is not None:
                     progress(summary.read, source.raw.consumed)
             if loader.failed or options.dry_run:
-                raise _Rollback
+                raise _Rollback  # (the trigger `bulk` dropped comes back with the rest)
+            bulk.end(w)
             loader.finish(w)
         summary.committed = True
     except _Rollback:

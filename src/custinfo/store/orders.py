@@ -107,6 +107,39 @@ def insert_matched(
     return added, customers
 
 
+class BulkInsert:
+    """The import's many inserts without the per-row `order_days` trigger (migration v014),
+    whose mere presence costs every insert about as much again: `begin` drops it inside
+    the import's transaction, `end` counts every order added since into `order_days` in
+    one statement and creates the trigger again from its own stored SQL. A rollback
+    (an error, a dry run, all-or-nothing, kill -9) restores the trigger with the rest."""
+
+    TRIGGER = "order_days_insert"
+
+    def __init__(self) -> None:
+        self.after = 0
+        self.sql: str | None = None
+
+    def begin(self, w: Write) -> None:
+        conn = w.conn
+        (self.after,) = conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()
+        row = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (self.TRIGGER,)
+        ).fetchone()
+        if row is not None:
+            self.sql = row[0]
+            conn.execute(f"DROP TRIGGER {self.TRIGGER}")
+
+    def end(self, w: Write) -> None:
+        if self.sql is None:
+            return
+        from custinfo.activity.order_days import add_orders
+
+        add_orders(w.conn, self.after)
+        w.conn.execute(self.sql)
+        self.sql = None
+
+
 def mark_active(w: Write, ids: Iterable[int]) -> None:
     """These customers had orders added: their `updated_at` moves (one UPDATE)."""
     _moved(w, sorted(set(ids)))
