@@ -133,3 +133,28 @@ def test_the_insert_trigger_comes_back_whatever_the_import_ends_with(store) -> N
     with pytest.raises(UsageError):  # a malformed file: the error rolls the drop back too
         run_order_import(store, io.BytesIO(b"\xff\xfe\x00"), OrderImportOptions(encoding="ascii"))
     assert _triggers(store.conn) == TRIGGERS
+
+
+def test_a_bad_byte_late_in_a_large_input_names_the_same_line(store, monkeypatch) -> None:
+    from custinfo.errors import UsageError
+    from custinfo.importer import order_blocks, order_load, order_parallel
+    from custinfo.importer.order_load import OrderImportOptions, run_order_import
+
+    monkeypatch.setattr(order_load, "CHUNK", 3)
+    monkeypatch.setattr(order_parallel, "IN_PROCESS", 1)
+    monkeypatch.setattr(order_blocks, "BLOCK_LINES", 5)
+    from custinfo import validation
+
+    store.add(validation.customer_input(name="A", phones=["13800138000"], region="CN"))
+    lines = "".join(f"R{i},2026-11-01,1,13800138000\n" for i in range(1200))
+    data = ("订单号,下单时间,实付金额,手机\n" + lines).encode() + b"R\xff,2026-11-01,1,1\n"
+    messages = []
+    for workers in (0, 1):
+        with pytest.raises(UsageError) as caught:
+            run_order_import(
+                store, io.BytesIO(data), OrderImportOptions(workers=workers, encoding="utf-8")
+            )
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "not valid utf-8" in messages[0], messages
+    line = int(messages[0].split("after line ")[1].split(")")[0])
+    assert 1000 < line <= 1202  # (text is decoded 8 KiB at a time: near the bad byte)
