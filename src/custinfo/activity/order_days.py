@@ -1,10 +1,12 @@
 """Revenue per UTC day and currency: derived data in `order_days`, for the reports.
 
 The table (migration v014) is kept in step with `orders` by SQLite triggers, inside the
-transaction of whatever writes an order, so this implementation has nothing to do when the
-write gate reports a change; it declares the table (the schema coverage test and `rebuild`
-read the declaration) and answers the one question the reports ask: the orders and revenue
-of a time window, per currency, without reading every order of it.
+transaction of whatever writes an order (the order import instead counts its orders in one
+statement, `add_orders`, with the insert trigger dropped: `store.orders.BulkInsert`), so
+this implementation has nothing to do when the write gate reports a change; it declares
+the table (the schema coverage test and `rebuild` read the declaration) and answers the one
+question the reports ask: the orders and revenue of a time window, per currency, without
+reading every order of it.
 
 A window `[start, end)` (stored UTC text) is the UTC days wholly inside it, read from
 `order_days`, plus the orders of its partial first and last day, read from `orders_at_money`
