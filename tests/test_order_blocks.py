@@ -11,6 +11,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import PASSPHRASE
 
@@ -158,3 +160,52 @@ def test_a_bad_byte_late_in_a_large_input_names_the_same_line(store, monkeypatch
     assert messages[0] == messages[1] and "not valid utf-8" in messages[0], messages
     line = int(messages[0].split("after line ")[1].split(")")[0])
     assert 1000 < line <= 1202  # (text is decoded 8 KiB at a time: near the bad byte)
+
+
+#: Per column: values a row may hold (often empty), valid and not.
+_VALUES = {
+    "订单号": ["", "T1", " T2 "], "下单时间": ["", " ", "2026-11-01 10:00", "2026/11/03", "xx"],
+    "付款时间": ["", "2026-11-02 09:30:15", "2062-01-01"], "实付金额": ["12.5", "-3", "1.234"],
+    "币种": ["", "USD", "JPY", "zz"], "商品名称": ["", "茶", " 壶  盖 "], "数量": ["", "3", "x"],
+    "手机": ["", " ", "13800138000"], "收货人手机": ["", " ", "139001"], "邮箱": ["", "a@b.cn"],
+    "订单状态": ["", "已取消", "交易成功"], "店铺": ["", "淘宝"], "x": ["", "?"],
+}  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None)
+@given(header=st.permutations(list(_VALUES)), width=st.integers(6, 13), data=st.data())
+def test_the_fast_conversion_is_the_general_one(header, width, data) -> None:
+    """Each row gives the same Candidate or error by `Converter.convert` (its fast path or
+    the fallback) as by the field-by-field `_general`; two columns feed the time and two
+    the phone; some rows are short."""
+    from custinfo.errors import UsageError, ValidationError
+    from custinfo.importer.orders import Cancelled, Converter, plan
+
+    header = header[:width]
+    try:
+        converter = Converter(header, plan(header, {}), currency="CNY", channel="")
+    except UsageError:
+        return  # (no amount, time or buyer column)
+    rnd = data.draw(st.randoms(use_true_random=False))
+    for _ in range(12):
+        cells = [rnd.choice(_VALUES[name]) for name in header]
+        cells = cells[: rnd.randint(len(cells) - 2, len(cells))]
+        outcomes = []
+        for convert in (converter.convert, converter._general):
+            try:
+                outcomes.append(convert(1, cells))
+            except (Cancelled, ValidationError) as exc:
+                outcomes.append((type(exc), str(exc), getattr(exc, "field", None)))
+        assert outcomes[0] == outcomes[1]
+
+
+def test_the_fast_conversion_takes_the_next_column_when_the_first_is_empty() -> None:
+    from custinfo.importer.orders import Converter, plan
+
+    header = ["实付金额", "下单时间", "付款时间", "收货人手机", "手机"]
+    converter = Converter(header, plan(header, {}), currency="CNY", channel="")
+    c = converter.convert(1, ["12.5", "2026-11-01 10:00", " ", "", "13800138000"])
+    assert (c.phone, c.at) == (
+        "13800138000",
+        converter._general(1, ["12.5", "2026-11-01 10:00"]).at,
+    )
