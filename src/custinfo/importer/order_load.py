@@ -2,8 +2,9 @@
 (`importer.source`: encodings, BOM, sniffed delimiter, JSON/NDJSON; `importer.rejects`),
 matches each order's buyer and inserts the orders, all in ONE write-gate unit.
 
-- Buyers are matched by normalised phone, email or customer id (`--match auto` takes the
-  id when the row has one, else the phone, else the email; merged ids resolve). With
+- Buyers are matched (`importer.order_buyers`) by normalised phone, email or customer id
+  (`--match auto` takes the id when the row has one, else the phone, else the email;
+  merged ids resolve). With
   `--create-missing` an unknown buyer with a valid phone or email becomes a customer
   (source `import:<file>`), once per file; otherwise the row is invalid.
 - Idempotent on (channel, ref): an order whose number the channel has already (in the
@@ -24,6 +25,7 @@ from typing import Any, BinaryIO
 from custinfo import money
 from custinfo.errors import UsageError, ValidationError
 from custinfo.importer.order_blocks import CsvInput, parse_block
+from custinfo.importer.order_buyers import NONE, Buyers
 from custinfo.importer.order_parallel import converted, outcome
 from custinfo.importer.orders import Cancelled, Candidate, Converter, parse_maps, plan, record_cells
 from custinfo.importer.rejects import RejectsWriter
@@ -38,8 +40,6 @@ CHUNK = 5000
 IMPORT_CACHE_KIB = 262144
 MAX_REPORTED = 50
 MATCHES = ("auto", "phone", "email", "id")
-_NONE = 0  # cached: no customer has this key
-_BY_PHONE = "SELECT e164, min(customer_id) FROM phones WHERE e164 IN ({}) GROUP BY e164"
 #: A Candidate's fields that a block's matched row does not carry (phone .. city).
 _UNUSED = ("", "", "", "", "", "")
 
@@ -201,7 +201,7 @@ class _Loader:
         self.json = json
         self.failed = False
         self.active: set[int] = set()
-        self.buyers = _Buyers(store, options, summary)
+        self.buyers = Buyers(store, options, summary)
         #: Buyer fields as the input names them (for the messages): the first such column.
         cols, header = converter.plan.columns, converter.header
         self.names = {f: header[cols[f][0]] for f in ("phone", "email", "customer_id") if f in cols}
@@ -245,10 +245,10 @@ class _Loader:
         rows: list[tuple[Any, ...]] = []  # OrderRow fields, as plain tuples (cheaper)
         by_phone = self.buyers.by_phone if self.buyers.phone_first else {}
         for record, c in candidates:
-            found = _NONE
+            found = NONE
             if c.e164 and not c.customer_id:  # the usual row: a buyer known by phone
-                found = by_phone.get(c.e164, _NONE)
-            if found == _NONE:
+                found = by_phone.get(c.e164, NONE)
+            if found == NONE:
                 try:
                     found = self.buyers.find(w, c, create=not self.failed)
                 except ValidationError as exc:
@@ -268,7 +268,7 @@ class _Loader:
         and take the path of `load`."""
         _, keys, rows, rest, without_ref = result
         ids = self.buyers.phone_ids(w, keys)
-        if not rest and _NONE not in ids:  # (without rest, every record has a key)
+        if not rest and NONE not in ids:  # (without rest, every record has a key)
             self.summary.read += len(keys)
             if not self.failed:
                 self.summary.without_ref += without_ref
@@ -285,7 +285,7 @@ class _Loader:
         for index, (key, found, row) in enumerate(zip(keys, ids, rows, strict=True)):
             if not key:
                 continue
-            if found is not None and found != _NONE:
+            if found is not None and found != NONE:
                 outcomes[index] = Candidate(records[index][0], *row, *_UNUSED, e164=key)
             else:  # an unknown buyer (created, or rejected with the row's own values)
                 outcomes[index] = self.converter.convert(*records[index])
@@ -309,160 +309,3 @@ class _Loader:
             f"new customers {s.created}, rejected {s.rejected}",
             fields=["orders"],
         )
-
-
-class _Buyers:
-    """Finds (or creates) each order's customer, with every lookup cached per value."""
-
-    def __init__(self, store: Any, options: OrderImportOptions, summary: OrderSummary) -> None:
-        self.store = store
-        self.options = options
-        self.summary = summary
-        self.region = options.region
-        self.phones: dict[str, Any] = {}  # raw cell -> e164 | ValidationError
-        self.emails: dict[str, Any] = {}  # raw cell -> Email | ValidationError
-        self.by_phone: dict[str, int] = {}  # e164 -> customer id (or _NONE)
-        self.by_email: dict[str, int] = {}  # key -> customer id (or _NONE)
-        self.by_id: dict[int, int] = {}  # id -> live id (or _NONE)
-        self.checker: Any = None
-        #: A row without a customer id is matched by its phone first (`find`).
-        self.phone_first = options.match in ("auto", "phone")
-
-    def phone_ids(self, w: Write, keys: list[str]) -> list[int | None]:
-        """The customer id of each E.164 key (_NONE: nobody; None: the key is "")."""
-        wanted = set(keys).difference(self.by_phone)
-        wanted.discard("")
-        if wanted:
-            _lookup(w.conn, _BY_PHONE, wanted, self.by_phone)
-        return list(map(self.by_phone.get, keys))
-
-    def _phone(self, raw: str) -> Any:
-        found = self.phones.get(raw)
-        if found is None:
-            from custinfo.importer import fastpath
-
-            try:
-                found = fastpath.phone(raw, self.region)
-            except ValidationError as exc:
-                found = exc
-            self.phones[raw] = found
-        return found
-
-    def _email(self, raw: str) -> Any:
-        found = self.emails.get(raw)
-        if found is None:
-            from custinfo.importer import fastpath
-
-            try:
-                found = fastpath.email(raw)
-            except ValidationError as exc:
-                found = exc
-            self.emails[raw] = found
-        return found
-
-    def prefetch(self, w: Write, rows: list[Candidate]) -> None:
-        """Look up, in a few queries, every key of `rows` not cached yet."""
-        mode = self.options.match
-        phones, emails, ids = set(), set(), set()
-        for c in rows:
-            if c.customer_id and mode in ("auto", "id"):
-                if c.customer_id.strip().isdigit():
-                    ids.add(int(c.customer_id))
-                if mode == "id":
-                    continue
-            if c.e164 and self.phone_first:  # normalised by a worker
-                if c.e164 not in self.by_phone:
-                    phones.add(c.e164)
-            elif c.phone and self.phone_first:
-                phone = self._phone(c.phone)
-                if not isinstance(phone, Exception) and phone.e164 not in self.by_phone:
-                    phones.add(phone.e164)
-            if c.email and mode in ("auto", "email"):
-                email = self._email(c.email)
-                if not isinstance(email, Exception) and email.key not in self.by_email:
-                    emails.add(email.key)
-        conn = w.conn  # reads only
-        _lookup(conn, _BY_PHONE, phones, self.by_phone)
-        _lookup(conn, "SELECT key, min(customer_id) FROM emails WHERE key IN ({}) GROUP BY key",
-                emails, self.by_email)  # fmt: skip
-        ids -= self.by_id.keys()
-        _lookup(conn, "SELECT id, id FROM customers WHERE id IN ({})", ids, self.by_id)
-        for old in [i for i in ids if self.by_id[i] == _NONE]:
-            keep = self.store.merged_into(old)
-            self.by_id[old] = keep or _NONE
-
-    def find(self, w: Write, c: Candidate, *, create: bool) -> int:
-        """The buyer's customer id; ValidationError (with the column) if there is none."""
-        mode = self.options.match
-        if c.customer_id and mode in ("auto", "id"):
-            text = c.customer_id.strip()
-            if not text.isdigit():
-                raise ValidationError(f"customer id {c.customer_id!r}: not a number", "customer_id")
-            found = self.by_id.get(int(text), _NONE)
-            if found == _NONE:
-                raise ValidationError(f"no customer with id {text}", "customer_id")
-            return found
-        if mode == "id":
-            raise ValidationError("no customer id", "customer_id")
-        phone = self._phone(c.phone) if c.phone and mode in ("auto", "phone") else None
-        email = self._email(c.email) if c.email and mode in ("auto", "email") else None
-        valid_phone = phone if phone is not None and not isinstance(phone, Exception) else None
-        valid_email = email if email is not None and not isinstance(email, Exception) else None
-        if valid_phone is not None and self.by_phone.get(valid_phone.e164, _NONE) != _NONE:
-            return self.by_phone[valid_phone.e164]
-        if valid_email is not None and self.by_email.get(valid_email.key, _NONE) != _NONE:
-            return self.by_email[valid_email.key]
-        for bad, column in ((phone, "phone"), (email, "email")):
-            if isinstance(bad, ValidationError) and not (valid_phone or valid_email):
-                raise ValidationError(str(bad), column)
-        if valid_phone is None and valid_email is None:
-            wanted = {"auto": "phone or email", "phone": "phone", "email": "email"}[mode]
-            raise ValidationError(
-                f"no buyer {wanted} to match", mode if mode != "auto" else "phone"
-            )
-        if not self.options.create_missing:
-            what = f"phone {valid_phone}" if valid_phone else f"email {valid_email}"
-            raise ValidationError(
-                f"no customer with {what} (use --create-missing to add buyers)",
-                "phone" if valid_phone else "email",
-            )
-        if not create:
-            return _NONE  # all-or-nothing already lost: nothing more is written
-        return self._create(w, c, valid_phone, valid_email)
-
-    def _create(self, w: Write, c: Candidate, phone: Any, email: Any) -> int:
-        from custinfo import validation
-        from custinfo.models import CustomerInput
-
-        if self.checker is None:
-            from custinfo.privacy.suppression import Checker
-
-            self.checker = Checker(w.conn)
-        phones, emails = [phone] if phone else [], [email] if email else []
-        refusal = None if self.checker.empty else self.checker.refusal(phones, emails)
-        if refusal is not None:
-            raise ValidationError(str(refusal), refusal.field or "phone")
-        name = validation.normalize_name(c.name or str(phone or email))
-        customer = CustomerInput(
-            name=name, phones=phones, emails=emails,
-            address=validation.normalize_optional(c.address or None, "address"),
-            city=validation.normalize_optional(c.city or None, "city"),
-        )  # fmt: skip
-        new_id = w.add_customer(customer, source=f"import:{self.options.source_name}")
-        if phone:
-            self.by_phone[phone.e164] = new_id
-        if email:
-            self.by_email[email.key] = new_id
-        self.summary.created += 1
-        return new_id
-
-
-def _lookup(conn: Any, sql: str, keys: set[Any], into: dict[Any, int]) -> None:
-    """Fill `into` with key -> value for `keys` (missing keys: _NONE), 500 at a time."""
-    wanted = sorted(keys)
-    for start in range(0, len(wanted), 500):
-        part = wanted[start : start + 500]
-        for key in part:
-            into[key] = _NONE
-        for key, value in conn.execute(sql.format(",".join("?" * len(part))), part):
-            into[key] = value
