@@ -203,3 +203,6 @@ def test_a_chinese_order_list_and_report_read_in_chinese(
     assert "客户编号" in listed and "金额" in listed and "¥88.00" in listed
     report = cli.ok("report", tty=True)
     assert "币种" in report and "收入" in report and "currency" not in report
+    cli.ok("followup", "add", "1", "回访", "--due", "tomorrow", "--kind", "call")
+    followups = cli.ok("followup", "list", tty=True)  # the words of custinfo's own too
+    assert "未完成" in followups and "电话" in followups and "open" not in followups

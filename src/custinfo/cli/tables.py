@@ -46,6 +46,15 @@ LABELS = {
     N_("avg_recency_days"), N_("avg_frequency"), N_("complaint"), N_("service"), N_("call"),
     N_("visit"), N_("message"), N_("meeting"), N_("campaign"), N_("closed_at"),
 }  # fmt: skip
+#: Columns whose values are words of custinfo's own (a reason, a kind, a status), shown
+#: translated on screen when they are one of VALUES (machine formats keep them).
+VALUE_COLUMNS = {"reason", "kind", "status", "type", "direction"}
+VALUES = {
+    N_("overdue"), N_("due"), N_("keep-in-touch"), N_("birthday"), N_("open"), N_("done"),
+    N_("cancelled"), N_("resolved"), N_("call"), N_("visit"), N_("message"), N_("email"),
+    N_("meeting"), N_("task"), N_("complaint"), N_("service"), N_("campaign"), N_("note"),
+    N_("order"), N_("interaction"), N_("merge"), N_("followup"), N_("in"), N_("out"),
+}  # fmt: skip
 _UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)$")
 _UTC_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z)(\s.*)?$", re.S)
 
@@ -89,6 +98,8 @@ def for_screen(column: str, cell: str) -> str:
     """One table cell as a person reads it (each line of a multi-value cell on its own)."""
     if not cell:
         return cell
+    if column in VALUE_COLUMNS and cell in VALUES:
+        return _(cell)
     if column.lower() in PHONES:
         return "\n".join(international(line) for line in cell.split("\n"))
     if "T" in cell and ":" in cell:
