@@ -92,6 +92,9 @@ def test_blocks_give_what_one_process_gives(tmp_path, monkeypatch, stray) -> Non
     monkeypatch.setattr(order_parallel, "REST_CHUNK", 4)
     monkeypatch.setattr(order_blocks, "BLOCK_LINES", 5)
     monkeypatch.setattr(order_blocks, "GROW_LINES", 2)
+    from custinfo.activity import order_days
+
+    monkeypatch.setattr(order_days, "BULK", 10)  # the days in one statement (checked exact)
     data = _data(_rows(), stray)
     alone, pooled = _run(tmp_path, "a", data, 0), _run(tmp_path, "p", data, 1)
     assert alone == pooled
@@ -113,14 +116,19 @@ def test_a_block_ending_inside_a_quoted_field_is_found() -> None:
     assert parse_block(7, "x;y\r\n\r\nz;w", ";") == [(8, ["x", "y"]), (10, ["z", "w"])]
 
 
-def test_the_insert_trigger_comes_back_whatever_the_import_ends_with(store) -> None:
-    """The import inserts without the `order_days` insert trigger (`BulkInsert`): after a
-    dry run, an all-or-nothing failure and a success it is there, and the days exact."""
+def test_the_insert_trigger_comes_back_whatever_the_import_ends_with(store, monkeypatch) -> None:
+    """A big import inserts without the `order_days` triggers (`order_days.bulk`): after a
+    dry run, an all-or-nothing failure and a success they are there, and the days exact."""
     from custinfo import validation
     from custinfo.activity import order_days
-    from custinfo.errors import UsageError
     from custinfo.importer.order_load import OrderImportOptions, run_order_import
 
+    monkeypatch.setattr(order_days, "BULK", 2)  # (these inputs are big)
+    dropped = []
+    real = order_days.bulk
+    monkeypatch.setattr(
+        order_days, "bulk", lambda conn, size: dropped.append(size) or real(conn, size)
+    )
     store.add(validation.customer_input(name="A", phones=["13800138000"], region="CN"))
     good = "订单号,下单时间,实付金额,手机\nX1,2026-11-01,100,13800138000\n"
     good += "X2,2026-11-01,-5,13800138000\n"
@@ -132,9 +140,7 @@ def test_the_insert_trigger_comes_back_whatever_the_import_ends_with(store) -> N
     assert store.conn.execute("SELECT orders, refunds, net FROM order_days").fetchall() == [
         (1, 1, 9500)
     ]
-    with pytest.raises(UsageError):  # a malformed file: the error rolls the drop back too
-        run_order_import(store, io.BytesIO(b"\xff\xfe\x00"), OrderImportOptions(encoding="ascii"))
-    assert _triggers(store.conn) == TRIGGERS
+    assert dropped == [2, 3, 2, 2]
 
 
 def test_a_bad_byte_late_in_a_large_input_names_the_same_line(store, monkeypatch) -> None:
@@ -146,6 +152,9 @@ def test_a_bad_byte_late_in_a_large_input_names_the_same_line(store, monkeypatch
     monkeypatch.setattr(order_parallel, "IN_PROCESS", 1)
     monkeypatch.setattr(order_blocks, "BLOCK_LINES", 5)
     from custinfo import validation
+    from custinfo.activity import order_days
+
+    monkeypatch.setattr(order_days, "BULK", 2)  # the error comes inside `bulk`
 
     store.add(validation.customer_input(name="A", phones=["13800138000"], region="CN"))
     lines = "".join(f"R{i},2026-11-01,1,13800138000\n" for i in range(1200))
@@ -160,6 +169,8 @@ def test_a_bad_byte_late_in_a_large_input_names_the_same_line(store, monkeypatch
     assert messages[0] == messages[1] and "not valid utf-8" in messages[0], messages
     line = int(messages[0].split("after line ")[1].split(")")[0])
     assert 1000 < line <= 1202  # (text is decoded 8 KiB at a time: near the bad byte)
+    assert _triggers(store.conn) == TRIGGERS and order_days.stale(store.conn) == []
+    assert store.conn.execute("SELECT count(*) FROM orders").fetchone() == (0,)
 
 
 #: Per column: values a row may hold (often empty), valid and not.

@@ -1,12 +1,10 @@
 """Revenue per UTC day and currency: derived data in `order_days`, for the reports.
 
 The table (migration v014) is kept in step with `orders` by SQLite triggers, inside the
-transaction of whatever writes an order (the order import instead counts its orders in one
-statement, `add_orders`, with the insert trigger dropped: `store.orders.BulkInsert`), so
-this implementation has nothing to do when the write gate reports a change; it declares
-the table (the schema coverage test and `rebuild` read the declaration) and answers the one
-question the reports ask: the orders and revenue of a time window, per currency, without
-reading every order of it.
+transaction of whatever writes an order, so this implementation has nothing to do when the
+write gate reports a change; it declares the table (the schema coverage test and `rebuild`
+read the declaration) and answers the one question the reports ask: the orders and revenue
+of a time window, per currency, without reading every order of it.
 
 A window `[start, end)` (stored UTC text) is the UTC days wholly inside it, read from
 `order_days`, plus the orders of its partial first and last day, read from `orders_at_money`
@@ -90,19 +88,6 @@ def bulk(conn: Any, size: int = BULK) -> Iterator[None]:
         )
         for _name, sql in triggers:
             conn.execute(sql)
-
-
-def add_orders(conn: Any, after_id: int) -> None:
-    """Count the orders with an id above `after_id` into `order_days`, in one statement:
-    for a bulk insert made without the insert trigger (`store.orders.BulkInsert`)."""
-    conn.execute(
-        "INSERT INTO order_days(day, currency, orders, refunds, net, refunded) "
-        + _RECOMPUTE.replace("FROM orders", "FROM orders WHERE id > ?")
-        + " ON CONFLICT(day, currency) DO UPDATE SET orders = orders + excluded.orders, "
-        "refunds = refunds + excluded.refunds, net = net + excluded.net, "
-        "refunded = refunded + excluded.refunded",
-        (after_id,),
-    )
 
 
 def stale(conn: Any) -> list[tuple]:

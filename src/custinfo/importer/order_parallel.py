@@ -95,11 +95,13 @@ def _decode(blob: bytes) -> list[Outcome]:
 def converted(
     chunks: Iterator[list[tuple[int, Any]]], converter: Converter, workers: int | None = None,
     json: bool = False, *, csv_input: CsvInput | None = None, phone_first: bool = True,
+    read: list[int] | None = None,
 ) -> Iterator[tuple[Any, ...]]:  # fmt: skip
     """Batches in input order: ("rows", chunk, outcomes), outcomes None when the caller
     converts the chunk itself (JSON, the first `IN_PROCESS` chunks, or no worker to
     spare); or ("block", lines before it, text, result) for the blocks `csv_input` reads
-    after `chunks`' records (`importer.order_blocks`: its records read them)."""
+    after `chunks`' records (`importer.order_blocks`: its records read them). Before the
+    first batch, `read` gets the number of records read so far (all, for a small input)."""
     count = workers if workers is not None else (os.cpu_count() or 1) - 1
     if json:
         count = 0
@@ -108,6 +110,8 @@ def converted(
         head.append(chunk)
         if len(head) > IN_PROCESS:
             break
+    if read is not None:
+        read.append(sum(map(len, head)))
     if len(head) <= IN_PROCESS or count < 1:
         for chunk in chain(head, chunks):
             yield "rows", chunk, None

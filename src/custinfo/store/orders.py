@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, NamedTuple
 
 from custinfo.errors import NotFoundError, UsageError
@@ -107,37 +108,13 @@ def insert_matched(
     return added, customers
 
 
-class BulkInsert:
-    """The import's many inserts without the per-row `order_days` trigger (migration v014),
-    whose mere presence costs every insert about as much again: `begin` drops it inside
-    the import's transaction, `end` counts every order added since into `order_days` in
-    one statement and creates the trigger again from its own stored SQL. A rollback
-    (an error, a dry run, all-or-nothing, kill -9) restores the trigger with the rest."""
+def bulk_insert(w: Write, size: int) -> AbstractContextManager[None]:
+    """Around a batch of about `size` order inserts: from `order_days.BULK` on, they go in
+    without the per-order `order_days` triggers, and the batch's days are counted in one
+    statement at the end (`activity.order_days.bulk`)."""
+    from custinfo.activity.order_days import bulk
 
-    TRIGGER = "order_days_insert"
-
-    def __init__(self) -> None:
-        self.after = 0
-        self.sql: str | None = None
-
-    def begin(self, w: Write) -> None:
-        conn = w.conn
-        (self.after,) = conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()
-        row = conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (self.TRIGGER,)
-        ).fetchone()
-        if row is not None:
-            self.sql = row[0]
-            conn.execute(f"DROP TRIGGER {self.TRIGGER}")
-
-    def end(self, w: Write) -> None:
-        if self.sql is None:
-            return
-        from custinfo.activity.order_days import add_orders
-
-        add_orders(w.conn, self.after)
-        w.conn.execute(self.sql)
-        self.sql = None
+    return bulk(w.conn, size)
 
 
 def mark_active(w: Write, ids: Iterable[int]) -> None:
