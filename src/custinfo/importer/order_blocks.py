@@ -139,17 +139,24 @@ def parse_block(start: int, body: str, delimiter: str) -> list[tuple[int, list[s
     tail = "" if body.endswith(("\n", "\r")) else "\n"
     text = io.StringIO(f"{body}{tail}{_SENTINEL}\n", newline="")
     reader = csv.reader(text, delimiter=delimiter, strict=False)
-    records = []
-    line = start + 1
     try:
-        for row in reader:
-            if row and "".join(row).strip():
-                records.append((line, row))
-            line = start + reader.line_num + 1
+        rows = list(reader)
     except csv.Error:
         return None
-    if not records or records[-1][1] != _SENTINEL_ROW:
+    if not rows or rows[-1] != _SENTINEL_ROW:
         return None
+    rows.pop()
+    lines = body.count("\n") + (body.count("\r") - body.count("\r\n")) + (tail != "")
+    if len(rows) == lines:  # one line per record (the usual block): line numbers follow
+        return [(start + i, row) for i, row in enumerate(rows, 1) if row and "".join(row).strip()]
+    text.seek(0)  # records spanning lines: ask the reader where each starts
+    reader = csv.reader(text, delimiter=delimiter, strict=False)
+    records = []
+    line = start + 1
+    for row in reader:
+        if row and "".join(row).strip():
+            records.append((line, row))
+        line = start + reader.line_num + 1
     records.pop()
     return records
 
