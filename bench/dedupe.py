@@ -195,7 +195,6 @@ def phase_timers(sampler: MemorySampler) -> dict[str, list[float]]:
     for owner, name, label in (
         (table, "load", "read"),
         (blocking, "candidates", "blocking"),
-        (table.FormsWorker, "result", "wait for worker"),
         (table.Table, "prepare", "matching forms"),
         (compare, "compare", "levels"),
         (score.Scorer, "scores", "scores"),

@@ -1,9 +1,9 @@
-"""Derived data hook: keeps the `dedupe_keys` table in step with customer writes.
+"""Derived data hook: keeps `dedupe_keys` and `dedupe_forms` in step with customer writes.
 
 Kept in step by the write gate (`store.derived`; `DedupeKeys` below) inside the writing
-transaction. Keys are the stable
-64-bit hashes of `custinfo.dedupe.normalize.blocking_keys` (phones and emails are matched
-through their own indexed tables).
+transaction. Keys are the stable 64-bit hashes of `custinfo.dedupe.normalize.blocking_keys`
+(phones and emails are matched through their own indexed tables); forms are each
+customer's matching forms (`custinfo.dedupe.forms.customer_forms`), one row per customer.
 """
 
 from __future__ import annotations
@@ -25,21 +25,32 @@ def derive(
     return tuple(sorted({stable_hash(key) for key in keys}))
 
 
-def derive_row(row: Any) -> tuple[int, ...]:
-    """`derive` for a validated import row (`importer.rows.Valid`)."""
-    return derive(row.name, row.birthday, [key for _, key in row.emails], row.address, row.city)
+Derived = tuple[tuple[int, ...], tuple[Any, ...]]  # (key hashes, forms)
+_INSERT_KEY = "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)"
+_INSERT_FORMS = (
+    "INSERT OR REPLACE INTO dedupe_forms(customer_id, name, cjk, family, surname, address, "
+    "house, company) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
-def store_derived(conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
-    """Insert the keys of freshly inserted customers."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)",
-        [(key, cid) for cid, keys in items for key in keys],
-    )
+def derive_row(row: Any) -> Derived:
+    """Keys and forms of a validated import row (`importer.rows.Valid`)."""
+    from custinfo.dedupe.forms import customer_forms
+
+    keys = derive(row.name, row.birthday, [key for _, key in row.emails], row.address, row.city)
+    return keys, customer_forms(row.name, row.address, row.city, row.company)
 
 
-def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
-    """(key hash, customer id) rows for these customers."""
+def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
+    """Insert the keys and forms of freshly inserted customers."""
+    conn.executemany(_INSERT_KEY, [(key, cid) for cid, (keys, _) in items for key in keys])
+    conn.executemany(_INSERT_FORMS, [(cid, *forms) for cid, (_, forms) in items])
+
+
+def rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, Derived]]:
+    """(customer id, (key hashes, forms)) for these customers."""
+    from custinfo.dedupe.forms import customer_forms
+
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         emails: dict[int, list[str]] = {}
@@ -47,39 +58,59 @@ def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
             f"SELECT customer_id, key FROM emails WHERE customer_id IN ({marks})", chunk
         ):
             emails.setdefault(cid, []).append(key)
-        for cid, name, birthday, address, city in conn.execute(
-            f"SELECT id, name, birthday, address, city FROM customers WHERE id IN ({marks})",
+        for cid, name, birthday, address, city, company in conn.execute(
+            "SELECT id, name, birthday, address, city, company FROM customers "
+            f"WHERE id IN ({marks})",
             chunk,
         ).fetchall():
-            for key in derive(name, birthday, emails.get(cid, ()), address, city):
-                yield key, cid
+            keys = derive(name, birthday, emails.get(cid, ()), address, city)
+            yield cid, (keys, customer_forms(name, address, city, company))
 
 
 def changed(conn: Any, ids: Sequence[int]) -> None:
     removed(conn, ids)
-    conn.executemany(
-        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)", key_rows(conn, ids)
-    )
+    bulk_end(conn, ids)
 
 
 def removed(conn: Any, ids: Sequence[int]) -> None:
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         conn.execute(f"DELETE FROM dedupe_keys WHERE customer_id IN ({marks})", chunk)
+        conn.execute(f"DELETE FROM dedupe_forms WHERE customer_id IN ({marks})", chunk)
 
 
 def bulk_end(conn: Any, ids: Sequence[int]) -> None:
-    """Keys for freshly inserted customers (no old rows to delete)."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)", key_rows(conn, ids)
-    )
+    """Keys and forms for freshly inserted customers (no old rows to delete)."""
+    for chunk in _chunks(ids):
+        store_derived(conn, list(rows(conn, chunk)))
 
 
 def rebuild(conn: Any) -> None:
-    """Recompute every customer's keys (migration of an older database)."""
+    """Recompute every customer's keys, and forms once their table exists (the migrations
+    before v15 rebuild keys only)."""
+    has_forms = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'dedupe_forms'"
+    ).fetchone()[0]
+    if has_forms:
+        rebuild_forms(conn)
     conn.execute("DELETE FROM dedupe_keys")
     ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
-    bulk_end(conn, ids)
+    for chunk in _chunks(ids):
+        conn.executemany(
+            _INSERT_KEY, [(key, cid) for cid, (keys, _) in rows(conn, chunk) for key in keys]
+        )
+
+
+def rebuild_forms(conn: Any) -> None:
+    """Recompute every customer's forms (one pass over the customers)."""
+    from custinfo.dedupe.forms import customer_forms
+
+    conn.execute("DELETE FROM dedupe_forms")
+    cur = conn.execute("SELECT id, name, address, city, company FROM customers ORDER BY id")
+    while batch := cur.fetchmany(_CHUNK):
+        conn.executemany(
+            _INSERT_FORMS, [(cid, *customer_forms(n, a, c, co)) for cid, n, a, c, co in batch]
+        )
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -93,7 +124,7 @@ class DedupeKeys:
 
     name = "dedupe keys"
     depends = frozenset({"customer", "emails"})
-    writes = ("dedupe_keys",)
+    writes = ("dedupe_keys", "dedupe_forms")
 
     def changed(self, conn: Any, ids: Sequence[int]) -> None:
         changed(conn, ids)
@@ -104,10 +135,10 @@ class DedupeKeys:
     def rebuild(self, conn: Any) -> None:
         rebuild(conn)
 
-    def derive_row(self, row: Any) -> tuple[int, ...]:
+    def derive_row(self, row: Any) -> Derived:
         return derive_row(row)
 
-    def store_derived(self, conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
+    def store_derived(self, conn: Any, items: list[tuple[int, Derived]]) -> None:
         store_derived(conn, items)
 
 

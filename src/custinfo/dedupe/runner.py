@@ -25,7 +25,6 @@ class Run:
         model: Model | None = None,
         fit: bool = True,
         refit: bool = False,
-        worker: Any = None,
         also_compare: list[str] | None = None,
     ) -> None:
         self.t = t
@@ -39,15 +38,10 @@ class Run:
             self.extra = Evidence(store, also_compare, t.ids)
             cand = blocking.with_pairs(t, cand, self.extra.pairs())
         self.cand = cand
-        if not hasattr(t, "name_id"):  # deferred: matching forms only where pairs need them
+        if not hasattr(t, "name_id"):  # deferred: place forms only where pairs need them
             needed = np.zeros(len(t), dtype=bool)
             needed[cand.a] = needed[cand.b] = True
-
-            def names() -> dict:  # every name: term frequencies count all customers
-                got = worker.result() if worker is not None else None
-                return got if got is not None else table.name_forms(t.names)
-
-            t.prepare(needed, names)
+            t.prepare(needed)
             self.pool = np.flatnonzero(needed)
         else:
             self.pool = np.arange(len(t))
@@ -94,8 +88,7 @@ class Run:
             stats.fitted, stats.stored = self.fitted_now, self.model_stored
         edges: list[list[tuple[int, int]]] = []
         for g in found if with_reasons else ():
-            pairs = ((x, y) for x, y, _ in g.edges)
-            edges.append(sorted(pairs, key=lambda e: (t.ids[e[0]], t.ids[e[1]])))
+            edges.append(sorted((x, y) for x, y, _ in g.edges))  # positions: in id order
         flat = [e for es in edges for e in es]
         words = score.reasons(self.scorer, flat, self._levels_of(flat)) if flat else []
         out, at = [], 0
@@ -149,17 +142,8 @@ def open_run(
     store: Any, only: set[int] | None, *, refit: bool = False, also_compare: list[str] | None = None
 ) -> Run:
     """A Run over the store's customers (all, or those in `only`)."""
-    conn = store.conn
-    workers: list[Any] = []  # name forms on the other core while blocking runs here
-    try:
-        t = table.load(
-            conn, only, defer=True, on_read=lambda names: workers.append(table.FormsWorker(names))
-        )
-        worker = workers[0] if workers else None
-        return Run(t, store, conn, refit=refit, worker=worker, also_compare=also_compare)
-    finally:
-        for w in workers:
-            w.close()
+    t = table.load(store.conn, only, defer=True)
+    return Run(t, store, store.conn, refit=refit, also_compare=also_compare)
 
 
 class CountFrequencies(TermFrequencies):
