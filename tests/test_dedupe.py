@@ -245,15 +245,18 @@ def test_joined_read_equals_row_by_row_read(store, monkeypatch):
     ]
     fields = ("names", "companies", "addresses", "cities", "birthdays")
 
-    def snapshot() -> tuple:
-        t = table.load(store.conn, None, defer=True)
+    def snapshot(defer: bool = False) -> tuple:
+        t = table.load(store.conn, None, defer=defer)
         multi = [(m.pos.tolist(), m.values) for m in (t.phones, t.emails, t.email_keys)]
         return t.ids.tolist(), [getattr(t, f) for f in fields], multi
 
     joined = snapshot()
     assert joined[0] == ids and joined[1][1] == [None, "ACME", None]
+    deferred = snapshot(defer=True)  # with the stored forms: no company or address text
+    assert deferred[1][1:3] == [None, None]
+    assert [deferred[1][i] for i in (0, 3, 4)] == [joined[1][i] for i in (0, 3, 4)]
     monkeypatch.setattr(table, "_concat_columns", lambda *args, **kwargs: None)
-    assert snapshot() == joined
+    assert snapshot() == joined and snapshot(defer=True) == deferred
     monkeypatch.undo()
     store.conn.execute("UPDATE customers SET company = 'A\x1fB' WHERE id = ?", (ids[2],))
     fallback = snapshot()

@@ -1,13 +1,17 @@
 """Matching forms of customers: computed (small tables) or read as stored (`dedupe_forms`).
 
-The forms a comparison needs (a name's order-free key, script, family and surname tokens;
-an address's folded key and house number; a company's key) cost pinyin, regexes and
-Unicode folding, ~15 µs a customer. They are derived data, like the blocking keys: the write
-gate stores them with the keys (`custinfo.dedupe.keys`), so a dedupe run reads them instead
-of recomputing 100,000 of them. `Stored` holds them read and factorised over the whole
-table; `apply` gives a Table exactly the attributes `name_forms` and `place_forms` compute
-(same ids in the same order, so the same groups and scores). A change to a form function of
-`custinfo.dedupe.normalize` needs a migration that calls `keys.rebuild`.
+The forms a comparison needs (a name's order-free key, its tokens, script, family and
+surname; an address's folded key and house number; a company's and a city's key; the
+birthday as a number) cost pinyin, regexes and Unicode folding, ~15 µs a customer. They are
+derived data, like the blocking keys: the write gate stores them with the keys
+(`custinfo.dedupe.keys`), so a dedupe run reads them instead of recomputing 100,000 of
+them. Each form that is compared for equality also has a 63-bit hash (`keys.form_hash`, 0 for
+none): the run numbers values with numpy from the hashes, without a dictionary of 100,000
+strings (two different forms sharing a hash, ~1 in 10^7 at a million distinct values,
+would compare as equal). `apply` gives a Table exactly the attributes `name_forms` and
+`place_forms` compute (same ids in the same order, so the same groups and scores). A change
+to a form function of `custinfo.dedupe.normalize` needs a migration that calls
+`keys.rebuild`.
 """
 
 from __future__ import annotations
@@ -17,27 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from custinfo.dedupe import keys
 from custinfo.dedupe import normalize as nz
 from custinfo.dedupe.table import derive, factorize
 
-#: Stored columns of `dedupe_forms` after `customer_id`, in order.
-COLUMNS = ("name", "cjk", "family", "surname", "address", "house", "company")
-
-
-def customer_forms(
-    name: str, address: str | None, city: str | None, company: str | None
-) -> tuple[str, int, str, str, str, str, str]:
-    """One customer's stored forms (the order of COLUMNS); pure: import workers run it."""
-    typed = nz.name_tokens(name) if name else ()
-    return (
-        nz.name_key(name) if name else "",
-        int(bool(name) and nz.has_cjk(name)),
-        typed[0] if typed else "",
-        nz.surname_token(name, typed or ("",)) if name else "",
-        nz.address_key(address, city) if address else "",
-        nz.house_number(address),
-        nz.company_key(company),
-    )
+TEXTS, NUMBERS = keys.FORM_TEXTS, keys.FORM_NUMBERS
+COLUMNS = TEXTS + NUMBERS
 
 
 def name_forms(names: list[str]) -> dict[str, Any]:
@@ -120,56 +109,53 @@ def place_forms(
     }
 
 
-def renumber(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Dense ids of integer codes in order of first occurrence (-1 stays -1), as
-    `factorize` numbers strings; returns (ids, code of each id, first position of each id)."""
-    valid = np.flatnonzero(codes >= 0)
+def renumber(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ids of integer codes in order of first occurrence (codes <= 0 or -1: none, -1),
+    as `factorize` numbers strings; returns (ids, first position of each id)."""
+    valid = np.flatnonzero(codes > 0)
+    ids = np.full(len(codes), -1, dtype=np.int32)
     if not len(valid):
-        empty = np.empty(0, dtype=np.int64)
-        return np.full(len(codes), -1, dtype=np.int32), empty, empty
-    uniq, first = np.unique(codes[valid], return_index=True)
+        return ids, np.empty(0, dtype=np.int64)
+    uniq, first, inverse = np.unique(codes[valid], return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty(len(uniq), dtype=np.int32)
     rank[order] = np.arange(len(uniq), dtype=np.int32)
-    ids = np.full(len(codes), -1, dtype=np.int32)
-    ids[valid] = rank[np.searchsorted(uniq, codes[valid])]
-    return ids, uniq[order], valid[first[order]]
+    ids[valid] = rank[inverse.ravel()]
+    return ids, valid[first[order]]
 
 
 @dataclass
 class Column:
-    """One stored text form over the table's positions, factorised."""
+    """One stored form over the table's positions: its hashes and its texts (or None)."""
 
-    ids: np.ndarray  # int32, -1 for ""
-    strings: list[str]
+    hashes: np.ndarray
+    texts: np.ndarray | None  # object array
 
-    def masked(self, keep: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
-        """`factorize` of the column with the positions outside `keep` emptied."""
-        if keep is None:
-            return self.ids, self.strings
-        ids, codes, _ = renumber(np.where(keep, self.ids, -1))
-        return ids, [self.strings[c] for c in codes.tolist()]
+    def ids(self, keep: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+        """`factorize` of the column, the positions outside `keep` emptied."""
+        codes = self.hashes if keep is None else np.where(keep, self.hashes, 0)
+        ids, first = renumber(codes)
+        return ids, [] if self.texts is None else self.texts[first].tolist()
 
 
 @dataclass
 class Stored:
     """The stored forms of a table's customers, read once (`read`)."""
 
-    name: dict[str, Any]  # Table attributes of the names (all positions)
-    address: Column
-    house: Column
-    company: Column
+    columns: dict[str, Any]  # COLUMNS: Column (h_*, with the text of the same name) or array
 
 
 _SEP = "\x1f"  # as table._concat_columns: no stored form holds control characters
+_TEXT_OF = {"h_name": "name", "h_address": "address", "h_company": "company", "h_city": "city"}
 
 
-def read(conn: Any, ids: np.ndarray, names: list[str], wanted: set[int] | None) -> Stored | None:
+def read(conn: Any, ids: np.ndarray, wanted: set[int] | None) -> Stored | None:
     """The stored forms of the table's customers (ids in order; `wanted`: the subset read),
     or None if one is missing (then they are computed).
 
-    The whole table is read as one string per column, joined by SQLite, and split one
-    column at a time (no list of every form at once: ~400 MiB at 1M customers)."""
+    The whole table is read as one string per column, joined by SQLite (numbers parsed by
+    numpy, texts split in C); a subset row by row."""
+    got: dict[str, Any] = {}
     if wanted is not None:
         from custinfo.dedupe.table import _columns
 
@@ -177,72 +163,55 @@ def read(conn: Any, ids: np.ndarray, names: list[str], wanted: set[int] | None) 
         cid, *lists = _columns(conn, sql, 1 + len(COLUMNS), wanted)
         if cid != ids.tolist():
             return None
-        return from_columns(dict(zip(COLUMNS, lists, strict=True)).pop, names)
-    parts = ", ".join(
-        "group_concat(cjk, '')" if c == "cjk" else f"group_concat(coalesce({c}, ''), char(31))"
-        for c in COLUMNS
-    )  # the script flags as one string of digits
-    row = conn.execute(
-        f"SELECT count(*), group_concat(customer_id), {parts} FROM dedupe_forms"
-    ).fetchone()
-    count, joined, *texts = row
-    if count != len(ids) or not count:
-        return None
-    if not np.array_equal(np.fromstring(joined, dtype=np.int64, sep=","), ids):
-        return None
-    del joined
-    columns = dict(zip(COLUMNS, texts, strict=True))
-    del texts, row
-    torn = False
-
-    def take(column: str) -> Any:
-        nonlocal torn
-        text = columns.pop(column)
-        if column == "cjk":
-            torn |= len(text) != count
-            return text if not torn else "0" * count
-        values = text.split(_SEP)
-        torn |= len(values) != count
-        return values if not torn else [""] * count
-
-    stored = from_columns(take, names)
-    return None if torn else stored
-
-
-def from_columns(take: Any, raw_names: list[str]) -> Stored:
-    """Stored forms from the text columns of `dedupe_forms` in table order ("" for none;
-    `cjk` as 0/1): `take(column)` gives each list once (bounded memory at 1M)."""
-    key_id, key_strings = factorize(take("name"))
-    flags = take("cjk")
-    if isinstance(flags, str):
-        cjk = np.frombuffer(flags.encode("ascii"), dtype=np.uint8).astype(np.int64) - 48
+        for c, values in zip(COLUMNS, lists, strict=True):
+            got[c] = np.array(values, dtype=object if c in TEXTS else np.int64)
     else:
-        cjk = np.array(flags, dtype=np.int64)
-    # a name's id: its key and its script (see name_forms); ids in order of first position
-    codes = np.where((key_id >= 0) | (cjk == 1), (key_id.astype(np.int64) + 1) * 2 + cjk, -1)
-    name_id, id_codes, first = renumber(codes)
-    id_key = (id_codes >> 1) - 1
-    strings = [key_strings[k] if k >= 0 else "" for k in id_key.tolist()]
-    family, surname = take("family"), take("surname")
-    at = first.tolist()
-    name = _name_attributes(
-        name_id, strings, (id_codes & 1).astype(bool), key_id, factorize(raw_names)[0],
-        [family[p] for p in at], [surname[p] for p in at],
-    )  # fmt: skip
-    del family, surname
-    columns = {f: Column(*factorize(take(f))) for f in ("address", "house", "company")}
-    return Stored(name, **columns)
+        parts = [f"group_concat({c}, char(31))" for c in TEXTS] + [
+            f"group_concat({c})" for c in NUMBERS
+        ]
+        row = conn.execute(
+            f"SELECT count(*), group_concat(customer_id), {', '.join(parts)} FROM dedupe_forms"
+        ).fetchone()
+        count, joined, *texts = row
+        del row
+        if count != len(ids) or not count:
+            return None
+        if not np.array_equal(np.fromstring(joined, dtype=np.int64, sep=","), ids):
+            return None
+        for c, text in zip(COLUMNS, texts, strict=True):
+            if c in TEXTS:
+                values = np.array(text.split(_SEP), dtype=object)
+            else:
+                values = np.fromstring(text, dtype=np.int64, sep=",")
+            if len(values) != count:
+                return None
+            got[c] = values
+        del texts, text
+    columns: dict[str, Any] = {c: got[c] for c in ("cjk", "ntok", "birthday", *TEXTS)}
+    for c in NUMBERS[3:]:
+        columns[c] = Column(got[c], got.get(_TEXT_OF.get(c, "")))
+    return Stored(columns)
 
 
 def apply(t: Any, stored: Stored, keep: np.ndarray | None) -> None:
     """Set the Table's matching forms from stored ones (`keep`: the positions whose place
     forms count, as `Table.prepare(needed)` computes them; None: all)."""
-    for attr, value in stored.name.items():
-        setattr(t, attr, value)
-    t.addr_id, t.addr_strings = stored.address.masked(keep)
-    t.addr_house, _ = stored.house.masked(keep)
-    t.comp_id, t.comp_strings = stored.company.masked(keep)
-    cities = t.cities
-    if keep is not None:
-        cities = [v if k else None for v, k in zip(cities, keep.tolist(), strict=True)]
-    t.city_id, t.city_strings = derive(cities, nz.city_key)
+    col = stored.columns
+    key_id, _ = col["h_name"].ids()
+    cjk = col["cjk"]
+    # a name's id: its key and its script (see name_forms), numbered by first position
+    codes = np.where((key_id >= 0) | (cjk == 1), (key_id.astype(np.int64) + 1) * 2 + cjk + 1, 0)
+    name_id, first = renumber(codes)
+    strings = col["name"][first]
+    t.name_id, t.name_key_id, t.name_cjk = name_id, key_id, cjk[first].astype(bool)
+    t.name_array, t.name_strings = strings, strings.tolist()
+    t.name_first, t.name_last = col["first"][first], col["last"][first]
+    t.name_family, t.name_surname = col["family"][first], col["surname"][first]
+    t.name_ntok = col["ntok"][first].astype(np.int16)
+    t.name_raw_id, _ = col["h_raw"].ids()
+    t.addr_id, t.addr_strings = col["h_address"].ids(keep)
+    t.addr_house, _ = col["h_house"].ids(keep)
+    t.comp_id, t.comp_strings = col["h_company"].ids(keep)
+    t.city_id, t.city_strings = col["h_city"].ids(keep)
+    t.bday_id, _ = col["h_birthday"].ids()
+    t.bday_int = col["birthday"].astype(np.int32)

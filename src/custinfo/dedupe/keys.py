@@ -3,11 +3,13 @@
 Kept in step by the write gate (`store.derived`; `DedupeKeys` below) inside the writing
 transaction. Keys are the stable 64-bit hashes of `custinfo.dedupe.normalize.blocking_keys`
 (phones and emails are matched through their own indexed tables); forms are each
-customer's matching forms (`custinfo.dedupe.forms.customer_forms`), one row per customer.
+customer's matching forms (`customer_forms`, read by `custinfo.dedupe.forms`), one row per
+customer.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -27,18 +29,59 @@ def derive(
 
 Derived = tuple[tuple[int, ...], tuple[Any, ...]]  # (key hashes, forms)
 _INSERT_KEY = "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)"
+#: Stored text columns of `dedupe_forms`, then its integer columns (after `customer_id`;
+#: read by `custinfo.dedupe.forms`).
+FORM_TEXTS = ("name", "first", "last", "family", "surname", "address", "company", "city")
+FORM_NUMBERS = ("cjk", "ntok", "birthday", "h_name", "h_raw", "h_address", "h_house",
+                "h_company", "h_city", "h_birthday")  # fmt: skip
+_FORM_COLUMNS = FORM_TEXTS + FORM_NUMBERS
 _INSERT_FORMS = (
-    "INSERT OR REPLACE INTO dedupe_forms(customer_id, name, cjk, family, surname, address, "
-    "house, company) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT OR REPLACE INTO dedupe_forms(customer_id, {', '.join(_FORM_COLUMNS)}) "
+    f"VALUES (?{', ?' * len(_FORM_COLUMNS)})"
 )
+
+
+def form_hash(text: str | None) -> int:
+    """A stable 63-bit hash of a form, 0 for none (the same in every process)."""
+    if not text:
+        return 0
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return (int.from_bytes(digest, "little") >> 1) or 1
+
+
+def day_number(birthday: str | None) -> int:
+    """A birthday as the number YYYYMMDD (as `Table.prepare` reads it), 0 for none."""
+    try:
+        return int(birthday.replace("-", "")) if birthday else 0
+    except ValueError:
+        return 0
+
+
+def customer_forms(
+    name: str, address: str | None, city: str | None, company: str | None, birthday: str | None
+) -> tuple[Any, ...]:
+    """One customer's stored matching forms (`_FORM_COLUMNS`; see `custinfo.dedupe.forms`).
+    Pure: import workers run it."""
+    from custinfo.dedupe import normalize as nz
+
+    typed = nz.name_tokens(name) if name else ()
+    key = nz.name_key(name) if name else ""
+    tokens = key.split() or [""]
+    place = nz.address_key(address, city) if address else ""
+    company_key, city_key = nz.company_key(company), nz.city_key(city)
+    return (
+        key, tokens[0], tokens[-1], typed[0] if typed else "",
+        nz.surname_token(name, typed or ("",)) if name else "", place, company_key, city_key,
+        int(bool(name) and nz.has_cjk(name)), len(tokens), day_number(birthday),
+        form_hash(key), form_hash(name), form_hash(place), form_hash(nz.house_number(address)),
+        form_hash(company_key), form_hash(city_key), form_hash(birthday),
+    )  # fmt: skip
 
 
 def derive_row(row: Any) -> Derived:
     """Keys and forms of a validated import row (`importer.rows.Valid`)."""
-    from custinfo.dedupe.forms import customer_forms
-
     keys = derive(row.name, row.birthday, [key for _, key in row.emails], row.address, row.city)
-    return keys, customer_forms(row.name, row.address, row.city, row.company)
+    return keys, customer_forms(row.name, row.address, row.city, row.company, row.birthday)
 
 
 def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
@@ -49,8 +92,6 @@ def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
 
 def rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, Derived]]:
     """(customer id, (key hashes, forms)) for these customers."""
-    from custinfo.dedupe.forms import customer_forms
-
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         emails: dict[int, list[str]] = {}
@@ -64,7 +105,7 @@ def rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, Derived]]:
             chunk,
         ).fetchall():
             keys = derive(name, birthday, emails.get(cid, ()), address, city)
-            yield cid, (keys, customer_forms(name, address, city, company))
+            yield cid, (keys, customer_forms(name, address, city, company, birthday))
 
 
 def changed(conn: Any, ids: Sequence[int]) -> None:
@@ -103,14 +144,12 @@ def rebuild(conn: Any) -> None:
 
 def rebuild_forms(conn: Any) -> None:
     """Recompute every customer's forms (one pass over the customers)."""
-    from custinfo.dedupe.forms import customer_forms
-
     conn.execute("DELETE FROM dedupe_forms")
-    cur = conn.execute("SELECT id, name, address, city, company FROM customers ORDER BY id")
+    cur = conn.execute(
+        "SELECT id, name, address, city, company, birthday FROM customers ORDER BY id"
+    )
     while batch := cur.fetchmany(_CHUNK):
-        conn.executemany(
-            _INSERT_FORMS, [(cid, *customer_forms(n, a, c, co)) for cid, n, a, c, co in batch]
-        )
+        conn.executemany(_INSERT_FORMS, [(row[0], *customer_forms(*row[1:])) for row in batch])
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:

@@ -73,8 +73,8 @@ class Multi:
 class Table:
     ids: np.ndarray
     names: list[str]
-    companies: list[str | None]
-    addresses: list[str | None]
+    companies: list[str | None] | None  # None: read with stored forms (not needed)
+    addresses: list[str | None] | None
     cities: list[str | None]
     birthdays: list[str | None]
     phones: Multi  # E.164 (with " ext. N")
@@ -136,9 +136,6 @@ class Table:
             if keep.dtype != bool:
                 keep = np.zeros(len(self.ids), dtype=bool)
                 keep[needed] = True
-        self.bday_id, days = factorize([b or "" for b in self.birthdays])
-        day_ints = np.array([int(d.replace("-", "")) for d in days] + [0], dtype=np.int32)
-        self.bday_int = day_ints[self.bday_id]  # -1 (none) picks the trailing 0
         n = len(self.ids)
         self.phone_primary, self.phone_strings = _primary(self.phones, n)
         self.email_primary, self.email_strings = _primary(self.email_keys, n)
@@ -146,6 +143,9 @@ class Table:
             stored, self.stored = self.stored, None
             forms.apply(self, stored, keep)
             return
+        self.bday_id, days = factorize([b or "" for b in self.birthdays])
+        day_ints = np.array([int(d.replace("-", "")) for d in days] + [0], dtype=np.int32)
+        self.bday_int = day_ints[self.bday_id]  # -1 (none) picks the trailing 0
         addresses, companies, cities = self.addresses, self.companies, self.cities
         if keep is not None:
             mask = keep.tolist()
@@ -245,23 +245,29 @@ def load(
 
 
 def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
+    # A deferred read uses the stored forms: no company or address text (read if missing).
+    columns = ["id", "name", "city", "birthday"] + ([] if defer else ["company", "address"])
     got = None
     if wanted is None:
-        got = _concat_columns(
-            conn, "customers", ["id", "name", "company", "address", "city", "birthday"],
-            shared=(2, 4, 5),
-        )  # fmt: skip
+        got = _concat_columns(conn, "customers", columns, shared=(2, 3, 4))
     if got is not None:
-        ids, (names, companies, addresses, cities, birthdays) = got
-        companies = [v or None for v in companies]  # text columns: "" reads as None
-        addresses = [v or None for v in addresses]
+        ids, values = got
     else:
-        cid, names, companies, addresses, cities, birthdays = _columns(
-            conn, "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id",
-            6, wanted, shared=(2, 4, 5),
-        )  # fmt: skip
+        sql = f"SELECT {', '.join(columns)} FROM customers ORDER BY id"
+        cid, *values = _columns(conn, sql, len(columns), wanted, shared=(2, 3, 4))
         ids = np.array(cid, dtype=np.int64)
         del cid
+    names, cities, birthdays, *places = values
+    stored = None
+    if defer:
+        from custinfo.dedupe import forms
+
+        stored = forms.read(conn, ids, wanted)
+        if stored is None:
+            places = _places(conn, ids, wanted)
+    companies = addresses = None  # not needed with stored forms
+    if places:
+        companies, addresses = ([v or None for v in col] for col in places)  # "" is None
 
     def multi(source: str, exprs: list[str]) -> list[Multi]:
         fast = None
@@ -286,11 +292,6 @@ def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
     emails, email_keys = multi("emails", ["customer_id", "address", "key"])
     shown = emails.values  # a key spelt like its address shares the string object
     email_keys.values = [s if k == s else k for s, k in zip(shown, email_keys.values, strict=True)]
-    stored = None
-    if defer:
-        from custinfo.dedupe import forms
-
-        stored = forms.read(conn, ids, names, wanted)
     return Table(
         ids=ids,
         names=names,
@@ -305,6 +306,18 @@ def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
         stored=stored,
         defer=defer,
     )
+
+
+def _places(conn: Any, ids: np.ndarray, wanted: set[int] | None) -> list[list[Any]]:
+    """The company and address columns of the table's customers (in `ids` order)."""
+    got = None
+    if wanted is None:
+        got = _concat_columns(conn, "customers", ["id", "company", "address"], shared=(1,))
+    if got is None or not np.array_equal(got[0], ids):
+        sql = "SELECT id, company, address FROM customers ORDER BY id"
+        _, *cols = _columns(conn, sql, 3, set(ids.tolist()), shared=(1,))
+        return cols
+    return got[1]
 
 
 def from_customers(customers: list[Any]) -> Table:
