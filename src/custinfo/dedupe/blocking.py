@@ -92,6 +92,17 @@ def stored_keys(conn: Any, table: Table) -> tuple[np.ndarray, np.ndarray]:
     row), read in key order; blocks are found with numpy. When every customer is in the
     table only keys shared by 2..MAX_CAP customers are kept (most are one customer's)."""
     cap = max(BLOCK_CAP, *KIND_CAPS.values())
+    stored = table.stored  # read with the matching forms (custinfo.dedupe.forms)
+    if stored is not None:
+        keys, pos = stored.keys, stored.key_pos
+        if table.complete and len(keys):
+            order = np.argsort(keys, kind="stable")
+            keys, pos = keys[order], pos[order]
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            sizes = np.diff(np.r_[starts, len(keys)])
+            shared = np.repeat((sizes >= 2) & (sizes <= cap), sizes)
+            keys, pos = keys[shared], pos[shared]
+        return keys, pos
     bounds = [int(b) for b in np.linspace(-(2**63), 2**63, KEY_RANGES + 1)]
     keys_out, pos_out = [], []
     ids = table.ids

@@ -26,7 +26,6 @@ from custinfo.dedupe import normalize as nz
 from custinfo.dedupe.table import derive, factorize
 
 TEXTS, NUMBERS = keys.FORM_TEXTS, keys.FORM_NUMBERS
-COLUMNS = TEXTS + NUMBERS
 
 
 def name_forms(names: list[str]) -> dict[str, Any]:
@@ -142,76 +141,91 @@ class Column:
 class Stored:
     """The stored forms of a table's customers, read once (`read`)."""
 
-    columns: dict[str, Any]  # COLUMNS: Column (h_*, with the text of the same name) or array
+    texts: np.ndarray  # (customers, FORM_TEXTS) object array
+    codes: np.ndarray  # (customers, FORM_NUMBERS) int64
+    keys: np.ndarray  # every customer's key hashes, one after the other
+    key_pos: np.ndarray  # the position of each key's customer
+
+    def text(self, name: str) -> np.ndarray:
+        return self.texts[:, TEXTS.index(name)]
+
+    def number(self, name: str) -> np.ndarray:
+        return self.codes[:, NUMBERS.index(name)]
+
+    def column(self, name: str, text: str | None = None) -> Column:
+        return Column(self.number(name), None if text is None else self.text(text))
 
 
-_SEP = "\x1f"  # as table._concat_columns: no stored form holds control characters
-_TEXT_OF = {"h_name": "name", "h_address": "address", "h_company": "company", "h_city": "city"}
+_SEP = "\x1f"  # as keys.customer_forms
+#: Customers read per query: bounds the joined strings (~40 MB at this size).
+READ_ROWS = 1 << 17
 
 
 def read(conn: Any, ids: np.ndarray, wanted: set[int] | None) -> Stored | None:
     """The stored forms of the table's customers (ids in order; `wanted`: the subset read),
     or None if one is missing (then they are computed).
 
-    The whole table is read as one string per column, joined by SQLite (numbers parsed by
-    numpy, texts split in C); a subset row by row."""
-    got: dict[str, Any] = {}
+    The whole table is read in ranges of ids, each as three strings joined by SQLite (the
+    packed numbers as hex, decoded in C), none per customer; a subset row by row."""
+    parts: list[tuple[list[str], bytes, bytes]] = []
     if wanted is not None:
         from custinfo.dedupe.table import _columns
 
-        sql = f"SELECT customer_id, {', '.join(COLUMNS)} FROM dedupe_forms ORDER BY customer_id"
-        cid, *lists = _columns(conn, sql, 1 + len(COLUMNS), wanted)
+        sql = "SELECT customer_id, texts, codes, keys FROM dedupe_forms ORDER BY customer_id"
+        cid, texts, codes, hashes = _columns(conn, sql, 4, wanted)
         if cid != ids.tolist():
             return None
-        for c, values in zip(COLUMNS, lists, strict=True):
-            got[c] = np.array(values, dtype=object if c in TEXTS else np.int64)
+        parts.append((_SEP.join(texts).split(_SEP), b"".join(codes), b"".join(hashes)))
     else:
-        parts = [f"group_concat({c}, char(31))" for c in TEXTS] + [
-            f"group_concat({c})" for c in NUMBERS
-        ]
-        row = conn.execute(
-            f"SELECT count(*), group_concat(customer_id), {', '.join(parts)} FROM dedupe_forms"
-        ).fetchone()
-        count, joined, *texts = row
-        del row
-        if count != len(ids) or not count:
-            return None
-        if not np.array_equal(np.fromstring(joined, dtype=np.int64, sep=","), ids):
-            return None
-        for c, text in zip(COLUMNS, texts, strict=True):
-            if c in TEXTS:
-                values = np.array(text.split(_SEP), dtype=object)
-            else:
-                values = np.fromstring(text, dtype=np.int64, sep=",")
-            if len(values) != count:
-                return None
-            got[c] = values
-        del texts, text
-    columns: dict[str, Any] = {c: got[c] for c in ("cjk", "ntok", "birthday", *TEXTS)}
-    for c in NUMBERS[3:]:
-        columns[c] = Column(got[c], got.get(_TEXT_OF.get(c, "")))
-    return Stored(columns)
+        for start in range(0, len(ids), READ_ROWS):
+            stop = min(start + READ_ROWS, len(ids))
+            last = stop == len(ids)
+            where = "customer_id >= ?" + ("" if last else " AND customer_id < ?")
+            bounds = (int(ids[start]),) if last else (int(ids[start]), int(ids[stop]))
+            count, text, code, hashes = conn.execute(
+                "SELECT count(*), group_concat(texts, char(31)), group_concat(hex(codes), ''), "
+                f"group_concat(hex(keys), '') FROM dedupe_forms WHERE {where}",
+                bounds,
+            ).fetchone()
+            if count != stop - start:
+                return None  # (every row references a customer: equal counts, equal sets)
+            parts.append((text.split(_SEP), bytes.fromhex(code), bytes.fromhex(hashes or "")))
+            del text, code, hashes
+    if not parts:
+        return None
+    texts = [np.array(t, dtype=object) for t, _, _ in parts]
+    codes = [np.frombuffer(c, dtype="<i8") for _, c, _ in parts]
+    width_t, width_c = len(TEXTS), len(NUMBERS)
+    if sum(map(len, texts)) != width_t * len(ids) or sum(map(len, codes)) != width_c * len(ids):
+        return None
+    code = np.concatenate(codes).astype(np.int64).reshape(-1, width_c)
+    hashes = np.concatenate([np.frombuffer(k, dtype="<i8") for _, _, k in parts])
+    counts = code[:, NUMBERS.index("keys")]
+    if int(counts.sum()) != len(hashes):
+        return None
+    key_pos = np.repeat(np.arange(len(ids), dtype=np.int64), counts)
+    text_all = np.concatenate(texts).reshape(-1, width_t)
+    return Stored(text_all, code, hashes.astype(np.int64), key_pos)
 
 
 def apply(t: Any, stored: Stored, keep: np.ndarray | None) -> None:
     """Set the Table's matching forms from stored ones (`keep`: the positions whose place
     forms count, as `Table.prepare(needed)` computes them; None: all)."""
-    col = stored.columns
-    key_id, _ = col["h_name"].ids()
-    cjk = col["cjk"]
+    key_id, _ = stored.column("h_name").ids()
+    cjk = stored.number("cjk")
     # a name's id: its key and its script (see name_forms), numbered by first position
     codes = np.where((key_id >= 0) | (cjk == 1), (key_id.astype(np.int64) + 1) * 2 + cjk + 1, 0)
     name_id, first = renumber(codes)
-    strings = col["name"][first]
+    strings = stored.text("name")[first]
     t.name_id, t.name_key_id, t.name_cjk = name_id, key_id, cjk[first].astype(bool)
     t.name_array, t.name_strings = strings, strings.tolist()
-    t.name_first, t.name_last = col["first"][first], col["last"][first]
-    t.name_family, t.name_surname = col["family"][first], col["surname"][first]
-    t.name_ntok = col["ntok"][first].astype(np.int16)
-    t.name_raw_id, _ = col["h_raw"].ids()
-    t.addr_id, t.addr_strings = col["h_address"].ids(keep)
-    t.addr_house, _ = col["h_house"].ids(keep)
-    t.comp_id, t.comp_strings = col["h_company"].ids(keep)
-    t.city_id, t.city_strings = col["h_city"].ids(keep)
-    t.bday_id, _ = col["h_birthday"].ids()
-    t.bday_int = col["birthday"].astype(np.int32)
+    t.name_first, t.name_last = stored.text("first")[first], stored.text("last")[first]
+    t.name_family, t.name_surname = stored.text("family")[first], stored.text("surname")[first]
+    t.name_ntok = stored.number("ntok")[first].astype(np.int16)
+    t.name_raw_id, _ = stored.column("h_raw").ids()
+    t.addr_id, t.addr_strings = stored.column("h_address", "address").ids(keep)
+    t.addr_house, _ = stored.column("h_house").ids(keep)
+    t.comp_id, t.comp_strings = stored.column("h_company", "company").ids(keep)
+    t.city_id, t.city_strings = stored.column("h_city", "city").ids(keep)
+    t.bday_id, _ = stored.column("h_birthday").ids()
+    t.bday_int = stored.number("birthday").astype(np.int32)

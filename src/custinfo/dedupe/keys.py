@@ -2,18 +2,36 @@
 
 Kept in step by the write gate (`store.derived`; `DedupeKeys` below) inside the writing
 transaction. Keys are the stable 64-bit hashes of `custinfo.dedupe.normalize.blocking_keys`
-(phones and emails are matched through their own indexed tables); forms are each
-customer's matching forms (`customer_forms`, read by `custinfo.dedupe.forms`), one row per
-customer.
+(phones and emails are matched through their own indexed tables), one indexed row per key
+(`likely_duplicates`, the import's duplicate check). `dedupe_forms` holds one row per
+customer for the full dedupe run (`custinfo.dedupe.forms` reads it): the matching forms
+(`customer_forms`) and the same key hashes, packed so that a run reads 100,000 customers
+as a few strings (no SQL function call per value).
 """
 
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 _CHUNK = 2000
+
+#: `dedupe_forms.texts`: these forms joined by U+001F (validation keeps control characters
+#: out of stored text, and the forms are folded text).
+FORM_TEXTS = ("name", "first", "last", "family", "surname", "address", "company", "city")
+#: `dedupe_forms.codes`: these numbers as little-endian int64 (`h_*`: `form_hash`), then
+#: the number of key hashes in `dedupe_forms.keys` (little-endian int64 each).
+FORM_NUMBERS = ("cjk", "ntok", "birthday", "h_name", "h_raw", "h_address", "h_house",
+                "h_company", "h_city", "h_birthday", "keys")  # fmt: skip
+_CODES = struct.Struct(f"<{len(FORM_NUMBERS)}q")
+_INSERT_KEY = "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)"
+_INSERT_FORMS = (
+    "INSERT OR REPLACE INTO dedupe_forms(customer_id, texts, codes, keys) VALUES (?, ?, ?, ?)"
+)
+Forms = tuple[str, bytes, bytes]  # (texts, codes, keys) of one customer
+Derived = tuple[tuple[int, ...], Forms]  # (key hashes, forms)
 
 
 def derive(
@@ -25,20 +43,6 @@ def derive(
 
     keys = blocking_keys(name, birthday, list(email_keys), address, city)
     return tuple(sorted({stable_hash(key) for key in keys}))
-
-
-Derived = tuple[tuple[int, ...], tuple[Any, ...]]  # (key hashes, forms)
-_INSERT_KEY = "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)"
-#: Stored text columns of `dedupe_forms`, then its integer columns (after `customer_id`;
-#: read by `custinfo.dedupe.forms`).
-FORM_TEXTS = ("name", "first", "last", "family", "surname", "address", "company", "city")
-FORM_NUMBERS = ("cjk", "ntok", "birthday", "h_name", "h_raw", "h_address", "h_house",
-                "h_company", "h_city", "h_birthday")  # fmt: skip
-_FORM_COLUMNS = FORM_TEXTS + FORM_NUMBERS
-_INSERT_FORMS = (
-    f"INSERT OR REPLACE INTO dedupe_forms(customer_id, {', '.join(_FORM_COLUMNS)}) "
-    f"VALUES (?{', ?' * len(_FORM_COLUMNS)})"
-)
 
 
 def form_hash(text: str | None) -> int:
@@ -58,9 +62,11 @@ def day_number(birthday: str | None) -> int:
 
 
 def customer_forms(
-    name: str, address: str | None, city: str | None, company: str | None, birthday: str | None
-) -> tuple[Any, ...]:
-    """One customer's stored matching forms (`_FORM_COLUMNS`; see `custinfo.dedupe.forms`).
+    name: str, address: str | None, city: str | None, company: str | None,
+    birthday: str | None, keys: tuple[int, ...],
+) -> Forms:  # fmt: skip
+    """One customer's stored matching forms (FORM_TEXTS, FORM_NUMBERS; the name's forms as
+    `forms.name_forms` computes them, the others as `forms.place_forms`) and key hashes.
     Pure: import workers run it."""
     from custinfo.dedupe import normalize as nz
 
@@ -69,19 +75,23 @@ def customer_forms(
     tokens = key.split() or [""]
     place = nz.address_key(address, city) if address else ""
     company_key, city_key = nz.company_key(company), nz.city_key(city)
-    return (
-        key, tokens[0], tokens[-1], typed[0] if typed else "",
-        nz.surname_token(name, typed or ("",)) if name else "", place, company_key, city_key,
+    family = typed[0] if typed else ""
+    surname = nz.surname_token(name, typed or ("",)) if name else ""
+    texts = "\x1f".join((key, tokens[0], tokens[-1], family, surname, place, company_key,
+                         city_key))  # fmt: skip
+    codes = _CODES.pack(
         int(bool(name) and nz.has_cjk(name)), len(tokens), day_number(birthday),
         form_hash(key), form_hash(name), form_hash(place), form_hash(nz.house_number(address)),
-        form_hash(company_key), form_hash(city_key), form_hash(birthday),
+        form_hash(company_key), form_hash(city_key), form_hash(birthday), len(keys),
     )  # fmt: skip
+    return texts, codes, struct.pack(f"<{len(keys)}q", *keys)
 
 
 def derive_row(row: Any) -> Derived:
     """Keys and forms of a validated import row (`importer.rows.Valid`)."""
     keys = derive(row.name, row.birthday, [key for _, key in row.emails], row.address, row.city)
-    return keys, customer_forms(row.name, row.address, row.city, row.company, row.birthday)
+    forms = customer_forms(row.name, row.address, row.city, row.company, row.birthday, keys)
+    return keys, forms
 
 
 def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
@@ -105,7 +115,7 @@ def rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, Derived]]:
             chunk,
         ).fetchall():
             keys = derive(name, birthday, emails.get(cid, ()), address, city)
-            yield cid, (keys, customer_forms(name, address, city, company, birthday))
+            yield cid, (keys, customer_forms(name, address, city, company, birthday, keys))
 
 
 def changed(conn: Any, ids: Sequence[int]) -> None:
@@ -132,24 +142,23 @@ def rebuild(conn: Any) -> None:
     has_forms = conn.execute(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'dedupe_forms'"
     ).fetchone()[0]
-    if has_forms:
-        rebuild_forms(conn)
     conn.execute("DELETE FROM dedupe_keys")
+    if has_forms:
+        conn.execute("DELETE FROM dedupe_forms")
     ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
     for chunk in _chunks(ids):
-        conn.executemany(
-            _INSERT_KEY, [(key, cid) for cid, (keys, _) in rows(conn, chunk) for key in keys]
-        )
+        items = list(rows(conn, chunk))
+        conn.executemany(_INSERT_KEY, [(key, cid) for cid, (keys, _) in items for key in keys])
+        if has_forms:
+            conn.executemany(_INSERT_FORMS, [(cid, *forms) for cid, (_, forms) in items])
 
 
 def rebuild_forms(conn: Any) -> None:
-    """Recompute every customer's forms (one pass over the customers)."""
+    """Recompute every customer's forms (the keys stay as they are)."""
     conn.execute("DELETE FROM dedupe_forms")
-    cur = conn.execute(
-        "SELECT id, name, address, city, company, birthday FROM customers ORDER BY id"
-    )
-    while batch := cur.fetchmany(_CHUNK):
-        conn.executemany(_INSERT_FORMS, [(row[0], *customer_forms(*row[1:])) for row in batch])
+    ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
+    for chunk in _chunks(ids):
+        conn.executemany(_INSERT_FORMS, [(cid, *forms) for cid, (_, forms) in rows(conn, chunk)])
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -159,7 +168,8 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
 
 
 class DedupeKeys:
-    """The dedupe blocking keys as derived data of the write gate (`store.derived`)."""
+    """The dedupe blocking keys and matching forms as derived data of the write gate
+    (`store.derived`)."""
 
     name = "dedupe keys"
     depends = frozenset({"customer", "emails"})

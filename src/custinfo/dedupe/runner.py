@@ -92,6 +92,7 @@ class Run:
         flat = [e for es in edges for e in es]
         words = score.reasons(self.scorer, flat, self._levels_of(flat)) if flat else []
         out, at = [], 0
+        id_of = t.ids.tolist()  # Python ints, taken once
         for g, es in zip(found, edges or [[]] * len(found), strict=True):
             reasons: list[str] = []
             if with_reasons:
@@ -99,10 +100,9 @@ class Run:
                     items = words[at]
                     at += 1
                     if len(g.members) > 2:
-                        items = [f"{t.ids[x]}~{t.ids[y]}: {w}" for w in items]
+                        items = [f"{id_of[x]}~{id_of[y]}: {w}" for w in items]
                     reasons += items
-            ids = [int(t.ids[p]) for p in g.members]
-            out.append(DuplicateGroup(ids, float(g.score), reasons))
+            out.append(DuplicateGroup([id_of[p] for p in g.members], float(g.score), reasons))
         return out
 
     def _levels_of(self, pairs: list[tuple[int, int]]) -> Any:
