@@ -25,7 +25,10 @@ from custinfo.dedupe import keys
 from custinfo.dedupe import normalize as nz
 from custinfo.dedupe.table import derive, factorize
 
-TEXTS, NUMBERS = keys.FORM_TEXTS, keys.FORM_NUMBERS
+TEXTS, HASHES = keys.FORM_TEXTS, keys.FORM_HASHES
+#: The layout of `dedupe_forms.codes` (see `keys.FORM_HASHES`).
+CODES = np.dtype([("cjk", "u1"), ("ntok", "<u2"), ("keys", "<u4"), ("birthday", "<i4"),
+                  ("h", "<i8", (len(HASHES),))])  # fmt: skip
 
 
 def name_forms(names: list[str]) -> dict[str, Any]:
@@ -141,78 +144,93 @@ class Column:
 class Stored:
     """The stored forms of a table's customers, read once (`read`)."""
 
-    texts: np.ndarray  # (customers, FORM_TEXTS) object array
-    codes: np.ndarray  # (customers, FORM_NUMBERS) int64
+    texts: np.ndarray  # (customers, TEXTS) object array
+    codes: np.ndarray  # (customers,) of CODES
     keys: np.ndarray  # every customer's key hashes, one after the other
     key_pos: np.ndarray  # the position of each key's customer
 
     def text(self, name: str) -> np.ndarray:
         return self.texts[:, TEXTS.index(name)]
 
-    def number(self, name: str) -> np.ndarray:
-        return self.codes[:, NUMBERS.index(name)]
-
     def column(self, name: str, text: str | None = None) -> Column:
-        return Column(self.number(name), None if text is None else self.text(text))
+        hashes = self.codes["h"][:, HASHES.index(name)]
+        return Column(hashes, None if text is None else self.text(text))
 
 
 _SEP = "\x1f"  # as keys.customer_forms
-#: Customers read per query: bounds the joined strings (~40 MB at this size).
-READ_ROWS = 1 << 17
+#: Ids per query of the full read: bounds the joined strings (~25 MB at this size).
+READ_IDS = 1 << 17
+Part = tuple[list[str], bytes, bytes]  # (texts, codes, keys) of some customers
 
 
-def read(conn: Any, ids: np.ndarray, wanted: set[int] | None) -> Stored | None:
-    """The stored forms of the table's customers (ids in order; `wanted`: the subset read),
-    or None if one is missing (then they are computed).
+def read_all(conn: Any) -> tuple[np.ndarray, Stored] | None:
+    """(ids, stored forms) of every customer, or None if one has none (then the forms are
+    computed from the customers' rows).
 
-    The whole table is read in ranges of ids, each as three strings joined by SQLite (the
-    packed numbers as hex, decoded in C), none per customer; a subset row by row."""
-    parts: list[tuple[list[str], bytes, bytes]] = []
-    if wanted is not None:
-        from custinfo.dedupe.table import _columns
-
-        sql = "SELECT customer_id, texts, codes, keys FROM dedupe_forms ORDER BY customer_id"
-        cid, texts, codes, hashes = _columns(conn, sql, 4, wanted)
-        if cid != ids.tolist():
-            return None
-        parts.append((_SEP.join(texts).split(_SEP), b"".join(codes), b"".join(hashes)))
-    else:
-        for start in range(0, len(ids), READ_ROWS):
-            stop = min(start + READ_ROWS, len(ids))
-            last = stop == len(ids)
-            where = "customer_id >= ?" + ("" if last else " AND customer_id < ?")
-            bounds = (int(ids[start]),) if last else (int(ids[start]), int(ids[stop]))
-            count, text, code, hashes = conn.execute(
-                "SELECT count(*), group_concat(texts, char(31)), group_concat(hex(codes), ''), "
-                f"group_concat(hex(keys), '') FROM dedupe_forms WHERE {where}",
-                bounds,
+    Read in ranges of ids, each as a few strings joined by SQLite (the packed numbers as
+    bytes): nothing per customer in Python, and the customers' own (wide) rows not at all."""
+    low = conn.execute("SELECT min(customer_id) FROM dedupe_forms").fetchone()[0]
+    high = conn.execute("SELECT max(customer_id) FROM dedupe_forms").fetchone()[0]
+    customers = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+    if low is None or not customers:
+        return None
+    ids, parts = [], []
+    factory = conn.text_factory
+    conn.text_factory = bytes  # the joined blobs, untouched (texts decoded here)
+    try:
+        for start in range(int(low), int(high) + 1, READ_IDS):
+            count, cids, texts, codes, hashes = conn.execute(
+                "SELECT count(*), group_concat(customer_id), group_concat(texts, char(31)), "
+                "group_concat(codes, ''), group_concat(keys, '') FROM dedupe_forms "
+                "WHERE customer_id >= ? AND customer_id < ?",
+                (start, start + READ_IDS),
             ).fetchone()
-            if count != stop - start:
-                return None  # (every row references a customer: equal counts, equal sets)
-            parts.append((text.split(_SEP), bytes.fromhex(code), bytes.fromhex(hashes or "")))
-            del text, code, hashes
-    if not parts:
+            if not count:
+                continue
+            ids.append(np.fromstring(cids.decode(), dtype=np.int64, sep=","))
+            parts.append((texts.decode().split(_SEP), codes, hashes or b""))
+            del texts, codes, hashes
+    finally:
+        conn.text_factory = factory
+    if sum(map(len, ids)) != customers:  # (every row references a customer: equal sets)
         return None
+    stored = _stored(parts, customers)
+    return None if stored is None else (np.concatenate(ids), stored)
+
+
+def read(conn: Any, ids: np.ndarray, wanted: set[int]) -> Stored | None:
+    """The stored forms of the customers `ids` (sorted; read row by row, those in `wanted`),
+    or None if one has none."""
+    from custinfo.dedupe.table import _columns
+
+    sql = "SELECT customer_id, texts, codes, keys FROM dedupe_forms ORDER BY customer_id"
+    cid, texts, codes, hashes = _columns(conn, sql, 4, wanted)
+    if cid != ids.tolist():
+        return None
+    return _stored([(_SEP.join(texts).split(_SEP), b"".join(codes), b"".join(hashes))], len(ids))
+
+
+def _stored(parts: list[Part], count: int) -> Stored | None:
     texts = [np.array(t, dtype=object) for t, _, _ in parts]
-    codes = [np.frombuffer(c, dtype="<i8") for _, c, _ in parts]
-    width_t, width_c = len(TEXTS), len(NUMBERS)
-    if sum(map(len, texts)) != width_t * len(ids) or sum(map(len, codes)) != width_c * len(ids):
+    if sum(map(len, texts)) != len(TEXTS) * count:
+        return None  # (a separator inside a value: the row is not one this module wrote)
+    if sum(len(c) for _, c, _ in parts) != CODES.itemsize * count:
         return None
-    code = np.concatenate(codes).astype(np.int64).reshape(-1, width_c)
+    codes = np.concatenate([np.frombuffer(c, dtype=CODES) for _, c, _ in parts])
     hashes = np.concatenate([np.frombuffer(k, dtype="<i8") for _, _, k in parts])
-    counts = code[:, NUMBERS.index("keys")]
+    counts = codes["keys"].astype(np.int64)
     if int(counts.sum()) != len(hashes):
         return None
-    key_pos = np.repeat(np.arange(len(ids), dtype=np.int64), counts)
-    text_all = np.concatenate(texts).reshape(-1, width_t)
-    return Stored(text_all, code, hashes.astype(np.int64), key_pos)
+    key_pos = np.repeat(np.arange(count, dtype=np.int64), counts)
+    text = np.concatenate(texts).reshape(-1, len(TEXTS))
+    return Stored(text, codes, hashes.astype(np.int64), key_pos)
 
 
 def apply(t: Any, stored: Stored, keep: np.ndarray | None) -> None:
     """Set the Table's matching forms from stored ones (`keep`: the positions whose place
     forms count, as `Table.prepare(needed)` computes them; None: all)."""
     key_id, _ = stored.column("h_name").ids()
-    cjk = stored.number("cjk")
+    cjk = stored.codes["cjk"].astype(np.int64)
     # a name's id: its key and its script (see name_forms), numbered by first position
     codes = np.where((key_id >= 0) | (cjk == 1), (key_id.astype(np.int64) + 1) * 2 + cjk + 1, 0)
     name_id, first = renumber(codes)
@@ -221,11 +239,11 @@ def apply(t: Any, stored: Stored, keep: np.ndarray | None) -> None:
     t.name_array, t.name_strings = strings, strings.tolist()
     t.name_first, t.name_last = stored.text("first")[first], stored.text("last")[first]
     t.name_family, t.name_surname = stored.text("family")[first], stored.text("surname")[first]
-    t.name_ntok = stored.number("ntok")[first].astype(np.int16)
+    t.name_ntok = stored.codes["ntok"][first].astype(np.int16)
     t.name_raw_id, _ = stored.column("h_raw").ids()
     t.addr_id, t.addr_strings = stored.column("h_address", "address").ids(keep)
     t.addr_house, _ = stored.column("h_house").ids(keep)
     t.comp_id, t.comp_strings = stored.column("h_company", "company").ids(keep)
     t.city_id, t.city_strings = stored.column("h_city", "city").ids(keep)
     t.bday_id, _ = stored.column("h_birthday").ids()
-    t.bday_int = stored.number("birthday").astype(np.int32)
+    t.bday_int = stored.codes["birthday"].astype(np.int32)

@@ -19,13 +19,16 @@ from typing import Any
 _CHUNK = 2000
 
 #: `dedupe_forms.texts`: these forms joined by U+001F (validation keeps control characters
-#: out of stored text, and the forms are folded text).
-FORM_TEXTS = ("name", "first", "last", "family", "surname", "address", "company", "city")
-#: `dedupe_forms.codes`: these numbers as little-endian int64 (`h_*`: `form_hash`), then
-#: the number of key hashes in `dedupe_forms.keys` (little-endian int64 each).
-FORM_NUMBERS = ("cjk", "ntok", "birthday", "h_name", "h_raw", "h_address", "h_house",
-                "h_company", "h_city", "h_birthday", "keys")  # fmt: skip
-_CODES = struct.Struct(f"<{len(FORM_NUMBERS)}q")
+#: out of stored text, and the forms are folded text), then the name, city and birthday as
+#: stored (the words of the reasons).
+FORM_TEXTS = ("name", "first", "last", "family", "surname", "address", "company", "city",
+              "typed_name", "typed_city", "typed_birthday")  # fmt: skip
+#: `dedupe_forms.codes`: script (1: Chinese characters), number of name tokens, number of
+#: key hashes in `dedupe_forms.keys` (little-endian int64 each), birthday as YYYYMMDD, and
+#: the `form_hash` of: name key, name as stored, address key, house number, company key,
+#: city key, birthday (little-endian, packed: `forms.CODES` reads it).
+FORM_HASHES = ("h_name", "h_raw", "h_address", "h_house", "h_company", "h_city", "h_birthday")
+_CODES = struct.Struct(f"<BHIi{len(FORM_HASHES)}q")
 _INSERT_KEY = "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)"
 _INSERT_FORMS = (
     "INSERT OR REPLACE INTO dedupe_forms(customer_id, texts, codes, keys) VALUES (?, ?, ?, ?)"
@@ -65,7 +68,7 @@ def customer_forms(
     name: str, address: str | None, city: str | None, company: str | None,
     birthday: str | None, keys: tuple[int, ...],
 ) -> Forms:  # fmt: skip
-    """One customer's stored matching forms (FORM_TEXTS, FORM_NUMBERS; the name's forms as
+    """One customer's stored matching forms (FORM_TEXTS, codes; the name's forms as
     `forms.name_forms` computes them, the others as `forms.place_forms`) and key hashes.
     Pure: import workers run it."""
     from custinfo.dedupe import normalize as nz
@@ -78,11 +81,12 @@ def customer_forms(
     family = typed[0] if typed else ""
     surname = nz.surname_token(name, typed or ("",)) if name else ""
     texts = "\x1f".join((key, tokens[0], tokens[-1], family, surname, place, company_key,
-                         city_key))  # fmt: skip
+                         city_key, name, city or "", birthday or ""))  # fmt: skip
     codes = _CODES.pack(
-        int(bool(name) and nz.has_cjk(name)), len(tokens), day_number(birthday),
-        form_hash(key), form_hash(name), form_hash(place), form_hash(nz.house_number(address)),
-        form_hash(company_key), form_hash(city_key), form_hash(birthday), len(keys),
+        int(bool(name) and nz.has_cjk(name)), min(len(tokens), 0xFFFF), len(keys),
+        day_number(birthday), form_hash(key), form_hash(name), form_hash(place),
+        form_hash(nz.house_number(address)), form_hash(company_key), form_hash(city_key),
+        form_hash(birthday),
     )  # fmt: skip
     return texts, codes, struct.pack(f"<{len(keys)}q", *keys)
 

@@ -245,29 +245,36 @@ def load(
 
 
 def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
-    # A deferred read uses the stored forms: no company or address text (read if missing).
-    columns = ["id", "name", "city", "birthday"] + ([] if defer else ["company", "address"])
-    got = None
-    if wanted is None:
-        got = _concat_columns(conn, "customers", columns, shared=(2, 3, 4))
-    if got is not None:
-        ids, values = got
-    else:
-        sql = f"SELECT {', '.join(columns)} FROM customers ORDER BY id"
-        cid, *values = _columns(conn, sql, len(columns), wanted, shared=(2, 3, 4))
-        ids = np.array(cid, dtype=np.int64)
-        del cid
-    names, cities, birthdays, *places = values
-    stored = None
-    if defer:
+    stored = got = None
+    if defer and wanted is None:  # the stored forms hold all a run needs of the customers
         from custinfo.dedupe import forms
 
-        stored = forms.read(conn, ids, wanted)
-        if stored is None:
-            places = _places(conn, ids, wanted)
-    companies = addresses = None  # not needed with stored forms
-    if places:
-        companies, addresses = ([v or None for v in col] for col in places)  # "" is None
+        got = forms.read_all(conn)
+    if got is not None:
+        ids, stored = got
+        names, cities, birthdays = (
+            stored.text(c).tolist() for c in ("typed_name", "typed_city", "typed_birthday")
+        )
+        cities, birthdays = _shared(cities), _shared(birthdays)
+        companies = addresses = None  # not needed with the stored forms
+    else:
+        columns = ["id", "name", "city", "birthday", "company", "address"]
+        if wanted is None:
+            got = _concat_columns(conn, "customers", columns, shared=(2, 3, 4))
+        if got is not None:
+            ids, values = got
+        else:
+            sql = f"SELECT {', '.join(columns)} FROM customers ORDER BY id"
+            cid, *values = _columns(conn, sql, len(columns), wanted, shared=(2, 3, 4))
+            ids = np.array(cid, dtype=np.int64)
+            del cid
+        names, cities, birthdays, companies, addresses = values
+        companies = [v or None for v in companies]  # text columns: "" reads as None
+        addresses = [v or None for v in addresses]
+        if defer and wanted is not None:
+            from custinfo.dedupe import forms
+
+            stored = forms.read(conn, ids, wanted)
 
     def multi(source: str, exprs: list[str]) -> list[Multi]:
         fast = None
@@ -308,16 +315,11 @@ def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
     )
 
 
-def _places(conn: Any, ids: np.ndarray, wanted: set[int] | None) -> list[list[Any]]:
-    """The company and address columns of the table's customers (in `ids` order)."""
-    got = None
-    if wanted is None:
-        got = _concat_columns(conn, "customers", ["id", "company", "address"], shared=(1,))
-    if got is None or not np.array_equal(got[0], ids):
-        sql = "SELECT id, company, address FROM customers ORDER BY id"
-        _, *cols = _columns(conn, sql, 3, set(ids.tolist()), shared=(1,))
-        return cols
-    return got[1]
+def _shared(values: list[str]) -> list[str | None]:
+    """ "" as None, and one string object per distinct value (cities and birthdays repeat:
+    at 1M customers that saves ~100 MiB)."""
+    memo: dict[str, str] = {}
+    return [memo.setdefault(v, v) if v else None for v in values]
 
 
 def from_customers(customers: list[Any]) -> Table:
