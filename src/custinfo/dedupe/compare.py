@@ -186,11 +186,14 @@ def _primary(multi: Any, n: int) -> tuple[np.ndarray, list[str]]:
     return out, strings
 
 
-def _one_edit(ids_a: np.ndarray, ids_b: np.ndarray, strings: list[str]) -> np.ndarray:
+def _one_edit(
+    ids_a: np.ndarray, ids_b: np.ndarray, strings: list[str], wanted: np.ndarray
+) -> np.ndarray:
+    """strings[ids_a] and strings[ids_b] differ by one edit, where `wanted` (else False)."""
     from rapidfuzz.distance import Levenshtein
 
     out = np.zeros(len(ids_a), dtype=bool)
-    valid = np.flatnonzero((ids_a >= 0) & (ids_b >= 0) & (ids_a != ids_b))
+    valid = np.flatnonzero(wanted & (ids_a >= 0) & (ids_b >= 0) & (ids_a != ids_b))
     if len(valid):
         from rapidfuzz.process import cpdist
 
@@ -252,11 +255,13 @@ def _compare(
 
     scorers = ((fuzz.ratio, 100.0), (fuzz.token_set_ratio, 100.0))
     name, name_sim = _name_levels(t, a, b)
-    both_ph = t.has_phone[a] & t.has_phone[b]
-    ph_close = _one_edit(t.phone_primary[a], t.phone_primary[b], t.phone_strings)
+    both_ph = t.has_phone[a] & t.has_phone[b]  # one edit apart: only where nothing is shared
+    ph_close = _one_edit(t.phone_primary[a], t.phone_primary[b], t.phone_strings, ~shared_phone)
     phone = np.where(~both_ph, 0, np.where(shared_phone, 1, np.where(ph_close, 2, 3)))
     both_em = t.has_email[a] & t.has_email[b]
-    em_close = _one_edit(t.email_primary[a], t.email_primary[b], t.email_strings)
+    em_close = _one_edit(
+        t.email_primary[a], t.email_primary[b], t.email_strings, ~(shared_email | shared_local)
+    )
     email = np.select(
         [~both_em, shared_email, shared_local, em_close], [0, 1, 2, 3], 4
     )  # fmt: skip

@@ -126,39 +126,62 @@ def renumber(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids, valid[first[order]]
 
 
+#: The hash that identifies each stored text (equal hashes, equal texts).
+TEXT_HASH = {"name": "h_name", "first": "h_name", "last": "h_name", "family": "h_raw",
+             "surname": "h_raw", "typed_name": "h_raw", "address": "h_address",
+             "company": "h_company", "city": "h_city", "typed_city": "h_typed_city",
+             "typed_birthday": "h_birthday"}  # fmt: skip
+#: Texts read as None when empty (as the customers' own columns).
+NULLABLE = ("typed_city", "typed_birthday")
+
+
 @dataclass
 class Column:
-    """One stored form over the table's positions: its hashes and its texts (or None)."""
+    """One stored form over the table's positions: its hashes and, for a text form, each
+    position's index into the distinct texts."""
 
     hashes: np.ndarray
-    texts: np.ndarray | None  # object array
+    index: np.ndarray | None = None
+    distinct: np.ndarray | None = None  # object array, ends with the text of none
 
     def ids(self, keep: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
         """`factorize` of the column, the positions outside `keep` emptied."""
         codes = self.hashes if keep is None else np.where(keep, self.hashes, 0)
         ids, first = renumber(codes)
-        return ids, [] if self.texts is None else self.texts[first].tolist()
+        if self.distinct is None or self.index is None:
+            return ids, []
+        return ids, self.distinct[self.index[first]].tolist()
 
 
 @dataclass
 class Stored:
-    """The stored forms of a table's customers, read once (`read`)."""
+    """The stored forms of a table's customers, read once (`read`): numbers per customer,
+    texts once per distinct value in each range read (not one string per customer and
+    form: ~400 MiB at 1M customers)."""
 
-    texts: np.ndarray  # (customers, TEXTS) object array
     codes: np.ndarray  # (customers,) of CODES
     keys: np.ndarray  # every customer's key hashes, one after the other
     key_pos: np.ndarray  # the position of each key's customer
+    index: dict[str, np.ndarray]  # per text: each position's index into `distinct` (-1: none)
+    distinct: dict[str, np.ndarray]  # per text: object array, ending with the text of none
 
-    def text(self, name: str) -> np.ndarray:
-        return self.texts[:, TEXTS.index(name)]
+    def hashes(self, name: str) -> np.ndarray:
+        return self.codes["h"][:, HASHES.index(name)]
+
+    def texts(self, name: str, at: np.ndarray | None = None) -> np.ndarray:
+        """The text `name` of every position (or those `at`), as an object array."""
+        index = self.index[name] if at is None else self.index[name][at]
+        return self.distinct[name][index]
 
     def column(self, name: str, text: str | None = None) -> Column:
-        hashes = self.codes["h"][:, HASHES.index(name)]
-        return Column(hashes, None if text is None else self.text(text))
+        if text is None:
+            return Column(self.hashes(name))
+        return Column(self.hashes(name), self.index[text], self.distinct[text])
 
 
 _SEP = "\x1f"  # as keys.customer_forms
-#: Ids per query of the full read: bounds the joined strings (~25 MB at this size).
+#: Ids per query of the full read: bounds the joined strings and per-customer texts (~25
+#: MB and ~100 MB at this size).
 READ_IDS = 1 << 17
 Part = tuple[list[str], bytes, bytes]  # (texts, codes, keys) of some customers
 
@@ -211,19 +234,39 @@ def read(conn: Any, ids: np.ndarray, wanted: set[int]) -> Stored | None:
 
 
 def _stored(parts: list[Part], count: int) -> Stored | None:
-    texts = [np.array(t, dtype=object) for t, _, _ in parts]
-    if sum(map(len, texts)) != len(TEXTS) * count:
+    width = len(TEXTS)
+    codes = [np.frombuffer(c, dtype=CODES) for _, c, _ in parts]
+    if sum(map(len, codes)) != count or any(len(t) != width * len(c) for (t, _, _), c in
+                                            zip(parts, codes, strict=True)):  # fmt: skip
         return None  # (a separator inside a value: the row is not one this module wrote)
-    if sum(len(c) for _, c, _ in parts) != CODES.itemsize * count:
-        return None
-    codes = np.concatenate([np.frombuffer(c, dtype=CODES) for _, c, _ in parts])
+    index: dict[str, list[np.ndarray]] = {c: [] for c in TEXTS}
+    distinct: dict[str, list[np.ndarray]] = {c: [] for c in TEXTS}
+    offset = dict.fromkeys(TEXTS, 0)
+    for (flat, _, _), code in zip(parts, codes, strict=True):
+        table = np.array(flat, dtype=object).reshape(len(code), width)
+        local: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per hash: ids in this range
+        for column, name in enumerate(TEXTS):
+            h = TEXT_HASH[name]
+            if h not in local:
+                local[h] = renumber(code["h"][:, HASHES.index(h)])
+            ids, first = local[h]
+            distinct[name].append(table[first, column])
+            index[name].append(np.where(ids >= 0, ids + offset[name], -1))
+            offset[name] += len(first)
+        del table, flat
+    code = np.concatenate(codes)
     hashes = np.concatenate([np.frombuffer(k, dtype="<i8") for _, _, k in parts])
-    counts = codes["keys"].astype(np.int64)
+    counts = code["keys"].astype(np.int64)
     if int(counts.sum()) != len(hashes):
         return None
     key_pos = np.repeat(np.arange(count, dtype=np.int64), counts)
-    text = np.concatenate(texts).reshape(-1, len(TEXTS))
-    return Stored(text, codes, hashes.astype(np.int64), key_pos)
+    none = {name: None if name in NULLABLE else "" for name in TEXTS}
+    return Stored(
+        code, hashes.astype(np.int64), key_pos,
+        {name: np.concatenate(index[name]).astype(np.int32) for name in TEXTS},
+        {name: np.array([*np.concatenate(distinct[name]).tolist(), none[name]], dtype=object)
+         for name in TEXTS},
+    )  # fmt: skip
 
 
 def apply(t: Any, stored: Stored, keep: np.ndarray | None) -> None:
@@ -234,11 +277,12 @@ def apply(t: Any, stored: Stored, keep: np.ndarray | None) -> None:
     # a name's id: its key and its script (see name_forms), numbered by first position
     codes = np.where((key_id >= 0) | (cjk == 1), (key_id.astype(np.int64) + 1) * 2 + cjk + 1, 0)
     name_id, first = renumber(codes)
-    strings = stored.text("name")[first]
+    strings = stored.texts("name", first)
     t.name_id, t.name_key_id, t.name_cjk = name_id, key_id, cjk[first].astype(bool)
     t.name_array, t.name_strings = strings, strings.tolist()
-    t.name_first, t.name_last = stored.text("first")[first], stored.text("last")[first]
-    t.name_family, t.name_surname = stored.text("family")[first], stored.text("surname")[first]
+    t.name_first, t.name_last = stored.texts("first", first), stored.texts("last", first)
+    t.name_family = stored.texts("family", first)
+    t.name_surname = stored.texts("surname", first)
     t.name_ntok = stored.codes["ntok"][first].astype(np.int16)
     t.name_raw_id, _ = stored.column("h_raw").ids()
     t.addr_id, t.addr_strings = stored.column("h_address", "address").ids(keep)

@@ -26,8 +26,9 @@ FORM_TEXTS = ("name", "first", "last", "family", "surname", "address", "company"
 #: `dedupe_forms.codes`: script (1: Chinese characters), number of name tokens, number of
 #: key hashes in `dedupe_forms.keys` (little-endian int64 each), birthday as YYYYMMDD, and
 #: the `form_hash` of: name key, name as stored, address key, house number, company key,
-#: city key, birthday (little-endian, packed: `forms.CODES` reads it).
-FORM_HASHES = ("h_name", "h_raw", "h_address", "h_house", "h_company", "h_city", "h_birthday")
+#: city key, city as stored, birthday (little-endian, packed: `forms.CODES` reads it).
+FORM_HASHES = ("h_name", "h_raw", "h_address", "h_house", "h_company", "h_city", "h_typed_city",
+               "h_birthday")  # fmt: skip
 _CODES = struct.Struct(f"<BHIi{len(FORM_HASHES)}q")
 _INSERT_KEY = "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)"
 _INSERT_FORMS = (
@@ -86,7 +87,7 @@ def customer_forms(
         int(bool(name) and nz.has_cjk(name)), min(len(tokens), 0xFFFF), len(keys),
         day_number(birthday), form_hash(key), form_hash(name), form_hash(place),
         form_hash(nz.house_number(address)), form_hash(company_key), form_hash(city_key),
-        form_hash(birthday),
+        form_hash(city), form_hash(birthday),
     )  # fmt: skip
     return texts, codes, struct.pack(f"<{len(keys)}q", *keys)
 
