@@ -151,12 +151,15 @@ def _name_levels(t: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
         strict = cjk_x & cjk_y  # characters on both sides and a different pinyin
         mixed = np.flatnonzero((cjk_x != cjk_y) & ~same_key)
         unknown = np.zeros(len(x), dtype=bool)
-        for i in mixed.tolist():
-            c, latin = (x[i], y[i]) if cjk_x[i] else (y[i], x[i])
-            if t.name_family[c] in t.name_array[latin].split():
-                strict[i] = True
-            else:
-                unknown[i] = True
+        if len(mixed):  # does the Latin name contain the characters' family name?
+            xm, ym, cm = x[mixed], y[mixed], cjk_x[mixed]
+            family = t.name_family[np.where(cm, xm, ym)].tolist()
+            latin = t.name_array[np.where(cm, ym, xm)].tolist()
+            hit = np.fromiter(
+                (f in s.split() for f, s in zip(family, latin, strict=True)), bool, len(mixed)
+            )
+            strict[mixed[hit]] = True
+            unknown[mixed[~hit]] = True
         one_same = best_one >= 0.995
         sub = np.where(strict, np.where(one_same, N_PART, N_DIFF), sub).astype(np.int8)
         sub[unknown] = 0
@@ -216,6 +219,9 @@ def _birthday_levels(t: Table, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 #: Pairs compared at once: bounds the temporary arrays (1M customers: ~2M pairs).
 CHUNK = 1 << 18
+#: From this many pairs the parts are compared in two threads (rapidfuzz and numpy's sorts
+#: and loops release the GIL); the levels are the same either way.
+THREADS_MIN = 40_000
 
 
 def compare(
@@ -227,14 +233,23 @@ def compare(
     shared_local: np.ndarray,
 ) -> Levels:
     """Comparison levels of the pairs (a[i], b[i]) (positions of prepared rows), computed
-    CHUNK pairs at a time."""
-    if len(a) <= CHUNK:
+    at most CHUNK pairs at a time."""
+    n = len(a)
+    if n <= CHUNK and n < THREADS_MIN:
         return _compare(t, a, b, shared_phone, shared_email, shared_local)
-    parts = [
-        _compare(t, a[i : i + CHUNK], b[i : i + CHUNK], shared_phone[i : i + CHUNK],
-                 shared_email[i : i + CHUNK], shared_local[i : i + CHUNK])
-        for i in range(0, len(a), CHUNK)
-    ]  # fmt: skip
+    size = min(CHUNK, -(-n // 2)) if n >= THREADS_MIN else CHUNK
+    arrays = (a, b, shared_phone, shared_email, shared_local)
+
+    def part(start: int) -> Levels:
+        return _compare(t, *(x[start : start + size] for x in arrays))
+
+    if n >= THREADS_MIN:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            parts = list(pool.map(part, range(0, n, size)))
+    else:
+        parts = [part(start) for start in range(0, n, size)]
     return Levels(
         {f: np.concatenate([p.level[f] for p in parts]) for f in FIELDS},
         *(np.concatenate([getattr(p, k) for p in parts])

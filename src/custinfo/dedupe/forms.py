@@ -186,9 +186,9 @@ READ_IDS = 1 << 17
 Part = tuple[list[str], bytes, bytes]  # (texts, codes, keys) of some customers
 
 
-def read_all(conn: Any) -> tuple[np.ndarray, Stored] | None:
-    """(ids, stored forms) of every customer, or None if one has none (then the forms are
-    computed from the customers' rows).
+def fetch_all(conn: Any) -> tuple[np.ndarray, list[Part]] | None:
+    """(ids, packed forms) of every customer (`unpack` them), or None if one has none (then
+    the forms are computed from the customers' rows).
 
     Read in ranges of ids, each as a few strings joined by SQLite (the packed numbers as
     bytes): nothing per customer in Python, and the customers' own (wide) rows not at all."""
@@ -217,8 +217,16 @@ def read_all(conn: Any) -> tuple[np.ndarray, Stored] | None:
         conn.text_factory = factory
     if sum(map(len, ids)) != customers:  # (every row references a customer: equal sets)
         return None
-    stored = _stored(parts, customers)
-    return None if stored is None else (np.concatenate(ids), stored)
+    return np.concatenate(ids), parts
+
+
+def read_all(conn: Any) -> tuple[np.ndarray, Stored] | None:
+    """(ids, stored forms) of every customer, or None (see `fetch_all`)."""
+    fetched = fetch_all(conn)
+    if fetched is None:
+        return None
+    stored = unpack(fetched[1], len(fetched[0]))
+    return None if stored is None else (fetched[0], stored)
 
 
 def read(conn: Any, ids: np.ndarray, wanted: set[int]) -> Stored | None:
@@ -230,10 +238,12 @@ def read(conn: Any, ids: np.ndarray, wanted: set[int]) -> Stored | None:
     cid, texts, codes, hashes = _columns(conn, sql, 4, wanted)
     if cid != ids.tolist():
         return None
-    return _stored([(_SEP.join(texts).split(_SEP), b"".join(codes), b"".join(hashes))], len(ids))
+    return unpack([(_SEP.join(texts).split(_SEP), b"".join(codes), b"".join(hashes))], len(ids))
 
 
-def _stored(parts: list[Part], count: int) -> Stored | None:
+def unpack(parts: list[Part], count: int) -> Stored | None:
+    """The Stored forms of `count` customers from their packed parts (None: not as this
+    module writes them)."""
     width = len(TEXTS)
     codes = [np.frombuffer(c, dtype=CODES) for _, c, _ in parts]
     if sum(map(len, codes)) != count or any(len(t) != width * len(c) for (t, _, _), c in

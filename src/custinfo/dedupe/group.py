@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from custinfo.dedupe.blocking import sorted_order
 from custinfo.dedupe.table import Table
 
 PairScorer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -41,7 +42,7 @@ def build(
 ) -> list[Group]:
     n = len(t)
     codes = a.astype(np.int64) * n + b.astype(np.int64)  # a < b; sorted by construction
-    order = np.argsort(codes, kind="stable")
+    order = sorted_order(codes)
     codes_sorted = codes[order]
     strong = np.flatnonzero(pair_scores >= min_score)
     strong = strong[np.argsort(-pair_scores[strong], kind="stable")]

@@ -109,7 +109,7 @@ class Run:
         """The levels of candidate pairs (x < y) as compared already (None if one is not)."""
         n = len(self.t)
         codes = self.cand.a.astype(np.int64) * n + self.cand.b.astype(np.int64)
-        order = np.argsort(codes, kind="stable")
+        order = blocking.sorted_order(codes)  # (in order by construction)
         want = np.array([x * n + y for x, y in pairs], dtype=np.int64)
         at = np.minimum(np.searchsorted(codes[order], want), max(len(codes) - 1, 0))
         idx = order[at]

@@ -245,18 +245,30 @@ def load(
 
 
 def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
-    stored = got = None
+    stored = None
+    fetched = None
     if defer and wanted is None:  # the stored forms hold all a run needs of the customers
         from custinfo.dedupe import forms
 
-        got = forms.read_all(conn)
-    if got is not None:
-        ids, stored = got
+        fetched = forms.fetch_all(conn)
+    if fetched is not None:
+        ids, parts = fetched
+        # phones and emails read by another thread (SQLite works without the GIL) while
+        # this one unpacks the forms; the connection is used by one thread at a time
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            contacts = pool.submit(_contacts, conn, ids, wanted)
+            stored = forms.unpack(parts, len(ids))
+            del parts
+            phones, emails, email_keys = contacts.result()
+    if stored is not None:
         names, cities, birthdays = (  # one string object per distinct value
             stored.texts(c).tolist() for c in ("typed_name", "typed_city", "typed_birthday")
         )
         companies = addresses = None  # not needed with the stored forms
     else:
+        got = None
         columns = ["id", "name", "city", "birthday", "company", "address"]
         if wanted is None:
             got = _concat_columns(conn, "customers", columns, shared=(2, 3, 4))
@@ -270,10 +282,30 @@ def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
         names, cities, birthdays, companies, addresses = values
         companies = [v or None for v in companies]  # text columns: "" reads as None
         addresses = [v or None for v in addresses]
+        if fetched is None:
+            phones, emails, email_keys = _contacts(conn, ids, wanted)
         if defer and wanted is not None:
             from custinfo.dedupe import forms
 
             stored = forms.read(conn, ids, wanted)
+    return Table(
+        ids=ids,
+        names=names,
+        companies=companies,
+        addresses=addresses,
+        cities=cities,
+        birthdays=birthdays,
+        phones=phones,
+        emails=emails,
+        email_keys=email_keys,
+        complete=wanted is None,
+        stored=stored,
+        defer=defer,
+    )
+
+
+def _contacts(conn: Any, ids: np.ndarray, wanted: set[int] | None) -> tuple[Multi, Multi, Multi]:
+    """Phones, emails and email keys of the customers `ids` (sorted)."""
 
     def multi(source: str, exprs: list[str]) -> list[Multi]:
         fast = None
@@ -298,20 +330,7 @@ def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
     emails, email_keys = multi("emails", ["customer_id", "address", "key"])
     shown = emails.values  # a key spelt like its address shares the string object
     email_keys.values = [s if k == s else k for s, k in zip(shown, email_keys.values, strict=True)]
-    return Table(
-        ids=ids,
-        names=names,
-        companies=companies,
-        addresses=addresses,
-        cities=cities,
-        birthdays=birthdays,
-        phones=phones,
-        emails=emails,
-        email_keys=email_keys,
-        complete=wanted is None,
-        stored=stored,
-        defer=defer,
-    )
+    return phones, emails, email_keys
 
 
 def from_customers(customers: list[Any]) -> Table:
