@@ -16,6 +16,7 @@ to a form function of `custinfo.dedupe.normalize` needs a migration that calls
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,18 +187,14 @@ READ_IDS = 1 << 17
 Part = tuple[list[str], bytes, bytes]  # (texts, codes, keys) of some customers
 
 
-def fetch_all(conn: Any) -> tuple[np.ndarray, list[Part]] | None:
-    """(ids, packed forms) of every customer (`unpack` them), or None if one has none (then
-    the forms are computed from the customers' rows).
-
-    Read in ranges of ids, each as a few strings joined by SQLite (the packed numbers as
-    bytes): nothing per customer in Python, and the customers' own (wide) rows not at all."""
+def fetch_ranges(conn: Any) -> Iterator[tuple[np.ndarray, list[str], bytes, bytes]]:
+    """(ids, texts, codes, keys) of every customer's packed forms, a range of ids at a time:
+    each range as a few strings joined by SQLite (the packed numbers as bytes), nothing per
+    customer in Python, and the customers' own (wide) rows not at all."""
     low = conn.execute("SELECT min(customer_id) FROM dedupe_forms").fetchone()[0]
     high = conn.execute("SELECT max(customer_id) FROM dedupe_forms").fetchone()[0]
-    customers = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
-    if low is None or not customers:
-        return None
-    ids, parts = [], []
+    if low is None:
+        return
     factory = conn.text_factory
     conn.text_factory = bytes  # the joined blobs, untouched (texts decoded here)
     try:
@@ -208,25 +205,61 @@ def fetch_all(conn: Any) -> tuple[np.ndarray, list[Part]] | None:
                 "WHERE customer_id >= ? AND customer_id < ?",
                 (start, start + READ_IDS),
             ).fetchone()
-            if not count:
-                continue
-            ids.append(np.fromstring(cids.decode(), dtype=np.int64, sep=","))
-            parts.append((texts.decode().split(_SEP), codes, hashes or b""))
+            if count:
+                ids = np.fromstring(cids.decode(), dtype=np.int64, sep=",")
+                yield ids, texts.decode().split(_SEP), codes, hashes or b""
             del texts, codes, hashes
     finally:
         conn.text_factory = factory
-    if sum(map(len, ids)) != customers:  # (every row references a customer: equal sets)
-        return None
-    return np.concatenate(ids), parts
 
 
-def read_all(conn: Any) -> tuple[np.ndarray, Stored] | None:
-    """(ids, stored forms) of every customer, or None (see `fetch_all`)."""
-    fetched = fetch_all(conn)
-    if fetched is None:
-        return None
-    stored = unpack(fetched[1], len(fetched[0]))
-    return None if stored is None else (fetched[0], stored)
+def read_all(conn: Any, then: Callable[[np.ndarray], Any]) -> tuple[np.ndarray, Stored | None, Any]:
+    """(ids, stored forms, `then(ids)`) of every customer; the forms (and `then`) None if one
+    customer has none (then they are computed from the customers' rows).
+
+    A second thread runs the queries (SQLite works without the GIL), then `then` (the
+    phones and emails), while this one unpacks each range as it arrives: the connection is
+    used by one thread at a time, and at most a few ranges' texts are held at once."""
+    import contextlib
+    import queue
+    import threading
+
+    ranges: queue.Queue[Any] = queue.Queue(maxsize=2)
+    got: dict[str, Any] = {}
+
+    def reader() -> None:
+        try:
+            got["customers"] = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+            ids = []
+            for part in fetch_ranges(conn):
+                ids.append(part[0])
+                ranges.put(part)
+            ranges.put(None)
+            got["ids"] = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
+            complete = len(got["ids"]) == got["customers"] > 0
+            got["then"] = then(got["ids"]) if complete else None
+        except BaseException as exc:  # raised again in the caller's thread
+            got["error"] = exc
+            ranges.put(None)
+
+    thread = threading.Thread(target=reader, name="dedupe-read", daemon=True)
+    thread.start()
+    unpacker = Unpacker()
+    try:
+        while (part := ranges.get()) is not None:
+            unpacker.add(*part[1:])
+            del part
+    except BaseException:  # let the reader finish with the connection first
+        while thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                ranges.get(timeout=0.05)
+        raise
+    thread.join()
+    if "error" in got:
+        raise got["error"]
+    if got["then"] is None:  # (every row references a customer: equal counts, equal sets)
+        return got["ids"], None, None
+    return got["ids"], unpacker.result(), got["then"]
 
 
 def read(conn: Any, ids: np.ndarray, wanted: set[int]) -> Stored | None:
@@ -244,39 +277,61 @@ def read(conn: Any, ids: np.ndarray, wanted: set[int]) -> Stored | None:
 def unpack(parts: list[Part], count: int) -> Stored | None:
     """The Stored forms of `count` customers from their packed parts (None: not as this
     module writes them)."""
-    width = len(TEXTS)
-    codes = [np.frombuffer(c, dtype=CODES) for _, c, _ in parts]
-    if sum(map(len, codes)) != count or any(len(t) != width * len(c) for (t, _, _), c in
-                                            zip(parts, codes, strict=True)):  # fmt: skip
-        return None  # (a separator inside a value: the row is not one this module wrote)
-    index: dict[str, list[np.ndarray]] = {c: [] for c in TEXTS}
-    distinct: dict[str, list[np.ndarray]] = {c: [] for c in TEXTS}
-    offset = dict.fromkeys(TEXTS, 0)
-    for (flat, _, _), code in zip(parts, codes, strict=True):
+    unpacker = Unpacker()
+    for part in parts:
+        unpacker.add(*part)
+    stored = unpacker.result()
+    return stored if stored is not None and len(stored.codes) == count else None
+
+
+class Unpacker:
+    """Stored forms unpacked one range of customers at a time: the range's texts are kept
+    once per distinct value (then dropped), its numbers and key hashes as arrays."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, list[np.ndarray]] = {c: [] for c in TEXTS}
+        self.distinct: dict[str, list[np.ndarray]] = {c: [] for c in TEXTS}
+        self.offset = dict.fromkeys(TEXTS, 0)
+        self.codes: list[np.ndarray] = []
+        self.keys: list[np.ndarray] = []
+        self.ok = True
+
+    def add(self, flat: list[str], codes: bytes, keys: bytes) -> None:
+        width = len(TEXTS)
+        code = np.frombuffer(codes, dtype=CODES) if len(codes) % CODES.itemsize == 0 else None
+        if code is None or len(flat) != width * len(code):
+            self.ok = False  # (a separator inside a value: not a row this module wrote)
+            return
         table = np.array(flat, dtype=object).reshape(len(code), width)
+        del flat
         local: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per hash: ids in this range
         for column, name in enumerate(TEXTS):
             h = TEXT_HASH[name]
             if h not in local:
                 local[h] = renumber(code["h"][:, HASHES.index(h)])
             ids, first = local[h]
-            distinct[name].append(table[first, column])
-            index[name].append(np.where(ids >= 0, ids + offset[name], -1))
-            offset[name] += len(first)
-        del table, flat
-    code = np.concatenate(codes)
-    hashes = np.concatenate([np.frombuffer(k, dtype="<i8") for _, _, k in parts])
-    counts = code["keys"].astype(np.int64)
-    if int(counts.sum()) != len(hashes):
-        return None
-    key_pos = np.repeat(np.arange(count, dtype=np.int64), counts)
-    none = {name: None if name in NULLABLE else "" for name in TEXTS}
-    return Stored(
-        code, hashes.astype(np.int64), key_pos,
-        {name: np.concatenate(index[name]).astype(np.int32) for name in TEXTS},
-        {name: np.array([*np.concatenate(distinct[name]).tolist(), none[name]], dtype=object)
-         for name in TEXTS},
-    )  # fmt: skip
+            self.distinct[name].append(table[first, column])
+            self.index[name].append(np.where(ids >= 0, ids + self.offset[name], -1))
+            self.offset[name] += len(first)
+        self.codes.append(code)
+        self.keys.append(np.frombuffer(keys, dtype="<i8") if len(keys) % 8 == 0 else None)
+
+    def result(self) -> Stored | None:
+        if not self.ok or not self.codes or any(k is None for k in self.keys):
+            return None
+        code = np.concatenate(self.codes)
+        hashes = np.concatenate(self.keys).astype(np.int64)
+        counts = code["keys"].astype(np.int64)
+        if int(counts.sum()) != len(hashes):
+            return None
+        key_pos = np.repeat(np.arange(len(code), dtype=np.int64), counts)
+        none = {name: None if name in NULLABLE else "" for name in TEXTS}
+        return Stored(
+            code, hashes, key_pos,
+            {name: np.concatenate(self.index[name]).astype(np.int32) for name in TEXTS},
+            {name: np.array([*np.concatenate(self.distinct[name]).tolist(), none[name]],
+                            dtype=object) for name in TEXTS},
+        )  # fmt: skip
 
 
 def apply(t: Any, stored: Stored, keep: np.ndarray | None) -> None:

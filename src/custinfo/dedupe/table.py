@@ -245,23 +245,11 @@ def load(
 
 
 def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
-    stored = None
-    fetched = None
+    stored = contacts = None
     if defer and wanted is None:  # the stored forms hold all a run needs of the customers
         from custinfo.dedupe import forms
 
-        fetched = forms.fetch_all(conn)
-    if fetched is not None:
-        ids, parts = fetched
-        # phones and emails read by another thread (SQLite works without the GIL) while
-        # this one unpacks the forms; the connection is used by one thread at a time
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:
-            contacts = pool.submit(_contacts, conn, ids, wanted)
-            stored = forms.unpack(parts, len(ids))
-            del parts
-            phones, emails, email_keys = contacts.result()
+        ids, stored, contacts = forms.read_all(conn, lambda ids: _contacts(conn, ids, None))
     if stored is not None:
         names, cities, birthdays = (  # one string object per distinct value
             stored.texts(c).tolist() for c in ("typed_name", "typed_city", "typed_birthday")
@@ -282,12 +270,12 @@ def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
         names, cities, birthdays, companies, addresses = values
         companies = [v or None for v in companies]  # text columns: "" reads as None
         addresses = [v or None for v in addresses]
-        if fetched is None:
-            phones, emails, email_keys = _contacts(conn, ids, wanted)
+        contacts = _contacts(conn, ids, wanted)  # (positions of these ids)
         if defer and wanted is not None:
             from custinfo.dedupe import forms
 
             stored = forms.read(conn, ids, wanted)
+    phones, emails, email_keys = contacts
     return Table(
         ids=ids,
         names=names,
