@@ -14,7 +14,10 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
+
+from custinfo.dedupe import normalize as nz
 
 _CHUNK = 2000
 
@@ -49,6 +52,7 @@ def derive(
     return tuple(sorted({stable_hash(key) for key in keys}))
 
 
+@lru_cache(maxsize=1 << 16)  # (cities, birthdays, companies, house numbers repeat)
 def form_hash(text: str | None) -> int:
     """A stable 63-bit hash of a form, 0 for none (the same in every process)."""
     if not text:
@@ -72,8 +76,6 @@ def customer_forms(
     """One customer's stored matching forms (FORM_TEXTS, codes; the name's forms as
     `forms.name_forms` computes them, the others as `forms.place_forms`) and key hashes.
     Pure: import workers run it."""
-    from custinfo.dedupe import normalize as nz
-
     typed = nz.name_tokens(name) if name else ()
     key = nz.name_key(name) if name else ""
     tokens = key.split() or [""]
