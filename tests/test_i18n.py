@@ -179,3 +179,30 @@ def test_the_wheel_ships_the_catalogue(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "custinfo/locale/zh_CN/LC_MESSAGES/custinfo.mo" in names
     assert LOCALE.name == "locale"
+
+
+def test_the_column_names_of_every_record_list_are_translated_on_screen() -> None:
+    """Each column a command shows in a terminal table is one of `tables.LABELS` (so it is
+    in the catalogue and reads in Chinese under a Chinese interface)."""
+    from custinfo.activity import orders, timeline
+    from custinfo.cli import cmd_agenda, cmd_followup, cmd_order, cmd_timeline, tables
+    from custinfo.followups import agenda, core
+
+    shown = {*orders.COLUMNS, *timeline.COLUMNS, *agenda.COLUMNS, *core.COLUMNS}
+    shown |= {*cmd_agenda.TABLE, *cmd_followup.TABLE, *cmd_order.TABLE, *cmd_timeline.TABLE}
+    assert shown - tables.LABELS == set()
+
+
+def test_a_chinese_order_list_and_report_read_in_chinese(
+    cli: CliRunner, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli.ok("add", "--name", "王芳", "--phone", "13800138000")
+    cli.ok("order", "add", "1", "--amount", "88.00", "--channel", "门店")
+    monkeypatch.setenv("CUSTINFO_LANG", "zh_CN")
+    listed = cli.ok("order", "list", tty=True)
+    assert "客户编号" in listed and "金额" in listed and "¥88.00" in listed
+    report = cli.ok("report", tty=True)
+    assert "币种" in report and "收入" in report and "currency" not in report
+    cli.ok("followup", "add", "1", "回访", "--due", "tomorrow", "--kind", "call")
+    followups = cli.ok("followup", "list", tty=True)  # the words of custinfo's own too
+    assert "未完成" in followups and "电话" in followups and "open" not in followups

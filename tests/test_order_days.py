@@ -76,6 +76,34 @@ def test_every_write_keeps_the_days_exact(store: Store) -> None:
     assert sum(r[2] + r[3] for r in after) < sum(r[2] + r[3] for r in before)
 
 
+def _triggers(store: Store) -> list[str]:
+    return [r[0] for r in store.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]  # fmt: skip
+
+
+def test_a_bulk_insert_keeps_the_days_exact_and_a_failed_one_changes_nothing(
+    store: Store,
+) -> None:
+    """`order_days.bulk`: the triggers off for a big batch, its days added in one go."""
+    triggers, before = _triggers(store), _days(store)
+    rows = [OrderRow(1 + k % 2, times.to_stored(BASE + timedelta(minutes=97 * k)),
+                     (-1 if k % 13 == 0 else 1) * (50 + k), "CNY" if k % 4 else "USD")
+            for k in range(order_days.BULK + 500)]  # fmt: skip
+    with pytest.raises(RuntimeError), store.write("test") as w:
+        with order_days.bulk(w.conn, len(rows)):
+            insert_orders(w, rows)
+            with order_days.bulk(w.conn, len(rows)):  # nested: counted once
+                insert_orders(w, rows[:10])
+            assert _triggers(store) == []
+        raise RuntimeError("the import fails: everything is rolled back")
+    assert _triggers(store) == triggers and _days(store) == before
+    with store.write("test") as w, order_days.bulk(w.conn, len(rows)):
+        insert_orders(w, rows)
+        insert_orders(w, rows[:10])
+    assert _triggers(store) == triggers and len(triggers) == 3
+    assert _days(store) != before  # (and `_days` checked them against a recomputation)
+
+
 def test_migration_fills_the_days_of_an_older_database(store: Store, tmp_path: Path) -> None:
     expected = _days(store)
     copy = tmp_path / "older.db"

@@ -76,7 +76,7 @@ def agenda(
     elif fmt is output.Format.table:
         _tables(out, result)
     elif fmt is output.Format.csv:  # (the values are text, ints and None, as csv writes them)
-        out.csv_rows(core.COLUMNS, result.values())
+        out.csv_rows(core.COLUMNS, result.rows)
     else:
         out.rows(core.COLUMNS, result.values(), fmt)
     if exit_code and result.overdue:

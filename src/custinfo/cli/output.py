@@ -138,6 +138,9 @@ class Output:
 
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(list(header))
+        if isinstance(rows, list):  # (one call: no Python loop per row)
+            writer.writerows(rows)
+            return len(rows)
         count = 0
         for row in rows:
             writer.writerow(row)

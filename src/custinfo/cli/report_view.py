@@ -37,6 +37,17 @@ def word(key: str) -> str:
     return _(WORDS.get(key, key))
 
 
+def column_name(name: str) -> str:
+    """A column or series name for people: `revenue_USD` and `revenue (CNY)` read as the
+    translated `revenue` with the currency in brackets."""
+    base, bracket, rest = name.partition(" (")
+    if bracket:
+        return f"{_(base)} ({rest}"
+    if name.startswith("revenue_"):
+        return f"{_('revenue')} ({name.removeprefix('revenue_')})"
+    return _(name)
+
+
 def label(report: Report, text: str) -> str:
     """A summary label in the interface language, with the report's period filled in."""
     return _(text).format(**report.period) if "{" in text else _(text)
@@ -193,7 +204,7 @@ def _table_block(report: Report, table: Table, width: int, color: bool) -> list[
         months, named = drawn[0][1], drawn[0][2]
         return bars(months, [human(v) for v in named[0][1]], list(named[0][1]), width)
     out: list[str] = []
-    names = [_(n) for _k, _m, named in drawn for n, _v in named]
+    names = [column_name(n) for _k, _m, named in drawn for n, _v in named]
     name_w = max((tables.width_of(n) for n in names), default=0)
     for _kind, months, named in drawn:
         out += sparklines(months, named, width, name_w)
@@ -207,7 +218,7 @@ def _table_block(report: Report, table: Table, width: int, color: bool) -> list[
         columns = [SHORT.get(c, c) for c in columns]
     cells = [[human(v) for v in row] for row in rows]
     text, dropped = tables.render(
-        [_(c) for c in columns], cells, width=width, color=color, title=None
+        [column_name(c) for c in columns], cells, width=width, color=color, title=None
     )
     out.append(text.rstrip("\n"))
     if total > len(rows):
@@ -252,7 +263,7 @@ def sparklines(
 
     if not months:
         return []
-    names = [_(n) for n, _values in named]
+    names = [column_name(n) for n, _values in named]
     name_w = max(name_w, *(tables.width_of(n) for n in names))
     room = max(8, width - name_w - 4)
     shown = months[-room:]

@@ -35,6 +35,25 @@ LABELS = {
     N_("size"), N_("customers"), N_("status"), N_("key"), N_("kind"),
     N_("audit id"), N_("at"), N_("command"), N_("fields"), N_("detail"), N_("text"),
     N_("phone"), N_("email"), N_("label"), N_("keep"), N_("other"),
+    # orders, interactions, the timeline, follow-ups, the agenda, consent, reports
+    N_("customer_id"), N_("amount"), N_("currency"), N_("items"), N_("channel"), N_("ref"),
+    N_("note"), N_("type"), N_("direction"), N_("due"), N_("reason"), N_("followup_id"),
+    N_("repeat"), N_("purpose"), N_("rule"), N_("since"), N_("until"), N_("basis"),
+    N_("retention"), N_("from"), N_("month"), N_("new"), N_("given"), N_("orders"),
+    N_("refunds"), N_("revenue"), N_("new_customers"), N_("active_customers"),
+    N_("recency_days"), N_("frequency"), N_("monetary"), N_("rfm"), N_("segment"),
+    N_("missing"), N_("share"), N_("age_days"), N_("note_id"), N_("opened"),
+    N_("avg_recency_days"), N_("avg_frequency"), N_("complaint"), N_("service"), N_("call"),
+    N_("visit"), N_("message"), N_("meeting"), N_("campaign"), N_("closed_at"),
+}  # fmt: skip
+#: Columns whose values are words of custinfo's own (a reason, a kind, a status), shown
+#: translated on screen when they are one of VALUES (machine formats keep them).
+VALUE_COLUMNS = {"reason", "kind", "status", "type", "direction"}
+VALUES = {
+    N_("overdue"), N_("due"), N_("keep-in-touch"), N_("birthday"), N_("open"), N_("done"),
+    N_("cancelled"), N_("resolved"), N_("call"), N_("visit"), N_("message"), N_("email"),
+    N_("meeting"), N_("task"), N_("complaint"), N_("service"), N_("campaign"), N_("note"),
+    N_("order"), N_("interaction"), N_("merge"), N_("followup"), N_("in"), N_("out"),
 }  # fmt: skip
 _UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)$")
 _UTC_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z)(\s.*)?$", re.S)
@@ -79,6 +98,8 @@ def for_screen(column: str, cell: str) -> str:
     """One table cell as a person reads it (each line of a multi-value cell on its own)."""
     if not cell:
         return cell
+    if column in VALUE_COLUMNS and cell in VALUES:
+        return _(cell)
     if column.lower() in PHONES:
         return "\n".join(international(line) for line in cell.split("\n"))
     if "T" in cell and ":" in cell:

@@ -31,8 +31,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from custinfo import times
-from custinfo.followups.core import before_clause
-from custinfo.followups.schedule import Due, after, latest_base
+from custinfo.followups.schedule import Due, after, before_clause, latest_base
 
 if TYPE_CHECKING:
     from custinfo.store import Store
@@ -71,13 +70,6 @@ class Item:
         due = self.due
         day = due.day if due.at is None else due.local_day()
         return (day, due.at or "", _RANK[self.reason], self.followup_id or 0, self.customer_id)
-
-
-#: One agenda row, the sort key first: (local day, due_at or "", reason rank, follow-up id or
-#: None, customer id, name, kind, text, stored due_date, due as `Item.values` writes it,
-#: reason). Rows of one rank all have a follow-up id or all have None, so they sort as plain
-#: tuples; the sources give them in order (a sort of sorted runs is cheap).
-Row = tuple[str, str, int, int | None, int, str, str, str, str, str, str]
 
 
 @dataclass

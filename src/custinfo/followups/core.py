@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from custinfo import times, validation
 from custinfo.activity.interactions import check_choice
 from custinfo.errors import ValidationError
-from custinfo.followups.schedule import Due, next_due, parse_every, parse_when
+from custinfo.followups.schedule import Due, before_clause, next_due, parse_every, parse_when
 from custinfo.store.followups import FollowupRow
 
 if TYPE_CHECKING:
@@ -214,25 +214,6 @@ def next_line(value: dict[str, Any]) -> str:
         due = due[:16].replace("T", " ")
     text = f" {value['text']}" if value.get("text") else ""
     return f"{due} {value['kind']}{text} (#{value['id']})"
-
-
-def before_clause(limit: Due, alias: str = "f") -> tuple[str, list[Any]]:
-    """SQL (on `alias`) for "due before `limit`", exact in the current time zone and served
-    by the due-date index: a dated follow-up compares days, a timed one instants (its
-    stored `due_date` is within two days of its local date anywhere)."""
-    from datetime import timedelta
-
-    if limit.at is None:
-        day, instant = limit.day, times.local_start(limit.day)
-    else:
-        day = limit.local_day() + timedelta(days=1)
-        instant = limit.at
-    slack = (day + timedelta(days=2)).isoformat()
-    clause = (
-        f"{alias}.due_date < ? AND CASE WHEN {alias}.due_at IS NULL THEN {alias}.due_date < ? "
-        f"ELSE {alias}.due_at < ? END"
-    )
-    return clause, [slack, day.isoformat(), instant]
 
 
 # -- keep in touch ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from custinfo import times
 from custinfo.errors import ValidationError
@@ -158,3 +159,20 @@ def within(value: str, option: str, *, today: date | None = None) -> date:
         return times.shift(today or times.today(), duration[0], duration[1])
     except (ValueError, OverflowError):
         raise ValidationError(f"{option} {value!r}: too far ahead", option) from None
+
+
+def before_clause(limit: Due, alias: str = "f") -> tuple[str, list[Any]]:
+    """SQL (on `alias`) for "due before `limit`", exact in the current time zone and served
+    by the due-date index: a dated follow-up compares days, a timed one instants (its
+    stored `due_date` is within two days of its local date anywhere)."""
+    if limit.at is None:
+        day, instant = limit.day, times.local_start(limit.day)
+    else:
+        day = limit.local_day() + timedelta(days=1)
+        instant = limit.at
+    slack = (day + timedelta(days=2)).isoformat()
+    clause = (
+        f"{alias}.due_date < ? AND CASE WHEN {alias}.due_at IS NULL THEN {alias}.due_date < ? "
+        f"ELSE {alias}.due_at < ? END"
+    )
+    return clause, [slack, day.isoformat(), instant]

@@ -37,8 +37,7 @@ def sources(conn: Connection, q: Query) -> list[_Source] | None:
             )
         )
     if q.followup_due_before:
-        from custinfo.followups.core import before_clause
-        from custinfo.followups.schedule import parse_when
+        from custinfo.followups.schedule import before_clause, parse_when
 
         clause, params = before_clause(parse_when(q.followup_due_before, "--followup-due-before"))
         out.append(
