@@ -145,7 +145,7 @@ def bulk_end(conn: Any, ids: Sequence[int]) -> None:
 
 def rebuild(conn: Any) -> None:
     """Recompute every customer's keys, and forms once their table exists (the migrations
-    before v15 rebuild keys only)."""
+    before v16 rebuild keys only)."""
     has_forms = conn.execute(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'dedupe_forms'"
     ).fetchone()[0]

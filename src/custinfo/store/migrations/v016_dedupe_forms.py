@@ -1,4 +1,4 @@
-"""v15: each customer's dedupe matching forms, stored (issue 17).
+"""v16: each customer's dedupe matching forms, stored (issue 17).
 
 `dedupe_forms`: one row per customer with the forms a dedupe comparison needs (the name's
 order-free key and its tokens, family and surname; the address's, company's and city's
