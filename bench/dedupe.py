@@ -9,9 +9,10 @@
 Each database is deduplicated end to end in fresh processes (open + key derivation, reading,
 blocking, comparing, scoring, grouping): first with a fit (`--refit`, as the first `dedupe`
 on a database), then with the stored model (as every later run). Memory is measured per
-process: the main process's peak RSS, the forked worker's own (unshared) peak, and the peak
-of the sum of both processes' PSS, sampled every 0.2 s. Quality: pairwise and grouped
-precision / recall / F1 at a range of thresholds (the defaults marked).
+process: the main process's peak RSS, any child process's own (unshared) peak (a run
+forks none since the matching forms are stored), and the peak of the sum of all their PSS,
+sampled every 0.2 s. Quality: pairwise and grouped precision / recall / F1 at a range of
+thresholds (the defaults marked).
 """
 
 from __future__ import annotations
@@ -195,7 +196,6 @@ def phase_timers(sampler: MemorySampler) -> dict[str, list[float]]:
     for owner, name, label in (
         (table, "load", "read"),
         (blocking, "candidates", "blocking"),
-        (table.FormsWorker, "result", "wait for worker"),
         (table.Table, "prepare", "matching forms"),
         (compare, "compare", "levels"),
         (score.Scorer, "scores", "scores"),

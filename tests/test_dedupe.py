@@ -180,39 +180,53 @@ def test_find_filters_restrict_the_search(cli, db):
     assert _groups(cli, "--tag", "no-such-tag") == []
 
 
-def test_forked_worker_gives_the_same_groups(store, monkeypatch):
-    """The name forms computed in the forked worker equal the in-process ones."""
+def test_stored_forms_equal_computed_ones(store, monkeypatch):
+    """The matching forms a run reads from `dedupe_forms` equal the ones computed from the
+    customers (same ids, same strings), for the whole table and a subset, and a missing
+    row makes the run compute them."""
+    import numpy as np
+
     from custinfo import dedupe, validation
     from custinfo.dedupe import table
 
     people = [
-        ("张伟", ["13800138000"], "1980-02-03"),
-        ("Zhang Wei", ["138-0013-8000"], "1980-02-03"),
-        ("Christy Winters", ["13900139000"], None),
-        ("winters christy", ["+86 139 0013 9000"], None),
-        ("Christy Keith", [], None),
+        dict(name="张伟", phones=["13800138000"], birthday="1980-02-03", city="上海",
+             address="上海市浦东新区世纪大道100号"),
+        dict(name="Zhang Wei", phones=["138-0013-8000"], birthday="1980-02-03",
+             company="ACME Ltd", address="1 Main St", city="Shanghai"),
+        dict(name="Wei ZHANG", company="Acme", address="1 main street", city="杭州"),
+        dict(name="Christy Winters", phones=["13900139000"]),
+        dict(name="winters christy", phones=["+86 139 0013 9000"], address="Apt 5, 12 Oak Rd"),
+        dict(name="欧阳娜娜", address="12 Oak Road"),
+    ]  # fmt: skip
+    ids = [
+        store.add(validation.customer_input(region="CN", **p), allow_duplicate=True) for p in people
     ]
-    for name, phones, birthday in people:
-        customer = validation.customer_input(
-            name=name, region="CN", phones=phones, birthday=birthday
-        )
-        store.add(customer, allow_duplicate=True)
+    attrs = ("name_id", "name_strings", "name_cjk", "name_first", "name_last", "name_family",
+             "name_surname", "name_ntok", "name_raw_id", "name_key_id", "addr_id", "addr_strings",
+             "addr_house", "comp_id", "comp_strings", "city_id", "city_strings")  # fmt: skip
 
-    def run() -> list[tuple[list[int], float]]:
-        return [(g.ids, g.score) for g in dedupe.find_groups(store, with_reasons=False)]
+    def forms(only: set[int] | None, stored: bool) -> list:
+        t = table.load(store.conn, only, defer=True)
+        assert (t.stored is not None) == stored
+        if not stored:
+            t.stored = None
+        needed = np.ones(len(t), dtype=bool)
+        needed[1] = False  # place forms only where pairs need them
+        t.prepare(needed)
+        return [np.asarray(getattr(t, a)).tolist() for a in attrs]
 
-    in_process = run()
-    monkeypatch.setattr(table, "PARALLEL_MIN", 0)
-    started = []
-    real = table.FormsWorker.__init__
-
-    def spy(self, names):  # type: ignore[no-untyped-def]
-        real(self, names)
-        started.append(self._future is not None)
-
-    monkeypatch.setattr(table.FormsWorker, "__init__", spy)
-    assert run() == in_process and len(in_process) == 2
-    assert started == [True]
+    for only in (None, set(ids[1:])):
+        read = forms(only, True)
+        monkeypatch.setattr("custinfo.dedupe.forms.read", lambda *args: None)
+        monkeypatch.setattr("custinfo.dedupe.forms.fetch_ranges", lambda conn: iter(()))
+        assert forms(only, False) == read
+        monkeypatch.undo()
+    before = [(g.ids, g.score, g.reasons) for g in dedupe.find_groups(store)]
+    assert len(before) >= 2
+    store.conn.execute("DELETE FROM dedupe_forms WHERE customer_id = ?", (ids[0],))
+    assert table.load(store.conn, None, defer=True).stored is None
+    assert [(g.ids, g.score, g.reasons) for g in dedupe.find_groups(store)] == before
 
 
 def test_joined_read_equals_row_by_row_read(store, monkeypatch):
@@ -232,15 +246,18 @@ def test_joined_read_equals_row_by_row_read(store, monkeypatch):
     ]
     fields = ("names", "companies", "addresses", "cities", "birthdays")
 
-    def snapshot() -> tuple:
-        t = table.load(store.conn, None, defer=True)
+    def snapshot(defer: bool = False) -> tuple:
+        t = table.load(store.conn, None, defer=defer)
         multi = [(m.pos.tolist(), m.values) for m in (t.phones, t.emails, t.email_keys)]
         return t.ids.tolist(), [getattr(t, f) for f in fields], multi
 
     joined = snapshot()
     assert joined[0] == ids and joined[1][1] == [None, "ACME", None]
+    deferred = snapshot(defer=True)  # with the stored forms: no company or address text
+    assert deferred[1][1:3] == [None, None]
+    assert [deferred[1][i] for i in (0, 3, 4)] == [joined[1][i] for i in (0, 3, 4)]
     monkeypatch.setattr(table, "_concat_columns", lambda *args, **kwargs: None)
-    assert snapshot() == joined
+    assert snapshot() == joined and snapshot(defer=True) == deferred
     monkeypatch.undo()
     store.conn.execute("UPDATE customers SET company = 'A\x1fB' WHERE id = ?", (ids[2],))
     fallback = snapshot()

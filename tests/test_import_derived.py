@@ -30,6 +30,7 @@ def _derived(conn) -> dict[str, list[tuple]]:
         "search_phones": "SELECT rev, customer_id FROM search_phones",
         "search_emails": "SELECT rev, customer_id FROM search_emails",
         "dedupe_keys": "SELECT key, customer_id FROM dedupe_keys",
+        "dedupe_forms": "SELECT * FROM dedupe_forms",
         "fts_terms": "SELECT term, doc FROM temp.fts_terms",
     }
     return {name: sorted(conn.execute(sql).fetchall()) for name, sql in tables.items()}
@@ -51,6 +52,7 @@ def test_fast_derived_data_equals_the_gates_own(store, policy: str) -> None:
     conn = store.conn
     fast = _derived(conn)
     assert fast["search_docs"] and fast["dedupe_keys"] and fast["fts_terms"]
+    assert len(fast["dedupe_forms"]) == len(fast["search_docs"])
     ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
     with store.db.transaction() as tx:
         derived.removed(tx, ids)

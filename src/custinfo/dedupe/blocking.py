@@ -16,6 +16,8 @@ import numpy as np
 from custinfo.dedupe import normalize as nz
 from custinfo.dedupe.table import Table, factorize
 
+#: From this many customers the stored keys' blocks are built on a second thread.
+THREADS_MIN = 20_000
 #: Largest block whose pairs are all compared (phone, email, email local part).
 BLOCK_CAP = 60
 #: Caps of the stored keys by kind (low 3 bits of the hash, see normalize.KEY_KINDS):
@@ -44,6 +46,13 @@ class Candidates:
         return len(self.a)
 
 
+def sorted_order(values: np.ndarray) -> np.ndarray:
+    """np.argsort(values, kind="stable"), without sorting values already in order."""
+    if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
+        return np.arange(len(values))
+    return np.argsort(values, kind="stable")
+
+
 def unique_ints(values: np.ndarray) -> np.ndarray:
     """np.unique for integers (sort-based: faster than numpy's hash table here)."""
     values = np.sort(values)
@@ -54,12 +63,12 @@ def block_pairs(keys: np.ndarray, pos: np.ndarray, n: int, cap: int = BLOCK_CAP)
     """Sorted unique pair codes (lo * n + hi) of positions sharing a key."""
     if len(keys) == 0:
         return np.empty(0, dtype=np.int64)
-    order = np.lexsort((pos, keys))
+    order = sorted_order(keys)  # equal keys together (the pairs do not depend on the order)
     k, p = keys[order], pos[order].astype(np.int64)
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     sizes = np.diff(np.r_[starts, len(k)])
     out = []
-    for size in np.unique(sizes):
+    for size in unique_ints(sizes).tolist():  # (plain np.unique imports numpy.ma: 0.1 s)
         if size < 2 or size > cap:
             continue
         first = starts[sizes == size]
@@ -92,6 +101,17 @@ def stored_keys(conn: Any, table: Table) -> tuple[np.ndarray, np.ndarray]:
     row), read in key order; blocks are found with numpy. When every customer is in the
     table only keys shared by 2..MAX_CAP customers are kept (most are one customer's)."""
     cap = max(BLOCK_CAP, *KIND_CAPS.values())
+    stored = table.stored  # read with the matching forms (custinfo.dedupe.forms)
+    if stored is not None:
+        keys, pos = stored.keys, stored.key_pos
+        if table.complete and len(keys):
+            order = np.argsort(keys, kind="stable")
+            keys, pos = keys[order], pos[order]
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            sizes = np.diff(np.r_[starts, len(keys)])
+            shared = np.repeat((sizes >= 2) & (sizes <= cap), sizes)
+            keys, pos = keys[shared], pos[shared]
+        return keys, pos
     bounds = [int(b) for b in np.linspace(-(2**63), 2**63, KEY_RANGES + 1)]
     keys_out, pos_out = [], []
     ids = table.ids
@@ -142,16 +162,30 @@ def computed_keys(table: Table) -> tuple[np.ndarray, np.ndarray]:
 def candidates(table: Table, conn: Any | None = None, cap: int = BLOCK_CAP) -> Candidates:
     """Every pair sharing a key, each pair once."""
     n = len(table)
-    phone = block_pairs(*_multi_keys(table.phones, table.phones.pos), n, cap)
-    email = block_pairs(*_multi_keys(table.email_keys, table.email_keys.pos), n, cap)
-    locals_ = [nz.email_local(k) for k in table.email_keys.values]
-    local = block_pairs(*_multi_keys(locals_, table.email_keys.pos), n, cap)
-    stored = stored_keys(conn, table) if conn is not None else computed_keys(table)
-    kinds = stored[0] & 7
-    per_kind = {
-        kind: block_pairs(stored[0][kinds == kind], stored[1][kinds == kind], n, min(cap, c))
-        for kind, c in KIND_CAPS.items()
-    }
+
+    def by_stored_keys() -> dict[int, np.ndarray]:
+        stored = stored_keys(conn, table) if conn is not None else computed_keys(table)
+        kinds = stored[0] & 7
+        return {
+            kind: block_pairs(stored[0][kinds == kind], stored[1][kinds == kind], n, min(cap, c))
+            for kind, c in KIND_CAPS.items()
+        }
+
+    pool = future = None
+    if n >= THREADS_MIN:  # the stored keys' blocks (numpy sorts: no GIL) on another thread
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1)
+        future = pool.submit(by_stored_keys)
+    try:
+        phone = block_pairs(*_multi_keys(table.phones, table.phones.pos), n, cap)
+        email = block_pairs(*_multi_keys(table.email_keys, table.email_keys.pos), n, cap)
+        locals_ = [nz.email_local(k) for k in table.email_keys.values]
+        local = block_pairs(*_multi_keys(locals_, table.email_keys.pos), n, cap)
+        per_kind = future.result() if future is not None else by_stored_keys()
+    finally:
+        if pool is not None:
+            pool.shutdown()
     codes = unique_ints(np.concatenate([phone, email, local, *per_kind.values()]))
     shared_phone, shared_email = _member(codes, phone), _member(codes, email)
     shared_local = _member(codes, local)

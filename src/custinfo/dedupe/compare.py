@@ -151,12 +151,15 @@ def _name_levels(t: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
         strict = cjk_x & cjk_y  # characters on both sides and a different pinyin
         mixed = np.flatnonzero((cjk_x != cjk_y) & ~same_key)
         unknown = np.zeros(len(x), dtype=bool)
-        for i in mixed.tolist():
-            c, latin = (x[i], y[i]) if cjk_x[i] else (y[i], x[i])
-            if t.name_family[c] in t.name_array[latin].split():
-                strict[i] = True
-            else:
-                unknown[i] = True
+        if len(mixed):  # does the Latin name contain the characters' family name?
+            xm, ym, cm = x[mixed], y[mixed], cjk_x[mixed]
+            family = t.name_family[np.where(cm, xm, ym)].tolist()
+            latin = t.name_array[np.where(cm, ym, xm)].tolist()
+            hit = np.fromiter(
+                (f in s.split() for f, s in zip(family, latin, strict=True)), bool, len(mixed)
+            )
+            strict[mixed[hit]] = True
+            unknown[mixed[~hit]] = True
         one_same = best_one >= 0.995
         sub = np.where(strict, np.where(one_same, N_PART, N_DIFF), sub).astype(np.int8)
         sub[unknown] = 0
@@ -186,11 +189,14 @@ def _primary(multi: Any, n: int) -> tuple[np.ndarray, list[str]]:
     return out, strings
 
 
-def _one_edit(ids_a: np.ndarray, ids_b: np.ndarray, strings: list[str]) -> np.ndarray:
+def _one_edit(
+    ids_a: np.ndarray, ids_b: np.ndarray, strings: list[str], wanted: np.ndarray
+) -> np.ndarray:
+    """strings[ids_a] and strings[ids_b] differ by one edit, where `wanted` (else False)."""
     from rapidfuzz.distance import Levenshtein
 
     out = np.zeros(len(ids_a), dtype=bool)
-    valid = np.flatnonzero((ids_a >= 0) & (ids_b >= 0) & (ids_a != ids_b))
+    valid = np.flatnonzero(wanted & (ids_a >= 0) & (ids_b >= 0) & (ids_a != ids_b))
     if len(valid):
         from rapidfuzz.process import cpdist
 
@@ -213,6 +219,9 @@ def _birthday_levels(t: Table, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 #: Pairs compared at once: bounds the temporary arrays (1M customers: ~2M pairs).
 CHUNK = 1 << 18
+#: From this many pairs the parts are compared in two threads (rapidfuzz and numpy's sorts
+#: and loops release the GIL); the levels are the same either way.
+THREADS_MIN = 40_000
 
 
 def compare(
@@ -224,14 +233,23 @@ def compare(
     shared_local: np.ndarray,
 ) -> Levels:
     """Comparison levels of the pairs (a[i], b[i]) (positions of prepared rows), computed
-    CHUNK pairs at a time."""
-    if len(a) <= CHUNK:
+    at most CHUNK pairs at a time."""
+    n = len(a)
+    if n <= CHUNK and n < THREADS_MIN:
         return _compare(t, a, b, shared_phone, shared_email, shared_local)
-    parts = [
-        _compare(t, a[i : i + CHUNK], b[i : i + CHUNK], shared_phone[i : i + CHUNK],
-                 shared_email[i : i + CHUNK], shared_local[i : i + CHUNK])
-        for i in range(0, len(a), CHUNK)
-    ]  # fmt: skip
+    size = min(CHUNK, -(-n // 2)) if n >= THREADS_MIN else CHUNK
+    arrays = (a, b, shared_phone, shared_email, shared_local)
+
+    def part(start: int) -> Levels:
+        return _compare(t, *(x[start : start + size] for x in arrays))
+
+    if n >= THREADS_MIN:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            parts = list(pool.map(part, range(0, n, size)))
+    else:
+        parts = [part(start) for start in range(0, n, size)]
     return Levels(
         {f: np.concatenate([p.level[f] for p in parts]) for f in FIELDS},
         *(np.concatenate([getattr(p, k) for p in parts])
@@ -252,11 +270,13 @@ def _compare(
 
     scorers = ((fuzz.ratio, 100.0), (fuzz.token_set_ratio, 100.0))
     name, name_sim = _name_levels(t, a, b)
-    both_ph = t.has_phone[a] & t.has_phone[b]
-    ph_close = _one_edit(t.phone_primary[a], t.phone_primary[b], t.phone_strings)
+    both_ph = t.has_phone[a] & t.has_phone[b]  # one edit apart: only where nothing is shared
+    ph_close = _one_edit(t.phone_primary[a], t.phone_primary[b], t.phone_strings, ~shared_phone)
     phone = np.where(~both_ph, 0, np.where(shared_phone, 1, np.where(ph_close, 2, 3)))
     both_em = t.has_email[a] & t.has_email[b]
-    em_close = _one_edit(t.email_primary[a], t.email_primary[b], t.email_strings)
+    em_close = _one_edit(
+        t.email_primary[a], t.email_primary[b], t.email_strings, ~(shared_email | shared_local)
+    )
     email = np.select(
         [~both_em, shared_email, shared_local, em_close], [0, 1, 2, 3], 4
     )  # fmt: skip

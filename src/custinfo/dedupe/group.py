@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from custinfo.dedupe.blocking import sorted_order
 from custinfo.dedupe.table import Table
 
 PairScorer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -41,7 +42,7 @@ def build(
 ) -> list[Group]:
     n = len(t)
     codes = a.astype(np.int64) * n + b.astype(np.int64)  # a < b; sorted by construction
-    order = np.argsort(codes, kind="stable")
+    order = sorted_order(codes)
     codes_sorted = codes[order]
     strong = np.flatnonzero(pair_scores >= min_score)
     strong = strong[np.argsort(-pair_scores[strong], kind="stable")]
@@ -49,11 +50,6 @@ def build(
     parent: dict[int, int] = {}
     members: dict[int, list[int]] = {}
     edges: dict[int, list[tuple[int, int, float]]] = {}
-
-    def find(x: int) -> int:
-        while parent.get(x, x) != x:
-            x = parent[x]
-        return x
 
     def lookup(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         lo = np.array([min(p) for p in pairs], dtype=np.int64)
@@ -75,7 +71,11 @@ def build(
     for x, y, s in zip(
         a[strong].tolist(), b[strong].tolist(), pair_scores[strong].tolist(), strict=True
     ):
-        rx, ry = find(x), find(y)
+        rx, ry = x, y  # the roots (find, inlined: this loop runs once per strong pair)
+        while (up := parent.get(rx, rx)) != rx:
+            rx = up
+        while (up := parent.get(ry, ry)) != ry:
+            ry = up
         if rx == ry:
             continue
         mx, my = members.get(rx, [rx]), members.get(ry, [ry])
@@ -90,9 +90,7 @@ def build(
         members[rx] = mx + my
         edges[rx] = edges.pop(rx, []) + edges.pop(ry, []) + [(x, y, s)]
         members.pop(ry, None)
-    groups = [
-        Group(sorted(ms), min(s for _, _, s in edges[root]), edges[root])
-        for root, ms in members.items()
-    ]
+    # edges are taken strongest first: a group's last edge is its weakest
+    groups = [Group(sorted(ms), edges[root][-1][2], edges[root]) for root, ms in members.items()]
     groups.sort(key=lambda g: (-g.score, g.members[0]))
     return groups

@@ -1,17 +1,44 @@
-"""Derived data hook: keeps the `dedupe_keys` table in step with customer writes.
+"""Derived data hook: keeps `dedupe_keys` and `dedupe_forms` in step with customer writes.
 
 Kept in step by the write gate (`store.derived`; `DedupeKeys` below) inside the writing
-transaction. Keys are the stable
-64-bit hashes of `custinfo.dedupe.normalize.blocking_keys` (phones and emails are matched
-through their own indexed tables).
+transaction. Keys are the stable 64-bit hashes of `custinfo.dedupe.normalize.blocking_keys`
+(phones and emails are matched through their own indexed tables), one indexed row per key
+(`likely_duplicates`, the import's duplicate check). `dedupe_forms` holds one row per
+customer for the full dedupe run (`custinfo.dedupe.forms` reads it): the matching forms
+(`customer_forms`) and the same key hashes, packed so that a run reads 100,000 customers
+as a few strings (no SQL function call per value).
 """
 
 from __future__ import annotations
 
+import hashlib
+import struct
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
+from custinfo.dedupe import normalize as nz
+
 _CHUNK = 2000
+
+#: `dedupe_forms.texts`: these forms joined by U+001F (validation keeps control characters
+#: out of stored text, and the forms are folded text), then the name, city and birthday as
+#: stored (the words of the reasons).
+FORM_TEXTS = ("name", "first", "last", "family", "surname", "address", "company", "city",
+              "typed_name", "typed_city", "typed_birthday")  # fmt: skip
+#: `dedupe_forms.codes`: script (1: Chinese characters), number of name tokens, number of
+#: key hashes in `dedupe_forms.keys` (little-endian int64 each), birthday as YYYYMMDD, and
+#: the `form_hash` of: name key, name as stored, address key, house number, company key,
+#: city key, city as stored, birthday (little-endian, packed: `forms.CODES` reads it).
+FORM_HASHES = ("h_name", "h_raw", "h_address", "h_house", "h_company", "h_city", "h_typed_city",
+               "h_birthday")  # fmt: skip
+_CODES = struct.Struct(f"<BHIi{len(FORM_HASHES)}q")
+_INSERT_KEY = "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)"
+_INSERT_FORMS = (
+    "INSERT OR REPLACE INTO dedupe_forms(customer_id, texts, codes, keys) VALUES (?, ?, ?, ?)"
+)
+Forms = tuple[str, bytes, bytes]  # (texts, codes, keys) of one customer
+Derived = tuple[tuple[int, ...], Forms]  # (key hashes, forms)
 
 
 def derive(
@@ -25,21 +52,63 @@ def derive(
     return tuple(sorted({stable_hash(key) for key in keys}))
 
 
-def derive_row(row: Any) -> tuple[int, ...]:
-    """`derive` for a validated import row (`importer.rows.Valid`)."""
-    return derive(row.name, row.birthday, [key for _, key in row.emails], row.address, row.city)
+@lru_cache(maxsize=1 << 16)  # (cities, birthdays, companies, house numbers repeat)
+def form_hash(text: str | None) -> int:
+    """A stable 63-bit hash of a form, 0 for none (the same in every process)."""
+    if not text:
+        return 0
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return (int.from_bytes(digest, "little") >> 1) or 1
 
 
-def store_derived(conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
-    """Insert the keys of freshly inserted customers."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)",
-        [(key, cid) for cid, keys in items for key in keys],
-    )
+def day_number(birthday: str | None) -> int:
+    """A birthday as the number YYYYMMDD (as `Table.prepare` reads it), 0 for none."""
+    try:
+        return int(birthday.replace("-", "")) if birthday else 0
+    except ValueError:
+        return 0
 
 
-def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
-    """(key hash, customer id) rows for these customers."""
+def customer_forms(
+    name: str, address: str | None, city: str | None, company: str | None,
+    birthday: str | None, keys: tuple[int, ...],
+) -> Forms:  # fmt: skip
+    """One customer's stored matching forms (FORM_TEXTS, codes; the name's forms as
+    `forms.name_forms` computes them, the others as `forms.place_forms`) and key hashes.
+    Pure: import workers run it."""
+    typed = nz.name_tokens(name) if name else ()
+    key = nz.name_key(name) if name else ""
+    tokens = key.split() or [""]
+    place = nz.address_key(address, city) if address else ""
+    company_key, city_key = nz.company_key(company), nz.city_key(city)
+    family = typed[0] if typed else ""
+    surname = nz.surname_token(name, typed or ("",)) if name else ""
+    texts = "\x1f".join((key, tokens[0], tokens[-1], family, surname, place, company_key,
+                         city_key, name, city or "", birthday or ""))  # fmt: skip
+    codes = _CODES.pack(
+        int(bool(name) and nz.has_cjk(name)), min(len(tokens), 0xFFFF), len(keys),
+        day_number(birthday), form_hash(key), form_hash(name), form_hash(place),
+        form_hash(nz.house_number(address)), form_hash(company_key), form_hash(city_key),
+        form_hash(city), form_hash(birthday),
+    )  # fmt: skip
+    return texts, codes, struct.pack(f"<{len(keys)}q", *keys)
+
+
+def derive_row(row: Any) -> Derived:
+    """Keys and forms of a validated import row (`importer.rows.Valid`)."""
+    keys = derive(row.name, row.birthday, [key for _, key in row.emails], row.address, row.city)
+    forms = customer_forms(row.name, row.address, row.city, row.company, row.birthday, keys)
+    return keys, forms
+
+
+def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
+    """Insert the keys and forms of freshly inserted customers."""
+    conn.executemany(_INSERT_KEY, [(key, cid) for cid, (keys, _) in items for key in keys])
+    conn.executemany(_INSERT_FORMS, [(cid, *forms) for cid, (_, forms) in items])
+
+
+def rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, Derived]]:
+    """(customer id, (key hashes, forms)) for these customers."""
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         emails: dict[int, list[str]] = {}
@@ -47,39 +116,56 @@ def key_rows(conn: Any, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
             f"SELECT customer_id, key FROM emails WHERE customer_id IN ({marks})", chunk
         ):
             emails.setdefault(cid, []).append(key)
-        for cid, name, birthday, address, city in conn.execute(
-            f"SELECT id, name, birthday, address, city FROM customers WHERE id IN ({marks})",
+        for cid, name, birthday, address, city, company in conn.execute(
+            "SELECT id, name, birthday, address, city, company FROM customers "
+            f"WHERE id IN ({marks})",
             chunk,
         ).fetchall():
-            for key in derive(name, birthday, emails.get(cid, ()), address, city):
-                yield key, cid
+            keys = derive(name, birthday, emails.get(cid, ()), address, city)
+            yield cid, (keys, customer_forms(name, address, city, company, birthday, keys))
 
 
 def changed(conn: Any, ids: Sequence[int]) -> None:
     removed(conn, ids)
-    conn.executemany(
-        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)", key_rows(conn, ids)
-    )
+    bulk_end(conn, ids)
 
 
 def removed(conn: Any, ids: Sequence[int]) -> None:
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         conn.execute(f"DELETE FROM dedupe_keys WHERE customer_id IN ({marks})", chunk)
+        conn.execute(f"DELETE FROM dedupe_forms WHERE customer_id IN ({marks})", chunk)
 
 
 def bulk_end(conn: Any, ids: Sequence[int]) -> None:
-    """Keys for freshly inserted customers (no old rows to delete)."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)", key_rows(conn, ids)
-    )
+    """Keys and forms for freshly inserted customers (no old rows to delete)."""
+    for chunk in _chunks(ids):
+        store_derived(conn, list(rows(conn, chunk)))
 
 
 def rebuild(conn: Any) -> None:
-    """Recompute every customer's keys (migration of an older database)."""
+    """Recompute every customer's keys, and forms once their table exists (the migrations
+    before v16 rebuild keys only)."""
+    has_forms = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'dedupe_forms'"
+    ).fetchone()[0]
     conn.execute("DELETE FROM dedupe_keys")
+    if has_forms:
+        conn.execute("DELETE FROM dedupe_forms")
     ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
-    bulk_end(conn, ids)
+    for chunk in _chunks(ids):
+        items = list(rows(conn, chunk))
+        conn.executemany(_INSERT_KEY, [(key, cid) for cid, (keys, _) in items for key in keys])
+        if has_forms:
+            conn.executemany(_INSERT_FORMS, [(cid, *forms) for cid, (_, forms) in items])
+
+
+def rebuild_forms(conn: Any) -> None:
+    """Recompute every customer's forms (the keys stay as they are)."""
+    conn.execute("DELETE FROM dedupe_forms")
+    ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
+    for chunk in _chunks(ids):
+        conn.executemany(_INSERT_FORMS, [(cid, *forms) for cid, (_, forms) in rows(conn, chunk)])
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -89,11 +175,12 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
 
 
 class DedupeKeys:
-    """The dedupe blocking keys as derived data of the write gate (`store.derived`)."""
+    """The dedupe blocking keys and matching forms as derived data of the write gate
+    (`store.derived`)."""
 
     name = "dedupe keys"
     depends = frozenset({"customer", "emails"})
-    writes = ("dedupe_keys",)
+    writes = ("dedupe_keys", "dedupe_forms")
 
     def changed(self, conn: Any, ids: Sequence[int]) -> None:
         changed(conn, ids)
@@ -104,10 +191,10 @@ class DedupeKeys:
     def rebuild(self, conn: Any) -> None:
         rebuild(conn)
 
-    def derive_row(self, row: Any) -> tuple[int, ...]:
+    def derive_row(self, row: Any) -> Derived:
         return derive_row(row)
 
-    def store_derived(self, conn: Any, items: list[tuple[int, tuple[int, ...]]]) -> None:
+    def store_derived(self, conn: Any, items: list[tuple[int, Derived]]) -> None:
         store_derived(conn, items)
 
 

@@ -15,18 +15,9 @@ from typing import Any
 import numpy as np
 
 from custinfo.dedupe import compare
-from custinfo.dedupe import normalize as nz
 from custinfo.dedupe.compare import AGREEING, FIELDS, LEVELS, Levels
 from custinfo.dedupe.model import Model, TermFrequencies
 from custinfo.dedupe.table import Table
-from custinfo.i18n import _
-
-MINUS = "\u2212"
-
-
-def fmt_weight(w: float) -> str:
-    text = f"{w:+.1f}"
-    return text.replace("-", MINUS)
 
 
 class Scorer:
@@ -89,144 +80,22 @@ def vetoed(lv: Levels) -> np.ndarray:
     return ~agree | family
 
 
-# -- words -------------------------------------------------------------------------------------
-def _name_words(t: Table, x: int, y: int, level: int, sim: float) -> str:
-    na, nb = t.names[x], t.names[y]
-    if level == compare.N_EXACT:
-        return _("same name {name}").format(name=na)
-    if level == compare.N_FORM:
-        if nz.has_cjk(na) != nz.has_cjk(nb):
-            return _("names {a} / {b} match by pinyin").format(a=na, b=nb)
-        return _("names {a} / {b} match ignoring case, spacing and order").format(a=na, b=nb)
-    if level in (compare.N_CLOSE, compare.N_NEAR):
-        return _("names {a} / {b} {how} ({sim:.2f})").format(
-            a=na, b=nb, how=_(LEVELS["name"][level]), sim=sim
-        )
-    if level in (compare.N_SURNAME, compare.N_GIVEN):
-        return f"{_(LEVELS['name'][level])}: {na} / {nb}"
-    if level == compare.N_SUBSET:
-        return _("name part missing: {a} / {b}").format(a=na, b=nb)
-    if level == compare.N_DIFF:
-        return _("names differ: {a} / {b}").format(a=na, b=nb)
-    return _("names {a} / {b} not comparable (another romanisation?)").format(a=na, b=nb)
-
-
-def _phrase(t: Table, f: str, level: int, x: int, y: int, lv: Any, i: int) -> str:
-    if f == "name":
-        return _name_words(t, x, y, level, float(lv.name_sim[i]))
-    if f == "phone":
-        if level == 1:
-            shared = sorted(set(t.phones.get(x)) & set(t.phones.get(y)))
-            return _("same phone {phones}").format(phones=", ".join(shared))
-        px, py = t.phones.get(x)[:1], t.phones.get(y)[:1]
-        a, b = (px[0] if px else ""), (py[0] if py else "")
-        if level == 2:
-            return _("phones one digit apart: {a} / {b}").format(a=a, b=b)
-        return _("phones differ: {a} / {b}").format(a=a, b=b)
-    if f == "email":
-        return _email_words(t, x, y, level)
-    if f == "birthday":
-        bx, by = t.birthdays[x], t.birthdays[y]
-        if level == 1:
-            return _("same birthday {date}").format(date=bx)
-        if level == 2:
-            return _("birthdays one digit apart or day/month swapped: {a} / {b}").format(a=bx, b=by)
-        return _("birthdays differ: {a} / {b}").format(a=bx, b=by)
-    if f == "address":  # only the message of this level (each is translated when used)
-        if level in (2, 3):
-            sim = float(lv.address_sim[i])
-            if level == 2:
-                return _("address close ({sim:.2f})").format(sim=sim)
-            return _("address near ({sim:.2f})").format(sim=sim)
-        if level == 1:
-            return _("same address")
-        if level == 4:
-            return _("same street, other house number")
-        return _("addresses differ")
-    if f == "company":
-        if level == 1:
-            return _("same company")
-        if level == 2:
-            return _("company close ({sim:.2f})").format(sim=float(lv.company_sim[i]))
-        return _("companies differ")
-    cx, cy = t.cities[x], t.cities[y]
-    if level == 1:
-        return _("same city {city}").format(city=cx)
-    if level == 2:
-        return _("cities close: {a} / {b}").format(a=cx, b=cy)
-    return _("cities differ: {a} / {b}").format(a=cx, b=cy)
-
-
-def _email_words(t: Table, x: int, y: int, level: int) -> str:
-    ex, ey = t.emails.get(x), t.emails.get(y)
-    kx, ky = t.email_keys.get(x), t.email_keys.get(y)
-    for addr_x, key_x in zip(ex, kx, strict=True):
-        for addr_y, key_y in zip(ey, ky, strict=True):
-            if level == 1 and key_x == key_y:
-                if addr_x == addr_y:
-                    return _("same email {email}").format(email=addr_x)
-                return _("emails differ only in case: {a} / {b}").format(a=addr_x, b=addr_y)
-            if level == 2 and nz.email_local(key_x) == nz.email_local(key_y):
-                return _("same email name {local}@ ({a} / {b})").format(
-                    local=nz.email_local(key_x), a=addr_x, b=addr_y
-                )
-    if level == 3:
-        return _("emails one character apart: {a} / {b}").format(a=ex[0], b=ey[0])
-    return _("emails differ")
-
-
-def _hint(levels: dict[str, int], words: dict[str, str]) -> str | None:
-    if levels["name"] == compare.N_SURNAME and (
-        levels["birthday"] == 1 or levels["address"] in (1, 2)
-    ):
-        return _("name change?")
-    if levels["address"] in (4, 5) and (levels["phone"] == 1 or levels["email"] == 1):
-        return _("moved?")
-    return None
-
-
+# -- words (custinfo.dedupe.words) -------------------------------------------------------------
 def reasons(
     scorer: Scorer, pairs: list[tuple[int, int]], known: Levels | None = None
 ) -> list[list[str]]:
     """For each pair, its evidence in words with level weights, strongest first:
     `birthday same … (+6.1)`; a likely story ends the list (`: name change?`).
     `known`: the pairs' levels if already compared."""
+    from custinfo.dedupe import words
+
     if not pairs:
         return []
-    t = scorer.t
-    a = np.array([p[0] for p in pairs], dtype=np.int64)
-    b = np.array([p[1] for p in pairs], dtype=np.int64)
-    lv = scorer.levels(a, b) if known is None else known
-    ws = scorer.field_weights(lv, a, b)
-    level_of = {f: lv.level[f].tolist() for f in FIELDS}  # Python scalars: no numpy per item
-    weight_of = {f: ws[f].tolist() for f in FIELDS}
-    sims = _Sims(lv)
-    out = []
-    for i, (x, y) in enumerate(pairs):
-        levels = {f: level_of[f][i] for f in FIELDS}
-        words = {f: _phrase(t, f, lv_, x, y, sims, i) for f, lv_ in levels.items() if lv_}
-        weighted = [(weight_of[f][i], words[f]) for f in words]
-        if scorer.extra is not None:
-            weighted += scorer.extra.reasons(x, y)
-        weighted.sort(key=lambda item: -item[0])
-        items = [f"{w} ({fmt_weight(v)})" for v, w in weighted]
-        hint = _hint(levels, words)
-        if hint and items:
-            items[-1] += f": {hint}"
-        out.append(items)
-    return out
-
-
-class _Sims:
-    """The similarities of Levels as Python lists (converted on first use)."""
-
-    def __init__(self, lv: Levels) -> None:
-        self._lv = lv
-
-    def __getattr__(self, name: str) -> list[float]:
-        values = getattr(self._lv, name).tolist()
-        setattr(self, name, values)
-        return values
+    if known is None:
+        a = np.array([p[0] for p in pairs], dtype=np.int64)
+        b = np.array([p[1] for p in pairs], dtype=np.int64)
+        known = scorer.levels(a, b)
+    return words.reasons(scorer, pairs, known)
 
 
 @dataclass

@@ -6,13 +6,11 @@ distinct pair of strings is compared once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import numpy as np
-
-from custinfo.dedupe import normalize as nz
 
 
 def factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -75,8 +73,8 @@ class Multi:
 class Table:
     ids: np.ndarray
     names: list[str]
-    companies: list[str | None]
-    addresses: list[str | None]
+    companies: list[str | None] | None  # None: read with stored forms (not needed)
+    addresses: list[str | None] | None
     cities: list[str | None]
     birthdays: list[str | None]
     phones: Multi  # E.164 (with " ext. N")
@@ -110,6 +108,8 @@ class Table:
     has_email: np.ndarray = field(init=False)
     #: All customers of the database are in the table (blocking may pre-filter keys in SQL).
     complete: bool = field(default=False, repr=False)
+    #: The stored matching forms (`forms.Stored`), used and dropped by `prepare`.
+    stored: Any = field(default=None, repr=False)
     #: Leave the matching forms to `prepare(needed)` (computed only where pairs need them).
     defer: InitVar[bool] = False
 
@@ -120,44 +120,41 @@ class Table:
         if not defer:
             self.prepare()
 
-    def prepare(
-        self, needed: np.ndarray | None = None, names: Callable[[], dict | None] | None = None
-    ) -> None:
-        """Matching forms of the positions in `needed` (positions or a boolean mask; all if
-        None); the others count as empty.
+    def prepare(self, needed: np.ndarray | None = None) -> None:
+        """Matching forms of every position (all if `needed` is None); with `needed`
+        (positions or a boolean mask), the address, company and city forms of the other
+        positions count as empty (names: all, term frequencies count every customer).
 
-        `names`: returns the result of `name_forms` for all positions if computed elsewhere
-        (by `FormsWorker` on the other core), or None; called last, after the forms done
-        here, so that both cores work meanwhile.
-        """
-        addresses, companies, cities = self.addresses, self.companies, self.cities
-        mask = None
+        Forms stored with the dedupe keys (`stored`, read by `load`) are used as they are;
+        otherwise they are computed (`custinfo.dedupe.forms`)."""
+        from custinfo.dedupe import forms
+        from custinfo.dedupe.compare import _primary
+
+        keep = None
         if needed is not None:
             keep = needed
             if keep.dtype != bool:
                 keep = np.zeros(len(self.ids), dtype=bool)
                 keep[needed] = True
+        n = len(self.ids)
+        self.phone_primary, self.phone_strings = _primary(self.phones, n)
+        self.email_primary, self.email_strings = _primary(self.email_keys, n)
+        if self.stored is not None:
+            stored, self.stored = self.stored, None
+            forms.apply(self, stored, keep)
+            return
+        self.bday_id, days = factorize([b or "" for b in self.birthdays])
+        day_ints = np.array([int(d.replace("-", "")) for d in days] + [0], dtype=np.int32)
+        self.bday_int = day_ints[self.bday_id]  # -1 (none) picks the trailing 0
+        addresses, companies, cities = self.addresses, self.companies, self.cities
+        if keep is not None:
             mask = keep.tolist()
             addresses = [v if k else None for v, k in zip(addresses, mask, strict=True)]
             companies = [v if k else None for v, k in zip(companies, mask, strict=True)]
             cities = [v if k else None for v, k in zip(cities, mask, strict=True)]
-        self.bday_id, days = factorize([b or "" for b in self.birthdays])
-        day_ints = np.array([int(d.replace("-", "")) for d in days] + [0], dtype=np.int32)
-        self.bday_int = day_ints[self.bday_id]  # -1 (none) picks the trailing 0
-        from custinfo.dedupe.compare import _primary
-
-        n = len(self.ids)
-        self.phone_primary, self.phone_strings = _primary(self.phones, n)
-        self.email_primary, self.email_strings = _primary(self.email_keys, n)
-        for attr, value in place_forms(addresses, companies, cities).items():
+        for attr, value in forms.place_forms(addresses, companies, cities).items():
             setattr(self, attr, value)
-        forms = names() if names is not None else None
-        if forms is None:
-            given = self.names
-            if mask is not None:
-                given = [v if k else "" for v, k in zip(given, mask, strict=True)]
-            forms = name_forms(given)
-        for attr, value in forms.items():
+        for attr, value in forms.name_forms(self.names).items():
             setattr(self, attr, value)
 
     def __len__(self) -> int:
@@ -165,126 +162,6 @@ class Table:
 
     def position(self, customer_id: int) -> int:
         return int(np.searchsorted(self.ids, customer_id))
-
-
-def name_forms(names: list[str]) -> dict[str, Any]:
-    """Matching forms of names (factorised), by Table attribute."""
-    # Names that fold to the same key but differ in script are kept apart (the key is
-    # prefixed), so each name id has one script.
-    raw: list[np.ndarray] = []
-    name_id, strings = derive(
-        names, lambda x: ("\x01" if nz.has_cjk(x) else "") + nz.name_key(x), raw
-    )
-    name_cjk = np.array([s.startswith("\x01") for s in strings], dtype=bool)
-    strings = [s.lstrip("\x01") for s in strings]
-    key_of, _ = factorize(strings)
-    name_key_id = np.append(key_of, -1).astype(np.int32)[name_id]
-    name_raw_id = raw[0]  # the name exactly as stored
-    first, last, ntok = [], [], []  # no list of every name's tokens (~60 MiB at 1M)
-    for s in strings:
-        tk = s.split() or [""]
-        first.append(tk[0])
-        last.append(tk[-1])
-        ntok.append(len(tk))
-    family, surname = {}, {}
-    for name, nid in zip(names, name_id.tolist(), strict=True):
-        if nid >= 0 and nid not in family:
-            typed = nz.name_tokens(name) or ("",)
-            family[nid] = typed[0]
-            surname[nid] = nz.surname_token(name, typed)
-    return {
-        "name_id": name_id,
-        "name_strings": strings,
-        "name_cjk": name_cjk,
-        "name_array": np.array(strings, dtype=object),
-        "name_first": np.array(first, dtype=object),
-        "name_last": np.array(last, dtype=object),
-        "name_family": np.array([family.get(i, "") for i in range(len(strings))], dtype=object),
-        "name_surname": np.array([surname.get(i, "") for i in range(len(strings))], dtype=object),
-        "name_ntok": np.array(ntok, dtype=np.int16),
-        "name_raw_id": name_raw_id,
-        "name_key_id": name_key_id,
-    }
-
-
-def place_forms(
-    addresses: list[str | None], companies: list[str | None], cities: list[str | None]
-) -> dict[str, Any]:
-    """Matching forms of addresses, companies and cities (factorised), by Table attribute."""
-    memo: dict[tuple[str, str | None], str] = {}  # an address key once per distinct value
-    keys = []
-    for a, c in zip(addresses, cities, strict=True):
-        if not a:
-            keys.append("")
-            continue
-        key = memo.get((a, c))
-        if key is None:
-            key = memo[(a, c)] = nz.address_key(a, c)
-        keys.append(key)
-    addr_id, addr_strings = factorize(keys)
-    del memo, keys
-    addr_house, _ = derive(addresses, nz.house_number)
-    comp_id, comp_strings = derive(companies, nz.company_key)
-    city_id, city_strings = derive(cities, nz.city_key)
-    return {
-        "addr_id": addr_id,
-        "addr_strings": addr_strings,
-        "addr_house": addr_house,
-        "comp_id": comp_id,
-        "comp_strings": comp_strings,
-        "city_id": city_id,
-        "city_strings": city_strings,
-    }
-
-
-#: Below this many customers the name forms are computed in-process (a worker costs more).
-PARALLEL_MIN = 20_000
-_FORKED: list[str] | None = None
-
-
-def _forked_name_forms() -> dict[str, Any]:
-    assert _FORKED is not None
-    return name_forms(_FORKED)
-
-
-class FormsWorker:
-    """`name_forms` of all customers in a forked process (the second core), while the
-    parent reads phones, emails and keys and builds the candidate pairs.
-
-    The columns reach the child through fork (copy-on-write), not through a pipe; only the
-    result is sent back. `result()` returns None if no worker could be used (small table, no
-    fork on this platform, or the worker failed): the caller then computes in-process.
-    """
-
-    def __init__(self, names: list[str]) -> None:
-        global _FORKED
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self._pool = self._future = None
-        if len(names) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-            return
-        _FORKED = names
-        try:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self._future = self._pool.submit(_forked_name_forms)
-        except (OSError, RuntimeError):
-            self.close()
-        finally:
-            _FORKED = None
-
-    def result(self) -> dict[str, Any] | None:
-        try:
-            return None if self._future is None else self._future.result()
-        except Exception:  # BrokenProcessPool, MemoryError in the child...: do it here
-            return None
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = self._future = None
 
 
 def _columns(
@@ -355,44 +232,68 @@ def load(
     only: Iterable[int] | None = None,
     *,
     defer: bool = False,
-    on_read: Callable[[list[str]], Any] | None = None,
 ) -> Table:
-    """Read the customers (optionally only these ids) into a Table (see `Table.prepare`).
-
-    `on_read(names)` is called as soon as the customers are read, before phones and emails
-    (to start a `FormsWorker`).
-    """
+    """Read the customers (optionally only these ids) into a Table (see `Table.prepare`);
+    `defer`: with their stored matching forms, prepared later (`Table.prepare(needed)`)."""
     wanted = None if only is None else set(only)
     cache = conn.execute("PRAGMA cache_size").fetchone()[0]
     conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
     try:
-        return _load(conn, wanted, defer, on_read)
+        return _load(conn, wanted, defer)
     finally:
         conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
-def _load(
-    conn: Any, wanted: set[int] | None, defer: bool, on_read: Callable[[list[str]], Any] | None
-) -> Table:
-    got = None
-    if wanted is None:
-        got = _concat_columns(
-            conn, "customers", ["id", "name", "company", "address", "city", "birthday"],
-            shared=(2, 4, 5),
-        )  # fmt: skip
-    if got is not None:
-        ids, (names, companies, addresses, cities, birthdays) = got
+def _load(conn: Any, wanted: set[int] | None, defer: bool) -> Table:
+    stored = contacts = None
+    if defer and wanted is None:  # the stored forms hold all a run needs of the customers
+        from custinfo.dedupe import forms
+
+        ids, stored, contacts = forms.read_all(conn, lambda ids: _contacts(conn, ids, None))
+    if stored is not None:
+        names, cities, birthdays = (  # one string object per distinct value
+            stored.texts(c).tolist() for c in ("typed_name", "typed_city", "typed_birthday")
+        )
+        companies = addresses = None  # not needed with the stored forms
+    else:
+        got = None
+        columns = ["id", "name", "city", "birthday", "company", "address"]
+        if wanted is None:
+            got = _concat_columns(conn, "customers", columns, shared=(2, 3, 4))
+        if got is not None:
+            ids, values = got
+        else:
+            sql = f"SELECT {', '.join(columns)} FROM customers ORDER BY id"
+            cid, *values = _columns(conn, sql, len(columns), wanted, shared=(2, 3, 4))
+            ids = np.array(cid, dtype=np.int64)
+            del cid
+        names, cities, birthdays, companies, addresses = values
         companies = [v or None for v in companies]  # text columns: "" reads as None
         addresses = [v or None for v in addresses]
-    else:
-        cid, names, companies, addresses, cities, birthdays = _columns(
-            conn, "SELECT id, name, company, address, city, birthday FROM customers ORDER BY id",
-            6, wanted, shared=(2, 4, 5),
-        )  # fmt: skip
-        ids = np.array(cid, dtype=np.int64)
-        del cid
-    if on_read is not None:
-        on_read(names)
+        contacts = _contacts(conn, ids, wanted)  # (positions of these ids)
+        if defer and wanted is not None:
+            from custinfo.dedupe import forms
+
+            stored = forms.read(conn, ids, wanted)
+    phones, emails, email_keys = contacts
+    return Table(
+        ids=ids,
+        names=names,
+        companies=companies,
+        addresses=addresses,
+        cities=cities,
+        birthdays=birthdays,
+        phones=phones,
+        emails=emails,
+        email_keys=email_keys,
+        complete=wanted is None,
+        stored=stored,
+        defer=defer,
+    )
+
+
+def _contacts(conn: Any, ids: np.ndarray, wanted: set[int] | None) -> tuple[Multi, Multi, Multi]:
+    """Phones, emails and email keys of the customers `ids` (sorted)."""
 
     def multi(source: str, exprs: list[str]) -> list[Multi]:
         fast = None
@@ -417,19 +318,7 @@ def _load(
     emails, email_keys = multi("emails", ["customer_id", "address", "key"])
     shown = emails.values  # a key spelt like its address shares the string object
     email_keys.values = [s if k == s else k for s, k in zip(shown, email_keys.values, strict=True)]
-    return Table(
-        ids=ids,
-        names=names,
-        companies=companies,
-        addresses=addresses,
-        cities=cities,
-        birthdays=birthdays,
-        phones=phones,
-        emails=emails,
-        email_keys=email_keys,
-        complete=wanted is None,
-        defer=defer,
-    )
+    return phones, emails, email_keys
 
 
 def from_customers(customers: list[Any]) -> Table:
