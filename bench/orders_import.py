@@ -64,6 +64,11 @@ def import_bench(out: Path, customers: int, total: int, rebuild: bool) -> None:
         progress.write_text("building")
         build_raw(base, customers)
         progress.unlink(missing_ok=True)
+    start = time.perf_counter()
+    with Store.open(base, PASSPHRASE.encode()):  # migrated once here, not in the timed runs
+        pass
+    if (spent := time.perf_counter() - start) > 1:
+        print(f"  ({base.name} migrated to the current schema: {spent:.1f} s)")
     source = write_source(out, base, total)
     size = source.stat().st_size / 2**20
     print(f"\norder import: {total} orders (buyers matched by phone) into a "
