@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
+from custinfo.collector import paused
 from custinfo.dedupe import blocking, compare, group, model, table
 from custinfo.dedupe.model import FIT_MIN, META_KEY, Model, TermFrequencies
 from custinfo.dedupe.score import Scorer
@@ -82,7 +80,7 @@ class Run:
         return fitted
 
     def groups(self, min_score: float, stats: Any, with_reasons: bool) -> list[Any]:
-        with no_gc():
+        with paused():
             return self._groups(min_score, stats, with_reasons)
 
     def _groups(self, min_score: float, stats: Any, with_reasons: bool) -> list[Any]:
@@ -145,24 +143,11 @@ def store_model(store: Any, fitted: Model) -> bool:
     return True
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused: a run creates millions of objects and no cycles,
-    and each full collection walks them all (~0.3 CPU-s of a 100k run)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def open_run(
     store: Any, only: set[int] | None, *, refit: bool = False, also_compare: list[str] | None = None
 ) -> Run:
     """A Run over the store's customers (all, or those in `only`)."""
-    with no_gc():
+    with paused():
         t = table.load(store.conn, only, defer=True)
         return Run(t, store, store.conn, refit=refit, also_compare=also_compare)
 
