@@ -23,6 +23,7 @@ from itertools import chain, islice
 from typing import Any, BinaryIO
 
 from custinfo import money
+from custinfo.collector import paused
 from custinfo.errors import UsageError, ValidationError
 from custinfo.importer.order_blocks import CsvInput, parse_block
 from custinfo.importer.order_buyers import NONE, Buyers
@@ -141,7 +142,7 @@ def run_order_import(
 
     store.conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     try:
-        with store.write("order import") as w:
+        with paused(), store.write("order import") as w:  # (the worker forks with it off)
             read: list[int] = []  # records read before the first batch comes (`converted`)
             batches = converted(chunks, converter, options.workers, loader.json,
                                 csv_input=csv_input, phone_first=loader.buyers.phone_first,
