@@ -226,14 +226,9 @@ def queries(path: Path, runs: int) -> tuple[int, int]:
 
 def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall and CPU (user + system of the child) seconds of one run."""
-    import resource
-
     from bench.startup import timed
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = timed(argv, env)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return timed(argv, env)
 
 
 def show_ratio(path: Path, customer_id: int, runs: int) -> None:
