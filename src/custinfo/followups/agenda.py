@@ -31,7 +31,6 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from custinfo import times
-from custinfo.collector import paused
 from custinfo.followups.schedule import Due, after, before_clause, latest_base
 
 if TYPE_CHECKING:
@@ -127,11 +126,10 @@ def build(
     today = now.date()
     agenda = Agenda(today, today + timedelta(days=max(days, 0)))
     conn = store.conn
-    with paused():  # (tens of thousands of row tuples, no cycles)
-        dated, timed = _followups(conn, agenda.horizon, now, agenda.timed)
-        sources = [dated, _cadences(conn, agenda.horizon)]
-        if birthdays is not None and birthdays >= today:
-            sources.append(_birthdays(conn, today, birthdays))
+    dated, timed = _followups(conn, agenda.horizon, now, agenda.timed)
+    sources = [dated, _cadences(conn, agenda.horizon)]
+    if birthdays is not None and birthdays >= today:
+        sources.append(_birthdays(conn, today, birthdays))
     sources.append(timed)  # (a timed follow-up sorts after the rows without a time)
     rows: list[Row] = []
     for day in sorted(set().union(*sources)):
