@@ -105,12 +105,7 @@ def stored_keys(conn: Any, table: Table) -> tuple[np.ndarray, np.ndarray]:
     if stored is not None:
         keys, pos = stored.keys, stored.key_pos
         if table.complete and len(keys):
-            order = np.argsort(keys, kind="stable")
-            keys, pos = keys[order], pos[order]
-            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-            sizes = np.diff(np.r_[starts, len(keys)])
-            shared = np.repeat((sizes >= 2) & (sizes <= cap), sizes)
-            keys, pos = keys[shared], pos[shared]
+            keys, pos = _shared(keys, pos, cap, ordered=False)
         return keys, pos
     bounds = [int(b) for b in np.linspace(-(2**63), 2**63, KEY_RANGES + 1)]
     keys_out, pos_out = [], []
@@ -127,13 +122,8 @@ def stored_keys(conn: Any, table: Table) -> tuple[np.ndarray, np.ndarray]:
         keys = np.fromstring(row[0], dtype=np.int64, sep=",")
         cids = np.fromstring(row[1], dtype=np.int64, sep=",")
         if table.complete:
-            if len(keys) > 1 and (keys[1:] < keys[:-1]).any():  # not in key order: sort
-                order = np.argsort(keys, kind="stable")
-                keys, cids = keys[order], cids[order]
-            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-            sizes = np.diff(np.r_[starts, len(keys)])
-            shared = np.repeat((sizes >= 2) & (sizes <= cap), sizes)
-            keys, cids = keys[shared], cids[shared]
+            ordered = len(keys) < 2 or not (keys[1:] < keys[:-1]).any()
+            keys, cids = _shared(keys, cids, cap, ordered=ordered)
         pos = np.searchsorted(ids, cids)
         ok = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == cids)
         keys_out.append(keys[ok])
@@ -242,3 +232,15 @@ def shared_flags(table: Table, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray
         se[i] = bool(kx & ky)
         sl[i] = bool({nz.email_local(k) for k in kx} & {nz.email_local(k) for k in ky})
     return sp, se, sl
+
+
+def _shared(keys: Any, other: Any, cap: int, *, ordered: bool) -> tuple[Any, Any]:
+    """The entries of keys shared by 2..`cap` customers (with `other`'s matching entries),
+    in key order (sorted first unless `ordered`)."""
+    if not ordered:
+        order = np.argsort(keys, kind="stable")
+        keys, other = keys[order], other[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    shared = np.repeat((sizes >= 2) & (sizes <= cap), sizes)
+    return keys[shared], other[shared]

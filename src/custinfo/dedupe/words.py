@@ -88,16 +88,9 @@ def _field_words(t: Any, f: str, levels: list[int], xs: list[int], ys: list[int]
     if f == "email":
         return [_email_words(t, x, y, level) if level else None for level, x, y in pairs]
     if f == "birthday":
-        days = t.birthdays
-        same = _("same birthday {date}")
+        same = _("same birthday {date}").replace("{date}", "{a}")
         near = _("birthdays one digit apart or day/month swapped: {a} / {b}")
-        differ = _("birthdays differ: {a} / {b}")
-        return [
-            None if not level
-            else same.format(date=days[x]) if level == 1
-            else (near if level == 2 else differ).format(a=days[x], b=days[y])
-            for level, x, y in pairs
-        ]  # fmt: skip
+        return _value_words(pairs, t.birthdays, same, near, _("birthdays differ: {a} / {b}"))
     if f == "address":
         words = {1: _("same address"), 4: _("same street, other house number")}
         close, near = _("address close ({sim:.2f})"), _("address near ({sim:.2f})")
@@ -118,13 +111,18 @@ def _field_words(t: Any, f: str, levels: list[int], xs: list[int], ys: list[int]
             else close.format(sim=sims[i]) if level == 2 else differ
             for i, level in enumerate(levels)
         ]  # fmt: skip
-    cities = t.cities
-    same, close = _("same city {city}"), _("cities close: {a} / {b}")
-    differ = _("cities differ: {a} / {b}")
+    same = _("same city {city}").replace("{city}", "{a}")
+    return _value_words(pairs, t.cities, same, _("cities close: {a} / {b}"),
+                        _("cities differ: {a} / {b}"))  # fmt: skip
+
+
+def _value_words(pairs: Any, values: list[str], same: str, close: str, differ: str) -> list:
+    """Words of a field compared by its values: level 1 `same` ({a}), 2 `close`, else
+    `differ` ({a} / {b}); level 0 (missing) None."""
     return [
         None if not level
-        else same.format(city=cities[x]) if level == 1
-        else (close if level == 2 else differ).format(a=cities[x], b=cities[y])
+        else same.format(a=values[x]) if level == 1
+        else (close if level == 2 else differ).format(a=values[x], b=values[y])
         for level, x, y in pairs
     ]  # fmt: skip
 

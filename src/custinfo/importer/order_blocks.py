@@ -31,10 +31,9 @@ from dataclasses import dataclass, fields
 from itertools import chain, islice
 from typing import Any
 
-from custinfo.errors import UsageError, ValidationError
-from custinfo.i18n import _
+from custinfo.errors import ValidationError
 from custinfo.importer.orders import Cancelled, Candidate, Converter
-from custinfo.importer.source import Source, decode_error
+from custinfo.importer.source import Source, csv_reader, csv_records, decode_error, malformed
 
 #: Lines per block (about 90 bytes each in shop exports).
 BLOCK_LINES = 5000
@@ -65,27 +64,12 @@ class CsvInput:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.reader = csv.reader(source.text, delimiter=source.delimiter, strict=False)
+        self.reader = csv_reader(source)
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
-        """(line where the record starts, cells) after reading the header
-        (`source.csv_records`, whose reader stays at the last record handed out)."""
-        source, reader = self.source, self.reader
-        line = 1
-        try:
-            header = next(reader, None)
-            if header is None:
-                raise UsageError(_("the input is empty: expected a header line"))
-            source.header = [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
-            line = reader.line_num + 1
-            for row in reader:
-                if row and "".join(row).strip():
-                    yield line, row
-                line = reader.line_num + 1
-        except UnicodeDecodeError as exc:
-            raise decode_error(source, exc, line) from None
-        except csv.Error as exc:
-            raise _malformed(line, exc) from None
+        """(line where the record starts, cells) after reading the header; the reader
+        stays at the last record handed out, where `blocks` and `rest` go on."""
+        return csv_records(self.source, self.reader)
 
     def blocks(self, size: int | None = None) -> Iterator[tuple[str, int, str]]:
         """("block", lines before it, its text) for the lines after the records read so far."""
@@ -130,7 +114,7 @@ class CsvInput:
         except UnicodeDecodeError as exc:
             raise decode_error(self.source, exc, line) from None
         except csv.Error as exc:
-            raise _malformed(line, exc) from None
+            raise malformed(line, exc) from None
 
 
 def parse_block(start: int, body: str, delimiter: str) -> list[tuple[int, list[str]]] | None:
@@ -192,7 +176,3 @@ def convert_block(job: Job, start: int, body: str, e164: Any) -> bytes:
         rows.append(None)
         rest.append((index, outcome))
     return marshal.dumps((0, keys, rows, rest, without_ref))
-
-
-def _malformed(line: int, exc: Exception) -> UsageError:
-    return UsageError(_("line {line}: malformed CSV ({exc})").format(line=line, exc=exc))

@@ -168,9 +168,16 @@ def decode_error(source: Source, exc: UnicodeDecodeError, line: int) -> UsageErr
 
 
 # -- records ------------------------------------------------------------------------------
-def csv_records(source: Source) -> Iterator[tuple[int, list[str]]]:
-    """(line number where the record starts, cells), after reading the header."""
-    reader = csv.reader(source.text, delimiter=source.delimiter, strict=False)
+def csv_reader(source: Source) -> Any:
+    """The csv reader of `source` (its sniffed delimiter; quotes read leniently)."""
+    return csv.reader(source.text, delimiter=source.delimiter, strict=False)
+
+
+def csv_records(source: Source, reader: Any = None) -> Iterator[tuple[int, list[str]]]:
+    """(line number where the record starts, cells), after reading the header; `reader`
+    (default: a new `csv_reader`) stays at the last record handed out, so a caller that
+    keeps it can read on from there."""
+    reader = csv_reader(source) if reader is None else reader
     line = 1
     try:
         header = next(reader, None)
@@ -185,9 +192,11 @@ def csv_records(source: Source) -> Iterator[tuple[int, list[str]]]:
     except UnicodeDecodeError as exc:
         raise decode_error(source, exc, line) from None
     except csv.Error as exc:
-        raise UsageError(
-            _("line {line}: malformed CSV ({exc})").format(line=line, exc=exc)
-        ) from None
+        raise malformed(line, exc) from None
+
+
+def malformed(line: int, exc: Exception) -> UsageError:
+    return UsageError(_("line {line}: malformed CSV ({exc})").format(line=line, exc=exc))
 
 
 def ndjson_records(source: Source) -> Iterator[tuple[int, Any]]:
