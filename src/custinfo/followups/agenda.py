@@ -13,7 +13,8 @@ Each source is indexed queries that give the rows of each day in order, names in
 from the agenda's derived data (`custinfo.followups.due`, kept in step by the write gate):
 the open follow-ups by due date, one range per distinct cadence of the keep-in-touch due
 data (the bound per cadence is `schedule.latest_base`), and one range of the month-day
-index of birthdays (migration v011) per day. A day's rows are its dated follow-ups,
+index of birthdays (migration v017) per day; the large ranges leave SQLite as columns
+(`_columns`). A day's rows are its dated follow-ups,
 keep-in-touch, birthdays, then its timed follow-ups, so the days are put together without
 sorting rows. A row is the tuple of its output values (`Row`, as `Item.values`):
 `Agenda.values` streams them as they are, and `Agenda.items` makes `Item`s (terminal
@@ -27,11 +28,13 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from operator import itemgetter
+from itertools import islice, repeat
+from json import loads
+from operator import itemgetter, le
 from typing import TYPE_CHECKING, Any
 
 from custinfo import times
-from custinfo.followups.schedule import Due, after, before_clause, latest_base
+from custinfo.followups.schedule import Due, before_clause, latest_base, stepper
 
 if TYPE_CHECKING:
     from custinfo.store import Store
@@ -179,53 +182,74 @@ def _followups(
 def _cadences(conn: Any, horizon: date) -> Days:
     """Customers due under keep-in-touch by `horizon`, by due day and customer id: per
     distinct cadence, one range of the due data (`custinfo.followups.due`) up to the bound
-    of `schedule.latest_base`, in `base_at` order, cut into local days (`bisect`); the
-    customers of one local day share their due day."""
+    of `schedule.latest_base`, as columns in `base_at` order, cut into local days
+    (`bisect`); the customers of one local day share their due day."""
     from custinfo.followups.due import LocalDays
 
     sql = (
-        "SELECT base_at, customer_id, name, contacted FROM keep_in_touch_due "
-        "WHERE every = ? AND base_at < ? ORDER BY base_at, customer_id"
+        "SELECT json_group_array(base_at), json_group_array(customer_id), "
+        "json_group_array(name), json_group_array(contacted <> 0) FROM keep_in_touch_due "
+        "WHERE every = ? AND base_at < ?"
     )
     local = LocalDays()
-    known: dict[tuple[str, str], tuple[str, str]] = {}  # (day, every): (next day, due day)
-    days: dict[str, list[list[Row]]] = {}
+    starts: dict[str, str] = {}  # local day: where the local day after it begins (UTC)
+    days: dict[str, list[tuple[list[Row], bool]]] = {}  # due day: [(rows, by customer id)]
     for every in _distinct_everys(conn):
         try:
+            step = stepper(every)
             bound = times.local_start(latest_base(horizon, every) + timedelta(days=1))
         except (ValueError, OverflowError, AssertionError):
             continue  # not a cadence this version understands
-        found = conn.execute(sql, (every, bound)).fetchall()
-        bases = list(map(_FIRST, found))
-        start, count = 0, len(found)
+        bases, cids, names, contacted = _by_first(_columns(conn, sql, (every, bound)))
+        start, count = 0, len(bases)
         while start < count:
             base = local(bases[start])
-            hit = known.get((base, every))
-            if hit is None:
-                day = date.fromisoformat(base)
+            day = date.fromisoformat(base)
+            next_day = starts.get(base)
+            if next_day is None:
                 next_day = local.next_start(bases[start], base)
                 if next_day is None:  # (an offset changes nearby)
                     next_day = times.local_start(day + timedelta(days=1))
-                hit = known[(base, every)] = (next_day, after(day, every).isoformat())
-            next_day, due = hit
+                starts[base] = next_day
+            due = step(day).isoformat()
             end = bisect_left(bases, next_day, start + 1)  # (at least one row)
-            rows = [(due, cid, name, _KEEP_IN_TOUCH, every, base if contacted else "", None)
-                    for _, cid, name, contacted in found[start:end]]  # fmt: skip
-            part = days.get(due)
-            if part is None:
-                days[due] = [rows]
-            else:
-                part.append(rows)
+            ids = cids[start:end]
+            texts = map(("", base).__getitem__, contacted[start:end])  # (the last contact)
+            rows = list(zip(repeat(due), ids, names[start:end], repeat(_KEEP_IN_TOUCH),
+                            repeat(every), texts, repeat(None)))  # fmt: skip
+            days.setdefault(due, []).append((rows, _ascending(ids)))
             start = end
     out: Days = {}
     for due, parts in days.items():
-        rows = parts[0]
-        for part in parts[1:]:
+        rows, ordered = parts[0]
+        for part, _ in parts[1:]:
             rows += part
-        if len(parts) > 1:
+        if len(parts) > 1 or not ordered:
             rows.sort(key=_CUSTOMER)
         out[due] = rows
     return out
+
+
+def _columns(conn: Any, sql: str, params: tuple[Any, ...]) -> list[list[Any]]:
+    """The one row of `sql`, a `json_group_array` per column, as lists: the rows leave
+    SQLite in one value per column (decoded in C), not one Python row each, which is most
+    of the cost of a large range."""
+    return [loads(column) for column in conn.execute(sql, params).fetchone()]
+
+
+def _by_first(columns: list[list[Any]]) -> list[list[Any]]:
+    """`columns` in the order of the first (the order the index gives; the input order of
+    an aggregate is not promised, so it is checked, and sorted if need be)."""
+    first = columns[0]
+    if _ascending(first):
+        return columns
+    order = sorted(range(len(first)), key=first.__getitem__)
+    return [[column[i] for i in order] for column in columns]
+
+
+def _ascending(values: list[Any]) -> bool:
+    """`values` are in ascending order (non-decreasing): one C-level pass."""
+    return all(map(le, values, islice(values, 1, None)))
 
 
 def _distinct_everys(conn: Any) -> list[str]:
@@ -252,11 +276,11 @@ def birthday_ranges(start: date, end: date) -> list[tuple[int, str, str]]:
 
 def _birthdays(conn: Any, start: date, end: date) -> Days:
     """Birthdays from `start` to `end`, by day and customer id: one range of the covering
-    month-day index per day (29 February on 28 February in years that are not leap
-    years)."""
+    month-day index per day, as columns (29 February on 28 February in years that are not
+    leap years)."""
     sql = (
-        "SELECT id, name, birthday FROM customers WHERE birthday IS NOT NULL "
-        "AND substr(birthday, -5) = ?"
+        "SELECT json_group_array(id), json_group_array(name), json_group_array(birthday) "
+        "FROM customers WHERE birthday IS NOT NULL AND substr(birthday, -5) = ?"
     )
     out: Days = {}
     for year, low, high in birthday_ranges(start, end):
@@ -265,13 +289,18 @@ def _birthdays(conn: Any, start: date, end: date) -> Days:
         last = date.fromisoformat(f"{year:04d}-{high}")
         while day <= last:
             md = day.strftime("%m-%d")
-            found = conn.execute(sql, (md,)).fetchall()
+            ids, names, stored = _columns(conn, sql, (md,))
             if md == "02-28" and not leap:
-                found += conn.execute(sql, ("02-29",)).fetchall()
-            if found:
-                found.sort(key=_FIRST)  # (by customer id; an int key sorts fast)
+                for column, more in zip(
+                    (ids, names, stored), _columns(conn, sql, ("02-29",)), strict=True
+                ):
+                    column += more
+            if ids:
                 text = day.isoformat()
-                out[text] = [(text, cid, name, _BIRTHDAY, _BIRTHDAY, stored, None)
-                             for cid, name, stored in found]  # fmt: skip
+                rows = list(zip(repeat(text), ids, names, repeat(_BIRTHDAY), repeat(_BIRTHDAY),
+                                stored, repeat(None)))  # fmt: skip
+                if not _ascending(ids):
+                    rows.sort(key=_CUSTOMER)  # (by customer id; an int key sorts fast)
+                out[text] = rows
             day += timedelta(days=1)
     return out

@@ -21,6 +21,7 @@ counted from the local day it was done, keeping the time of day of a timed one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -118,10 +119,19 @@ def parse_every(value: str, option: str = "--every") -> str:
 
 def after(day: date, every: str) -> date:
     """`day` plus the interval EVERY (stored form), months ending as documented above."""
+    return stepper(every)(day)
+
+
+def stepper(every: str) -> Callable[[date], date]:
+    """`after(·, every)` with EVERY read once (for many days)."""
     match = _EVERY.fullmatch(every)
     if match is None:
         raise ValueError(f"not an interval: {every!r}")
-    return times.shift(day, int(match[1]), match[2])
+    amount, unit = int(match[1]), match[2].lower()
+    if unit in "dw":
+        step = timedelta(days=amount * (7 if unit == "w" else 1))
+        return lambda day: day + step
+    return lambda day: times.shift(day, amount, unit)
 
 
 def next_due(due: Due, every: str, done_on: date) -> Due:

@@ -4,7 +4,7 @@
 - `--followup-due-before WHEN`: has an open follow-up due before WHEN (a date: before that
   local day; forms as `followup add --due`), through the open-due index;
 - `--birthday-within DURATION` (`14d`, `2w`, `1m`): a birthday (with or without a year)
-  from today to today + DURATION, through the month-day index (migration v011);
+  from today to today + DURATION, through the month-day index (migration v017);
 - `--keep-in-touch-due`: has a cadence and its last contact plus the cadence has passed
   (on or before today), one bound per distinct cadence (`schedule.latest_base`).
 """
