@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 import pytest
@@ -220,9 +221,10 @@ def test_agenda_rows_come_in_item_key_order(store: Store) -> None:
     people = (("陈静", f"1990-{today}"), ("刘洋", f"--{today}"), ("赵磊", None))
     new = [store.add(validation.customer_input(name=n, region="CN", birthday=b)) for n, b in people]
     core.keep_in_touch(store, new[::-1], "7d")
-    with store.write("test") as w:
-        for cid in new:
-            w.add_note(cid, "联系", at=_ago(7), kind="visit")
+    with store.write("test") as w:  # the same day, later ids earlier: due in id order
+        for hour, cid in zip((14, 12, 10), new, strict=True):
+            noon = datetime.combine(TODAY - timedelta(days=7), dtime(hour)).astimezone()
+            w.add_note(cid, "联系", at=times.to_stored(noon), kind="visit")
     for cid, when in ((new[2], f"{TODAY.isoformat()}T23:59"), (new[0], "today"),
                       (new[1], (TODAY - timedelta(days=1)).isoformat()), (new[0], "tomorrow"),
                       (new[1], f"{TODAY.isoformat()}T00:01")):  # fmt: skip
