@@ -163,18 +163,25 @@ def test_export_writes_fields_as_columns_json_and_vcard_properties(cli, declared
     from custinfo.models import CUSTOMER_FIELDS
 
     cid = cli.ok("add", "--name", "Anna Lee", "--set", "tier=金卡", "--set", "balance=12.5",
-                 "--set", "pref=茶;果汁", "--set", "vip=no")  # fmt: skip
+                 "--set", "pref=茶;果汁", "--set", "vip=no",
+                 "--set", 'source=门店, "老客" 介绍')  # fmt: skip
     cid = cid.strip()
     cli.ok("add", "--name", "No Fields")
-    table = list(csv.reader(io.StringIO(cli.ok("export"))))
+    text = cli.ok("export")
+    table = list(csv.reader(io.StringIO(text)))
+    rendered = io.StringIO()  # (SQLite renders the lines: byte for byte csv.writer's)
+    csv.writer(rendered, lineterminator="\n").writerows(table)
+    assert rendered.getvalue() == text
     fields = ["field:tier", "field:points", "field:expires", "field:source", "field:balance",
               "field:pref", "field:vip"]  # fmt: skip
     assert table[0] == [*CUSTOMER_FIELDS, *fields]
-    assert table[1][len(CUSTOMER_FIELDS) :] == ["金卡", "", "", "", "12.50", "茶;果汁", "no"]
+    assert table[1][len(CUSTOMER_FIELDS) :] == [
+        "金卡", "", "", '门店, "老客" 介绍', "12.50", "茶;果汁", "no"
+    ]  # fmt: skip
     assert table[2][len(CUSTOMER_FIELDS) :] == [""] * 7
     line = json.loads(cli.ok("export", "--format", "ndjson", "--id", cid))
-    assert line["fields"] == {"tier": "金卡", "balance": "12.50", "pref": ["茶", "果汁"],
-                              "vip": False}  # fmt: skip
+    assert line["fields"] == {"tier": "金卡", "source": '门店, "老客" 介绍', "balance": "12.50",
+                              "pref": ["茶", "果汁"], "vip": False}  # fmt: skip
     card = cli.ok("export", "--format", "vcard", "--id", cid)
     assert "X-CUSTINFO-TIER:金卡\r\n" in card and "X-CUSTINFO-PREF:茶\\;果汁\r\n" in card
     assert "X-CUSTINFO-BALANCE:12.50\r\n" in card and "X-CUSTINFO-VIP:no\r\n" in card

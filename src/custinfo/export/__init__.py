@@ -2,7 +2,9 @@
 
 CSV comes from one streaming SELECT over `customers`, whose stored export cells
 (`custinfo.export.cells`) hold the multi-valued fields already joined and escaped in the
-`custinfo.export.tabular` format, so Python only moves rows to `csv.writer`. JSON, NDJSON and
+`custinfo.export.tabular` format; SQLite renders each customer's CSV line
+(`custinfo.export.csv_sql`), so Python only moves one text per customer to the output
+(the Excel form goes cell by cell through `csv.writer`, for its formula guards). JSON, NDJSON and
 vCard load customers in batches with `Store.get_many`, so their records are exactly those of
 `show --format json`; JSON adds `records`, the other record kinds as `subject` lists them.
 
@@ -18,12 +20,14 @@ from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import Any, TextIO
 
+from custinfo.export.csv_sql import line_sql, quote, row_sql
 from custinfo.export.tabular import neutralize
 from custinfo.models import CUSTOMER_FIELDS, Customer
 
 BATCH = 2000
 EXPORT_CACHE_KIB = 4096
 _CHUNK = 500
+_IDS = "(SELECT value FROM json_each(:ids))"
 
 
 class ExportFormat(StrEnum):
@@ -33,41 +37,27 @@ class ExportFormat(StrEnum):
     vcard = "vcard"
 
 
-#: The CSV row of a customer, straight from `customers`: the multi-valued cells are stored
-#: there already joined and escaped (`custinfo.export.cells`), so a CSV export is one
-#: sequential scan with no join, grouping or sorting.
-#: The activity columns come from the narrow derived `customer_activity` (a rowid lookup).
-_HANDLES = """coalesce((SELECT group_concat(handle, ';' ORDER BY id) FROM im_handles
-  WHERE customer_id = customers.id AND kind = '{kind}'), '')"""
-_CSV = f"""SELECT id, name, phones_cell, emails_cell, coalesce(company, ''),
-  coalesce(address, ''), coalesce(city, ''), coalesce(birthday, ''), coalesce(cell, ''),
-  notes_cell, source, created_at, updated_at, {_HANDLES.format(kind="wechat")},
-  {_HANDLES.format(kind="qq")}, coalesce(a.order_count, 0), {{total}},
-  coalesce(a.last_order_at, ''), coalesce(a.last_contact_at, '')
-  FROM customers LEFT JOIN tag_cells ON tag_cells.customer_id = customers.id
-  LEFT JOIN customer_activity a ON a.customer_id = customers.id"""
-
-
-def _csv_sql(conn: Any) -> str:
-    from custinfo.activity.aggregates import currency
-    from custinfo.money import sql_text
-
-    return _CSV.format(total=sql_text("coalesce(a.spent, 0)", currency(conn)))
-
-
 def csv_batches(conn: Any, ids: Iterable[int] | None = None) -> Iterator[list[tuple]]:
     """Flat rows in CUSTOMER_FIELDS order (the id and order count are ints, every other
     cell a str), in batches: everyone in id order from one streaming SELECT, or `ids` in
     the order given."""
-    sql = _csv_sql(conn)
+    return _batches(conn, ids, row_sql)
+
+
+def csv_lines(conn: Any, ids: Iterable[int] | None = None) -> Iterator[list[tuple[int, str]]]:
+    """(id, CSV line without its line end) of the same rows, rendered by SQLite."""
+    return _batches(conn, ids, line_sql)
+
+
+def _batches(conn: Any, ids: Iterable[int] | None, sql_of: Any) -> Iterator[list[tuple]]:
     if ids is None:
-        cursor = conn.execute(sql + " ORDER BY id")
+        cursor = conn.execute(sql_of(conn) + " ORDER BY customers.id")
         while batch := cursor.fetchmany(BATCH):
             yield batch
         return
+    sql = sql_of(conn, f"WHERE customer_id IN {_IDS}") + f" WHERE customers.id IN {_IDS}"
     for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        by_id = {r[0]: r for r in conn.execute(sql + f" WHERE id IN ({marks})", chunk)}
+        by_id = {r[0]: r for r in conn.execute(sql, {"ids": json.dumps(chunk)})}
         yield [by_id[i] for i in chunk if i in by_id]
 
 
@@ -110,22 +100,30 @@ def export(
 
 def write_csv(conn: Any, out: TextIO, ids: Iterable[int] | None, *, excel: bool = False) -> int:
     """CSV with the CUSTOMER_FIELDS header, then a `field:KEY` column per custom field;
-    `excel` adds a BOM, CRLF and formula guards."""
-    if excel:
-        out.write("\ufeff")
+    `excel` adds a BOM, CRLF and formula guards (cell by cell; otherwise SQLite renders
+    each line, `csv_lines`)."""
     from custinfo.export import fields
 
-    writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
     custom = fields.csv_catalog(conn)  # custom fields: one column each, after the fixed ones
-    writer.writerow([*CUSTOMER_FIELDS, *fields.csv_header(custom)])
+    header = [*CUSTOMER_FIELDS, *fields.csv_header(custom)]
     count = 0
-    for batch in csv_batches(conn, ids):
+    if excel:
+        out.write("\ufeff")
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(header)
+        for batch in csv_batches(conn, ids):
+            if len(custom):
+                batch = fields.csv_extend(conn, custom, batch)
+            writer.writerows([(r[0], *map(neutralize, r[1:13]), *r[13:]) for r in batch])
+            count += len(batch)
+        return count
+    out.write(",".join(map(quote, header)) + "\n")
+    for lines in csv_lines(conn, ids):
         if len(custom):
-            batch = fields.csv_extend(conn, custom, batch)
-        if excel:
-            batch = [(r[0], *(neutralize(cell) for cell in r[1:13]), *r[13:]) for r in batch]
-        writer.writerows(batch)
-        count += len(batch)
+            out.write("\n".join(fields.lines_extend(conn, custom, lines)) + "\n")
+        else:
+            out.write("\n".join([line for _, line in lines]) + "\n")
+        count += len(lines)
     return count
 
 

@@ -46,6 +46,25 @@ def csv_extend(conn: Any, cat: Catalog, batch: Sequence[tuple]) -> list[tuple]:
     return out
 
 
+def lines_extend(conn: Any, cat: Catalog, batch: Sequence[tuple[int, str]]) -> list[str]:
+    """The CSV lines of `batch` ((customer id, line) pairs) with one cell per field
+    appended, quoted as `csv_sql.quote` does."""
+    from custinfo.export.csv_sql import quote
+    from custinfo.store.fields import values_of
+
+    values = values_of(conn, [cid for cid, _ in batch])
+    empty = "," * len(cat)
+    out = []
+    for cid, line in batch:
+        held = values.get(cid)
+        if held is None:
+            out.append(line + empty)
+        else:
+            cells = [quote(cat.to_text(f, held[f.id])) if f.id in held else "" for f in cat]
+            out.append(line + "," + ",".join(cells))
+    return out
+
+
 #: Keys whose X-CUSTINFO-KEY is one of custinfo's own vCard properties: written
 #: X-CUSTINFO-FIELD-KEY instead.
 RESERVED = frozenset(("id", "source", "note", "created", "updated"))
