@@ -361,3 +361,16 @@ def test_v005_backfills_an_older_database(tmp_path: Path) -> None:
         ).fetchone() == ("a\\;b;c\\\\d;VIP", now + " =1")
     finally:
         upgraded.close()
+
+
+def test_a_cell_written_by_another_tool_exports_as_csv_writer_writes_it(
+    shared_store: Store,
+) -> None:
+    """SQLite quotes the CSV cells; a file written by another tool may hold text custinfo
+    never stores (a control character beside a comma and quotes)."""
+    from custinfo import validation
+
+    cid = shared_store.add(validation.customer_input(name="甲", region="CN"))
+    shared_store.conn.execute("UPDATE customers SET name = 'a\x1fb, \"c\"' WHERE id = ?", (cid,))
+    assert_consistent(shared_store)
+    assert f'\n{cid},"a\x1fb, ""c""",' in new_csv(shared_store)

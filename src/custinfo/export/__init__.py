@@ -3,8 +3,8 @@
 CSV comes from one streaming SELECT over `customers`, whose stored export cells
 (`custinfo.export.cells`) hold the multi-valued fields already joined and escaped in the
 `custinfo.export.tabular` format; SQLite renders each customer's CSV line
-(`custinfo.export.csv_sql`), so Python only moves one text per customer to the output
-(the Excel form goes cell by cell through `csv.writer`, for its formula guards). JSON, NDJSON and
+(`custinfo.export.csv_sql`), so Python moves one text per customer to the output (the
+Excel form goes cell by cell through `csv.writer`, for its formula guards). JSON, NDJSON and
 vCard load customers in batches with `Store.get_many`, so their records are exactly those of
 `show --format json`; JSON adds `records`, the other record kinds as `subject` lists them.
 
@@ -45,7 +45,7 @@ def csv_batches(conn: Any, ids: Iterable[int] | None = None) -> Iterator[list[tu
 
 
 def csv_lines(conn: Any, ids: Iterable[int] | None = None) -> Iterator[list[tuple[int, str]]]:
-    """(id, CSV line without its line end) of the same rows, rendered by SQLite."""
+    """(id, CSV line without its end) of the same rows, rendered by SQLite."""
     return _batches(conn, ids, line_sql)
 
 
@@ -118,11 +118,11 @@ def write_csv(conn: Any, out: TextIO, ids: Iterable[int] | None, *, excel: bool 
             count += len(batch)
         return count
     out.write(",".join(map(quote, header)) + "\n")
-    for lines in csv_lines(conn, ids):
+    for batch in csv_lines(conn, ids):
+        lines = [line for _, line in batch]
         if len(custom):
-            out.write("\n".join(fields.lines_extend(conn, custom, lines)) + "\n")
-        else:
-            out.write("\n".join([line for _, line in lines]) + "\n")
+            lines = fields.lines_extend(conn, custom, [r[0] for r in batch], lines)
+        out.write("\n".join(lines) + "\n")
         count += len(lines)
     return count
 

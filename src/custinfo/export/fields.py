@@ -46,16 +46,16 @@ def csv_extend(conn: Any, cat: Catalog, batch: Sequence[tuple]) -> list[tuple]:
     return out
 
 
-def lines_extend(conn: Any, cat: Catalog, batch: Sequence[tuple[int, str]]) -> list[str]:
-    """The CSV lines of `batch` ((customer id, line) pairs) with one cell per field
-    appended, quoted as `csv_sql.quote` does."""
+def lines_extend(conn: Any, cat: Catalog, ids: Sequence[int], lines: Sequence[str]) -> list[str]:
+    """The CSV `lines` of the customers `ids` with one cell per field appended, quoted as
+    `csv_sql.quote` does."""
     from custinfo.export.csv_sql import quote
     from custinfo.store.fields import values_of
 
-    values = values_of(conn, [cid for cid, _ in batch])
+    values = values_of(conn, list(ids))
     empty = "," * len(cat)
     out = []
-    for cid, line in batch:
+    for cid, line in zip(ids, lines, strict=True):
         held = values.get(cid)
         if held is None:
             out.append(line + empty)
