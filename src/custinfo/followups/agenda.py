@@ -28,7 +28,7 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import islice, repeat
+from itertools import groupby, islice, repeat
 from json import loads
 from operator import itemgetter, le
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,7 @@ GROUPS = ("overdue", "today", "coming")
 _RANK = {reason: rank for rank, reason in enumerate(REASONS)}
 _FIRST = itemgetter(0)
 _CUSTOMER = itemgetter(1)
+_DAY_ID = itemgetter(0, 6)
 _KEEP_IN_TOUCH = "keep-in-touch"
 _BIRTHDAY = "birthday"
 
@@ -153,26 +154,29 @@ def _followups(
     """Open follow-ups due by `horizon`: (dated ones, by id; timed ones, by time), by local
     day. `info` gets (stored due_date, due_at) of the timed ones."""
     clause, params = before_clause(Due(horizon + timedelta(days=1)))
-    sql = (
-        "SELECT f.due_date, f.due_at, f.id, f.customer_id, f.name, f.kind, f.text "
-        f"FROM followups_open f WHERE {clause} "
-        "ORDER BY f.due_at, CASE WHEN f.due_at IS NULL THEN f.due_date END, f.id"
-    )
     today, instant = now.date().isoformat(), times.to_stored(now)
-    dated: Days = {}
+    dated_sql = (
+        "SELECT json_group_array(f.due_date), json_group_array(f.customer_id), "
+        "json_group_array(f.name), json_group_array(CASE WHEN f.due_date < ? THEN 'overdue' "
+        "ELSE 'due' END), json_group_array(f.kind), json_group_array(f.text), "
+        f"json_group_array(f.id) FROM followups_open f WHERE f.due_at IS NULL AND {clause}"
+    )
+    rows: list[Row] = list(zip(*_columns(conn, dated_sql, (today, *params)), strict=True))
+    rows.sort(key=_DAY_ID)
+    dated: Days = {day: list(part) for day, part in groupby(rows, _FIRST)}
+    timed_sql = (
+        "SELECT f.due_date, f.due_at, f.id, f.customer_id, f.name, f.kind, f.text "
+        f"FROM followups_open f WHERE f.due_at IS NOT NULL AND {clause} ORDER BY f.due_at, f.id"
+    )
     timed: Days = {}
     info = {} if info is None else info
-    for due_date, due_at, fid, cid, name, kind, text in conn.execute(sql, params):
-        if due_at is None:  # (NULLs first)
-            reason = "overdue" if due_date < today else "due"
-            row = (due_date, cid, name, reason, kind, text, fid)
-            dated.setdefault(due_date, []).append(row)
-            continue
+    for due_date, due_at, fid, cid, name, kind, text in conn.execute(timed_sql, params):
         day, iso = due_date, due_at  # (as `Due.local_day` and `Due.iso`)
-        moment = times.from_stored(due_at)
-        if moment is not None:
-            local = moment.astimezone()
-            day, iso = local.date().isoformat(), local.isoformat(timespec="seconds")
+        try:  # (stored UTC text, `times.from_stored`; the local ISO text begins with its day)
+            iso = datetime.fromisoformat(due_at).astimezone().isoformat(timespec="seconds")
+            day = iso[:10]
+        except ValueError:
+            pass
         reason = "overdue" if due_at < instant else "due"
         timed.setdefault(day, []).append((iso, cid, name, reason, kind, text, fid))
         info[fid] = (due_date, due_at)
