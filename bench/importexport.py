@@ -94,16 +94,16 @@ def _descendants_rss(root: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry))
-    total, todo = 0, list(children.get(root, []))
+    pages, todo = 0, list(children.get(root, []))
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
         try:
             with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                pages += int(handle.read().split()[1])
         except (OSError, IndexError, ValueError):
             continue
-    return total // 2**20
+    return pages * os.sysconf("SC_PAGE_SIZE") // 2**20
 
 
 CORE = ("customers", "phones", "emails", "tags", "customer_tags", "notes", "tag_cells")

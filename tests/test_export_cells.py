@@ -118,21 +118,13 @@ def assert_consistent(store: Store) -> None:
     assert new_csv(store) == old
     # An id list (find's export, in the order given) renders the same lines.
     wanted = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id DESC LIMIT 40")]
-    out = io.StringIO()
+    out, expected = io.StringIO(), io.StringIO()
     exporter.export(store, out, "csv", ids=wanted)
-    header, *lines = old.splitlines(keepends=True)
-    by_id = {int(line.split(",", 1)[0]): line for line in _records(lines)}
-    assert out.getvalue() == header + "".join(by_id[i] for i in wanted)
-
-
-def _records(lines: list[str]) -> Iterator[str]:
-    """The CSV records of `lines` (a quoted cell may hold line breaks)."""
-    record = ""
-    for line in lines:
-        record += line
-        if record.count('"') % 2 == 0:
-            yield record
-            record = ""
+    by_id = {r[0]: r for r in old_csv_rows(conn)}
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(CUSTOMER_FIELDS)
+    writer.writerows(by_id[i] for i in wanted)
+    assert out.getvalue() == expected.getvalue()
 
 
 # -- the pure function ------------------------------------------------------------------------

@@ -13,13 +13,12 @@ Each source is indexed queries that give the rows of each day in order, names in
 from the agenda's derived data (`custinfo.followups.due`, kept in step by the write gate):
 the open follow-ups by due date, one range per distinct cadence of the keep-in-touch due
 data (the bound per cadence is `schedule.latest_base`), and one range of the month-day
-index of birthdays (migration v017) per day; the large ranges leave SQLite as columns
-(`_columns`). A day's rows are its dated follow-ups,
-keep-in-touch, birthdays, then its timed follow-ups, so the days are put together without
-sorting rows. A row is the tuple of its output values (`Row`, as `Item.values`):
-`Agenda.values` streams them as they are, and `Agenda.items` makes `Item`s (terminal
-tables, the calendar) when asked. `ids` (find filters) keeps the rows of those customers
-only.
+index of birthdays (migration v017) per day; the large ranges (keep-in-touch and birthdays)
+leave SQLite as columns (`_columns`). A day's rows are its dated follow-ups, keep-in-touch,
+birthdays, then its timed follow-ups, so the days are put together without sorting rows.
+A row is the tuple of its output values (`Row`, as `Item.values`): `Agenda.values` streams
+them as they are, and `Agenda.items` makes `Item`s (terminal tables, the calendar) when
+asked. `ids` (find filters) keeps the rows of those customers only.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import groupby, islice, repeat
+from itertools import islice, repeat
 from json import loads
 from operator import itemgetter, le
 from typing import TYPE_CHECKING, Any
@@ -45,7 +44,6 @@ GROUPS = ("overdue", "today", "coming")
 _RANK = {reason: rank for rank, reason in enumerate(REASONS)}
 _FIRST = itemgetter(0)
 _CUSTOMER = itemgetter(1)
-_DAY_ID = itemgetter(0, 6)
 _KEEP_IN_TOUCH = "keep-in-touch"
 _BIRTHDAY = "birthday"
 
@@ -154,29 +152,26 @@ def _followups(
     """Open follow-ups due by `horizon`: (dated ones, by id; timed ones, by time), by local
     day. `info` gets (stored due_date, due_at) of the timed ones."""
     clause, params = before_clause(Due(horizon + timedelta(days=1)))
-    today, instant = now.date().isoformat(), times.to_stored(now)
-    dated_sql = (
-        "SELECT json_group_array(f.due_date), json_group_array(f.customer_id), "
-        "json_group_array(f.name), json_group_array(CASE WHEN f.due_date < ? THEN 'overdue' "
-        "ELSE 'due' END), json_group_array(f.kind), json_group_array(f.text), "
-        f"json_group_array(f.id) FROM followups_open f WHERE f.due_at IS NULL AND {clause}"
-    )
-    rows: list[Row] = list(zip(*_columns(conn, dated_sql, (today, *params)), strict=True))
-    rows.sort(key=_DAY_ID)
-    dated: Days = {day: list(part) for day, part in groupby(rows, _FIRST)}
-    timed_sql = (
+    sql = (
         "SELECT f.due_date, f.due_at, f.id, f.customer_id, f.name, f.kind, f.text "
-        f"FROM followups_open f WHERE f.due_at IS NOT NULL AND {clause} ORDER BY f.due_at, f.id"
+        f"FROM followups_open f WHERE {clause} "
+        "ORDER BY f.due_at, CASE WHEN f.due_at IS NULL THEN f.due_date END, f.id"
     )
+    today, instant = now.date().isoformat(), times.to_stored(now)
+    dated: Days = {}
     timed: Days = {}
     info = {} if info is None else info
-    for due_date, due_at, fid, cid, name, kind, text in conn.execute(timed_sql, params):
+    for due_date, due_at, fid, cid, name, kind, text in conn.execute(sql, params):
+        if due_at is None:  # (NULLs first)
+            reason = "overdue" if due_date < today else "due"
+            row = (due_date, cid, name, reason, kind, text, fid)
+            dated.setdefault(due_date, []).append(row)
+            continue
         day, iso = due_date, due_at  # (as `Due.local_day` and `Due.iso`)
-        try:  # (stored UTC text, `times.from_stored`; the local ISO text begins with its day)
-            iso = datetime.fromisoformat(due_at).astimezone().isoformat(timespec="seconds")
-            day = iso[:10]
-        except ValueError:
-            pass
+        moment = times.from_stored(due_at)
+        if moment is not None:
+            local = moment.astimezone()
+            day, iso = local.date().isoformat(), local.isoformat(timespec="seconds")
         reason = "overdue" if due_at < instant else "due"
         timed.setdefault(day, []).append((iso, cid, name, reason, kind, text, fid))
         info[fid] = (due_date, due_at)
