@@ -94,7 +94,7 @@ def import_once(work: Path, source: Path, fields: bool, run: int) -> tuple[float
         declare(db)
         args += [a for key, _, label, _ in FIELDS for a in ("--map", f"{label}=field:{key}")]
     cpu = _children_cpu()
-    wall, rss = run_measured(args)
+    wall, rss, *_ = run_measured(args)
     cpu = _children_cpu() - cpu
     print(f"  import {'with' if fields else 'without'} fields, run {run}: {wall:.1f} s wall, "
           f"{cpu:.1f} s CPU, peak RSS {rss} MiB", flush=True)  # fmt: skip

@@ -62,29 +62,33 @@ def create_db(path: Path) -> None:
     Store.create(path, PASSPHRASE.encode(), region="CN").close()
 
 
-def run_measured(args: list[str]) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in MiB of the largest process, peak of all its processes
-    together, sampled from /proc every 0.2 s) of `python -m custinfo ARGS`."""
+def run_measured(args: list[str]) -> tuple[float, int, int, int]:
+    """(wall seconds, peak RSS in MiB of the largest process, peaks of all its processes
+    together sampled from /proc every 0.2 s: resident sizes summed, and proportional set
+    sizes summed (a page shared by forked processes counted once)) of
+    `python -m custinfo ARGS`."""
     env = {**os.environ, "CUSTINFO_PASSPHRASE": PASSPHRASE}
     start = time.perf_counter()
     wrapper = subprocess.Popen(
         [sys.executable, "-c", RSS_WRAPPER, sys.executable, "-m", "custinfo", *args],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    together = 0
+    together = shared_once = 0
     while wrapper.poll() is None:
-        together = max(together, _descendants_rss(wrapper.pid))
+        rss, pss = _descendants_memory(wrapper.pid)
+        together, shared_once = max(together, rss), max(shared_once, pss)
         time.sleep(0.2)
     wall = time.perf_counter() - start
     stderr = wrapper.stderr.read() if wrapper.stderr else ""
     code, rss = stderr.strip().splitlines()[-1].split()
     if code != "0":
         raise SystemExit(f"custinfo {args[2]} failed: {stderr}")
-    return wall, int(rss) // 1024, together
+    return wall, int(rss) // 1024, together, shared_once
 
 
-def _descendants_rss(root: int) -> int:
-    """Resident MiB of the processes below `root` (Linux /proc)."""
+def _descendants_memory(root: int) -> tuple[int, int]:
+    """(resident MiB summed, proportional MiB summed) of the processes below `root`
+    (Linux /proc: statm, and smaps_rollup's Pss where the kernel has it)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -94,16 +98,20 @@ def _descendants_rss(root: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry))
-    pages, todo = 0, list(children.get(root, []))
+    pages, pss_kib, todo = 0, 0, list(children.get(root, []))
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
         try:
             with open(f"/proc/{pid}/statm") as handle:
-                pages += int(handle.read().split()[1])
+                resident = int(handle.read().split()[1])
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                pss = next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
         except (OSError, IndexError, ValueError):
             continue
-    return pages * os.sysconf("SC_PAGE_SIZE") // 2**20
+        pages += resident
+        pss_kib += pss
+    return pages * os.sysconf("SC_PAGE_SIZE") // 2**20, pss_kib // 1024
 
 
 CORE = ("customers", "phones", "emails", "tags", "customer_tags", "notes", "tag_cells")
@@ -249,13 +257,14 @@ def main() -> None:
 
         imported_db = work / "imported.db"
         create_db(imported_db)
-        import_wall, import_rss, import_together = run_measured(
+        import_wall, import_rss, import_together, import_pss = run_measured(
             ["--db", str(imported_db), "import", str(source), "--rejects", str(work / "rej.csv")]
         )
         import_rate = args.n / import_wall
         print(f"import (CLI, full validation): {import_wall:.1f} s, {import_rate:,.0f} rows/s, "
-              f"peak RSS {import_rss} MiB (largest process), {import_together} MiB all its "
-              "processes together (target <= 150)")  # fmt: skip
+              f"peak RSS {import_rss} MiB (largest process); all its processes together: "
+              f"{import_together} MiB resident summed, {import_pss} MiB proportional (PSS, "
+              "shared pages once; target <= 150)")  # fmt: skip
 
         data = read_back(imported_db)
         stored = len(data["customers"][1])
@@ -279,7 +288,7 @@ def main() -> None:
               f"rows/s; custinfo exporter {rows / ours:,.0f} rows/s")  # fmt: skip
         print(f"EXPORT RATIO vs bare customers SELECT: {bare / ours:.2f} (target >= 0.9); "
               f"vs bare SELECT of all 13 stored cells: {wide / ours:.2f}")  # fmt: skip
-        wall, export_rss, _ = run_measured(["--db", str(imported_db), "export"])
+        wall, export_rss, *_ = run_measured(["--db", str(imported_db), "export"])
         print(f"export (CLI to /dev/null): {wall:.1f} s, {rows / wall:,.0f} rows/s, "
               f"peak RSS {export_rss} MiB (target <= 50)")  # fmt: skip
         sqlite_utils(work, source, imported_db, args.rounds, import_wall)

@@ -101,9 +101,14 @@ def derive_row(row: Any) -> Derived:
     return keys, forms
 
 
-def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
-    """Insert the keys and forms of freshly inserted customers."""
-    conn.executemany(_INSERT_KEY, [(key, cid) for cid, (keys, _) in items for key in keys])
+def store_derived(conn: Any, items: list[tuple[int, Derived]], later: Any = None) -> None:
+    """Insert the keys and forms of freshly inserted customers; with `later` (a
+    `store.bulk.KeyOrdered`), the keys are held there and written in key order."""
+    pairs = [(key, cid) for cid, (keys, _) in items for key in keys]
+    if later is None:
+        conn.executemany(_INSERT_KEY, pairs)
+    else:
+        later.add_pairs(conn, _INSERT_KEY, pairs)
     conn.executemany(_INSERT_FORMS, [(cid, *forms) for cid, (_, forms) in items])
 
 
@@ -194,8 +199,8 @@ class DedupeKeys:
     def derive_row(self, row: Any) -> Derived:
         return derive_row(row)
 
-    def store_derived(self, conn: Any, items: list[tuple[int, Derived]]) -> None:
-        store_derived(conn, items)
+    def store_derived(self, conn: Any, items: list[tuple[int, Derived]], later: Any = None) -> None:
+        store_derived(conn, items, later)
 
 
 DEDUPE_KEYS = DedupeKeys()

@@ -225,6 +225,7 @@ class _Loader:
         self.source = f"import:{options.source_name}"
         self.now = now
         self.fields: set[str] = set()
+        self.unseen = [(i, n) for i, n in enumerate(_FIELD_NAMES) if n]  # not in `fields` yet
         self.failed = False
         self.pending: list[Valid] = []
         self.pending_keys: set[str] = set()
@@ -262,7 +263,7 @@ class _Loader:
                 self.filter = KeyFilter.from_db(conn)  # every earlier chunk is written
             valid = [r for _, r in pairs if not isinstance(r, Invalid)]
             self.hits = _prefetch(conn, valid, self.filter)
-            self.present.prefetch(conn, valid)
+            self.present.prefetch(conn, valid, w.held.batches("dedupe_keys"))
         for record, result in pairs:
             if not isinstance(result, Invalid) and (refused := self._suppressed(conn, result)):
                 result = refused
@@ -357,9 +358,9 @@ class _Loader:
             self.pending_keys.clear()
 
     def _note_fields(self, row: Valid) -> None:
-        if len(self.fields) < 12:  # every field name seen: nothing left to learn
-            pairs = zip(_FIELD_NAMES, row, strict=True)
-            self.fields.update(name for name, value in pairs if name and value)
+        if any(row[i] for i, _ in self.unseen):  # only the names not seen yet are checked
+            self.fields.update(name for i, name in self.unseen if row[i])
+            self.unseen = [(i, name) for i, name in self.unseen if name not in self.fields]
 
     def finish(self, w: Write) -> None:
         """The last rows, and what the audit entry says (no values): the gate names every

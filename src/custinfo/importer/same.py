@@ -8,7 +8,9 @@ ids, every value present on both sides is equal (case-folded, spaces collapsed).
 Candidates come from the dedupe keys every customer already has (`dedupe_keys`, the
 order-free name key "n|…" of `custinfo.dedupe.normalize.blocking_keys`), looked up for a
 whole chunk in a few indexed queries, so the check costs little at 1M rows and needs no
-index of its own.
+index of its own. The write gate holds the keys of customers this import wrote back until
+it has a batch to write in key order (`store.bulk.KeyOrdered`): those customers'
+candidates come from `recent` until the keys are written.
 """
 
 from __future__ import annotations
@@ -53,10 +55,18 @@ class Present:
 
     def __init__(self) -> None:
         self.known: dict[int, list[tuple[int | None, Values]]] = {}  # name hash -> customers
+        #: Contact-less customers written by this import whose keys may still be held back
+        #: (name hash -> ids), and the gate's count of written batches they date from.
+        self.recent: dict[int, list[int]] = {}
+        self.batches = 0
 
-    def prefetch(self, conn: Any, rows: list[Any]) -> None:
-        """Load the stored candidates of this chunk's rows without phones and emails."""
+    def prefetch(self, conn: Any, rows: list[Any], batches: int = 0) -> None:
+        """Load the stored candidates of this chunk's rows without phones and emails;
+        `batches`: the write gate's count of held-back key batches written so far."""
         self.known = {}
+        if batches != self.batches:  # every key held back so far is in dedupe_keys now
+            self.recent.clear()
+            self.batches = batches
         hashes = {h for r in rows if not r.keys and (h := name_hash(r.name)) is not None}
         if not hashes:
             return
@@ -66,6 +76,9 @@ class Present:
             f"SELECT key, customer_id FROM dedupe_keys WHERE key IN {_IDS}", (wanted,)
         ):
             by_id[cid] = key
+        for key in hashes & self.recent.keys():
+            for cid in self.recent[key]:
+                by_id[cid] = key
         if not by_id:
             return
         ids = json.dumps(sorted(by_id))
@@ -113,6 +126,8 @@ class Present:
             if row.keys:
                 continue
             key = name_hash(row.name)
+            if key is not None:
+                self.recent.setdefault(key, []).append(cid)
             entries = self.known.get(key, []) if key is not None else []
             values = row_values(row)
             for index, (old, v) in enumerate(entries):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from custinfo.text import fold
@@ -89,20 +90,23 @@ def derive_row(row: Any) -> Derived:
                   [handle for _, handle in getattr(row, "handles", ())])  # fmt: skip
 
 
-def store_derived(conn: Any, items: list[tuple[int, Derived]]) -> None:
-    """Insert the entries of freshly inserted customers (none indexed yet)."""
-    conn.executemany(
-        "INSERT INTO search_docs(customer_id, name, company, city, other) VALUES (?, ?, ?, ?, ?)",
-        [(cid, *d[0]) for cid, d in items],
+def store_derived(conn: Any, items: list[tuple[int, Derived]], later: Any = None) -> None:
+    """Insert the entries of freshly inserted customers (none indexed yet); with `later`
+    (a `store.bulk.KeyOrdered`), the documents, reversed phones and emails are held there
+    and written in key order."""
+    write = conn.executemany if later is None else partial(later.add, conn)
+    write(  # in name order when held: the rows' order is their `search_docs_name` order
+        "INSERT INTO search_docs(name, company, city, other, customer_id) VALUES (?, ?, ?, ?, ?)",
+        [(*d[0], cid) for cid, d in items],
     )
     conn.executemany(
         "INSERT INTO search_fts(rowid, doc) VALUES (?, ?)", [(cid, d[1]) for cid, d in items]
     )
-    conn.executemany(
+    write(
         "INSERT OR IGNORE INTO search_phones(rev, customer_id) VALUES (?, ?)",
         [(rev, cid) for cid, d in items for rev in d[2]],
     )
-    conn.executemany(
+    write(
         "INSERT OR IGNORE INTO search_emails(rev, customer_id) VALUES (?, ?)",
         [(rev, cid) for cid, d in items for rev in d[3]],
     )
@@ -250,8 +254,8 @@ class SearchIndex:
     def derive_row(self, row: Any) -> Derived:
         return derive_row(row)
 
-    def store_derived(self, conn: Any, items: list[tuple[int, Derived]]) -> None:
-        store_derived(conn, items)
+    def store_derived(self, conn: Any, items: list[tuple[int, Derived]], later: Any = None) -> None:
+        store_derived(conn, items, later)
 
 
 SEARCH_INDEX = SearchIndex()

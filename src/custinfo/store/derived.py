@@ -11,7 +11,9 @@ transaction:
 
 The import's fast path uses `RowDerived` implementations: `derive_row(row)` is a pure
 function of a validated import row (run in the import's worker processes) and
-`store_derived(conn, items)` writes the result once the new customers have ids. Each
+`store_derived(conn, items, later)` writes the result once the new customers have ids
+(rows of random-key trees may be held in `later`, a `store.bulk.KeyOrdered`, and written in
+key order before the unit's derived data is updated). Each
 implementation writes only the tables (or, for export cells, the columns) it declares in
 `writes`; `tests/test_records.py` checks the source against that.
 """
@@ -45,7 +47,9 @@ class Derived(Protocol):
 class RowDerived(Derived, Protocol):
     def derive_row(self, row: Any) -> Any: ...
 
-    def store_derived(self, conn: Connection, items: list[tuple[int, Any]]) -> None: ...
+    def store_derived(
+        self, conn: Connection, items: list[tuple[int, Any]], later: Any = None
+    ) -> None: ...
 
 
 @cache

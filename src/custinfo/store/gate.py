@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from custinfo.models import SCALAR_FIELDS, CustomerInput, Email, Phone
 from custinfo.store import audit, derived, records
-from custinfo.store.bulk import IdRanges
+from custinfo.store.bulk import IdRanges, KeyOrdered
 from custinfo.store.db import Connection, utc_now
 
 if TYPE_CHECKING:
@@ -53,6 +53,8 @@ class Write:
         self._dirty: dict[str, set[int]] = {}
         self._named: set[int] = set()
         self._runs = IdRanges()  # bulk-inserted ids, named without a set of 1M ints
+        #: Derived rows of bulk-inserted customers not written yet (`insert_bulk`).
+        self.held = KeyOrdered()
         self._gone: set[int] = set()  # deleted: merged away or erased
         self._erased = 0  # erased customers are counted, never linked
         self._forced = False
@@ -214,14 +216,16 @@ class Write:
         derived_data: Sequence[tuple[Any, ...]] | None = None,
     ) -> range:  # fmt: skip
         """The import's insert of many validated rows (see `store.bulk`); their derived
-        data is written with them (`derived_data` from the workers' `derived.derive`)."""
+        data is written with them (`derived_data` from the workers' `derived.derive`), the
+        rows of random-key trees held in `held` and written in key order in batches (the
+        unit writes the rest before derived data is updated or customers are deleted)."""
         from custinfo.store.bulk import insert_rows
 
         ids = insert_rows(self.conn, rows, source=source, tag_ids=tag_ids)
         if derived_data is not None:
             for index, impl in enumerate(derived.row_derivers()):
                 items = [(i, d[index]) for i, d in zip(ids, derived_data, strict=True)]
-                impl.store_derived(self.conn, items)
+                impl.store_derived(self.conn, items, self.held)
         else:  # no precomputed data: the derived data follows on exit
             for kind in ("customer", *(k.name for k in records.KINDS)):
                 self._dirty.setdefault(kind, set()).update(ids)
@@ -318,6 +322,7 @@ class Write:
         tags = [r[0] for r in conn.execute(
             f"SELECT DISTINCT tag_id FROM customer_tags WHERE customer_id IN {_IDS}", (wanted,)
         )]  # fmt: skip
+        self.held.flush(conn)
         derived.removed(conn, ids)  # before the rows go: an index may read what it erases
         conn.execute(
             f"DELETE FROM audit_customers WHERE customer_id IN {_IDS}",
@@ -332,6 +337,7 @@ class Write:
         return counted
 
     def _delete(self, ids: Sequence[int]) -> None:
+        self.held.flush(self.conn)
         derived.removed(self.conn, ids)
         self.conn.execute(f"DELETE FROM customers WHERE id IN {_IDS}", (json.dumps(list(ids)),))
         self._gone.update(ids)
@@ -368,6 +374,7 @@ class Write:
     def finish(self) -> None:
         """Opt-outs enforced, derived data once, then one audit entry (called by
         `Store.write` on success)."""
+        self.held.flush(self.conn)
         contacts = set().union(*(self._dirty.get(k, set()) for k in _CONTACT_KINDS))
         if contacts or self._runs:  # see `store.consent.enforce`
             from custinfo.store import consent
