@@ -42,6 +42,7 @@ def test_fast_derived_data_equals_the_gates_own(store, monkeypatch, policy, held
     if held is not None:  # key-ordered batches written during the import, not only at its end
         monkeypatch.setattr(KeyOrdered, "PAIRS_LIMIT", held)
         monkeypatch.setattr(KeyOrdered, "ROWS_LIMIT", held // 3)
+    monkeypatch.setattr(KeyOrdered, "FROM_CUSTOMERS", 0)  # as in a large database
     # An existing customer for the merge policy to merge into (it gets re-derived too).
     first = _csv(300, seed=11)
     run_import(store, io.BytesIO(first), ImportOptions(rejects=_Sink(), workers=0))
@@ -82,6 +83,7 @@ def test_a_contactless_row_repeated_chunks_later_is_found(store, monkeypatch, he
     if held is not None:
         monkeypatch.setattr(KeyOrdered, "PAIRS_LIMIT", held)
         monkeypatch.setattr(KeyOrdered, "ROWS_LIMIT", held // 3)
+    monkeypatch.setattr(KeyOrdered, "FROM_CUSTOMERS", 0)  # as in a large database
     lines = ["name,city", *(f"{_latin(i)},Hangzhou" for i in range(2400))]
     lines.insert(2301, lines[11])
     data = ("\n".join(lines) + "\n").encode()

@@ -137,11 +137,18 @@ class KeyOrdered:
     customer-id index all fall at that index's end. Readers that need the rows before
     they are written call `flush` (the write gate does before derived data is updated).
     Integer pairs (dedupe keys) are held as two machine-integer arrays, 16 bytes a row.
+    A small database needs none of it (its trees fit the cache): the write gate holds rows
+    only once the customers' ids pass `FROM_CUSTOMERS`.
     """
 
-    #: Integer pairs held per table before they are written (16 MiB; at 4.4 dedupe keys a
-    #: customer, about 240k customers).
-    PAIRS_LIMIT = 1 << 20
+    #: Rows are held for bulk inserts of customers with ids above this.
+    FROM_CUSTOMERS = 200_000
+
+    #: Integer pairs held per table before they are written (4 MiB; at 4.4 dedupe keys a
+    #: customer, about 60k customers). Larger batches walk the key tree less often, but
+    #: their entries in the customer-id index then spread over more pages than the cache
+    #: holds: at 1M customers, batches of 1M keys were slower (140 s in all) than these.
+    PAIRS_LIMIT = 1 << 18
     #: Other rows held per table (Python tuples, a few hundred bytes each).
     ROWS_LIMIT = 1 << 15
 
@@ -199,14 +206,12 @@ class KeyOrdered:
 
 
 def _write_pairs(conn: Connection, sql: str, first: Any, second: Any) -> None:
-    """Integer rows in (first, second) order (the views are gone when it returns, so the
-    arrays can be cleared)."""
-    import numpy as np
-
-    keys = np.frombuffer(first, dtype=np.int64)
-    ids = np.frombuffer(second, dtype=np.int64)
-    order = np.lexsort((ids, keys))
+    """Integer rows in (first, second) order, sorted as one integer per row (the first
+    value offset to be non-negative, then shifted past any customer id)."""
+    offset, shift = 1 << 63, 40
+    order = sorted(((a + offset) << shift) | b for a, b in zip(first, second, strict=True))
+    mask = (1 << shift) - 1
     step = 1 << 14
     for start in range(0, len(order), step):
         part = order[start : start + step]
-        conn.executemany(sql, zip(keys[part].tolist(), ids[part].tolist(), strict=True))
+        conn.executemany(sql, [((v >> shift) - offset, v & mask) for v in part])

@@ -216,16 +216,18 @@ class Write:
         derived_data: Sequence[tuple[Any, ...]] | None = None,
     ) -> range:  # fmt: skip
         """The import's insert of many validated rows (see `store.bulk`); their derived
-        data is written with them (`derived_data` from the workers' `derived.derive`), the
-        rows of random-key trees held in `held` and written in key order in batches (the
-        unit writes the rest before derived data is updated or customers are deleted)."""
+        data is written with them (`derived_data` from the workers' `derived.derive`), in a
+        large database the rows of random-key trees held in `held` and written in key
+        order in batches (the unit writes the rest before derived data is updated or
+        customers are deleted)."""
         from custinfo.store.bulk import insert_rows
 
         ids = insert_rows(self.conn, rows, source=source, tag_ids=tag_ids)
         if derived_data is not None:
+            later = self.held if ids.stop > self.held.FROM_CUSTOMERS else None
             for index, impl in enumerate(derived.row_derivers()):
                 items = [(i, d[index]) for i, d in zip(ids, derived_data, strict=True)]
-                impl.store_derived(self.conn, items, self.held)
+                impl.store_derived(self.conn, items, later)
         else:  # no precomputed data: the derived data follows on exit
             for kind in ("customer", *(k.name for k in records.KINDS)):
                 self._dirty.setdefault(kind, set()).update(ids)
