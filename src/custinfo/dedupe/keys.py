@@ -52,7 +52,7 @@ def derive(
     return tuple(sorted({stable_hash(key) for key in keys}))
 
 
-@lru_cache(maxsize=1 << 16)  # (cities, birthdays, companies, house numbers repeat)
+@lru_cache(maxsize=1 << 12)  # cities, birthdays, companies repeat (addresses do not: kept small)
 def form_hash(text: str | None) -> int:
     """A stable 63-bit hash of a form, 0 for none (the same in every process)."""
     if not text:
