@@ -204,13 +204,14 @@ def test_json_array_and_bad_ndjson_line(cli, db, tmp_path: Path) -> None:
 
 
 def test_audit_entry_has_no_values(cli, db, store, tmp_path: Path) -> None:
-    cli.ok("import", write(tmp_path / "a.csv", "name,phone\nSecret Person,13800138060\n"))
+    text = "name,phone,city\nSecret Person,13800138060,\nOther One,13800138061,杭州\n"
+    cli.ok("import", write(tmp_path / "a.csv", text))
     store.conn.execute("PRAGMA wal_checkpoint")
     command, count, fields, detail = store.conn.execute(
         "SELECT command, count, fields, detail FROM audit WHERE command = 'import'"
     ).fetchone()
-    assert (command, count) == ("import", 1)
-    assert json.loads(fields) == ["name", "phones"]
+    assert (command, count) == ("import", 2)
+    assert json.loads(fields) == ["city", "name", "phones"]  # a field first seen on row 2
     assert "Secret" not in detail and "138" not in detail
 
 
