@@ -347,7 +347,7 @@ class _Loader:
                 derived_data=[row.derived for row in self.pending],
             )  # fmt: skip
             if self.options.on_duplicate != "add":
-                self.present.written(self.pending, ids)
+                self.present.written(self.pending, ids, w.held.batches("dedupe_keys"))
                 hits = self.hits
                 for new_id, row in zip(ids, self.pending, strict=True):
                     for key in row.keys:

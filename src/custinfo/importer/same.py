@@ -55,18 +55,18 @@ class Present:
 
     def __init__(self) -> None:
         self.known: dict[int, list[tuple[int | None, Values]]] = {}  # name hash -> customers
-        #: Contact-less customers written by this import whose keys may still be held back
-        #: (name hash -> ids), and the gate's count of written batches they date from.
-        self.recent: dict[int, list[int]] = {}
-        self.batches = 0
+        #: Contact-less customers written by this import whose keys the write gate held
+        #: back: {batches written when they were held: {name hash: ids}}. Keys held while
+        #: N batches had been written go out with batch N + 1.
+        self.recent: dict[int, dict[int, list[int]]] = {}
 
-    def prefetch(self, conn: Any, rows: list[Any], batches: int = 0) -> None:
+    def prefetch(self, conn: Any, rows: list[Any], batches: int = -1) -> None:
         """Load the stored candidates of this chunk's rows without phones and emails;
-        `batches`: the write gate's count of held-back key batches written so far."""
+        `batches`: the write gate's count of key batches written so far (`KeyOrdered.
+        batches`), -1 while it holds none."""
         self.known = {}
-        if batches != self.batches:  # every key held back so far is in dedupe_keys now
-            self.recent.clear()
-            self.batches = batches
+        for since in [n for n in self.recent if batches < 0 or n < batches]:
+            del self.recent[since]  # written since: dedupe_keys has them
         hashes = {h for r in rows if not r.keys and (h := name_hash(r.name)) is not None}
         if not hashes:
             return
@@ -76,9 +76,10 @@ class Present:
             f"SELECT key, customer_id FROM dedupe_keys WHERE key IN {_IDS}", (wanted,)
         ):
             by_id[cid] = key
-        for key in hashes & self.recent.keys():
-            for cid in self.recent[key]:
-                by_id[cid] = key
+        for held in self.recent.values():
+            for key in hashes & held.keys():
+                for cid in held[key]:
+                    by_id[cid] = key
         if not by_id:
             return
         ids = json.dumps(sorted(by_id))
@@ -120,14 +121,14 @@ class Present:
         if key is not None:
             self.known.setdefault(key, []).append((customer_id, row_values(row)))
 
-    def written(self, rows: list[Any], ids: Any) -> None:
+    def written(self, rows: list[Any], ids: Any, batches: int = -1) -> None:
         """Pending rows got their ids."""
         for row, cid in zip(rows, ids, strict=True):
             if row.keys:
                 continue
             key = name_hash(row.name)
-            if key is not None:
-                self.recent.setdefault(key, []).append(cid)
+            if key is not None and batches >= 0:  # its keys are held
+                self.recent.setdefault(batches, {}).setdefault(key, []).append(cid)
             entries = self.known.get(key, []) if key is not None else []
             values = row_values(row)
             for index, (old, v) in enumerate(entries):

@@ -158,8 +158,13 @@ class KeyOrdered:
         self._batches: dict[str, int] = {}  # table -> batches written
 
     def batches(self, table: str) -> int:
-        """How many batches of `table`'s rows were written (readers' caches check it)."""
-        return self._batches.get(table, 0)
+        """How many batches of `table`'s rows were written; -1 while none of its rows is
+        held (readers' caches of held rows check it)."""
+        held = any(
+            len(rows[0] if sql in self.pairs else rows) and _table(sql) == table
+            for sql, rows in (*self.pairs.items(), *self.rows.items())
+        )
+        return self._batches.get(table, 0) if held else -1
 
     def add_pairs(self, conn: Connection, sql: str, pairs: Sequence[tuple[int, int]]) -> None:
         """Hold integer (key, customer id) rows of `sql`, an INSERT of two values."""
@@ -201,8 +206,13 @@ class KeyOrdered:
             rows.sort()
             conn.executemany(sql, rows)
             rows.clear()
-        table = sql.split(" INTO ", 1)[1].split("(", 1)[0].strip()
+        table = _table(sql)
         self._batches[table] = self._batches.get(table, 0) + 1
+
+
+def _table(sql: str) -> str:
+    """The table of an `INSERT [OR …] INTO table(…)` statement."""
+    return sql.split(" INTO ", 1)[1].split("(", 1)[0].strip()
 
 
 def _write_pairs(conn: Connection, sql: str, first: Any, second: Any) -> None:
