@@ -51,8 +51,8 @@ def main() -> None:
 
     data = rows(args.n)
     converter = rows_module.Converter(CSV_HEADER, plan(CSV_HEADER, {}), {}, args.region, now="x")
-    phones = [p for r in data for p in rows_module._multi(r[1]) if r[1]]
-    emails = [e for r in data for e in rows_module._multi(r[2]) if r[2]]
+    phones = [p for r in data for p in rows_module._multi(r[1], "phone", numbers=True) if r[1]]
+    emails = [e for r in data for e in rows_module._multi(r[2], "email") if r[2]]
 
     def convert_all() -> None:
         for line, row in enumerate(data, 2):
