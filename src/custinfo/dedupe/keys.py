@@ -15,9 +15,12 @@ import hashlib
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from custinfo.dedupe import normalize as nz
+
+if TYPE_CHECKING:
+    from custinfo.store.bulk import KeyOrdered
 
 _CHUNK = 2000
 
@@ -101,7 +104,9 @@ def derive_row(row: Any) -> Derived:
     return keys, forms
 
 
-def store_derived(conn: Any, items: list[tuple[int, Derived]], later: Any = None) -> None:
+def store_derived(
+    conn: Any, items: list[tuple[int, Derived]], later: KeyOrdered | None = None
+) -> None:
     """Insert the keys and forms of freshly inserted customers; with `later` (a
     `store.bulk.KeyOrdered`), the keys are held there and written in key order."""
     pairs = [(key, cid) for cid, (keys, _) in items for key in keys]
@@ -199,7 +204,9 @@ class DedupeKeys:
     def derive_row(self, row: Any) -> Derived:
         return derive_row(row)
 
-    def store_derived(self, conn: Any, items: list[tuple[int, Derived]], later: Any = None) -> None:
+    def store_derived(
+        self, conn: Any, items: list[tuple[int, Derived]], later: KeyOrdered | None = None
+    ) -> None:
         store_derived(conn, items, later)
 
 

@@ -25,9 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from custinfo.text import fold
+
+if TYPE_CHECKING:
+    from custinfo.store.bulk import KeyOrdered
 
 _CHUNK = 500
 # Runs of letters and digits (str.isalnum) are what FTS5's unicode61 tokenizer keeps too.
@@ -90,7 +93,9 @@ def derive_row(row: Any) -> Derived:
                   [handle for _, handle in getattr(row, "handles", ())])  # fmt: skip
 
 
-def store_derived(conn: Any, items: list[tuple[int, Derived]], later: Any = None) -> None:
+def store_derived(
+    conn: Any, items: list[tuple[int, Derived]], later: KeyOrdered | None = None
+) -> None:
     """Insert the entries of freshly inserted customers (none indexed yet); with `later`
     (a `store.bulk.KeyOrdered`), the documents, reversed phones and emails are held there
     and written in key order."""
@@ -254,7 +259,9 @@ class SearchIndex:
     def derive_row(self, row: Any) -> Derived:
         return derive_row(row)
 
-    def store_derived(self, conn: Any, items: list[tuple[int, Derived]], later: Any = None) -> None:
+    def store_derived(
+        self, conn: Any, items: list[tuple[int, Derived]], later: KeyOrdered | None = None
+    ) -> None:
         store_derived(conn, items, later)
 
 

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from custinfo.store.db import Connection
+
+if TYPE_CHECKING:
+    from custinfo.store.bulk import KeyOrdered
 
 
 @runtime_checkable
@@ -48,7 +51,7 @@ class RowDerived(Derived, Protocol):
     def derive_row(self, row: Any) -> Any: ...
 
     def store_derived(
-        self, conn: Connection, items: list[tuple[int, Any]], later: Any = None
+        self, conn: Connection, items: list[tuple[int, Any]], later: KeyOrdered | None = None
     ) -> None: ...
 
 
