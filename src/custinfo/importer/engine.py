@@ -15,6 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from custinfo.collector import paused
 from custinfo.i18n import _, gap
 from custinfo.importer import fieldcols, formats, report
 from custinfo.importer.keyfilter import KeyFilter
@@ -134,7 +135,7 @@ def run_import(
     store.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
         chunks = validated(records, converter, options.workers)
-        with store.write("import") as w, closing(chunks):  # error, Ctrl-C: workers stop
+        with paused(), store.write("import") as w, closing(chunks):  # error, Ctrl-C: workers stop
             fieldcols.declare(w, converter.field_plan)  # --create-fields
             for pairs in chunks:
                 summary.read += len(pairs)

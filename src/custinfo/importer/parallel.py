@@ -39,7 +39,10 @@ _worker_converter: Any = None  # a customer import's Converter, or an order impo
 
 
 def _init_worker(converter: Any) -> None:
+    import gc
     import signal
+
+    gc.disable()  # no cycles are made per record (see `custinfo.collector`); ~10% of the CPU
 
     global _worker_converter
     _worker_converter = converter
