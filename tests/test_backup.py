@@ -229,6 +229,18 @@ def test_check_ok_and_damaged(cli, db: Path) -> None:
     assert "restore" in result.stderr
 
 
+def test_check_finds_dedupe_keys_of_no_customer(cli, db: Path) -> None:
+    """dedupe_keys has no foreign key (v18): check looks for keys of deleted customers."""
+    from custinfo.store import Store
+
+    _fill(db, 3)
+    with Store.open(db, PASSPHRASE.encode()) as store, store.db.transaction() as conn:
+        conn.execute("INSERT INTO dedupe_keys(key, customer_id) VALUES (42, 999)")
+    result = cli("check")
+    assert result.code == 13
+    assert "dedupe keys of 1 customers that do not exist" in result.stderr
+
+
 @pytest.mark.parametrize("bad", ["0", "-1"])
 def test_keep_rules_reject_negative(cli, db: Path, bad: str) -> None:
     code = cli("backup", "create", "--keep-last", bad).code

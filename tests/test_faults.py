@@ -81,7 +81,7 @@ def _state(db: Path) -> int:
     from custinfo.store import Store
 
     with Store.open(db, KEY) as store:
-        assert store.db.integrity_errors() == []
+        assert store.integrity_errors() == []
         assert (
             store.conn.execute("SELECT 1 FROM customers WHERE id = ?", (ERASED,)).fetchone() is None
         )
@@ -126,7 +126,7 @@ def _kill_restore(template: Path, tmp_path: Path, loops: int) -> dict[str, int]:
             from custinfo.store import Store
 
             with Store.open(pre, KEY) as old:
-                assert old.db.integrity_errors() == [] and old.count() == AFTER - 1
+                assert old.integrity_errors() == [] and old.count() == AFTER - 1
         shutil.rmtree(db.parent)
     print("restore kill outcomes", outcomes, "full run", round(full_run, 2))
     return outcomes

@@ -102,6 +102,15 @@ def test_upgrade_from_every_earlier_version(
             assert [(n.text, n.kind) for n in got.notes] == [("回访", "note")]  # (v008)
             activity = (Store(upgraded).currency, got.order_count, got.order_total)
             assert activity == ("CNY", 0, "0.00")
+        if 1 <= start < 16:  # v016 computed the forms, v018 the keys from them
+            from custinfo.dedupe.keys import unpack_keys
+
+            conn = upgraded.conn
+            keys = [k for (k,) in conn.execute("SELECT key FROM dedupe_keys WHERE customer_id = 7")]
+            (packed,) = conn.execute(
+                "SELECT keys FROM dedupe_forms WHERE customer_id = 7"
+            ).fetchone()
+            assert keys and keys == sorted(unpack_keys(packed))
         if 1 <= start < 5:  # v005 computed the export cells of the existing customer
             cells = upgraded.conn.execute(
                 "SELECT phones_cell, emails_cell, cell, notes_cell FROM customers"

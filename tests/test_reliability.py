@@ -90,7 +90,7 @@ def _check_db(db: Path) -> tuple[int, int]:
     from custinfo.store import Store
 
     with Store.open(db, KEY) as store:
-        assert store.db.integrity_errors() == []
+        assert store.integrity_errors() == []
         customers = store.count()
         suppressed = store.conn.execute("SELECT count(*) FROM suppressed").fetchone()[0]
         orphans = store.conn.execute(

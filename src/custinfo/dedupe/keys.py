@@ -37,6 +37,7 @@ FORM_HASHES = ("h_name", "h_raw", "h_address", "h_house", "h_company", "h_city",
                "h_birthday")  # fmt: skip
 _CODES = struct.Struct(f"<BHIi{len(FORM_HASHES)}q")
 _INSERT_KEY = "INSERT OR IGNORE INTO dedupe_keys(key, customer_id) VALUES (?, ?)"
+_DELETE_KEY = "DELETE FROM dedupe_keys WHERE key = ? AND customer_id = ?"
 _INSERT_FORMS = (
     "INSERT OR REPLACE INTO dedupe_forms(customer_id, texts, codes, keys) VALUES (?, ?, ?, ?)"
 )
@@ -141,10 +142,58 @@ def changed(conn: Any, ids: Sequence[int]) -> None:
 
 
 def removed(conn: Any, ids: Sequence[int]) -> None:
+    """Delete these customers' keys and forms. `dedupe_keys` has no customer-id index
+    (v18): each customer's keys are read from its forms and deleted by primary key."""
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        conn.execute(f"DELETE FROM dedupe_keys WHERE customer_id IN ({marks})", chunk)
+        forms = conn.execute(
+            f"SELECT customer_id, keys FROM dedupe_forms WHERE customer_id IN ({marks})", chunk
+        ).fetchall()
+        conn.executemany(
+            _DELETE_KEY, [(key, cid) for cid, packed in forms for key in unpack_keys(packed)]
+        )
         conn.execute(f"DELETE FROM dedupe_forms WHERE customer_id IN ({marks})", chunk)
+
+
+def orphans(conn: Any) -> int:
+    """How many customers that do not exist have keys (0 in a healthy database)."""
+    return conn.execute(
+        "SELECT count(DISTINCT customer_id) FROM dedupe_keys "
+        "WHERE NOT EXISTS (SELECT 1 FROM customers WHERE id = customer_id)"
+    ).fetchone()[0]
+
+
+def unpack_keys(packed: bytes) -> tuple[int, ...]:
+    """The key hashes of a `dedupe_forms.keys` value."""
+    return struct.unpack(f"<{len(packed) // 8}q", packed)
+
+
+def fill_from_forms(conn: Any, table: str) -> None:
+    """Write every customer's key hashes, read from its forms, into `table` (a
+    `dedupe_keys` table, empty) in key order (migration v18)."""
+    import numpy as np
+
+    key_parts, id_parts = [], []
+    last = 0
+    while rows := conn.execute(
+        "SELECT customer_id, keys FROM dedupe_forms WHERE customer_id > ? "
+        "ORDER BY customer_id LIMIT 100000",
+        (last,),
+    ).fetchall():
+        last = rows[-1][0]
+        key_parts.append(np.frombuffer(b"".join(p for _, p in rows), dtype="<i8"))
+        counts = [len(p) // 8 for _, p in rows]
+        id_parts.append(np.repeat(np.array([c for c, _ in rows], dtype=np.int64), counts))
+    if not key_parts:
+        return
+    keys, ids = np.concatenate(key_parts), np.concatenate(id_parts)
+    order = np.lexsort((ids, keys))
+    keys, ids = keys[order], ids[order]
+    sql = f"INSERT OR IGNORE INTO {table}(key, customer_id) VALUES (?, ?)"
+    step = 1 << 16
+    for start in range(0, len(keys), step):
+        part = slice(start, start + step)
+        conn.executemany(sql, zip(keys[part].tolist(), ids[part].tolist(), strict=True))
 
 
 def bulk_end(conn: Any, ids: Sequence[int]) -> None:

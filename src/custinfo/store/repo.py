@@ -102,8 +102,14 @@ class Store:
         return self.db.meta(key, default)
 
     def integrity_errors(self) -> list[str]:
-        """Problems found by the HMAC, structure and foreign-key checks (none: healthy)."""
-        return self.db.integrity_errors()
+        """Problems found by the HMAC, structure and foreign-key checks, and dedupe keys of
+        customers that do not exist (their table has no foreign key: v18); none: healthy."""
+        from custinfo.dedupe.keys import orphans
+
+        problems = self.db.integrity_errors()
+        if count := orphans(self.conn):
+            problems.append(_("dedupe keys of {n} customers that do not exist").format(n=count))
+        return problems
 
     # -- reads -----------------------------------------------------------------------------
     def count(self) -> int:

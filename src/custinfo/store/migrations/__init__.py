@@ -8,7 +8,7 @@ v005 export cells, v006 dedupe keys (issue 17), v007 contacts: handles and label
 v008 orders and interactions (12), v009 custom fields (14), v010 consent (15), v011
 follow-ups (13), v012 report indexes (16), v013 the agenda's derived data (13), v014
 revenue per day (16), v015 names in id order (16), v016 dedupe forms (17), v017
-birthdays in id order (13).
+birthdays in id order (13), v018 dedupe keys without their customer-id index (19).
 
 Opening a database at the latest version imports none of these modules (`versions()`
 lists them by file name), so start-up does not pay for their SQL text.
