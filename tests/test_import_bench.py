@@ -38,3 +38,14 @@ def test_other_import_benches_run(tmp_path: Path, argv: list[str]) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "µs/row" in done.stdout or "import" in done.stdout
+
+
+@pytest.mark.slow
+def test_import_into_a_large_database_bench_runs(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.importinto", "--n", "3000", "--rounds", "1",
+         "--workdir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "INTO A LARGE DATABASE" in done.stdout and "x (target <= 1.5)" in done.stdout
