@@ -73,8 +73,9 @@ def main() -> None:
 
         with Store.open(large, b"bench-passphrase") as store:
             customers = store.count()
-        print(f"large database: {head_rows:,} rows imported in {time.perf_counter() - start:.0f} s, "
-              f"{customers:,} customers")  # fmt: skip
+        took = time.perf_counter() - start
+        print(f"large database: {head_rows:,} rows imported in {took:.0f} s, {customers:,} "
+              "customers")  # fmt: skip
         times: dict[str, list[float]] = {"large": [], "empty": []}
         for _ in range(args.rounds):
             for name in ("large", "empty"):
