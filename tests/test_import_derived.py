@@ -8,7 +8,9 @@ import io
 
 import pytest
 
+from custinfo import validation
 from custinfo.demo.synth import CSV_HEADER, csv_row, generate
+from custinfo.importer import same
 from custinfo.importer.engine import ImportOptions, run_import
 from custinfo.store import derived
 from custinfo.store.bulk import KeyOrdered
@@ -76,19 +78,34 @@ def _latin(i: int) -> str:
             return f"Ann {letters.capitalize()}"
 
 
-@pytest.mark.parametrize("held", [None, 500])
-def test_a_contactless_row_repeated_chunks_later_is_found(store, monkeypatch, held) -> None:
-    # Row 2,300 repeats row 10 (no phone, no email): its dedupe keys, which find it, may
-    # still be held back by the write gate when the later chunk looks them up.
+@pytest.mark.parametrize(("held", "cached"), [(None, None), (500, None), (None, 1), (500, 1)])
+def test_a_contactless_row_repeated_chunks_later_is_found(store, monkeypatch, held, cached) -> None:
+    # Row 2,300 repeats row 10 (no phone, no email): found through the names kept loaded,
+    # or (cached=1: every earlier name dropped) through its dedupe keys, which the write
+    # gate may still hold back when the later chunk looks them up.
     if held is not None:
         monkeypatch.setattr(KeyOrdered, "PAIRS_LIMIT", held)
         monkeypatch.setattr(KeyOrdered, "ROWS_LIMIT", held // 3)
+    if cached is not None:
+        monkeypatch.setattr(same, "CACHED_NAMES", cached)
     monkeypatch.setattr(KeyOrdered, "FROM_CUSTOMERS", 0)  # as in a large database
     lines = ["name,city", *(f"{_latin(i)},Hangzhou" for i in range(2400))]
     lines.insert(2301, lines[11])
     data = ("\n".join(lines) + "\n").encode()
     summary = run_import(store, io.BytesIO(data), ImportOptions(workers=0))
     assert (summary.imported, summary.skipped) == (2400, 1)
+
+
+def test_a_merge_reloads_the_names_it_may_have_changed(store) -> None:
+    # Chunk 1 merges a company into the stored "Ann Stored"; chunk 2's row with another
+    # company is then a different person (kept names would still show no company).
+    store.add(validation.customer_input(name="Ann Stored", region="CN"))
+    lines = ["name,company", "Ann Stored,ACME", *(f"{_latin(i)}," for i in range(1000))]
+    lines.append("Ann Stored,Other Ltd")
+    data = ("\n".join(lines) + "\n").encode()
+    options = ImportOptions(workers=0, on_duplicate="merge")
+    summary = run_import(store, io.BytesIO(data), options)
+    assert (summary.merged, summary.imported) == (1, 1001)
 
 
 class _Sink:

@@ -332,6 +332,7 @@ class _Loader:
             self._note_fields(row)
         elif policy == "merge":
             w.fill_in(existing, row, self.now)
+            self.present.changed()  # its values may differ now
             for key in keys:  # later rows with these phones/emails now match `existing`
                 self.hits[key] = min(self.hits.get(key, existing), existing)
             if self.filter is not None:

@@ -7,15 +7,21 @@ ids, every value present on both sides is equal (case-folded, spaces collapsed).
 
 Candidates come from the dedupe keys every customer already has (`dedupe_keys`, the
 order-free name key "n|…" of `custinfo.dedupe.normalize.blocking_keys`), looked up for a
-whole chunk in a few indexed queries, so the check costs little at 1M rows and needs no
-index of its own. The write gate holds the keys of customers this import wrote back until
-it has a batch to write in key order (`store.bulk.KeyOrdered`): those customers'
+whole chunk in a few indexed queries, so the check needs no index of its own. A name's
+candidates stay loaded for later chunks (the `CACHED_NAMES` names used last), kept
+current with the rows this import writes: common names (张伟, Wei Zhang) come back
+throughout a large file, and in a large database each load of one reads thousands of
+stored customers. A merge into a stored customer may change its values: the next chunk
+loads every name again. The write gate holds the keys of customers this import wrote back
+until it has a batch to write in key order (`store.bulk.KeyOrdered`): those customers'
 candidates come from `recent` until the keys are written.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
 from custinfo.text import fold
@@ -24,6 +30,7 @@ _IDS = "(SELECT value FROM json_each(?))"
 Values = tuple[str, str, str, str, str, frozenset[str]]  # name, company, address, city, bday, wx
 
 
+@lru_cache(maxsize=1 << 12)  # each contact-less row asks up to four times
 def name_hash(name: str) -> int | None:
     """The stored dedupe key of a name's order-free form, or None if it has none."""
     from custinfo.dedupe.normalize import name_key, stable_hash
@@ -50,11 +57,19 @@ def same(a: Values, b: Values) -> bool:
     return all(not (x and y and x != y) for x, y in zip(a[1:], b[1:], strict=True))
 
 
+#: Names whose candidates stay loaded between chunks (the least recently used go first);
+#: a few MiB.
+CACHED_NAMES = 8192
+
+
 class Present:
-    """Contact-less customers already present, for one chunk at a time."""
+    """Contact-less customers already present, loaded a chunk's names at a time."""
 
     def __init__(self) -> None:
-        self.known: dict[int, list[tuple[int | None, Values]]] = {}  # name hash -> customers
+        #: name hash -> the customers with that name (id, or None until written), in the
+        #: order of use: every name of the current chunk is loaded.
+        self.known: OrderedDict[int, list[tuple[int | None, Values]]] = OrderedDict()
+        self.stale = False  # a stored customer's values may have changed (a merge)
         #: Contact-less customers written by this import whose keys the write gate held
         #: back: {batches written when they were held: {name hash: ids}}. Keys held while
         #: N batches had been written go out with batch N + 1.
@@ -64,12 +79,25 @@ class Present:
         """Load the stored candidates of this chunk's rows without phones and emails;
         `batches`: the write gate's count of key batches written so far (`KeyOrdered.
         batches`), -1 while it holds none."""
-        self.known = {}
+        known = self.known
+        if self.stale:
+            known.clear()
+            self.stale = False
         for since in [n for n in self.recent if batches < 0 or n < batches]:
             del self.recent[since]  # written since: dedupe_keys has them
         hashes = {h for r in rows if not r.keys and (h := name_hash(r.name)) is not None}
-        if not hashes:
-            return
+        for key in hashes & known.keys():
+            known.move_to_end(key)
+        missing = hashes - known.keys()
+        for key in sorted(missing):
+            known[key] = []
+        while len(known) > max(CACHED_NAMES, len(hashes)):
+            known.popitem(last=False)  # never this chunk's names: they were used last
+        if missing:
+            self._load(conn, missing)
+
+    def _load(self, conn: Any, hashes: set[int]) -> None:
+        """The stored (and held) contact-less customers of these names."""
         wanted = json.dumps(sorted(hashes))
         by_id: dict[int, int] = {}
         for key, cid in conn.execute(
@@ -99,8 +127,11 @@ class Present:
         ):
             wechat.setdefault(cid, []).append(handle)
         for cid, *values in rows_found:
-            entry = (cid, values_of(*values, wechat.get(cid, ())))
-            self.known.setdefault(by_id[cid], []).append(entry)
+            self.known[by_id[cid]].append((cid, values_of(*values, wechat.get(cid, ()))))
+
+    def changed(self) -> None:
+        """A stored customer was merged into: names are loaded again from the next chunk."""
+        self.stale = True
 
     def match(self, row: Any) -> tuple[bool, int | None]:
         """(found, customer id): the lowest stored id, or (True, None) for a row of this
