@@ -171,6 +171,8 @@ def unpack_keys(packed: bytes) -> tuple[int, ...]:
 def fill_from_forms(conn: Any, table: str) -> None:
     """Write every customer's key hashes, read from its forms, into `table` (a
     `dedupe_keys` table, empty) in key order (migration v18)."""
+    if conn.execute("SELECT 1 FROM dedupe_forms LIMIT 1").fetchone() is None:
+        return  # a new database: numpy stays unimported
     import numpy as np
 
     key_parts, id_parts = [], []
