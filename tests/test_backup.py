@@ -238,7 +238,7 @@ def test_check_finds_dedupe_keys_of_no_customer(cli, db: Path) -> None:
         conn.execute("INSERT INTO dedupe_keys(key, customer_id) VALUES (42, 999)")
     result = cli("check")
     assert result.code == 13
-    assert "dedupe keys of 1 customers that do not exist" in result.stderr
+    assert "dedupe keys of customers that do not exist: 1 customer" in result.stderr
 
 
 @pytest.mark.parametrize("bad", ["0", "-1"])

@@ -57,8 +57,8 @@ def same(a: Values, b: Values) -> bool:
     return all(not (x and y and x != y) for x, y in zip(a[1:], b[1:], strict=True))
 
 
-#: Names whose candidates stay loaded between chunks (the least recently used go first);
-#: a few MiB.
+#: Names whose candidates stay loaded between chunks (the least recently used go first).
+#: At 1M rows they took ~21 MiB (common names' lists) and saved ~75 s of 480.
 CACHED_NAMES = 8192
 
 

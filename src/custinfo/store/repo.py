@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from custinfo.errors import DuplicateError, NotFoundError, ValidationError
-from custinfo.i18n import _
+from custinfo.i18n import _, plural
 from custinfo.models import SCALAR_FIELDS, Customer, CustomerInput, Email, Note, Phone
 from custinfo.store.db import Database, create_database, open_database
 
@@ -108,7 +108,8 @@ class Store:
 
         problems = self.db.integrity_errors()
         if count := orphans(self.conn):
-            problems.append(_("dedupe keys of {n} customers that do not exist").format(n=count))
+            missing = plural(count, "customer")
+            problems.append(_("dedupe keys of customers that do not exist: {n}").format(n=missing))
         return problems
 
     # -- reads -----------------------------------------------------------------------------
