@@ -9,7 +9,8 @@
    before its timed run). The target: within 1.5x of the import into the empty database.
 
 The tail's records have duplicates in the large database (the synthetic data repeats 15%
-of its people), so the first import skips more of them; the ratio is per input row.
+of its people), so the import into the large database skips more of them; the ratio is
+per input row.
 """
 
 from __future__ import annotations

@@ -332,7 +332,8 @@ class _Loader:
             self._note_fields(row)
         elif policy == "merge":
             w.fill_in(existing, row, self.now)
-            self.present.changed()  # its values may differ now
+            if not keys:  # a contact-less customer's values may differ now (one matched by
+                self.present.changed()  # a phone or email is never a kept candidate)
             for key in keys:  # later rows with these phones/emails now match `existing`
                 self.hits[key] = min(self.hits.get(key, existing), existing)
             if self.filter is not None:

@@ -11,10 +11,10 @@ whole chunk in a few indexed queries, so the check needs no index of its own. A 
 candidates stay loaded for later chunks (the `CACHED_NAMES` names used last), kept
 current with the rows this import writes: common names (张伟, Wei Zhang) come back
 throughout a large file, and in a large database each load of one reads thousands of
-stored customers. A merge into a stored customer may change its values: the next chunk
-loads every name again. The write gate holds the keys of customers this import wrote back
-until it has a batch to write in key order (`store.bulk.KeyOrdered`): those customers'
-candidates come from `recent` until the keys are written.
+stored customers. A merge of a contact-less row into a stored customer may change its
+values: the next chunk loads every name again. The write gate holds the keys of customers
+this import wrote back until it has a batch to write in key order (`store.bulk.
+KeyOrdered`): those customers' candidates come from `recent` until the keys are written.
 """
 
 from __future__ import annotations
